@@ -1,0 +1,210 @@
+#pragma once
+/// @file community.hpp
+/// An immutable, stage-labelled community: members, their attributes and
+/// features, and the undirected interaction graph.
+
+#include <engage_right/journey.hpp>
+#include <engage_right/types.hpp>
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace engage_right {
+
+/// Row-major `rows x dims` float features, owned or borrowed (e.g. a numpy
+/// array kept alive by `owner`).
+struct feature_block {
+    std::shared_ptr<const void> owner;  ///< keeps `data` alive
+    const float* data = nullptr;        ///< rows * dims floats, row-major
+    std::size_t rows = 0;
+    std::size_t dims = 0;
+
+    /// Take ownership of a vector of rows * dims floats.
+    static feature_block own(std::vector<float> values, std::size_t rows, std::size_t dims);
+};
+
+/// Members as columns, in input order. This is what the CSV reader produces
+/// and what `community` is built from; all columns but `id` and `stage` may be
+/// left empty (then every member gets the default).
+struct member_table {
+    std::vector<std::string> id;             ///< unique, non-empty
+    std::vector<stage_index> stage;          ///< index into the journey's stages
+    std::vector<std::int8_t> satisfaction;   ///< 0..10, or unknown_satisfaction (-1)
+    std::vector<std::int32_t> capacity;      ///< >= 0, or -1 for the journey default
+    std::vector<std::uint8_t> opted_out;     ///< 0 or 1
+    std::vector<double> activity;            ///< >= 0, NaN when not given
+    std::vector<std::uint32_t> tag_offsets;  ///< CSR offsets (size n+1) into tag_ids, or empty
+    std::vector<std::uint32_t> tag_ids;      ///< indices into tag_names
+    std::vector<std::string> tag_names;      ///< distinct tags
+    feature_block features;                  ///< n x d, or d = 0
+
+    std::size_t size() const noexcept { return id.size(); }
+};
+
+/// Interactions as columns. Endpoints are row positions in the member table
+/// they were read against (input order).
+struct interaction_table {
+    std::vector<std::uint32_t> source;
+    std::vector<std::uint32_t> target;
+    std::vector<double> weight;     ///< > 0; empty column means 1 for every row
+    std::vector<double> timestamp;  ///< unix seconds, NaN when not given; may be empty
+
+    std::size_t size() const noexcept { return source.size(); }
+};
+
+/// Half-open range of member indices [first, last).
+struct index_range {
+    member_index first = 0;
+    member_index last = 0;
+    std::size_t size() const noexcept { return last - first; }
+    bool contains(member_index i) const noexcept { return i >= first && i < last; }
+};
+
+/// An immutable community. Members are re-ordered by (stage, id), so every
+/// stage is one contiguous block of indices; `input_position()` maps back to
+/// the order of the input. Interactions form a simple undirected graph stored
+/// as sorted adjacency lists (duplicates merged with weights added, self-loops
+/// dropped and counted). Cheap to share between threads: all methods are const.
+class community {
+public:
+    /// An empty community on the default journey.
+    community();
+
+    /// Build from tables. @throws config_error (not input_error: tables have
+    /// no file) naming the row of the first problem; nothing is kept then.
+    community(engage_right::journey j, member_table members, const interaction_table& interactions = {});
+
+    community(const community&) = delete;
+    community& operator=(const community&) = delete;
+    community(community&&) noexcept;
+    community& operator=(community&&) noexcept;
+    ~community();
+
+    /// Read members.csv and, when given, interactions.csv (DESIGN.md section 2).
+    /// @throws input_error with file, line and column; nothing is half-loaded.
+    static community from_csv(const std::filesystem::path& members,
+                              const std::optional<std::filesystem::path>& interactions = std::nullopt,
+                              engage_right::journey j = {});
+
+    const engage_right::journey& journey() const noexcept { return journey_; }
+
+    /// Number of members.
+    std::size_t size() const noexcept { return ids_.size(); }
+
+    /// Members of a stage: a contiguous index range.
+    index_range stage_members(stage_index s) const noexcept {
+        return {stage_begin_[s], stage_begin_[s + 1u]};
+    }
+
+    /// Index of a member id, or nullopt. O(1) expected.
+    std::optional<member_index> find(std::string_view id) const noexcept;
+    /// Index of a member id. @throws not_found_error.
+    member_index index_of(std::string_view id) const;
+
+    const std::string& id(member_index i) const { return ids_[i]; }
+    stage_index stage(member_index i) const noexcept { return stage_[i]; }
+    /// 0..10, or nullopt when unknown.
+    std::optional<int> satisfaction(member_index i) const noexcept {
+        return satisfaction_[i] < 0 ? std::nullopt : std::optional<int>(satisfaction_[i]);
+    }
+    /// Raw satisfaction: 0..10 or -1 for unknown.
+    std::int8_t satisfaction_raw(member_index i) const noexcept { return satisfaction_[i]; }
+    /// Capacity with the journey default applied.
+    int capacity(member_index i) const noexcept {
+        return capacity_[i] < 0 ? journey_.default_capacity() : capacity_[i];
+    }
+    /// True when the member's capacity was given rather than defaulted.
+    bool capacity_given(member_index i) const noexcept { return capacity_[i] >= 0; }
+    bool opted_out(member_index i) const noexcept { return opted_out_[i] != 0; }
+    /// Activity score; NaN when not given.
+    double activity(member_index i) const noexcept { return activity_[i]; }
+    /// Row of this member in the input table.
+    std::uint32_t input_position(member_index i) const noexcept { return input_pos_[i]; }
+    /// Member at a row of the input table.
+    member_index at_input_position(std::uint32_t row) const noexcept { return by_input_[row]; }
+
+    /// Sorted, distinct tag ids of a member.
+    std::span<const std::uint32_t> tags(member_index i) const noexcept {
+        return {tag_ids_.data() + tag_offsets_[i], tag_ids_.data() + tag_offsets_[i + 1]};
+    }
+    const std::string& tag_name(std::uint32_t tag) const { return tag_names_[tag]; }
+    std::size_t tag_count() const noexcept { return tag_names_.size(); }
+
+    /// Feature dimension d (0 when there are no features).
+    std::size_t dimensions() const noexcept { return features_.dims; }
+    /// The feature vector of a member (d floats).
+    std::span<const float> features(member_index i) const noexcept {
+        return {features_.data + std::size_t{input_pos_[i]} * features_.dims, features_.dims};
+    }
+    /// All features as an Eigen map, rows in input order (see input_position()).
+    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> feature_matrix()
+        const noexcept {
+        return {features_.data, static_cast<Eigen::Index>(features_.rows), static_cast<Eigen::Index>(features_.dims)};
+    }
+    /// The feature storage (shared with whoever owns it).
+    const feature_block& feature_storage() const noexcept { return features_; }
+    /// 1 / Euclidean norm of the member's features, 0 for a zero vector.
+    double inverse_norm(member_index i) const noexcept { return inv_norm_[i]; }
+
+    /// Sorted neighbours in the interaction graph.
+    std::span<const member_index> neighbors(member_index i) const noexcept {
+        return {adj_.data() + adj_offsets_[i], adj_.data() + adj_offsets_[i + 1]};
+    }
+    /// Merged weights, aligned with neighbors(i).
+    std::span<const double> neighbor_weights(member_index i) const noexcept {
+        return {adj_weight_.data() + adj_offsets_[i], adj_weight_.data() + adj_offsets_[i + 1]};
+    }
+    std::size_t degree(member_index i) const noexcept { return adj_offsets_[i + 1] - adj_offsets_[i]; }
+    /// Number of undirected edges (distinct pairs).
+    std::size_t edge_count() const noexcept { return adj_.size() / 2; }
+    /// True when u and v have interacted. O(log degree).
+    bool has_interaction(member_index u, member_index v) const noexcept;
+    /// Sum of the weights of the (u, v) interactions, 0 when none.
+    double interaction_weight(member_index u, member_index v) const noexcept;
+    /// Self-loops found in the interaction input and dropped.
+    std::size_t self_loops_dropped() const noexcept { return self_loops_; }
+    /// Interaction rows merged into an existing pair.
+    std::size_t duplicate_interactions_merged() const noexcept { return duplicates_; }
+
+    /// Members per stage.
+    std::vector<std::size_t> stage_counts() const;
+
+    /// Approximate heap memory held, in bytes.
+    std::size_t memory_bytes() const noexcept;
+
+private:
+    engage_right::journey journey_;
+    std::vector<member_index> stage_begin_;  // size stages + 1
+    std::vector<std::string> ids_;
+    std::vector<stage_index> stage_;
+    std::vector<std::int8_t> satisfaction_;
+    std::vector<std::int32_t> capacity_;
+    std::vector<std::uint8_t> opted_out_;
+    std::vector<double> activity_;
+    std::vector<std::uint32_t> input_pos_;
+    std::vector<member_index> by_input_;
+    std::vector<std::uint32_t> tag_offsets_;
+    std::vector<std::uint32_t> tag_ids_;
+    std::vector<std::string> tag_names_;
+    feature_block features_;
+    std::vector<double> inv_norm_;
+    std::vector<std::uint64_t> adj_offsets_;
+    std::vector<member_index> adj_;
+    std::vector<double> adj_weight_;
+    std::size_t self_loops_ = 0;
+    std::size_t duplicates_ = 0;
+    // Keys view into ids_; a moved vector keeps its buffer, so they stay valid.
+    std::unordered_map<std::string_view, member_index> index_;
+};
+
+}  // namespace engage_right

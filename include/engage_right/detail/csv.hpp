@@ -1,0 +1,65 @@
+#pragma once
+/// @file detail/csv.hpp
+/// RFC 4180 tokenizer with line/column tracking, shared by every reader.
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace engage_right::detail {
+
+/// One field of a record. `text` stays valid until the next call to next().
+struct csv_field {
+    std::string_view text;
+    std::size_t line = 0;    ///< 1-based line where the field starts
+    std::size_t column = 0;  ///< 1-based byte column where the field starts
+};
+
+/// Splits CSV text into records. Skips a leading UTF-8 BOM and blank lines;
+/// accepts LF, CRLF and CR line ends; quoted fields may hold separators,
+/// doubled quotes and line breaks.
+class csv_reader {
+public:
+    csv_reader(std::string_view text, std::string source);
+
+    /// Read the next record. Returns false at the end of the input.
+    /// @throws input_error on an unterminated quote or text after a closing quote.
+    bool next(std::vector<csv_field>& fields);
+
+    /// Line where the last record returned by next() started.
+    std::size_t record_line() const noexcept { return record_line_; }
+    /// Line just past the end of the input (for "missing" errors).
+    std::size_t end_line() const noexcept { return line_; }
+    const std::string& source() const noexcept { return source_; }
+
+    /// Throw an input_error at a field.
+    [[noreturn]] void fail(const csv_field& at, const std::string& what) const;
+    /// Throw an input_error at a line (column 0 when not known).
+    [[noreturn]] void fail(std::size_t line, std::size_t column, const std::string& what) const;
+
+private:
+    std::string_view text_;
+    std::string source_;
+    std::size_t pos_ = 0;
+    std::size_t line_ = 1;
+    std::size_t line_start_ = 0;
+    std::size_t record_line_ = 0;
+    std::deque<std::string> scratch_;  // deque: growing keeps earlier fields valid
+};
+
+/// Header lookup: column index by (trimmed, ASCII case-insensitive) name.
+struct csv_header {
+    std::vector<std::string> names;  ///< trimmed, lower-cased
+    std::optional<std::size_t> find(std::string_view name) const noexcept;
+};
+
+/// Trim ASCII spaces and tabs.
+std::string_view trim(std::string_view s) noexcept;
+
+/// Quote text for a field in CSV output when needed.
+std::string csv_quote(std::string_view s);
+
+}  // namespace engage_right::detail

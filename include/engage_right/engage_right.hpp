@@ -1,0 +1,15 @@
+#pragma once
+/// @file engage_right.hpp
+/// Umbrella header: everything a user of the library needs.
+///
+/// Engage Right pairs each member of a community with happy peers exactly one
+/// stage to the right on the customer journey.
+
+#include <engage_right/community.hpp>
+#include <engage_right/error.hpp>
+#include <engage_right/io.hpp>
+#include <engage_right/journey.hpp>
+#include <engage_right/recommend.hpp>
+#include <engage_right/scoring.hpp>
+#include <engage_right/types.hpp>
+#include <engage_right/version.hpp>

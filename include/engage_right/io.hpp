@@ -1,0 +1,44 @@
+#pragma once
+/// @file io.hpp
+/// Readers for members.csv and interactions.csv (DESIGN.md section 2).
+///
+/// Input is UTF-8 with or without a byte-order mark, LF or CRLF line ends,
+/// RFC 4180 quoting ("a ""b"", c" is one field). Every problem throws
+/// input_error naming file, line, column and what was expected; readers
+/// return complete tables or nothing.
+
+#include <engage_right/community.hpp>
+#include <engage_right/journey.hpp>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace engage_right {
+
+/// Parse members.csv text. `source` names the input in error messages.
+/// Required columns: id, stage. Optional: satisfaction, capacity, opted_out,
+/// activity, tags, f_0 .. f_{d-1}. Unknown columns are ignored.
+member_table parse_members(std::string_view text, const journey& j, std::string_view source = "members.csv");
+
+/// Read members.csv from a file. @throws input_error.
+member_table read_members(const std::filesystem::path& path, const journey& j);
+
+/// Parse interactions.csv text against a member table (endpoints are resolved
+/// to the table's rows). Required columns: source, target. Optional: weight
+/// (> 0, default 1), timestamp (unix seconds or ISO-8601).
+interaction_table parse_interactions(std::string_view text, const member_table& members,
+                                     std::string_view source = "interactions.csv");
+
+/// Read interactions.csv from a file. @throws input_error.
+interaction_table read_interactions(const std::filesystem::path& path, const member_table& members);
+
+/// Parse a timestamp: unix seconds (integer or decimal) or ISO-8601
+/// (`YYYY-MM-DD`, optionally `THH:MM[:SS[.fff]]` and `Z` or `+HH:MM`; no zone
+/// means UTC). Returns unix seconds, or nullopt when malformed.
+std::optional<double> parse_timestamp(std::string_view text) noexcept;
+
+/// Read a whole file into a string. @throws input_error (line 0) when unreadable.
+std::string read_file(const std::filesystem::path& path);
+
+}  // namespace engage_right

@@ -1,0 +1,138 @@
+#pragma once
+/// @file recommend.hpp
+/// Engage Right recommendations: for a member at stage s, the best eligible
+/// peers at stage s+1 under the reference scoring (DESIGN.md sections 3-4).
+
+#include <engage_right/community.hpp>
+#include <engage_right/types.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace engage_right {
+
+/// Options of a recommendation run. Defaults follow the community's journey.
+struct recommend_options {
+    /// Peers per member (top-k), >= 1.
+    std::size_t k = 5;
+    /// Score weights; the journey's when not set.
+    std::optional<score_weights> weights;
+    /// Peers with a known satisfaction below this are never recommended
+    /// (0..11); the journey's min_peer_satisfaction when not set.
+    std::optional<int> min_satisfaction;
+    /// Also recommend peers the member has already interacted with ("meet
+    /// again"); hard rule 5 is then off.
+    bool allow_existing = false;
+    /// Pairs that must never be recommended, in either direction.
+    std::vector<std::pair<member_index, member_index>> blocked;
+    /// Worker threads for batch runs; 0 = all hardware threads. Results do not
+    /// depend on it.
+    unsigned threads = 0;
+    /// Build the one-sentence reason of every result.
+    bool reasons = true;
+};
+
+/// One recommended pairing.
+struct recommendation {
+    member_index member = no_member;  ///< who the recommendation is for
+    member_index peer = no_member;    ///< the recommended peer, one stage to the right
+    std::uint32_t rank = 0;           ///< 1 = best
+    score_t score = 0;                ///< weighted score
+    score_components components;      ///< raw components (before weighting)
+    channel medium = channel::private_;  ///< channel of the step
+    std::string reason;               ///< one human sentence; empty when reasons are off
+};
+
+/// The hard rules of DESIGN.md section 3, numbered as there.
+enum class rule : std::uint8_t {
+    none = 0,                ///< eligible
+    next_stage = 1,          ///< peer not exactly one stage right, step disabled, or member at the last stage
+    distinct_active = 2,     ///< same member, an opted-out member, or a blocked pair
+    satisfaction = 3,        ///< peer's satisfaction known and below the minimum
+    capacity = 4,            ///< peer's capacity is 0
+    no_existing_contact = 5, ///< the two have already interacted
+};
+
+/// Verdict of the hard rules for one (member, peer) pair.
+struct eligibility {
+    bool eligible = false;
+    rule failed = rule::none;  ///< first rule that fails, rule::none when eligible
+    std::string why;           ///< human explanation of the failed rule (empty when eligible)
+};
+
+/// Everything known about one (member, peer) pair.
+struct explanation {
+    member_index member = no_member;
+    member_index peer = no_member;
+    score_components components;
+    score_t score = 0;
+    eligibility verdict;
+    std::optional<channel> medium;   ///< the step's channel when peer is one stage right
+    std::vector<std::string> shared_tags;
+    std::size_t mutual_contacts = 0;
+    bool existing_contact = false;
+    std::string sentence;            ///< the reason sentence
+};
+
+/// Top-k recommender over one community. The constructor validates the
+/// options and packs the eligible peers of every stage into dense blocks
+/// (O(n * d)); queries are then const and safe to run from many threads.
+///
+/// Complexity of a query for a member at stage s with m eligible peers at
+/// s+1: O(m * d) dense kernel plus the sparse work over shared tags and
+/// two-hop neighbours. Exact: scores are bit-identical to score(), ties go to
+/// the smaller peer id.
+class recommender {
+public:
+    /// @throws config_error on invalid options (k = 0, bad weights, ...).
+    explicit recommender(const community& c, recommend_options options = {});
+    ~recommender();
+    recommender(recommender&&) noexcept;
+    recommender& operator=(recommender&&) noexcept;
+
+    /// Recommendations for one member, best first.
+    std::vector<recommendation> for_member(member_index u) const;
+    /// Recommendations for one member by id. @throws not_found_error.
+    std::vector<recommendation> for_member(std::string_view id) const;
+    /// Recommendations for several members, grouped by member in the given order.
+    std::vector<recommendation> for_members(std::span<const member_index> members) const;
+    /// Recommendations for every member, grouped by member in input order.
+    std::vector<recommendation> for_all() const;
+
+    /// The hard rules for one pair under these options.
+    eligibility check(member_index u, member_index v) const;
+    /// Components, score, verdict and sentence for one pair.
+    explanation explain(member_index u, member_index v) const;
+
+    const community& source() const noexcept;
+    const score_weights& weights() const noexcept;
+    const recommend_options& options() const noexcept;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+/// Top-k for one member. @throws not_found_error, config_error.
+std::vector<recommendation> recommend(const community& c, std::string_view member_id,
+                                      const recommend_options& options = {});
+
+/// Top-k for every member, grouped by member in input order.
+std::vector<recommendation> recommend_all(const community& c, const recommend_options& options = {});
+
+/// Components, eligibility and reason for one pair (by id).
+explanation explain(const community& c, std::string_view member_id, std::string_view peer_id,
+                    const recommend_options& options = {});
+
+/// The one-sentence reason for a pair, e.g. "shares kubernetes, security;
+/// 3 mutual contacts; promoter (10/10)".
+std::string reason_sentence(const community& c, member_index member, member_index peer,
+                            const score_components& components);
+
+}  // namespace engage_right

@@ -1,0 +1,71 @@
+#pragma once
+/// @file types.hpp
+/// Shared id, index and score types used by every component.
+
+#include <cstdint>
+#include <limits>
+
+namespace engage_right {
+
+/// Dense index of a member inside a community (0 .. size()-1). Members are
+/// ordered by stage, then by id (byte-wise), so the members of one stage form
+/// one contiguous block and a smaller index means a smaller id within a stage.
+using member_index = std::uint32_t;
+
+/// Index of a stage inside a journey (0 = first stage).
+using stage_index = std::uint16_t;
+
+/// A score or score component. Computed in double precision.
+using score_t = double;
+
+/// Marks "no member".
+inline constexpr member_index no_member = std::numeric_limits<member_index>::max();
+
+/// Maximum number of stages in a journey.
+inline constexpr std::size_t max_stages = 64;
+
+/// Satisfaction value stored for "unknown".
+inline constexpr std::int8_t unknown_satisfaction = -1;
+
+/// Communication channel of a journey step.
+enum class channel : std::uint8_t {
+    private_ = 0,  ///< one-to-one, confidential (selection talks, beta programs)
+    public_ = 1,   ///< community forums, knowledge base, user generated content
+};
+
+/// "private" or "public".
+constexpr const char* to_string(channel c) noexcept {
+    return c == channel::private_ ? "private" : "public";
+}
+
+/// The four weights of the reference score (DESIGN.md section 4).
+struct score_weights {
+    double similarity = 0.50;  ///< cosine of the feature vectors
+    double tags = 0.15;        ///< Jaccard index of the tag sets
+    double proximity = 0.25;   ///< aa / (1 + aa), Adamic-Adar over the interaction graph
+    double happiness = 0.10;   ///< satisfaction / 10, 0.5 when unknown
+
+    friend bool operator==(const score_weights&, const score_weights&) = default;
+};
+
+/// The four raw (unweighted) components of a score.
+struct score_components {
+    score_t similarity = 0;  ///< cosine similarity in [-1, 1]; 0 when a vector is zero or absent
+    score_t tags = 0;        ///< Jaccard index in [0, 1]
+    score_t proximity = 0;   ///< aa / (1 + aa) in [0, 1)
+    score_t happiness = 0;   ///< in [0, 1]
+
+    friend bool operator==(const score_components&, const score_components&) = default;
+};
+
+/// Weighted sum of the components, summed in a fixed order so that equal
+/// inputs always give bit-identical scores.
+constexpr score_t weighted_score(const score_components& c, const score_weights& w) noexcept {
+    score_t s = w.similarity * c.similarity;
+    s += w.tags * c.tags;
+    s += w.proximity * c.proximity;
+    s += w.happiness * c.happiness;
+    return s;
+}
+
+}  // namespace engage_right

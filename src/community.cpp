@@ -1,0 +1,258 @@
+#include <engage_right/community.hpp>
+#include <engage_right/error.hpp>
+#include <engage_right/io.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace engage_right {
+
+feature_block feature_block::own(std::vector<float> values, std::size_t rows, std::size_t dims) {
+    auto holder = std::make_shared<std::vector<float>>(std::move(values));
+    feature_block b;
+    b.data = holder->data();
+    b.owner = std::move(holder);
+    b.rows = rows;
+    b.dims = dims;
+    return b;
+}
+
+community::community() : community(engage_right::journey{}, member_table{}) {}
+community::community(community&&) noexcept = default;
+community& community::operator=(community&&) noexcept = default;
+community::~community() = default;
+
+community::community(engage_right::journey j, member_table m, const interaction_table& inter)
+    : journey_(std::move(j)) {
+    const std::size_t n = m.size();
+    const std::size_t stages = journey_.stage_count();
+    auto row_error = [](std::size_t row, const std::string& what) {
+        throw config_error(fmt::format("members row {}: {}", row, what));
+    };
+    if (n >= no_member) throw config_error("too many members");
+    auto sized = [&](std::size_t got, const char* name) {
+        if (got != 0 && got != n)
+            throw config_error(fmt::format("members column '{}' has {} values, expected {}", name, got, n));
+    };
+    sized(m.stage.size(), "stage");
+    if (m.stage.size() != n) throw config_error(fmt::format("members column 'stage' has {} values, expected {}", m.stage.size(), n));
+    sized(m.satisfaction.size(), "satisfaction");
+    sized(m.capacity.size(), "capacity");
+    sized(m.opted_out.size(), "opted_out");
+    sized(m.activity.size(), "activity");
+    if (!m.tag_offsets.empty()) {
+        if (m.tag_offsets.size() != n + 1 || m.tag_offsets.front() != 0 || m.tag_offsets.back() != m.tag_ids.size())
+            throw config_error("members tags: offsets do not match the tag list");
+        for (std::size_t i = 0; i < n; ++i)
+            if (m.tag_offsets[i] > m.tag_offsets[i + 1]) throw config_error("members tags: offsets decrease");
+        for (auto t : m.tag_ids)
+            if (t >= m.tag_names.size()) throw config_error("members tags: tag id out of range");
+    } else if (!m.tag_ids.empty()) {
+        throw config_error("members tags: tag ids given without offsets");
+    }
+    if (m.features.dims > 0) {
+        if (m.features.rows != n)
+            throw config_error(fmt::format("features have {} rows, expected {}", m.features.rows, n));
+        if (m.features.data == nullptr) throw config_error("features have no data");
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (m.id[i].empty()) row_error(i, "empty id");
+        if (m.stage[i] >= stages)
+            row_error(i, fmt::format("stage index {} out of range (journey has {} stages)", m.stage[i], stages));
+        if (!m.satisfaction.empty() && (m.satisfaction[i] < -1 || m.satisfaction[i] > 10))
+            row_error(i, fmt::format("satisfaction {} outside 0..10", m.satisfaction[i]));
+        if (!m.capacity.empty() && m.capacity[i] < -1) row_error(i, fmt::format("capacity {} is negative", m.capacity[i]));
+        if (!m.opted_out.empty() && m.opted_out[i] > 1) row_error(i, "opted_out must be 0 or 1");
+        if (!m.activity.empty() && (m.activity[i] < 0 || std::isinf(m.activity[i])))
+            row_error(i, fmt::format("activity {} must be a finite number >= 0", m.activity[i]));
+    }
+    for (std::size_t k = 0; k < n * m.features.dims; ++k)
+        if (!std::isfinite(m.features.data[k]))
+            row_error(k / m.features.dims, fmt::format("feature f_{} is not a finite number", k % m.features.dims));
+
+    // Order: stage, then id (byte-wise). Ties by id within a stage then map to
+    // index order, which the recommender relies on.
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        if (m.stage[a] != m.stage[b]) return m.stage[a] < m.stage[b];
+        return m.id[a] < m.id[b];
+    });
+    for (std::size_t i = 1; i < n; ++i)
+        if (m.id[order[i]] == m.id[order[i - 1]] && m.stage[order[i]] == m.stage[order[i - 1]])
+            row_error(std::max(order[i], order[i - 1]), fmt::format("duplicate id '{}'", m.id[order[i]]));
+
+    ids_.resize(n);
+    stage_.resize(n);
+    satisfaction_.assign(n, unknown_satisfaction);
+    capacity_.assign(n, -1);
+    opted_out_.assign(n, 0);
+    activity_.assign(n, std::numeric_limits<double>::quiet_NaN());
+    input_pos_.resize(n);
+    by_input_.resize(n);
+    stage_begin_.assign(stages + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t r = order[i];
+        ids_[i] = std::move(m.id[r]);
+        stage_[i] = m.stage[r];
+        if (!m.satisfaction.empty()) satisfaction_[i] = m.satisfaction[r];
+        if (!m.capacity.empty()) capacity_[i] = m.capacity[r];
+        if (!m.opted_out.empty()) opted_out_[i] = m.opted_out[r];
+        if (!m.activity.empty()) activity_[i] = m.activity[r];
+        input_pos_[i] = r;
+        by_input_[r] = static_cast<member_index>(i);
+        ++stage_begin_[stage_[i] + 1u];
+    }
+    for (std::size_t s = 0; s < stages; ++s) stage_begin_[s + 1] += stage_begin_[s];
+
+    index_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        auto [it, fresh] = index_.emplace(ids_[i], static_cast<member_index>(i));
+        if (!fresh) row_error(input_pos_[i], fmt::format("duplicate id '{}'", ids_[i]));
+    }
+
+    // Tags, re-indexed in member order; per-member lists sorted and distinct.
+    tag_names_ = std::move(m.tag_names);
+    tag_offsets_.assign(n + 1, 0);
+    if (!m.tag_offsets.empty()) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint32_t r = order[i];
+            std::vector<std::uint32_t> t(m.tag_ids.begin() + m.tag_offsets[r], m.tag_ids.begin() + m.tag_offsets[r + 1]);
+            std::sort(t.begin(), t.end());
+            t.erase(std::unique(t.begin(), t.end()), t.end());
+            tag_ids_.insert(tag_ids_.end(), t.begin(), t.end());
+            tag_offsets_[i + 1] = static_cast<std::uint32_t>(tag_ids_.size());
+        }
+    }
+
+    // Features stay in input order (possibly borrowed); norms in member order.
+    features_ = std::move(m.features);
+    if (features_.dims == 0) {
+        features_.rows = n;
+        features_.data = nullptr;
+    }
+    inv_norm_.assign(n, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+        double ss = 0;
+        for (float x : features(static_cast<member_index>(i))) ss = std::fma(double(x), double(x), ss);
+        inv_norm_[i] = ss > 0 ? 1.0 / std::sqrt(ss) : 0.0;
+    }
+
+    // Interactions: canonical (low, high) pairs, merged.
+    const std::size_t e = inter.size();
+    if (inter.target.size() != e) throw config_error("interactions: source and target differ in length");
+    if (!inter.weight.empty() && inter.weight.size() != e) throw config_error("interactions: weight column length");
+    struct edge {
+        member_index a, b;
+        double w;
+    };
+    std::vector<edge> edges;
+    edges.reserve(e);
+    for (std::size_t k = 0; k < e; ++k) {
+        if (inter.source[k] >= n || inter.target[k] >= n)
+            throw config_error(fmt::format("interactions row {}: member row out of range", k));
+        const double w = inter.weight.empty() ? 1.0 : inter.weight[k];
+        if (!(w > 0) || !std::isfinite(w))
+            throw config_error(fmt::format("interactions row {}: weight must be a finite number > 0", k));
+        member_index a = by_input_[inter.source[k]];
+        member_index b = by_input_[inter.target[k]];
+        if (a == b) {
+            ++self_loops_;
+            continue;
+        }
+        if (a > b) std::swap(a, b);
+        edges.push_back({a, b, w});
+    }
+    std::sort(edges.begin(), edges.end(), [](const edge& x, const edge& y) {
+        return x.a != y.a ? x.a < y.a : x.b < y.b;
+    });
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < edges.size(); ++k) {
+        if (kept > 0 && edges[kept - 1].a == edges[k].a && edges[kept - 1].b == edges[k].b) {
+            edges[kept - 1].w += edges[k].w;
+            ++duplicates_;
+        } else {
+            edges[kept++] = edges[k];
+        }
+    }
+    edges.resize(kept);
+    adj_offsets_.assign(n + 1, 0);
+    for (const auto& x : edges) {
+        ++adj_offsets_[x.a + 1];
+        ++adj_offsets_[x.b + 1];
+    }
+    for (std::size_t i = 0; i < n; ++i) adj_offsets_[i + 1] += adj_offsets_[i];
+    adj_.resize(2 * kept);
+    adj_weight_.resize(2 * kept);
+    {
+        // Two sweeps keep every list sorted: first each vertex's smaller
+        // neighbours (edges are sorted by a), then its larger ones (by b).
+        std::vector<std::uint64_t> pos(adj_offsets_.begin(), adj_offsets_.end() - 1);
+        for (const auto& x : edges) {  // sorted by a: for fixed b, a increases
+            adj_[pos[x.b]] = x.a;
+            adj_weight_[pos[x.b]++] = x.w;
+        }
+        for (const auto& x : edges) {  // then the larger neighbours, in b order
+            adj_[pos[x.a]] = x.b;
+            adj_weight_[pos[x.a]++] = x.w;
+        }
+    }
+}
+
+std::optional<member_index> community::find(std::string_view id) const noexcept {
+    auto it = index_.find(id);
+    if (it == index_.end()) return std::nullopt;
+    return it->second;
+}
+
+member_index community::index_of(std::string_view id) const {
+    auto it = index_.find(id);
+    if (it == index_.end()) throw not_found_error(fmt::format("unknown member id '{}'", id));
+    return it->second;
+}
+
+bool community::has_interaction(member_index u, member_index v) const noexcept {
+    if (u >= size() || v >= size()) return false;
+    auto nb = neighbors(u);
+    return std::binary_search(nb.begin(), nb.end(), v);
+}
+
+double community::interaction_weight(member_index u, member_index v) const noexcept {
+    if (u >= size() || v >= size()) return 0;
+    auto nb = neighbors(u);
+    auto it = std::lower_bound(nb.begin(), nb.end(), v);
+    if (it == nb.end() || *it != v) return 0;
+    return neighbor_weights(u)[static_cast<std::size_t>(it - nb.begin())];
+}
+
+std::vector<std::size_t> community::stage_counts() const {
+    std::vector<std::size_t> out(journey_.stage_count());
+    for (std::size_t s = 0; s < out.size(); ++s) out[s] = stage_begin_[s + 1] - stage_begin_[s];
+    return out;
+}
+
+std::size_t community::memory_bytes() const noexcept {
+    std::size_t b = 0;
+    for (const auto& s : ids_) b += sizeof(std::string) + (s.size() > 15 ? s.capacity() : 0);
+    b += stage_.capacity() * sizeof(stage_index) + satisfaction_.capacity() + capacity_.capacity() * 4 +
+         opted_out_.capacity() + activity_.capacity() * 8 + input_pos_.capacity() * 4 + by_input_.capacity() * 4 +
+         tag_offsets_.capacity() * 4 + tag_ids_.capacity() * 4 + inv_norm_.capacity() * 8 +
+         adj_offsets_.capacity() * 8 + adj_.capacity() * 4 + adj_weight_.capacity() * 8;
+    if (features_.owner) b += features_.rows * features_.dims * sizeof(float);
+    b += index_.size() * (sizeof(std::string_view) + sizeof(member_index) + 2 * sizeof(void*)) +
+         index_.bucket_count() * sizeof(void*);
+    return b;
+}
+
+community community::from_csv(const std::filesystem::path& members,
+                              const std::optional<std::filesystem::path>& interactions, engage_right::journey j) {
+    member_table m = read_members(members, j);
+    interaction_table t;
+    if (interactions) t = read_interactions(*interactions, m);
+    return community(std::move(j), std::move(m), t);
+}
+
+}  // namespace engage_right

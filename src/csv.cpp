@@ -1,0 +1,134 @@
+#include <engage_right/detail/csv.hpp>
+#include <engage_right/error.hpp>
+
+#include <fmt/format.h>
+
+namespace engage_right {
+
+input_error::input_error(std::string file, std::size_t line, std::size_t column, const std::string& what)
+    : error(column > 0 ? fmt::format("{}:{}:{}: {}", file, line, column, what)
+                       : fmt::format("{}:{}: {}", file, line, what)),
+      file_(std::move(file)),
+      line_(line),
+      column_(column),
+      detail_(what) {}
+
+namespace detail {
+
+csv_reader::csv_reader(std::string_view text, std::string source) : text_(text), source_(std::move(source)) {
+    if (text_.size() >= 3 && static_cast<unsigned char>(text_[0]) == 0xEF &&
+        static_cast<unsigned char>(text_[1]) == 0xBB && static_cast<unsigned char>(text_[2]) == 0xBF) {
+        pos_ = 3;
+        line_start_ = 3;
+    }
+}
+
+void csv_reader::fail(const csv_field& at, const std::string& what) const { fail(at.line, at.column, what); }
+
+void csv_reader::fail(std::size_t line, std::size_t column, const std::string& what) const {
+    throw input_error(source_, line, column, what);
+}
+
+bool csv_reader::next(std::vector<csv_field>& fields) {
+    fields.clear();
+    const std::size_t n = text_.size();
+    const char* s = text_.data();
+    // Skip blank lines.
+    while (pos_ < n && (s[pos_] == '\n' || s[pos_] == '\r')) {
+        if (s[pos_] == '\r' && pos_ + 1 < n && s[pos_ + 1] == '\n') ++pos_;
+        ++pos_;
+        ++line_;
+        line_start_ = pos_;
+    }
+    if (pos_ >= n) return false;
+    record_line_ = line_;
+    std::size_t scratch_used = 0;
+    for (;;) {
+        csv_field f;
+        f.line = line_;
+        f.column = pos_ - line_start_ + 1;
+        if (pos_ < n && s[pos_] == '"') {
+            const std::size_t open_line = line_, open_col = f.column;
+            ++pos_;
+            if (scratch_used == scratch_.size()) scratch_.emplace_back();
+            std::string& buf = scratch_[scratch_used++];
+            buf.clear();
+            for (;;) {
+                if (pos_ >= n) fail(open_line, open_col, "unterminated quoted field (the quote opened here is never closed)");
+                const char c = s[pos_];
+                if (c == '"') {
+                    if (pos_ + 1 < n && s[pos_ + 1] == '"') {
+                        buf.push_back('"');
+                        pos_ += 2;
+                        continue;
+                    }
+                    ++pos_;
+                    break;
+                }
+                if (c == '\n' || c == '\r') {
+                    if (c == '\r' && pos_ + 1 < n && s[pos_ + 1] == '\n') {
+                        buf.push_back('\r');
+                        ++pos_;
+                    }
+                    buf.push_back(s[pos_]);
+                    ++pos_;
+                    ++line_;
+                    line_start_ = pos_;
+                    continue;
+                }
+                buf.push_back(c);
+                ++pos_;
+            }
+            f.text = buf;
+            // Allow spaces between the closing quote and the separator.
+            while (pos_ < n && (s[pos_] == ' ' || s[pos_] == '\t')) ++pos_;
+            if (pos_ < n && s[pos_] != ',' && s[pos_] != '\n' && s[pos_] != '\r')
+                fail(line_, pos_ - line_start_ + 1, "expected ',' or end of line after a closing quote");
+        } else {
+            const std::size_t start = pos_;
+            while (pos_ < n && s[pos_] != ',' && s[pos_] != '\n' && s[pos_] != '\r') ++pos_;
+            f.text = std::string_view(s + start, pos_ - start);
+        }
+        fields.push_back(f);
+        if (pos_ >= n) return true;
+        if (s[pos_] == ',') {
+            ++pos_;
+            continue;
+        }
+        // End of line.
+        if (s[pos_] == '\r' && pos_ + 1 < n && s[pos_ + 1] == '\n') ++pos_;
+        ++pos_;
+        ++line_;
+        line_start_ = pos_;
+        return true;
+    }
+}
+
+std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+std::optional<std::size_t> csv_header::find(std::string_view name) const noexcept {
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == name) return i;
+    return std::nullopt;
+}
+
+std::string csv_quote(std::string_view s) {
+    bool need = false;
+    for (char c : s) need = need || c == ',' || c == '"' || c == '\n' || c == '\r';
+    if (!need && !s.empty() && (s.front() == ' ' || s.back() == ' ')) need = true;
+    if (!need) return std::string(s);
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += "\"\"";
+        else out += c;
+    }
+    out += '"';
+    return out;
+}
+
+}  // namespace detail
+}  // namespace engage_right

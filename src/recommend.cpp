@@ -1,0 +1,527 @@
+#include "kernel.hpp"
+
+#include <engage_right/error.hpp>
+#include <engage_right/recommend.hpp>
+#include <engage_right/scoring.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <thread>
+
+namespace engage_right {
+namespace {
+
+using detail::kernel_query;
+using detail::peer_panel;
+
+constexpr std::size_t tile_queries = 32;      // queries sharing one pass over a peer chunk (mark bits)
+constexpr std::size_t chunk_groups = 256;     // peer groups per chunk: 1024 peers stay in L2
+
+// The k best (score desc, position asc) seen so far.
+struct top_k {
+    std::size_t k = 0;
+    std::vector<std::pair<double, std::uint32_t>> items;  // best first
+
+    double threshold() const noexcept {
+        return items.size() < k ? -std::numeric_limits<double>::infinity() : items.back().first;
+    }
+    void offer(double s, std::uint32_t pos) {
+        if (items.size() == k) {
+            const auto& w = items.back();
+            if (s < w.first || (s == w.first && pos > w.second)) return;
+            items.pop_back();
+        }
+        std::size_t i = items.size();
+        items.emplace_back(s, pos);
+        while (i > 0 && (items[i - 1].first < s || (items[i - 1].first == s && items[i - 1].second > pos))) {
+            items[i] = items[i - 1];
+            --i;
+        }
+        items[i] = {s, pos};
+    }
+};
+
+// Eligible peers of stage s+1 for members at stage s.
+struct step_block {
+    bool active = false;
+    channel medium = channel::private_;
+    index_range stage_range;                // members at s+1
+    std::vector<member_index> peers;        // eligible, ascending
+    std::vector<std::int32_t> position;     // index - stage_range.first -> position in peers, -1 if not eligible
+    peer_panel panel;
+    std::vector<std::uint32_t> tag_offsets;  // tag -> positions (CSR)
+    std::vector<std::uint32_t> tag_positions;
+};
+
+struct workspace {
+    std::vector<std::uint32_t> inter;
+    std::vector<double> aa;
+    std::vector<std::uint8_t> touched_flag;
+    std::vector<std::uint32_t> touched;
+    std::vector<std::uint32_t> marks;
+    std::vector<std::uint32_t> marked;
+    std::vector<double> qfeat;
+    std::vector<top_k> best;
+    void reserve(std::size_t m, std::size_t d) {
+        if (inter.size() < m) {
+            inter.assign(m, 0);
+            aa.assign(m, 0.0);
+            touched_flag.assign(m, 0);
+            marks.assign(m, 0);
+        }
+        qfeat.resize(tile_queries * std::max<std::size_t>(d, 1));
+        best.resize(tile_queries);
+    }
+};
+
+struct sink_ctx {
+    top_k* best;           // of the current quad
+    kernel_query* queries; // of the current quad
+    const std::uint32_t* marks;
+    std::uint32_t bit0;    // mark bit of the quad's first query
+    std::size_t count;     // real peers
+};
+
+void sink(void* p, std::size_t r, std::size_t group, const double* scores, unsigned mask) {
+    auto& ctx = *static_cast<sink_ctx*>(p);
+    top_k& best = ctx.best[r];
+    const std::uint32_t bit = 1u << (ctx.bit0 + r);
+    for (unsigned l = 0; l < peer_panel::lanes; ++l) {
+        if (!(mask & (1u << l))) continue;
+        const std::size_t pos = group * peer_panel::lanes + l;
+        if (pos >= ctx.count || (ctx.marks[pos] & bit)) continue;
+        best.offer(scores[l], static_cast<std::uint32_t>(pos));
+    }
+    ctx.queries[r].threshold = best.threshold();
+}
+
+std::string satisfaction_phrase(std::optional<int> s) {
+    if (!s) return "satisfaction unknown";
+    if (*s >= 9) return fmt::format("promoter ({}/10)", *s);
+    if (*s >= 7) return fmt::format("passive ({}/10)", *s);
+    return fmt::format("detractor ({}/10)", *s);
+}
+
+}  // namespace
+
+std::string reason_sentence(const community& c, member_index u, member_index v, const score_components& comp) {
+    std::string out;
+    auto add = [&](const std::string& part) {
+        if (!out.empty()) out += "; ";
+        out += part;
+    };
+    const auto tags = shared_tags(c, u, v);
+    if (!tags.empty()) {
+        std::string list;
+        const std::size_t shown = std::min<std::size_t>(tags.size(), 3);
+        for (std::size_t i = 0; i < shown; ++i) list += (i ? ", " : "") + c.tag_name(tags[i]);
+        if (tags.size() > shown) list += fmt::format(" and {} more", tags.size() - shown);
+        add("shares " + list);
+    }
+    const std::size_t mutual = common_neighbors(c, u, v);
+    if (mutual > 0) add(fmt::format("{} mutual contact{}", mutual, mutual == 1 ? "" : "s"));
+    if (c.has_interaction(u, v)) add("already in contact");
+    if (comp.similarity >= 0.8) add(fmt::format("very similar profile ({:.2f})", comp.similarity));
+    else if (comp.similarity >= 0.5) add(fmt::format("similar profile ({:.2f})", comp.similarity));
+    if (out.empty()) add(fmt::format("next-stage peer ({})", c.journey().stage_name(c.stage(v))));
+    add(satisfaction_phrase(c.satisfaction(v)));
+    return out;
+}
+
+struct recommender::impl {
+    const community& c;
+    recommend_options opt;
+    score_weights w;
+    int min_sat = 7;
+    // Steps are packed on first use, so that a single query packs one stage.
+    mutable std::vector<step_block> steps;  // by member stage s
+    std::unique_ptr<std::once_flag[]> step_once;
+    std::vector<double> inv_log_deg;
+    std::vector<std::uint64_t> blocked_offsets;  // member -> blocked partners (CSR, sorted)
+    std::vector<member_index> blocked;
+
+    impl(const community& com, recommend_options o) : c(com), opt(std::move(o)) {
+        const journey& j = c.journey();
+        if (opt.k == 0) throw config_error("k must be at least 1");
+        w = opt.weights.value_or(j.weights());
+        validate_weights(w);
+        min_sat = opt.min_satisfaction.value_or(j.min_peer_satisfaction());
+        if (min_sat < 0 || min_sat > 11)
+            throw config_error(fmt::format("min_satisfaction must be 0..11, got {}", min_sat));
+        const std::size_t n = c.size();
+        for (const auto& [a, b] : opt.blocked)
+            if (a >= n || b >= n) throw config_error("blocked pair names a member index out of range");
+        build_blocked();
+        inv_log_deg.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t deg = c.degree(static_cast<member_index>(i));
+            inv_log_deg[i] = deg >= 2 ? detail::inverse_log_degree(deg) : 0.0;
+        }
+        const std::size_t S = j.stage_count();
+        steps.resize(S);
+        step_once = std::make_unique<std::once_flag[]>(S);
+    }
+
+    const step_block& step(stage_index s) const {
+        std::call_once(step_once[s], [&] { build_step(s); });
+        return steps[s];
+    }
+
+    void build_blocked() {
+        const std::size_t n = c.size();
+        blocked_offsets.assign(n + 1, 0);
+        if (opt.blocked.empty()) return;
+        for (const auto& [a, b] : opt.blocked) {
+            ++blocked_offsets[a + 1];
+            ++blocked_offsets[b + 1];
+        }
+        for (std::size_t i = 0; i < n; ++i) blocked_offsets[i + 1] += blocked_offsets[i];
+        blocked.resize(blocked_offsets[n]);
+        std::vector<std::uint64_t> fill(blocked_offsets.begin(), blocked_offsets.end() - 1);
+        for (const auto& [a, b] : opt.blocked) {
+            blocked[fill[a]++] = b;
+            blocked[fill[b]++] = a;
+        }
+        for (std::size_t i = 0; i < n; ++i)
+            std::sort(blocked.begin() + static_cast<std::ptrdiff_t>(blocked_offsets[i]),
+                      blocked.begin() + static_cast<std::ptrdiff_t>(blocked_offsets[i + 1]));
+    }
+
+    std::span<const member_index> blocked_of(member_index u) const {
+        return {blocked.data() + blocked_offsets[u], blocked.data() + blocked_offsets[u + 1]};
+    }
+
+    bool peer_ok(member_index v) const noexcept {
+        if (c.opted_out(v)) return false;
+        const auto sat = c.satisfaction_raw(v);
+        if (sat >= 0 && sat < min_sat) return false;
+        return c.capacity(v) > 0;
+    }
+
+    void build_step(stage_index s) const {
+        step_block& b = steps[s];
+        const journey_step& js = c.journey().step(s);
+        b.medium = js.medium;
+        b.active = js.enabled;
+        b.stage_range = c.stage_members(static_cast<stage_index>(s + 1));
+        if (!b.active) return;
+        b.position.assign(b.stage_range.size(), -1);
+        for (member_index v = b.stage_range.first; v < b.stage_range.last; ++v) {
+            if (!peer_ok(v)) continue;
+            b.position[v - b.stage_range.first] = static_cast<std::int32_t>(b.peers.size());
+            b.peers.push_back(v);
+        }
+        // Dense panel.
+        constexpr std::size_t L = peer_panel::lanes;
+        const std::size_t d = c.dimensions();
+        peer_panel& p = b.panel;
+        p.count = b.peers.size();
+        p.dims = d;
+        p.data.assign(p.groups() * p.group_stride(), 0.0);
+        for (std::size_t i = 0; i < p.count; ++i) {
+            const member_index v = b.peers[i];
+            double* base = p.data.data() + (i / L) * p.group_stride();
+            const std::size_t l = i % L;
+            const auto f = c.features(v);
+            for (std::size_t jd = 0; jd < d; ++jd) base[jd * L + l] = double(f[jd]);
+            base[d * L + l] = c.inverse_norm(v);
+            base[(d + 1) * L + l] = detail::canonical_happiness(c.satisfaction_raw(v));
+        }
+        // Tag postings.
+        const std::size_t T = c.tag_count();
+        b.tag_offsets.assign(T + 1, 0);
+        for (std::size_t i = 0; i < p.count; ++i)
+            for (auto t : c.tags(b.peers[i])) ++b.tag_offsets[t + 1];
+        for (std::size_t t = 0; t < T; ++t) b.tag_offsets[t + 1] += b.tag_offsets[t];
+        b.tag_positions.resize(b.tag_offsets[T]);
+        std::vector<std::uint32_t> fill(b.tag_offsets.begin(), b.tag_offsets.end() - 1);
+        for (std::size_t i = 0; i < p.count; ++i)
+            for (auto t : c.tags(b.peers[i])) b.tag_positions[fill[t]++] = static_cast<std::uint32_t>(i);
+    }
+
+    bool member_ok(member_index u) const noexcept {
+        const stage_index s = c.stage(u);
+        return !c.opted_out(u) && s + 1u < c.journey().stage_count() && step(s).active && !step(s).peers.empty();
+    }
+
+    // Neighbours of x inside an index range (lists are sorted).
+    static std::span<const member_index> within(std::span<const member_index> nb, index_range r) {
+        auto lo = std::lower_bound(nb.begin(), nb.end(), r.first);
+        auto hi = std::lower_bound(lo, nb.end(), r.last);
+        return {lo, hi};
+    }
+
+    // Run a tile of members, all at stage s, appending top-k positions to `best`.
+    void run_tile(stage_index s, const member_index* us, std::size_t nt, workspace& ws) const {
+        const step_block& b = step(s);
+        const std::size_t m = b.peers.size();
+        const std::size_t d = c.dimensions();
+        ws.reserve(m, d);
+        ws.marked.clear();
+        auto mark = [&](std::uint32_t pos, std::uint32_t bit) {
+            if (ws.marks[pos] == 0) ws.marked.push_back(pos);
+            ws.marks[pos] |= bit;
+        };
+        for (std::size_t t = 0; t < nt; ++t) {
+            const member_index u = us[t];
+            const std::uint32_t bit = 1u << t;
+            top_k& best = ws.best[t];
+            best.k = opt.k;
+            best.items.clear();
+            // Hard rules per pair: existing contacts and blocked pairs.
+            if (!opt.allow_existing)
+                for (member_index x : within(c.neighbors(u), b.stage_range)) {
+                    const auto pos = b.position[x - b.stage_range.first];
+                    if (pos >= 0) mark(static_cast<std::uint32_t>(pos), bit);
+                }
+            for (member_index x : blocked_of(u)) {
+                if (!b.stage_range.contains(x)) continue;
+                const auto pos = b.position[x - b.stage_range.first];
+                if (pos >= 0) mark(static_cast<std::uint32_t>(pos), bit);
+            }
+            // Sparse components: shared tags and two-hop neighbours.
+            ws.touched.clear();
+            for (auto tag : c.tags(u))
+                for (std::uint32_t k = b.tag_offsets[tag]; k < b.tag_offsets[tag + 1]; ++k) {
+                    const std::uint32_t pos = b.tag_positions[k];
+                    if (!ws.touched_flag[pos]) {
+                        ws.touched_flag[pos] = 1;
+                        ws.touched.push_back(pos);
+                    }
+                    ++ws.inter[pos];
+                }
+            for (member_index wv : c.neighbors(u)) {
+                const double ilw = inv_log_deg[wv];
+                for (member_index x : within(c.neighbors(wv), b.stage_range)) {
+                    const auto ipos = b.position[x - b.stage_range.first];
+                    if (ipos < 0) continue;
+                    const auto pos = static_cast<std::uint32_t>(ipos);
+                    if (!ws.touched_flag[pos]) {
+                        ws.touched_flag[pos] = 1;
+                        ws.touched.push_back(pos);
+                    }
+                    ws.aa[pos] += ilw;
+                }
+            }
+            const auto fu = c.features(u);
+            const double inu = c.inverse_norm(u);
+            const std::size_t nu_tags = c.tags(u).size();
+            for (std::uint32_t pos : ws.touched) {
+                if (!(ws.marks[pos] & bit)) {
+                    const member_index v = b.peers[pos];
+                    score_components comp;
+                    comp.similarity =
+                        d ? detail::canonical_cosine(fu.data(), c.features(v).data(), d, inu, c.inverse_norm(v)) : 0.0;
+                    comp.tags = detail::canonical_jaccard(ws.inter[pos], nu_tags, c.tags(v).size());
+                    comp.proximity = proximity_from_adamic_adar(ws.aa[pos]);
+                    comp.happiness = detail::canonical_happiness(c.satisfaction_raw(v));
+                    best.offer(detail::canonical_combine(comp, w), pos);
+                    mark(pos, bit);
+                }
+                ws.touched_flag[pos] = 0;
+                ws.inter[pos] = 0;
+                ws.aa[pos] = 0.0;
+            }
+            double* q = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
+            for (std::size_t jd = 0; jd < d; ++jd) q[jd] = double(fu[jd]);
+        }
+        // Dense part: every other peer, exact, in chunks reused by all quads.
+        kernel_query queries[tile_queries];
+        for (std::size_t t = 0; t < nt; ++t) {
+            queries[t].features = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
+            queries[t].inverse_norm = c.inverse_norm(us[t]);
+            queries[t].threshold = ws.best[t].threshold();
+        }
+        const std::size_t groups = b.panel.groups();
+        for (std::size_t g0 = 0; g0 < groups; g0 += chunk_groups) {
+            const std::size_t g1 = std::min(groups, g0 + chunk_groups);
+            for (std::size_t q0 = 0; q0 < nt; q0 += 4) {
+                const std::size_t nq = std::min<std::size_t>(4, nt - q0);
+                sink_ctx ctx{ws.best.data() + q0, queries + q0, ws.marks.data(), static_cast<std::uint32_t>(q0), m};
+                detail::score_panel(b.panel, g0, g1, queries + q0, nq, w.similarity, w.happiness, &sink, &ctx);
+            }
+        }
+        for (std::uint32_t pos : ws.marked) ws.marks[pos] = 0;
+    }
+
+    recommendation make(member_index u, member_index v, std::uint32_t rank, double kernel_score) const {
+        recommendation r;
+        r.member = u;
+        r.peer = v;
+        r.rank = rank;
+        r.components = components(c, u, v);
+        r.score = combine(r.components, w);
+        (void)kernel_score;  // equal to r.score bit for bit; see tests
+        r.medium = steps[c.stage(u)].medium;
+        if (opt.reasons) r.reason = reason_sentence(c, u, v, r.components);
+        return r;
+    }
+
+    // Results for `members`, one vector per member, in the same order.
+    std::vector<std::vector<recommendation>> run(std::span<const member_index> members) const {
+        std::vector<std::vector<recommendation>> out(members.size());
+        // Work items: tiles of members at the same stage.
+        std::vector<std::uint32_t> order;
+        order.reserve(members.size());
+        for (std::uint32_t i = 0; i < members.size(); ++i)
+            if (member_ok(members[i])) order.push_back(i);
+        std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return c.stage(members[a]) < c.stage(members[b]);
+        });
+        struct tile {
+            std::size_t begin, end;
+        };
+        std::vector<tile> tiles;
+        for (std::size_t i = 0; i < order.size();) {
+            std::size_t e = i + 1;
+            const stage_index s = c.stage(members[order[i]]);
+            while (e < order.size() && e - i < tile_queries && c.stage(members[order[e]]) == s) ++e;
+            tiles.push_back({i, e});
+            i = e;
+        }
+        std::atomic<std::size_t> next{0};
+        auto worker = [&] {
+            workspace ws;
+            member_index us[tile_queries];
+            for (;;) {
+                const std::size_t ti = next.fetch_add(1, std::memory_order_relaxed);
+                if (ti >= tiles.size()) break;
+                const tile& tl = tiles[ti];
+                const std::size_t nt = tl.end - tl.begin;
+                for (std::size_t t = 0; t < nt; ++t) us[t] = members[order[tl.begin + t]];
+                const stage_index s = c.stage(us[0]);
+                run_tile(s, us, nt, ws);
+                for (std::size_t t = 0; t < nt; ++t) {
+                    auto& dst = out[order[tl.begin + t]];
+                    const auto& items = ws.best[t].items;
+                    dst.reserve(items.size());
+                    for (std::size_t r = 0; r < items.size(); ++r)
+                        dst.push_back(make(us[t], steps[s].peers[items[r].second], static_cast<std::uint32_t>(r + 1),
+                                           items[r].first));
+                }
+            }
+        };
+        unsigned nthreads = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+        nthreads = static_cast<unsigned>(std::min<std::size_t>(nthreads, tiles.size()));
+        if (nthreads <= 1) {
+            worker();
+        } else {
+            std::vector<std::jthread> pool;
+            for (unsigned i = 0; i < nthreads; ++i) pool.emplace_back(worker);
+        }
+        return out;
+    }
+
+    eligibility check(member_index u, member_index v) const {
+        const journey& j = c.journey();
+        auto fail = [](rule r, std::string why) { return eligibility{false, r, std::move(why)}; };
+        const stage_index su = c.stage(u), sv = c.stage(v);
+        if (u == v) return fail(rule::distinct_active, "a member cannot be their own peer");
+        if (su + 1u >= j.stage_count())
+            return fail(rule::next_stage, fmt::format("{} is at the last stage ({})", c.id(u), j.stage_name(su)));
+        if (sv != su + 1u)
+            return fail(rule::next_stage, fmt::format("{} is at {}, not one stage right of {} ({})", c.id(v),
+                                                      j.stage_name(sv), j.stage_name(su), j.stage_name(static_cast<stage_index>(su + 1))));
+        if (!j.step(su).enabled)
+            return fail(rule::next_stage,
+                        fmt::format("the step {} -> {} is disabled", j.stage_name(su), j.stage_name(sv)));
+        if (c.opted_out(u)) return fail(rule::distinct_active, fmt::format("{} opted out", c.id(u)));
+        if (c.opted_out(v)) return fail(rule::distinct_active, fmt::format("{} opted out", c.id(v)));
+        auto bl = blocked_of(u);
+        if (std::binary_search(bl.begin(), bl.end(), v))
+            return fail(rule::distinct_active, fmt::format("the pair {} / {} is blocked", c.id(u), c.id(v)));
+        const auto sat = c.satisfaction(v);
+        if (sat && *sat < min_sat)
+            return fail(rule::satisfaction,
+                        fmt::format("{} has satisfaction {} (minimum {})", c.id(v), *sat, min_sat));
+        if (c.capacity(v) <= 0) return fail(rule::capacity, fmt::format("{} has no capacity", c.id(v)));
+        if (!opt.allow_existing && c.has_interaction(u, v))
+            return fail(rule::no_existing_contact, fmt::format("{} and {} have already interacted", c.id(u), c.id(v)));
+        return eligibility{true, rule::none, {}};
+    }
+};
+
+recommender::recommender(const community& c, recommend_options options)
+    : impl_(std::make_unique<impl>(c, std::move(options))) {}
+recommender::~recommender() = default;
+recommender::recommender(recommender&&) noexcept = default;
+recommender& recommender::operator=(recommender&&) noexcept = default;
+
+const community& recommender::source() const noexcept { return impl_->c; }
+const score_weights& recommender::weights() const noexcept { return impl_->w; }
+const recommend_options& recommender::options() const noexcept { return impl_->opt; }
+
+std::vector<recommendation> recommender::for_member(member_index u) const {
+    if (u >= impl_->c.size()) throw not_found_error(fmt::format("member index {} out of range", u));
+    auto res = impl_->run(std::span<const member_index>(&u, 1));
+    return std::move(res[0]);
+}
+
+std::vector<recommendation> recommender::for_member(std::string_view id) const {
+    return for_member(impl_->c.index_of(id));
+}
+
+std::vector<recommendation> recommender::for_members(std::span<const member_index> members) const {
+    for (auto u : members)
+        if (u >= impl_->c.size()) throw not_found_error(fmt::format("member index {} out of range", u));
+    auto res = impl_->run(members);
+    std::vector<recommendation> out;
+    std::size_t total = 0;
+    for (const auto& r : res) total += r.size();
+    out.reserve(total);
+    for (auto& r : res)
+        for (auto& x : r) out.push_back(std::move(x));
+    return out;
+}
+
+std::vector<recommendation> recommender::for_all() const {
+    const community& c = impl_->c;
+    std::vector<member_index> members(c.size());
+    for (std::uint32_t row = 0; row < c.size(); ++row) members[row] = c.at_input_position(row);
+    return for_members(members);
+}
+
+eligibility recommender::check(member_index u, member_index v) const {
+    if (u >= impl_->c.size() || v >= impl_->c.size()) throw not_found_error("member index out of range");
+    return impl_->check(u, v);
+}
+
+explanation recommender::explain(member_index u, member_index v) const {
+    const community& c = impl_->c;
+    explanation e;
+    e.member = u;
+    e.peer = v;
+    e.verdict = check(u, v);
+    e.components = components(c, u, v);
+    e.score = combine(e.components, impl_->w);
+    if (c.stage(v) == c.stage(u) + 1u) e.medium = c.journey().step(c.stage(u)).medium;
+    for (auto t : shared_tags(c, u, v)) e.shared_tags.push_back(c.tag_name(t));
+    e.mutual_contacts = common_neighbors(c, u, v);
+    e.existing_contact = c.has_interaction(u, v);
+    e.sentence = reason_sentence(c, u, v, e.components);
+    return e;
+}
+
+std::vector<recommendation> recommend(const community& c, std::string_view member_id,
+                                      const recommend_options& options) {
+    const member_index u = c.index_of(member_id);
+    return recommender(c, options).for_member(u);
+}
+
+std::vector<recommendation> recommend_all(const community& c, const recommend_options& options) {
+    return recommender(c, options).for_all();
+}
+
+explanation explain(const community& c, std::string_view member_id, std::string_view peer_id,
+                    const recommend_options& options) {
+    const member_index u = c.index_of(member_id);
+    const member_index v = c.index_of(peer_id);
+    return recommender(c, options).explain(u, v);
+}
+
+}  // namespace engage_right

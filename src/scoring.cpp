@@ -1,0 +1,111 @@
+// Compiled with -ffp-contract=off: the canonical arithmetic must not be
+// re-associated or fused differently from the batch kernel.
+#include "kernel.hpp"
+#include <engage_right/scoring.hpp>
+
+#include <cmath>
+
+namespace engage_right {
+
+score_t cosine_similarity(std::span<const float> a, std::span<const float> b) noexcept {
+    if (a.size() != b.size() || a.empty()) return 0;
+    double na = 0, nb = 0;
+    for (float x : a) na = std::fma(double(x), double(x), na);
+    for (float x : b) nb = std::fma(double(x), double(x), nb);
+    const double ia = na > 0 ? 1.0 / std::sqrt(na) : 0.0;
+    const double ib = nb > 0 ? 1.0 / std::sqrt(nb) : 0.0;
+    return detail::canonical_cosine(a.data(), b.data(), a.size(), ia, ib);
+}
+
+score_t cosine_similarity(const community& c, member_index u, member_index v) noexcept {
+    if (c.dimensions() == 0) return 0;
+    return detail::canonical_cosine(c.features(u).data(), c.features(v).data(), c.dimensions(), c.inverse_norm(u),
+                                    c.inverse_norm(v));
+}
+
+score_t jaccard_index(std::span<const std::uint32_t> a, std::span<const std::uint32_t> b) noexcept {
+    std::size_t i = 0, j = 0, inter = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i] < b[j]) ++i;
+        else if (b[j] < a[i]) ++j;
+        else {
+            ++inter;
+            ++i;
+            ++j;
+        }
+    }
+    return detail::canonical_jaccard(inter, a.size(), b.size());
+}
+
+score_t adamic_adar(const community& c, member_index u, member_index v) noexcept {
+    auto a = c.neighbors(u);
+    auto b = c.neighbors(v);
+    std::size_t i = 0, j = 0;
+    double aa = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i] < b[j]) ++i;
+        else if (b[j] < a[i]) ++j;
+        else {
+            aa += detail::inverse_log_degree(c.degree(a[i]));
+            ++i;
+            ++j;
+        }
+    }
+    return aa;
+}
+
+std::size_t common_neighbors(const community& c, member_index u, member_index v) noexcept {
+    auto a = c.neighbors(u);
+    auto b = c.neighbors(v);
+    std::size_t i = 0, j = 0, n = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i] < b[j]) ++i;
+        else if (b[j] < a[i]) ++j;
+        else {
+            ++n;
+            ++i;
+            ++j;
+        }
+    }
+    return n;
+}
+
+std::vector<std::uint32_t> shared_tags(const community& c, member_index u, member_index v) {
+    auto a = c.tags(u);
+    auto b = c.tags(v);
+    std::vector<std::uint32_t> out;
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i] < b[j]) ++i;
+        else if (b[j] < a[i]) ++j;
+        else {
+            out.push_back(a[i]);
+            ++i;
+            ++j;
+        }
+    }
+    return out;
+}
+
+score_t happiness(const community& c, member_index v) noexcept {
+    return detail::canonical_happiness(c.satisfaction_raw(v));
+}
+
+score_components components(const community& c, member_index u, member_index v) noexcept {
+    score_components out;
+    out.similarity = cosine_similarity(c, u, v);
+    out.tags = jaccard_index(c.tags(u), c.tags(v));
+    out.proximity = proximity_from_adamic_adar(adamic_adar(c, u, v));
+    out.happiness = happiness(c, v);
+    return out;
+}
+
+score_t combine(const score_components& comp, const score_weights& w) noexcept {
+    return detail::canonical_combine(comp, w);
+}
+
+score_t score(const community& c, member_index u, member_index v, const score_weights& w) noexcept {
+    return combine(components(c, u, v), w);
+}
+
+}  // namespace engage_right
