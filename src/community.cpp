@@ -53,10 +53,11 @@ community::community(engage_right::journey j, member_table m, const interaction_
     } else if (!m.tag_ids.empty()) {
         throw config_error("members tags: tag ids given without offsets");
     }
-    if (m.features.dims > 0) {
+    if (m.features.dims > 0 || m.features.rows > 0) {
         if (m.features.rows != n)
             throw config_error(fmt::format("features have {} rows, expected {}", m.features.rows, n));
-        if (m.features.data == nullptr) throw config_error("features have no data");
+        if (m.features.data == nullptr && n > 0 && m.features.dims > 0)
+            throw config_error("features have no data");
     }
     for (std::size_t i = 0; i < n; ++i) {
         if (m.id[i].empty()) row_error(i, "empty id");
@@ -134,11 +135,11 @@ community::community(engage_right::journey j, member_table m, const interaction_
         features_.rows = n;
         features_.data = nullptr;
     }
-    inv_norm_.assign(n, 0.0);
+    norm_.assign(n, 0.0);
     for (std::size_t i = 0; i < n; ++i) {
         double ss = 0;
         for (float x : features(static_cast<member_index>(i))) ss = std::fma(double(x), double(x), ss);
-        inv_norm_[i] = ss > 0 ? 1.0 / std::sqrt(ss) : 0.0;
+        norm_[i] = std::sqrt(ss);
     }
 
     // Interactions: canonical (low, high) pairs, merged.
@@ -239,7 +240,7 @@ std::size_t community::memory_bytes() const noexcept {
     for (const auto& s : ids_) b += sizeof(std::string) + (s.size() > 15 ? s.capacity() : 0);
     b += stage_.capacity() * sizeof(stage_index) + satisfaction_.capacity() + capacity_.capacity() * 4 +
          opted_out_.capacity() + activity_.capacity() * 8 + input_pos_.capacity() * 4 + by_input_.capacity() * 4 +
-         tag_offsets_.capacity() * 4 + tag_ids_.capacity() * 4 + inv_norm_.capacity() * 8 +
+         tag_offsets_.capacity() * 4 + tag_ids_.capacity() * 4 + norm_.capacity() * 8 +
          adj_offsets_.capacity() * 8 + adj_.capacity() * 4 + adj_weight_.capacity() * 8;
     if (features_.owner) b += features_.rows * features_.dims * sizeof(float);
     b += index_.size() * (sizeof(std::string_view) + sizeof(member_index) + 2 * sizeof(void*)) +

@@ -20,7 +20,7 @@ stage_graph make_stage_graph(const community& c) {
         }
     }
     // Edges come sorted by source, as the CSR constructor wants.
-    stage_graph g(boost::edges_are_sorted, edges.begin(), edges.end(), props.begin(), n);
+    stage_graph g(boost::edges_are_sorted, edges.begin(), edges.end(), props.begin(), static_cast<member_index>(n));
     for (member_index u = 0; u < n; ++u) g[u].stage = c.stage(u);
     return g;
 }

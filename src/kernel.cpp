@@ -22,7 +22,7 @@ void score_panel_generic(const peer_panel& panel, std::size_t g0, std::size_t g1
     double s[L];
     for (std::size_t g = g0; g < g1; ++g) {
         const double* base = panel.data.data() + g * stride;
-        const double* invn = base + d * L;
+        const double* norms = base + d * L;
         const double* hap = base + (d + 1) * L;
         for (std::size_t r = 0; r < nq; ++r) {
             const kernel_query& q = queries[r];
@@ -30,8 +30,7 @@ void score_panel_generic(const peer_panel& panel, std::size_t g0, std::size_t g1
             for (std::size_t l = 0; l < L; ++l) {
                 double dot = 0;
                 for (std::size_t j = 0; j < d; ++j) dot = std::fma(q.features[j], base[j * L + l], dot);
-                const double t = q.inverse_norm * invn[l];
-                const double cosine = dot * t;
+                const double cosine = cosine_from_dot(dot, q.norm, norms[l]);
                 double v = w_sim * cosine;
                 v = v + w_happy * hap[l];
                 s[l] = v;
@@ -53,8 +52,11 @@ __attribute__((target("avx2,fma"))) void score_panel_avx2_n(const peer_panel& pa
     const std::size_t stride = panel.group_stride();
     const __m256d ws = _mm256_set1_pd(w_sim);
     const __m256d wh = _mm256_set1_pd(w_happy);
-    __m256d inv_u[NQ];
-    for (std::size_t r = 0; r < NQ; ++r) inv_u[r] = _mm256_set1_pd(queries[r].inverse_norm);
+    const __m256d zero = _mm256_setzero_pd();
+    const __m256d minus_one = _mm256_set1_pd(-1.0);
+    const __m256d one = _mm256_set1_pd(1.0);
+    __m256d norm_u[NQ];
+    for (std::size_t r = 0; r < NQ; ++r) norm_u[r] = _mm256_set1_pd(queries[r].norm);
     alignas(32) double out[L];
     for (std::size_t g = g0; g < g1; ++g) {
         const double* base = panel.data.data() + g * stride;
@@ -65,11 +67,14 @@ __attribute__((target("avx2,fma"))) void score_panel_avx2_n(const peer_panel& pa
             for (std::size_t r = 0; r < NQ; ++r)
                 acc[r] = _mm256_fmadd_pd(_mm256_broadcast_sd(queries[r].features + j), p, acc[r]);
         }
-        const __m256d invn = _mm256_loadu_pd(base + d * L);
+        const __m256d norms = _mm256_loadu_pd(base + d * L);
         const __m256d hh = _mm256_mul_pd(wh, _mm256_loadu_pd(base + (d + 1) * L));
         for (std::size_t r = 0; r < NQ; ++r) {
-            const __m256d t = _mm256_mul_pd(inv_u[r], invn);
-            const __m256d cosine = _mm256_mul_pd(acc[r], t);
+            // Same steps as cosine_from_dot: divide, zero where a norm is 0, clamp.
+            const __m256d denom = _mm256_mul_pd(norm_u[r], norms);
+            __m256d cosine = _mm256_and_pd(_mm256_cmp_pd(denom, zero, _CMP_GT_OQ), _mm256_div_pd(acc[r], denom));
+            cosine = _mm256_blendv_pd(minus_one, cosine, _mm256_cmp_pd(cosine, minus_one, _CMP_GT_OQ));
+            cosine = _mm256_blendv_pd(one, cosine, _mm256_cmp_pd(cosine, one, _CMP_LT_OQ));
             const __m256d v = _mm256_add_pd(_mm256_mul_pd(ws, cosine), hh);
             const __m256d thr = _mm256_set1_pd(queries[r].threshold);
             const unsigned mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_cmp_pd(v, thr, _CMP_GE_OQ)));

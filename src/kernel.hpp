@@ -13,11 +13,22 @@
 
 namespace engage_right::detail {
 
-/// dot(a, b) * (ia * ib), the dot product accumulated with fma in index order.
-inline double canonical_cosine(const float* a, const float* b, std::size_t d, double ia, double ib) noexcept {
+/// dot(a, b) / (|a| |b|) clamped to [-1, 1], 0 when a norm is 0; the dot
+/// product is accumulated with fma in index order. Dividing by the product of
+/// the norms (rather than multiplying inverse norms) gives exactly 1 for
+/// parallel 1-d vectors, so such ties stay ties.
+inline double cosine_from_dot(double dot, double na, double nb) noexcept {
+    const double denom = na * nb;
+    double c = denom > 0 ? dot / denom : 0.0;
+    c = c > -1.0 ? c : -1.0;
+    c = c < 1.0 ? c : 1.0;
+    return c;
+}
+
+inline double canonical_cosine(const float* a, const float* b, std::size_t d, double na, double nb) noexcept {
     double dot = 0;
     for (std::size_t j = 0; j < d; ++j) dot = std::fma(double(a[j]), double(b[j]), dot);
-    return dot * (ia * ib);
+    return cosine_from_dot(dot, na, nb);
 }
 
 inline double canonical_jaccard(std::size_t inter, std::size_t na, std::size_t nb) noexcept {
@@ -42,7 +53,7 @@ inline double canonical_combine(const score_components& c, const score_weights& 
 
 /// Peers of one stage packed for the batch kernel: groups of `lanes` peers,
 /// for each group `dims` rows of `lanes` doubles (the features), then one row
-/// of inverse norms and one row of happiness. Padding lanes are zero.
+/// of norms and one row of happiness. Padding lanes are zero.
 struct peer_panel {
     static constexpr std::size_t lanes = 4;
     std::size_t count = 0;  ///< real peers
@@ -55,7 +66,7 @@ struct peer_panel {
 /// One member's query against a panel.
 struct kernel_query {
     const double* features = nullptr;  ///< dims doubles
-    double inverse_norm = 0;
+    double norm = 0;  ///< Euclidean norm of the features
     double threshold = -INFINITY;       ///< only scores >= threshold are reported
 };
 
@@ -65,7 +76,7 @@ struct kernel_query {
 using kernel_sink = void (*)(void* ctx, std::size_t r, std::size_t group, const double* scores, unsigned mask);
 
 /// Scores every peer of `panel` groups [g0, g1) against up to 4 queries:
-/// score = w_sim * (dot * (inv_norm_u * inv_norm_v)) + w_happy * happiness_v,
+/// score = w_sim * cosine_from_dot(dot, norm_u, norm_v) + w_happy * happiness_v,
 /// bit-identical to canonical_combine with zero tags and proximity. Thresholds
 /// are read from `queries[r].threshold` before each group (the sink may raise them).
 void score_panel(const peer_panel& panel, std::size_t g0, std::size_t g1, kernel_query* queries, std::size_t nq,

@@ -229,7 +229,7 @@ struct recommender::impl {
             const std::size_t l = i % L;
             const auto f = c.features(v);
             for (std::size_t jd = 0; jd < d; ++jd) base[jd * L + l] = double(f[jd]);
-            base[d * L + l] = c.inverse_norm(v);
+            base[d * L + l] = c.feature_norm(v);
             base[(d + 1) * L + l] = detail::canonical_happiness(c.satisfaction_raw(v));
         }
         // Tag postings.
@@ -309,14 +309,14 @@ struct recommender::impl {
                 }
             }
             const auto fu = c.features(u);
-            const double inu = c.inverse_norm(u);
+            const double nu = c.feature_norm(u);
             const std::size_t nu_tags = c.tags(u).size();
             for (std::uint32_t pos : ws.touched) {
                 if (!(ws.marks[pos] & bit)) {
                     const member_index v = b.peers[pos];
                     score_components comp;
                     comp.similarity =
-                        d ? detail::canonical_cosine(fu.data(), c.features(v).data(), d, inu, c.inverse_norm(v)) : 0.0;
+                        d ? detail::canonical_cosine(fu.data(), c.features(v).data(), d, nu, c.feature_norm(v)) : 0.0;
                     comp.tags = detail::canonical_jaccard(ws.inter[pos], nu_tags, c.tags(v).size());
                     comp.proximity = proximity_from_adamic_adar(ws.aa[pos]);
                     comp.happiness = detail::canonical_happiness(c.satisfaction_raw(v));
@@ -334,7 +334,7 @@ struct recommender::impl {
         kernel_query queries[tile_queries];
         for (std::size_t t = 0; t < nt; ++t) {
             queries[t].features = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
-            queries[t].inverse_norm = c.inverse_norm(us[t]);
+            queries[t].norm = c.feature_norm(us[t]);
             queries[t].threshold = ws.best[t].threshold();
         }
         const std::size_t groups = b.panel.groups();

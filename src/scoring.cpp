@@ -12,15 +12,13 @@ score_t cosine_similarity(std::span<const float> a, std::span<const float> b) no
     double na = 0, nb = 0;
     for (float x : a) na = std::fma(double(x), double(x), na);
     for (float x : b) nb = std::fma(double(x), double(x), nb);
-    const double ia = na > 0 ? 1.0 / std::sqrt(na) : 0.0;
-    const double ib = nb > 0 ? 1.0 / std::sqrt(nb) : 0.0;
-    return detail::canonical_cosine(a.data(), b.data(), a.size(), ia, ib);
+    return detail::canonical_cosine(a.data(), b.data(), a.size(), std::sqrt(na), std::sqrt(nb));
 }
 
 score_t cosine_similarity(const community& c, member_index u, member_index v) noexcept {
     if (c.dimensions() == 0) return 0;
-    return detail::canonical_cosine(c.features(u).data(), c.features(v).data(), c.dimensions(), c.inverse_norm(u),
-                                    c.inverse_norm(v));
+    return detail::canonical_cosine(c.features(u).data(), c.features(v).data(), c.dimensions(), c.feature_norm(u),
+                                    c.feature_norm(v));
 }
 
 score_t jaccard_index(std::span<const std::uint32_t> a, std::span<const std::uint32_t> b) noexcept {

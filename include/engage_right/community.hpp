@@ -153,8 +153,8 @@ public:
     }
     /// The feature storage (shared with whoever owns it).
     const feature_block& feature_storage() const noexcept { return features_; }
-    /// 1 / Euclidean norm of the member's features, 0 for a zero vector.
-    double inverse_norm(member_index i) const noexcept { return inv_norm_[i]; }
+    /// Euclidean norm of the member's features (0 for a zero vector).
+    double feature_norm(member_index i) const noexcept { return norm_[i]; }
 
     /// Sorted neighbours in the interaction graph.
     std::span<const member_index> neighbors(member_index i) const noexcept {
@@ -197,7 +197,7 @@ private:
     std::vector<std::uint32_t> tag_ids_;
     std::vector<std::string> tag_names_;
     feature_block features_;
-    std::vector<double> inv_norm_;
+    std::vector<double> norm_;
     std::vector<std::uint64_t> adj_offsets_;
     std::vector<member_index> adj_;
     std::vector<double> adj_weight_;

@@ -22,7 +22,8 @@ struct edge_info {
 
 /// Stage-labelled interaction graph. Both directions of every undirected
 /// edge are stored; vertex i is member index i.
-using stage_graph = boost::compressed_sparse_row_graph<boost::directedS, vertex_info, edge_info>;
+using stage_graph = boost::compressed_sparse_row_graph<boost::directedS, vertex_info, edge_info, boost::no_property,
+                                                       member_index, std::uint64_t>;
 
 /// Build the Boost.Graph view of a community. O(n + e).
 stage_graph make_stage_graph(const community& c);

@@ -1,0 +1,78 @@
+#include "random_community.hpp"
+
+#include <doctest/doctest.h>
+#include <engage_right/detail/graph.hpp>
+#include <engage_right/engage_right.hpp>
+
+#include <boost/graph/connected_components.hpp>
+
+using namespace engage_right;
+
+TEST_CASE("members are laid out by stage, then id; input order is kept") {
+    const std::string members = "id,stage\nz,interested\nb,prospect\na,interested\nc,prospect\n";
+    const journey j;
+    const community c(j, parse_members(members, j, "m.csv"));
+    REQUIRE(c.size() == 4);
+    CHECK(c.id(0) == "b");
+    CHECK(c.id(1) == "c");
+    CHECK(c.id(2) == "a");
+    CHECK(c.id(3) == "z");
+    CHECK(c.stage_members(1).first == 2);
+    CHECK(c.stage_members(1).last == 4);
+    CHECK(c.stage_counts() == std::vector<std::size_t>{2, 2, 0, 0, 0});
+    CHECK(c.input_position(c.index_of("z")) == 0);
+    CHECK(c.at_input_position(2) == c.index_of("a"));
+    CHECK(c.capacity(0) == 3);
+    CHECK_FALSE(c.capacity_given(0));
+    CHECK_THROWS_AS((void)c.index_of("nobody"), not_found_error);
+}
+
+TEST_CASE("features keep input order and can be borrowed without a copy") {
+    std::vector<float> values{1, 2, 3, 4, 5, 6};
+    auto shared = std::make_shared<std::vector<float>>(values);
+    member_table m;
+    m.id = {"y", "x", "w"};
+    m.stage = {1, 0, 0};
+    m.features.owner = shared;
+    m.features.data = shared->data();
+    m.features.rows = 3;
+    m.features.dims = 2;
+    const community c(journey{}, std::move(m));
+    CHECK(c.feature_storage().data == shared->data());
+    CHECK(c.features(c.index_of("y"))[0] == 1.0f);
+    CHECK(c.features(c.index_of("w"))[1] == 6.0f);
+    CHECK(c.feature_matrix()(1, 0) == 3.0f);
+}
+
+TEST_CASE("table validation reports the row") {
+    member_table m;
+    m.id = {"a", "a"};
+    m.stage = {0, 0};
+    CHECK_THROWS_AS(community(journey{}, m), config_error);
+    m.id = {"a", "b"};
+    m.stage = {0, 9};
+    CHECK_THROWS_AS(community(journey{}, m), config_error);
+    m.stage = {0, 1};
+    m.satisfaction = {1};
+    CHECK_THROWS_AS(community(journey{}, m), config_error);
+}
+
+TEST_CASE("Boost.Graph view matches the adjacency lists") {
+    for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+        auto rc = test_support::make_random_case(seed);
+        const community& c = rc.community;
+        const auto g = detail::make_stage_graph(c);
+        REQUIRE(boost::num_vertices(g) == c.size());
+        CHECK(boost::num_edges(g) == 2 * c.edge_count());
+        for (member_index u = 0; u < c.size(); ++u) {
+            CHECK(g[u].stage == c.stage(u));
+            std::vector<member_index> nb;
+            for (auto [it, end] = boost::adjacent_vertices(u, g); it != end; ++it)
+                nb.push_back(static_cast<member_index>(*it));
+            CHECK(nb == std::vector<member_index>(c.neighbors(u).begin(), c.neighbors(u).end()));
+            for (member_index v : c.neighbors(u)) CHECK(c.has_interaction(v, u));
+        }
+        std::vector<std::size_t> comp(c.size());
+        CHECK(boost::connected_components(g, comp.data()) >= 1);
+    }
+}

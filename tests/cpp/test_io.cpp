@@ -1,0 +1,179 @@
+#include <doctest/doctest.h>
+#include <engage_right/engage_right.hpp>
+
+#include <cmath>
+#include <string>
+
+using namespace engage_right;
+
+namespace {
+
+struct caught {
+    std::size_t line = 0, column = 0;
+    std::string message;
+};
+
+caught members_error(const std::string& text) {
+    try {
+        (void)parse_members(text, journey{}, "m.csv");
+    } catch (const input_error& e) {
+        return {e.line(), e.column(), e.what()};
+    }
+    FAIL("no input_error for: " << text);
+    return {};
+}
+
+caught interactions_error(const std::string& members, const std::string& text) {
+    const member_table m = parse_members(members, journey{}, "m.csv");
+    try {
+        (void)parse_interactions(text, m, "i.csv");
+    } catch (const input_error& e) {
+        return {e.line(), e.column(), e.what()};
+    }
+    FAIL("no input_error for: " << text);
+    return {};
+}
+
+const std::string good_header = "id,stage,satisfaction,capacity,opted_out,activity,tags,f_0,f_1\n";
+const std::string good_rows =
+    "a,prospect,9,2,0,1.5,x;y,1,0\n"
+    "b,interested,,,,,,0,1\n"
+    "c,Loyal,3,0,true,0,y,0.5,0.5\n";
+
+}  // namespace
+
+TEST_CASE("members.csv: all columns") {
+    const member_table t = parse_members(good_header + good_rows, journey{}, "m.csv");
+    REQUIRE(t.size() == 3);
+    CHECK(t.id == std::vector<std::string>{"a", "b", "c"});
+    CHECK(t.stage == std::vector<stage_index>{0, 1, 3});
+    CHECK(t.satisfaction == std::vector<std::int8_t>{9, -1, 3});
+    CHECK(t.capacity == std::vector<std::int32_t>{2, -1, 0});
+    CHECK(t.opted_out == std::vector<std::uint8_t>{0, 0, 1});
+    CHECK(t.activity[0] == 1.5);
+    CHECK(std::isnan(t.activity[1]));
+    CHECK(t.tag_names == std::vector<std::string>{"x", "y"});
+    CHECK(t.tag_offsets == std::vector<std::uint32_t>{0, 2, 2, 3});
+    CHECK(t.features.dims == 2);
+    CHECK(t.features.data[4] == 0.5f);
+}
+
+TEST_CASE("members.csv: BOM, CRLF, quotes, extra columns, any column order") {
+    const std::string text =
+        "\xEF\xBB\xBF"
+        "note,stage,\"id\"\r\n"
+        "\"has, comma\",prospect,\"x \"\"quoted\"\"\"\r\n"
+        "\"two\nlines\",interested,y\r\n";
+    const member_table t = parse_members(text, journey{}, "m.csv");
+    REQUIRE(t.size() == 2);
+    CHECK(t.id[0] == "x \"quoted\"");
+    CHECK(t.id[1] == "y");
+    CHECK(t.features.dims == 0);
+}
+
+TEST_CASE("members.csv: header only is an empty community") {
+    const member_table t = parse_members("id,stage\n", journey{}, "m.csv");
+    CHECK(t.size() == 0);
+    const community c(journey{}, parse_members("id,stage", journey{}, "m.csv"));
+    CHECK(c.size() == 0);
+    CHECK(recommend_all(c).empty());
+}
+
+TEST_CASE("members.csv: every bad input names line and column") {
+    SUBCASE("empty file") {
+        auto e = members_error("");
+        CHECK(e.line == 1);
+        CHECK(e.message.find("m.csv:1") == 0);
+        CHECK(members_error("\xEF\xBB\xBF\n\n").line == 1);
+    }
+    SUBCASE("missing required column") {
+        CHECK(members_error("id,satisfaction\na,1\n").message.find("'stage'") != std::string::npos);
+        CHECK(members_error("stage\nprospect\n").line == 1);
+    }
+    SUBCASE("empty id") {
+        auto e = members_error("id,stage\na,prospect\n,prospect\n");
+        CHECK(e.line == 3);
+        CHECK(e.column == 1);
+    }
+    SUBCASE("duplicate id") {
+        auto e = members_error("id,stage\na,prospect\nb,loyal\na,loyal\n");
+        CHECK(e.line == 4);
+        CHECK(e.message.find("line 2") != std::string::npos);
+    }
+    SUBCASE("unknown stage") {
+        auto e = members_error("id,stage\na,prospect\nb,customer\n");
+        CHECK(e.line == 3);
+        CHECK(e.column == 3);
+        CHECK(e.message.find("customer") != std::string::npos);
+    }
+    SUBCASE("satisfaction") {
+        for (const char* bad : {"11", "-1", "7.5", "abc"}) {
+            auto e = members_error(std::string("id,stage,satisfaction\na,prospect,1\nb,prospect,") + bad + "\n");
+            CHECK(e.line == 3);
+            CHECK(e.column == 12);
+        }
+    }
+    SUBCASE("capacity") {
+        for (const char* bad : {"-1", "2.5", "x"}) CHECK(members_error(std::string("id,stage,capacity\na,prospect,") + bad + "\n").line == 2);
+    }
+    SUBCASE("boolean") {
+        auto e = members_error("id,stage,opted_out\na,prospect,1\nb,prospect,maybe\n");
+        CHECK(e.line == 3);
+    }
+    SUBCASE("feature") {
+        for (const char* bad : {"abc", "nan", "inf", "", "1e999"}) {
+            auto e = members_error(std::string("id,stage,f_0,f_1\na,prospect,1,2\nb,prospect,3,") + bad + "\n");
+            CHECK(e.line == 3);
+            CHECK(e.column == 14);
+        }
+    }
+    SUBCASE("feature columns with a gap") { CHECK(members_error("id,stage,f_0,f_2\n").line == 1); }
+    SUBCASE("wrong number of fields") {
+        CHECK(members_error("id,stage\na,prospect\nb,prospect,extra\n").line == 3);
+        CHECK(members_error("id,stage,tags\na,prospect\n").line == 2);
+    }
+    SUBCASE("unterminated quote") {
+        auto e = members_error("id,stage\na,prospect\n\"b,prospect\nc,loyal\n");
+        CHECK(e.line == 3);
+        CHECK(e.column == 1);
+    }
+    SUBCASE("activity") { CHECK(members_error("id,stage,activity\na,prospect,-2\n").line == 2); }
+}
+
+TEST_CASE("interactions.csv") {
+    const std::string members = "id,stage\na,prospect\nb,interested\nc,loyal\n";
+    const member_table m = parse_members(members, journey{}, "m.csv");
+    const interaction_table t = parse_interactions(
+        "source,target,weight,timestamp\na,b,2,1700000000\nb,a,,2026-03-14T09:30:00Z\nc,c,1,\n", m, "i.csv");
+    REQUIRE(t.size() == 3);
+    CHECK(t.weight == std::vector<double>{2, 1, 1});
+    CHECK(t.timestamp[0] == 1700000000.0);
+    CHECK(t.timestamp[1] == 1773480600.0);
+    CHECK(std::isnan(t.timestamp[2]));
+    const community c(journey{}, m, t);
+    CHECK(c.edge_count() == 1);
+    CHECK(c.interaction_weight(c.index_of("a"), c.index_of("b")) == 3.0);
+    CHECK(c.self_loops_dropped() == 1);
+    CHECK(c.duplicate_interactions_merged() == 1);
+
+    CHECK(interactions_error(members, "source\na\n").message.find("'target'") != std::string::npos);
+    auto e = interactions_error(members, "source,target\na,b\na,zz\n");
+    CHECK(e.line == 3);
+    CHECK(e.column == 3);
+    for (const char* w : {"0", "-1", "abc", "nan"})
+        CHECK(interactions_error(members, std::string("source,target,weight\na,b,1\nb,c,") + w + "\n").line == 3);
+    for (const char* ts : {"2026-13-45", "yesterday", "2026-02-30", "2026-01-01T25:00"})
+        CHECK(interactions_error(members, std::string("source,target,timestamp\na,b,") + ts + "\n").line == 2);
+    CHECK(interactions_error(members, "").line == 1);
+}
+
+TEST_CASE("timestamps") {
+    CHECK(parse_timestamp("0") == 0.0);
+    CHECK(parse_timestamp("1970-01-02") == 86400.0);
+    CHECK(parse_timestamp("2000-02-29T00:00:00Z") == 951782400.0);
+    CHECK(parse_timestamp("2018-03-12T17:14:46.030") == doctest::Approx(1520874886.03));
+    CHECK(parse_timestamp("2026-03-14T10:30:00+01:00") == 1773480600.0);
+    CHECK_FALSE(parse_timestamp("2001-02-29").has_value());
+    CHECK_FALSE(parse_timestamp("").has_value());
+    CHECK_FALSE(parse_timestamp("12:00").has_value());
+}

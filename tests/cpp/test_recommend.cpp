@@ -1,0 +1,223 @@
+#include "random_community.hpp"
+
+#include <doctest/doctest.h>
+#include <engage_right/engage_right.hpp>
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+using namespace engage_right;
+
+namespace {
+
+// Independent statement of the hard rules of DESIGN.md section 3, written
+// from the contract rather than from the recommender.
+bool eligible_by_contract(const community& c, const recommend_options& o, member_index u, member_index v) {
+    const journey& j = c.journey();
+    const int min_sat = o.min_satisfaction.value_or(j.min_peer_satisfaction());
+    if (c.stage(v) != c.stage(u) + 1u) return false;
+    if (!j.step(c.stage(u)).enabled) return false;
+    if (u == v || c.opted_out(u) || c.opted_out(v)) return false;
+    for (auto [a, b] : o.blocked)
+        if ((a == u && b == v) || (a == v && b == u)) return false;
+    if (c.satisfaction(v) && *c.satisfaction(v) < min_sat) return false;
+    const int cap = c.capacity_given(v) ? c.capacity(v) : j.default_capacity();
+    if (cap <= 0) return false;
+    if (!o.allow_existing) {
+        for (auto w : c.neighbors(u))
+            if (w == v) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+TEST_CASE("property: hard rules hold and top-k is exact on 1,200 random communities") {
+    std::size_t results = 0, members_checked = 0, ties_seen = 0;
+    for (std::uint64_t seed = 1; seed <= 1200; ++seed) {
+        auto rc = test_support::make_random_case(seed);
+        const community& c = rc.community;
+        const recommend_options& o = rc.options;
+        const score_weights w = o.weights.value_or(c.journey().weights());
+        const recommender rec(c, o);
+        const auto all = rec.for_all();
+        std::size_t at = 0;
+        for (std::uint32_t row = 0; row < c.size(); ++row) {
+            const member_index u = c.at_input_position(row);
+            // Brute force over every pair, from the contract.
+            std::vector<std::pair<double, member_index>> expect;
+            for (member_index v = 0; v < c.size(); ++v)
+                if (eligible_by_contract(c, o, u, v)) expect.emplace_back(score(c, u, v, w), v);
+            std::sort(expect.begin(), expect.end(), [&](const auto& a, const auto& b) {
+                if (a.first != b.first) return a.first > b.first;
+                return c.id(a.second) < c.id(b.second);
+            });
+            for (std::size_t i = 1; i < expect.size(); ++i) ties_seen += expect[i].first == expect[i - 1].first;
+            if (expect.size() > o.k) expect.resize(o.k);
+            ++members_checked;
+            for (std::size_t r = 0; r < expect.size(); ++r, ++at) {
+                REQUIRE_MESSAGE(at < all.size(), "seed " << seed);
+                const recommendation& got = all[at];
+                CHECK_MESSAGE(got.member == u, "seed " << seed);
+                CHECK_MESSAGE(got.rank == r + 1, "seed " << seed);
+                CHECK_MESSAGE(got.peer == expect[r].second, "seed " << seed << " member " << c.id(u) << " rank " << r + 1);
+                CHECK_MESSAGE(got.score == expect[r].first, "seed " << seed);  // bit-identical
+                CHECK(rec.check(u, got.peer).eligible);
+                CHECK(got.medium == c.journey().step(c.stage(u)).medium);
+                CHECK_FALSE(got.reason.empty());
+                ++results;
+            }
+        }
+        CHECK_MESSAGE(at == all.size(), "seed " << seed << ": extra results");
+    }
+    MESSAGE("checked " << members_checked << " members, " << results << " results, " << ties_seen
+                       << " exact score ties among eligible peers");
+    CHECK(results > 10000);
+    CHECK(ties_seen > 1000);
+}
+
+TEST_CASE("check() agrees with the contract on every pair") {
+    for (std::uint64_t seed = 5000; seed < 5200; ++seed) {
+        auto rc = test_support::make_random_case(seed);
+        const recommender rec(rc.community, rc.options);
+        for (member_index u = 0; u < rc.community.size(); ++u)
+            for (member_index v = 0; v < rc.community.size(); ++v) {
+                const auto verdict = rec.check(u, v);
+                CHECK(verdict.eligible == eligible_by_contract(rc.community, rc.options, u, v));
+                CHECK(verdict.eligible == (verdict.failed == rule::none));
+                CHECK(verdict.eligible == verdict.why.empty());
+            }
+    }
+}
+
+TEST_CASE("single-member queries equal the batch; thread count does not matter") {
+    for (std::uint64_t seed = 9000; seed < 9100; ++seed) {
+        auto rc = test_support::make_random_case(seed);
+        recommend_options one = rc.options;
+        one.threads = 1;
+        recommend_options many = rc.options;
+        many.threads = 4;
+        const auto a = recommender(rc.community, one).for_all();
+        const auto b = recommender(rc.community, many).for_all();
+        REQUIRE(a.size() == b.size());
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            CHECK(a[i].peer == b[i].peer);
+            CHECK(a[i].score == b[i].score);
+        }
+        const recommender rec(rc.community, rc.options);
+        std::size_t at = 0;
+        for (std::uint32_t row = 0; row < rc.community.size(); ++row) {
+            const member_index u = rc.community.at_input_position(row);
+            for (const auto& r : rec.for_member(rc.community.id(u))) {
+                REQUIRE(at < a.size());
+                CHECK(r.peer == a[at].peer);
+                CHECK(r.score == a[at].score);
+                ++at;
+            }
+        }
+        CHECK(at == a.size());
+    }
+}
+
+TEST_CASE("concurrent queries on one recommender agree with serial ones") {
+    auto rc = test_support::make_random_case(424242);
+    const recommender rec(rc.community, rc.options);
+    const auto serial = rec.for_all();
+    std::vector<std::vector<recommendation>> got(8);
+    {
+        std::vector<std::jthread> pool;
+        for (std::size_t t = 0; t < got.size(); ++t) pool.emplace_back([&, t] { got[t] = rec.for_all(); });
+    }
+    for (const auto& g : got) {
+        REQUIRE(g.size() == serial.size());
+        for (std::size_t i = 0; i < g.size(); ++i) CHECK(g[i].peer == serial[i].peer);
+    }
+}
+
+TEST_CASE("larger community: batch equals pairwise brute force") {
+    // 3,000 members with 16 features and real tag overlap exercise the chunked kernel.
+    std::mt19937_64 rng(77);
+    member_table m;
+    const std::size_t n = 3000, d = 16;
+    std::vector<float> f;
+    m.tag_offsets.push_back(0);
+    for (int t = 0; t < 12; ++t) m.tag_names.push_back("tag" + std::to_string(t));
+    for (std::size_t i = 0; i < n; ++i) {
+        m.id.push_back("u" + std::to_string(i));
+        m.stage.push_back(static_cast<stage_index>(i % 5 == 0 ? 4 : i % 3));
+        for (std::size_t k = 0; k < d; ++k) f.push_back(std::normal_distribution<float>()(rng));
+        m.tag_ids.push_back(static_cast<std::uint32_t>(rng() % 12));
+        m.tag_offsets.push_back(static_cast<std::uint32_t>(m.tag_ids.size()));
+    }
+    m.features = feature_block::own(std::move(f), n, d);
+    interaction_table t;
+    for (std::size_t e = 0; e < 4 * n; ++e) {
+        t.source.push_back(static_cast<std::uint32_t>(rng() % n));
+        t.target.push_back(static_cast<std::uint32_t>(rng() % n));
+    }
+    const community c(journey{}, std::move(m), t);
+    recommend_options o;
+    o.k = 7;
+    const recommender rec(c, o);
+    for (member_index u = 0; u < c.size(); u += 37) {
+        std::vector<std::pair<double, member_index>> expect;
+        for (member_index v = 0; v < c.size(); ++v)
+            if (rec.check(u, v).eligible) expect.emplace_back(score(c, u, v, score_weights{}), v);
+        std::sort(expect.begin(), expect.end(), [&](auto& a, auto& b) {
+            return a.first != b.first ? a.first > b.first : c.id(a.second) < c.id(b.second);
+        });
+        const auto got = rec.for_member(u);
+        REQUIRE(got.size() == std::min<std::size_t>(7, expect.size()));
+        for (std::size_t r = 0; r < got.size(); ++r) {
+            CHECK(got[r].peer == expect[r].second);
+            CHECK(got[r].score == expect[r].first);
+        }
+    }
+}
+
+TEST_CASE("options are validated") {
+    const community c;
+    recommend_options o;
+    o.k = 0;
+    CHECK_THROWS_AS(recommender(c, o), config_error);
+    o.k = 1;
+    o.weights = score_weights{-1, 0, 0, 0};
+    CHECK_THROWS_AS(recommender(c, o), config_error);
+    o.weights.reset();
+    o.min_satisfaction = 12;
+    CHECK_THROWS_AS(recommender(c, o), config_error);
+    CHECK_THROWS_AS(recommend(c, "nobody"), not_found_error);
+}
+
+TEST_CASE("explain names the failing rule and the reason") {
+    const std::string members =
+        "id,stage,satisfaction,capacity,opted_out,tags\n"
+        "p,prospect,,,,k8s;security\n"
+        "i,interested,10,,,k8s;security\n"
+        "sad,interested,3,,,\n"
+        "busy,interested,9,0,,\n"
+        "gone,interested,9,,1,\n"
+        "friend,interested,9,,,\n"
+        "far,loyal,9,,,\n";
+    const journey j;
+    const member_table m = parse_members(members, j, "m.csv");
+    const community c(j, m, parse_interactions("source,target\np,friend\n", m, "i.csv"));
+    const explanation ok = explain(c, "p", "i");
+    CHECK(ok.verdict.eligible);
+    CHECK(ok.sentence == "shares k8s, security; promoter (10/10)");
+    CHECK(ok.shared_tags == std::vector<std::string>{"k8s", "security"});
+    CHECK(ok.medium == channel::private_);
+    CHECK(explain(c, "p", "sad").verdict.failed == rule::satisfaction);
+    CHECK(explain(c, "p", "busy").verdict.failed == rule::capacity);
+    CHECK(explain(c, "p", "gone").verdict.failed == rule::distinct_active);
+    CHECK(explain(c, "p", "friend").verdict.failed == rule::no_existing_contact);
+    CHECK(explain(c, "p", "far").verdict.failed == rule::next_stage);
+    CHECK(explain(c, "far", "p").verdict.failed == rule::next_stage);
+    recommend_options again;
+    again.allow_existing = true;
+    CHECK(explain(c, "p", "friend", again).verdict.eligible);
+    const auto recs = recommend(c, "p");
+    REQUIRE(recs.size() == 1);
+    CHECK(c.id(recs[0].peer) == "i");
+}

@@ -1,0 +1,382 @@
+"""Random community generator and CLI-vs-reference comparison for the tests."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import reference
+from reference import PRESETS, Rec
+
+TOL = 1e-5        # printed numbers vs reference
+NEAR_TIE = 1e-9   # scores this close may be ordered either way unless an exact tie
+
+ID_PREFIXES = ["m", "m", "m", "a-", "M", "x_", "b.", "m0", "Z"]
+TAG_VOCAB = ["kubernetes", "security", "billing", "ml", "api", "onboarding", "sso", "edge"]
+WORDS = ["alpha", "beta", "Gamma", "delta", "eps", "zeta", "eta", "Theta", "iota", "kappa"]
+
+
+@dataclass
+class Case:
+    seed: int
+    members: Path
+    interactions: Path | None
+    journey_arg: str | None            # what is passed to --journey (None = omitted)
+    journey: reference.Journey         # what the reference uses
+    top: int
+    weights_arg: str | None = None
+    min_satisfaction: int | None = None
+    allow_existing: bool = False
+    notes: list = field(default_factory=list)
+
+    def cli_args(self, fmt="csv"):
+        args = ["recommend", "--members", self.members, "--top", str(self.top), "--format", fmt]
+        if self.interactions is not None:
+            args += ["--interactions", self.interactions]
+        if self.journey_arg is not None:
+            args += ["--journey", self.journey_arg]
+        if self.weights_arg is not None:
+            args += ["--weights", self.weights_arg]
+        if self.min_satisfaction is not None:
+            args += ["--min-satisfaction", str(self.min_satisfaction)]
+        if self.allow_existing:
+            args += ["--allow-existing"]
+        return args
+
+    def reference(self, top="case"):
+        return reference.recommend(
+            self.members, self.interactions, self.journey,
+            top=self.top if top == "case" else top,
+            weights=self.weights_arg, min_satisfaction=self.min_satisfaction,
+            allow_existing=self.allow_existing)
+
+    def describe(self):
+        return (f"seed={self.seed} journey={self.journey_arg} top={self.top} "
+                f"weights={self.weights_arg} min_sat={self.min_satisfaction} "
+                f"allow_existing={self.allow_existing} {' '.join(self.notes)}")
+
+
+def write_csv(path, header, rows, *, bom=False, crlf=False, quote_all=False):
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        if bom:
+            fh.write("\ufeff")
+        w = csv.writer(fh, lineterminator="\r\n" if crlf else "\n",
+                       quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _unique_ids(rng, n):
+    ids, seen = [], set()
+    while len(ids) < n:
+        pre = ID_PREFIXES[rng.integers(len(ID_PREFIXES))]
+        num = int(rng.integers(0, 10 ** int(rng.integers(1, 4))))
+        cand = f"{pre}{num}"
+        if cand not in seen:
+            seen.add(cand)
+            ids.append(cand)
+    return ids
+
+
+def _fmt_float(rng, x):
+    style = rng.integers(3)
+    if style == 0:
+        return repr(float(x))
+    if style == 1:
+        return f"{x:.4f}"
+    return f"{x:.6g}"
+
+
+def _random_weights(rng):
+    choices = [0.0, 0.1, 0.33, 0.5, 1.0, 2.5]
+    w = {}
+    for k in reference.WEIGHT_KEYS:
+        if rng.random() < 0.3:
+            w[k] = round(float(rng.random()), 3)
+        else:
+            w[k] = choices[rng.integers(len(choices))]
+    return w
+
+
+def make_random_journey(rng, tmp: Path):
+    """Returns (journey_arg, reference Journey, note)."""
+    kind = rng.integers(8)
+    if kind < 5:
+        name = list(PRESETS)[kind]
+        arg = None if (name == "engage_right" and rng.random() < 0.5) else name
+        return arg, reference.load_journey(name), f"preset={name}"
+    n = int(rng.integers(2, 8))
+    words = list(rng.permutation(WORDS))[:n]
+    stages = [f"s{i}_{words[i]}" for i in range(n)]
+    spec = {"stages": stages}
+    if rng.random() < 0.7:
+        spec["name"] = f"custom{int(rng.integers(100))}"
+    steps = []
+    for _ in range(n - 1):
+        steps.append({"enabled": bool(rng.random() < 0.75),
+                      "channel": "private" if rng.random() < 0.5 else "public"})
+    if not any(s["enabled"] for s in steps):
+        steps[int(rng.integers(n - 1))]["enabled"] = True
+    spec["steps"] = steps
+    if rng.random() < 0.5:
+        spec["min_peer_satisfaction"] = int(rng.integers(0, 11))
+    if rng.random() < 0.5:
+        spec["default_capacity"] = int(rng.integers(0, 5))
+    if rng.random() < 0.5:
+        spec["weights"] = _random_weights(rng)
+    path = tmp / f"journey_{int(rng.integers(1 << 30))}.json"
+    path.write_text(json.dumps(spec, indent=int(rng.integers(0, 3)) or None), encoding="utf-8")
+    return str(path), reference.load_journey(spec), f"custom_journey={n}stages"
+
+
+def make_case(seed: int, tmp: Path) -> Case:
+    rng = np.random.default_rng(seed)
+    tmp.mkdir(parents=True, exist_ok=True)
+    journey_arg, journey, jnote = make_random_journey(rng, tmp)
+    notes = [jnote]
+    stages = journey.stages
+
+    # community size: mostly small/medium, a few large ones
+    if seed % 6 == 0:
+        n_base = int(rng.integers(150, 201))
+    else:
+        n_base = int(rng.integers(5, 90))
+    n_ties = 0 if n_base < 8 else int(rng.integers(0, 4))
+    clones_per = [int(rng.integers(1, 4)) for _ in range(n_ties)]
+    n = min(200, n_base + sum(clones_per))
+    n_base = n - sum(clones_per)
+    ids = _unique_ids(rng, n)
+
+    # stage per member (uniform-ish, so that neighbouring stages are populated)
+    stage_idx = rng.integers(0, len(stages), size=n)
+
+    d = int(rng.integers(0, 9)) if rng.random() < 0.8 else 0
+    int_features = rng.random() < 0.35
+    if int_features:
+        feats = rng.integers(-2, 3, size=(n, d)).astype(float)
+    else:
+        feats = rng.normal(size=(n, d))
+    if d:
+        zero_rows = rng.random(n) < 0.1
+        feats[zero_rows] = 0.0
+        if zero_rows.any():
+            notes.append("zero_rows")
+
+    has_tags = rng.random() < 0.75
+    tag_fields = []
+    for _ in range(n):
+        k = int(rng.integers(0, 5))
+        tags = [TAG_VOCAB[j] for j in rng.choice(len(TAG_VOCAB), size=k, replace=False)]
+        if tags and rng.random() < 0.05:
+            tags.append(tags[0])  # a duplicated tag: sets, so no effect
+        tag_fields.append(";".join(tags))
+
+    has_sat = rng.random() < 0.85
+    sat = [("" if rng.random() < 0.3 else str(int(rng.choice(11, p=_SAT_P)))) for _ in range(n)]
+    has_cap = rng.random() < 0.7
+    cap = []
+    for _ in range(n):
+        r = rng.random()
+        cap.append("" if r < 0.4 else ("0" if r < 0.55 else str(int(rng.integers(1, 6)))))
+    has_opt = rng.random() < 0.6
+    opt = [(["1", "true"][rng.integers(2)] if rng.random() < 0.07 else ["0", "false"][rng.integers(2)])
+           for _ in range(n)]
+    has_activity = rng.random() < 0.3
+    activity = [f"{rng.random() * 100:.2f}" for _ in range(n)]
+    has_extra = rng.random() < 0.3
+
+    # exact ties: clones copy everything but id from a template, no interactions
+    clone_rows = set()
+    pos = n_base
+    for t in range(n_ties):
+        tmpl = int(rng.integers(0, n_base))
+        for _ in range(clones_per[t]):
+            stage_idx[pos] = stage_idx[tmpl]
+            feats[pos] = feats[tmpl]
+            tag_fields[pos] = tag_fields[tmpl]
+            sat[pos] = sat[tmpl]
+            cap[pos] = cap[tmpl]
+            opt[pos] = opt[tmpl]
+            clone_rows.add(pos)
+            pos += 1
+    if n_ties:
+        notes.append(f"tie_groups={n_ties}")
+
+    header = ["id", "stage"]
+    cols = {"id": ids, "stage": [stages[i] for i in stage_idx]}
+    if has_sat:
+        header.append("satisfaction"); cols["satisfaction"] = sat
+    if has_cap:
+        header.append("capacity"); cols["capacity"] = cap
+    if has_opt:
+        header.append("opted_out"); cols["opted_out"] = opt
+    if has_activity:
+        header.append("activity"); cols["activity"] = activity
+    if has_tags:
+        header.append("tags"); cols["tags"] = tag_fields
+    for j in range(d):
+        name = f"f_{j}"
+        header.append(name)
+        cols[name] = [_fmt_float(rng, feats[i, j]) for i in range(n)]
+    if has_extra:
+        header.append("region"); cols["region"] = [WORDS[rng.integers(len(WORDS))] for _ in range(n)]
+        header.insert(1, "notes"); cols["notes"] = ["free text, with comma" if i % 3 == 0 else "" for i in range(n)]
+    if rng.random() < 0.25:  # columns are addressed by name, their order is irrelevant
+        header = list(rng.permutation(header))
+        notes.append("shuffled_columns")
+    order = rng.permutation(n)  # rows are not sorted by id
+    rows = [[cols[h][i] for h in header] for i in order]
+    members = tmp / "members.csv"
+    write_csv(members, header, rows)
+
+    # interactions
+    interactions = None
+    if rng.random() < 0.8:
+        m = int(rng.integers(0, 3 * n + 1))
+        non_clone = np.array([i for i in range(n) if i not in clone_rows])
+        pairs = []
+        for _ in range(m):
+            a, b = rng.choice(non_clone, size=2, replace=False)
+            pairs.append((int(a), int(b)))
+        # duplicates (both directions) and self-loops
+        for _ in range(int(rng.integers(0, 4))):
+            if pairs:
+                a, b = pairs[int(rng.integers(len(pairs)))]
+                pairs.append((b, a) if rng.random() < 0.5 else (a, b))
+        for _ in range(int(rng.integers(0, 3))):
+            a = int(rng.choice(non_clone))
+            pairs.insert(int(rng.integers(len(pairs) + 1)), (a, a))
+        with_weight = rng.random() < 0.6
+        with_ts = rng.random() < 0.5
+        iheader = ["source", "target"] + (["weight"] if with_weight else []) + (["timestamp"] if with_ts else [])
+        irows = []
+        for a, b in pairs:
+            r = [ids[a], ids[b]]
+            if with_weight:
+                r.append(f"{float(rng.integers(1, 20)) / 4:g}")
+            if with_ts:
+                t = int(1_700_000_000 + rng.integers(0, 50_000_000))
+                if rng.random() < 0.5:
+                    r.append(str(t))
+                else:
+                    r.append(np.datetime_as_string(np.datetime64(t, "s"), unit="s") + "Z")
+            irows.append(r)
+        interactions = tmp / "interactions.csv"
+        write_csv(interactions, iheader, irows)
+        notes.append(f"edges={len(pairs)}")
+
+    case = Case(seed=seed, members=members, interactions=interactions,
+                journey_arg=journey_arg, journey=journey, top=int(rng.integers(1, 8)), notes=notes)
+    if rng.random() < 0.3:
+        w = _random_weights(rng)
+        case.weights_arg = ",".join(f"{k}={w[k]!r}" for k in reference.WEIGHT_KEYS)
+    if rng.random() < 0.25:
+        case.min_satisfaction = int(rng.integers(0, 11))
+    if rng.random() < 0.25:
+        case.allow_existing = True
+    notes.append(f"n={n} d={d}")
+    return case
+
+
+# satisfaction skewed towards happy members so most peers are eligible
+_SAT_P = np.array([1, 1, 1, 1, 1, 2, 2, 4, 5, 5, 4], dtype=float)
+_SAT_P /= _SAT_P.sum()
+
+
+# --------------------------------------------------------------------------
+# comparison
+
+
+def _components(r: Rec):
+    return (r.similarity, r.tags, r.proximity, r.happiness)
+
+
+def exact_tie(a: Rec, b: Rec):
+    """True when any implementation must compute bit-identical scores for a
+    and b: identical components computed from identical inputs -- the same
+    peer feature vector (or a similarity that is 0 by definition), and
+    Adamic-Adar sums with the same terms, at most two of them (so summation
+    order cannot matter)."""
+    same_sim_inputs = a.peer_features == b.peer_features or (a.sim_defined_zero and b.sim_defined_zero)
+    return (_components(a) == _components(b) and same_sim_inputs
+            and a.cn_degrees == b.cn_degrees and len(a.cn_degrees) <= 2)
+
+
+def compare(cli_rows, ref_full, top, context=""):
+    """Compare parsed CLI CSV rows with the reference (ref_full: every
+    eligible peer per member, sorted). Returns a list of tolerated near-tie
+    notes; raises AssertionError with a precise message on mismatch."""
+    tolerated = []
+    # grouping: members appear in members.csv order, each once, ranks 1..n
+    order_cli = []
+    by_member = {}
+    for row in cli_rows:
+        m = row["member"]
+        if not order_cli or order_cli[-1] != m:
+            assert m not in by_member, f"{context}: rows of member {m!r} are not contiguous"
+            order_cli.append(m)
+            by_member[m] = []
+        by_member[m].append(row)
+    expected_order = [m for m, recs in ref_full.items() if recs]
+    assert order_cli == expected_order, (
+        f"{context}: members with recommendations / their order differ\n"
+        f"  cli only: {sorted(set(order_cli) - set(expected_order))}\n"
+        f"  ref only: {sorted(set(expected_order) - set(order_cli))}\n"
+        f"  cli order head: {order_cli[:10]}\n  ref order head: {expected_order[:10]}")
+
+    for m in expected_order:
+        full = ref_full[m]
+        rows = by_member[m]
+        want = full[:top]
+        ref_by_peer = {r.peer: r for r in full}
+        assert len(rows) == len(want), (
+            f"{context}: member {m!r}: cli gave {len(rows)} rows, expected {len(want)}\n"
+            f"  cli: {[r['peer'] for r in rows]}\n  ref: {[(r.peer, round(r.score, 6)) for r in want]}")
+        for i, row in enumerate(rows):
+            where = f"{context}: member {m!r} rank {i + 1} peer {row['peer']!r}"
+            assert row["rank"] == str(i + 1), f"{where}: rank field {row['rank']!r}"
+            assert row["peer"] in ref_by_peer, (
+                f"{where}: peer is not eligible per reference; ref top: "
+                f"{[(r.peer, round(r.score, 6)) for r in want]}")
+            ref = ref_by_peer[row["peer"]]
+            assert row["member_stage"] == ref.member_stage, f"{where}: member_stage {row['member_stage']!r} != {ref.member_stage!r}"
+            assert row["peer_stage"] == ref.peer_stage, f"{where}: peer_stage {row['peer_stage']!r} != {ref.peer_stage!r}"
+            assert row["channel"] == ref.channel, f"{where}: channel {row['channel']!r} != {ref.channel!r}"
+            for key in ("score", "similarity", "tags", "proximity", "happiness"):
+                text = row[key]
+                frac = text.split(".")[-1] if "." in text else ""
+                assert len(frac) == 6, f"{where}: {key}={text!r} is not printed with 6 decimals"
+                got = float(text)
+                exp = getattr(ref, key)
+                assert abs(got - exp) <= TOL, f"{where}: {key} cli={text} ref={exp!r}"
+
+        got_peers = [r["peer"] for r in rows]
+        want_peers = [r.peer for r in want]
+        if got_peers == want_peers:
+            continue
+        # Only near-ties (|delta score| <= NEAR_TIE with different components,
+        # i.e. ties that exist mathematically but whose floating point sums
+        # may differ in the last bit) may be ordered differently.
+        got_recs = [ref_by_peer[p] for p in got_peers]
+        for i in range(len(got_recs)):
+            a, b = got_recs[i], want[i]
+            if a.peer == b.peer:
+                continue
+            assert abs(a.score - b.score) <= NEAR_TIE and not exact_tie(a, b), (
+                f"{context}: member {m!r}: ranking differs at rank {i + 1}: cli {a.peer!r} "
+                f"(ref score {a.score!r}, components {_components(a)}) vs ref {b.peer!r} "
+                f"(score {b.score!r}, components {_components(b)})\n"
+                f"  cli: {got_peers}\n  ref: {want_peers}")
+        for i in range(len(got_recs) - 1):
+            a, b = got_recs[i], got_recs[i + 1]
+            if exact_tie(a, b):
+                assert a.peer < b.peer, (
+                    f"{context}: member {m!r}: exact tie (identical components {_components(a)}) "
+                    f"not broken by peer id ascending: {a.peer!r} before {b.peer!r}\n"
+                    f"  cli: {got_peers}\n  ref: {want_peers}")
+        tolerated.append(f"{m}: {got_peers} vs {want_peers}")
+    return tolerated

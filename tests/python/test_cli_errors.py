@@ -1,0 +1,271 @@
+"""Bad input and bad arguments: exit code 2 and a message that names the file
+and the line; plus the input-format edge cases that must be accepted."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pytest
+
+import reference
+from cliutil import parse_csv_output
+from communities import compare, make_case, write_csv
+
+MEMBERS_HEADER = "id,stage,satisfaction,capacity,opted_out,tags,f_0,f_1"
+MEMBERS_ROWS = [                      # line numbers in the file:
+    "m1,prospect,8,2,0,a;b,0.1,0.2",   # 2
+    "m2,interested,9,,false,a,0.3,0.1",  # 3
+    "m3,interested,,3,0,b,1,0",        # 4
+    "m4,new_customer,10,1,true,,0.5,0.5",  # 5
+    "m5,loyal,7,,0,a;c,0,1",           # 6
+    "m6,advocate,9,,1,c,1,1",          # 7
+]
+INTER_HEADER = "source,target,weight,timestamp"
+INTER_ROWS = [
+    "m1,m2,1,1767225600",              # 2
+    "m2,m4,2.5,2026-01-05T10:00:00Z",  # 3
+    "m3,m4,1,1767225600",              # 4
+    "m4,m5,0.5,2026-02-01T00:00:00Z",  # 5
+]
+
+
+def _write(path, header, rows, replace=None, trailing_newline=True):
+    """Write header+rows; replace = {line_number: text} (1 = header)."""
+    lines = [header] + list(rows)
+    for line_no, text in (replace or {}).items():
+        lines[line_no - 1] = text
+    data = "\n".join(lines) + ("\n" if trailing_newline else "")
+    path.write_bytes(data.encode("utf-8"))
+    return path
+
+
+def assert_bad_input(proc, path, line):
+    name = path.name
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 2, (
+        f"expected exit 2 for bad {name} (line {line}), got {proc.returncode}\n"
+        f"stderr: {err}\nstdout: {proc.stdout.decode('utf-8', 'replace')[:500]}")
+    pattern = re.escape(name) + r"(?::|.{0,40}?\bline\s+)" + str(line) + r"\b"
+    assert re.search(pattern, err), (
+        f"stderr must name {name} and line {line} (like '{name}:{line}:COL: ...'), got:\n{err}")
+    assert proc.stdout.strip() == b"", f"no (half) results expected on stdout for bad input, got {proc.stdout[:300]!r}"
+
+
+def test_valid_base_files(run_cli, tmp_path):
+    members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    inter = _write(tmp_path / "interactions.csv", INTER_HEADER, INTER_ROWS)
+    proc = run_cli("recommend", "--members", members, "--interactions", inter, "--format", "csv", check_exit=0)
+    rows = parse_csv_output(proc.stdout)
+    compare(rows, reference.recommend(members, inter, top=None), 5, "base files")
+    assert rows, "the base community must produce recommendations"
+
+
+MEMBER_CASES = [
+    # (case id, {line: replacement}, expected line)
+    ("missing_id_column", {1: "ident,stage,satisfaction,capacity,opted_out,tags,f_0,f_1"}, 1),
+    ("missing_stage_column", {1: "id,stg,satisfaction,capacity,opted_out,tags,f_0,f_1"}, 1),
+    ("empty_id", {4: ",interested,,3,0,b,1,0"}, 4),
+    ("duplicate_id", {5: "m2,new_customer,10,1,true,,0.5,0.5"}, 5),
+    ("unknown_stage", {4: "m3,ghost,,3,0,b,1,0"}, 4),
+    ("satisfaction_11", {4: "m3,interested,11,3,0,b,1,0"}, 4),
+    ("satisfaction_7.5", {6: "m5,loyal,7.5,,0,a;c,0,1"}, 6),
+    ("satisfaction_abc", {3: "m2,interested,abc,,false,a,0.3,0.1"}, 3),
+    ("satisfaction_negative", {4: "m3,interested,-1,3,0,b,1,0"}, 4),
+    ("capacity_negative", {4: "m3,interested,,-1,0,b,1,0"}, 4),
+    ("capacity_2.5", {5: "m4,new_customer,10,2.5,true,,0.5,0.5"}, 5),
+    ("capacity_abc", {4: "m3,interested,,abc,0,b,1,0"}, 4),
+    ("opted_out_maybe", {4: "m3,interested,,3,maybe,b,1,0"}, 4),
+    ("feature_abc", {4: "m3,interested,,3,0,b,abc,0"}, 4),
+    ("feature_nan", {4: "m3,interested,,3,0,b,1,nan"}, 4),
+    ("feature_inf", {6: "m5,loyal,7,,0,a;c,inf,1"}, 6),
+    ("feature_neg_inf", {4: "m3,interested,,3,0,b,-inf,0"}, 4),
+    ("too_many_fields", {4: "m3,interested,,3,0,b,1,0,extra"}, 4),
+    ("too_few_fields", {5: "m4,new_customer,10,1,true"}, 5),
+]
+
+
+@pytest.mark.parametrize("replace,line", [c[1:] for c in MEMBER_CASES], ids=[c[0] for c in MEMBER_CASES])
+def test_bad_members(run_cli, tmp_path, replace, line):
+    members = _write(tmp_path / "bad_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, replace)
+    proc = run_cli("recommend", "--members", members)
+    assert_bad_input(proc, members, line)
+
+
+def test_unterminated_quote(run_cli, tmp_path):
+    # the quote is opened on line 4 and never closed: the last line of the file
+    members = _write(tmp_path / "quote_members.csv", MEMBERS_HEADER, MEMBERS_ROWS[:2] + ['m3,interested,,3,0,"b;c,1,0'],
+                     trailing_newline=False)
+    assert_bad_input(run_cli("recommend", "--members", members), members, 4)
+
+
+def test_unterminated_quote_swallowing_later_lines(run_cli, tmp_path):
+    # the quote opened on line 4 runs to the end of the file (line 7): the
+    # error points at the opening quote
+    members = _write(tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS,
+                     {4: 'm3,interested,,3,0,"b;c,1,0'})
+    assert_bad_input(run_cli("recommend", "--members", members), members, 4)
+
+
+def test_empty_members_file(run_cli, tmp_path):
+    members = tmp_path / "empty_members.csv"
+    members.write_bytes(b"")
+    assert_bad_input(run_cli("recommend", "--members", members), members, 1)
+
+
+INTER_CASES = [
+    ("unknown_member", {3: "m2,ghost,1,1767225600"}, 3),
+    ("unknown_source", {5: "nobody,m5,1,1767225600"}, 5),
+    ("weight_0", {4: "m3,m4,0,1767225600"}, 4),
+    ("weight_negative", {4: "m3,m4,-1,1767225600"}, 4),
+    ("weight_abc", {3: "m2,m4,abc,2026-01-05T10:00:00Z"}, 3),
+    ("timestamp_bad_date", {4: "m3,m4,1,2026-13-45"}, 4),
+    ("timestamp_yesterday", {5: "m4,m5,1,yesterday"}, 5),
+    ("missing_target_column", {1: "source,weight,timestamp"}, 1),
+    ("missing_source_column", {1: "src,target,weight,timestamp"}, 1),
+    ("too_many_fields", {4: "m3,m4,1,1767225600,x"}, 4),
+]
+
+
+@pytest.mark.parametrize("replace,line", [c[1:] for c in INTER_CASES], ids=[c[0] for c in INTER_CASES])
+def test_bad_interactions(run_cli, tmp_path, replace, line):
+    members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    inter = _write(tmp_path / "bad_interactions.csv", INTER_HEADER, INTER_ROWS, replace)
+    proc = run_cli("recommend", "--members", members, "--interactions", inter)
+    assert_bad_input(proc, inter, line)
+
+
+@pytest.mark.parametrize("header", ["id,stage", MEMBERS_HEADER], ids=["minimal", "all_columns"])
+def test_header_only_members_is_empty_community(run_cli, tmp_path, header):
+    members = tmp_path / "members.csv"
+    members.write_text(header + "\n", encoding="utf-8")
+    proc = run_cli("recommend", "--members", members, "--format", "csv", check_exit=0)
+    assert parse_csv_output(proc.stdout) == []
+    proc = run_cli("recommend", "--members", members, "--format", "json", check_exit=0)
+    assert json.loads(proc.stdout.decode("utf-8")) == []
+
+
+def test_bom_crlf_quoted_fields(run_cli, tmp_path):
+    header = ["id", "stage", "satisfaction", "capacity", "opted_out", "tags", "f_0", "f_1"]
+    rows = [
+        ["p,1", "prospect", "8", "", "0", 'k8s;say "hi"', "1", "0"],
+        ['q"uote', "prospect", "", "", "0", "sec,ops;k8s", "0.5", "0.5"],
+        ["plain", "prospect", "9", "", "0", "", "0", "1"],
+        ["i 1", "interested", "10", "", "0", 'k8s;say "hi"', "1", "0.1"],
+        ["i,2", "interested", "", "2", "0", "sec,ops", "0.2", "1"],
+        ['i"3"', "interested", "7", "", "0", "k8s;sec,ops", "1", "1"],
+        ["c1", "new_customer", "9", "", "0", "sec,ops", "1", "1"],
+    ]
+    irows = [["p,1", "c1"], ["i,2", "c1"], ['q"uote', "c1"], ['q"uote', 'i"3"']]
+    plain_m, plain_i = tmp_path / "plain_members.csv", tmp_path / "plain_inter.csv"
+    fancy_m, fancy_i = tmp_path / "fancy_members.csv", tmp_path / "fancy_inter.csv"
+    write_csv(plain_m, header, rows)
+    write_csv(plain_i, ["source", "target"], irows)
+    write_csv(fancy_m, header, rows, bom=True, crlf=True, quote_all=True)
+    write_csv(fancy_i, ["source", "target"], irows, bom=True, crlf=True, quote_all=True)
+    assert fancy_m.read_bytes().startswith(b"\xef\xbb\xbf\"id\",") and b"\r\n" in fancy_m.read_bytes()
+
+    plain = run_cli("recommend", "--members", plain_m, "--interactions", plain_i, "--format", "csv", check_exit=0)
+    fancy = run_cli("recommend", "--members", fancy_m, "--interactions", fancy_i, "--format", "csv", check_exit=0)
+    assert fancy.stdout == plain.stdout
+    got = parse_csv_output(plain.stdout)
+    compare(got, reference.recommend(fancy_m, fancy_i, top=None), 5, "quoted ids")
+    assert {r["member"] for r in got} >= {"p,1", 'q"uote', "plain"}
+
+
+def test_unknown_extra_columns_are_ignored(run_cli, tmp_path):
+    case = make_case(1001, tmp_path / "case")
+    base = run_cli(*case.cli_args("csv"), check_exit=0).stdout
+    with open(case.members, encoding="utf-8", newline="") as fh:
+        data = list(csv.reader(fh))
+    header = data[0] + ["region", "score", "notes"]
+    rows = [r + ["emea", "not a number", "x, y; z"] for r in data[1:]]
+    header.insert(1, "zz_extra")
+    for r in rows:
+        r.insert(1, "???")
+    extra = tmp_path / "members_extra.csv"
+    write_csv(extra, header, rows)
+    args = case.cli_args("csv")
+    args[args.index("--members") + 1] = extra
+    assert run_cli(*args, check_exit=0).stdout == base
+
+
+# ---------------------------------------------------------------------------
+# journey files
+
+
+JOURNEY_CASES = [
+    ("steps_wrong_length", json.dumps({"stages": ["a", "b", "c"], "steps": [{"enabled": True, "channel": "private"}]})),
+    ("single_stage", json.dumps({"stages": ["a"]})),
+    ("bad_channel", json.dumps({"stages": ["a", "b"], "steps": [{"enabled": True, "channel": "secret"}]})),
+    ("not_json", '{"stages": ["a", "b"],'),
+    ("no_stages", json.dumps({"name": "x"})),
+]
+
+
+@pytest.mark.parametrize("text", [c[1] for c in JOURNEY_CASES], ids=[c[0] for c in JOURNEY_CASES])
+def test_bad_journey_file(run_cli, tmp_path, text):
+    journey = tmp_path / "bad_journey.json"
+    journey.write_text(text, encoding="utf-8")
+    members = tmp_path / "members.csv"
+    members.write_text("id,stage\nu1,a\nu2,b\n", encoding="utf-8")
+    proc = run_cli("recommend", "--members", members, "--journey", journey)
+    assert proc.returncode == 2, proc.stderr.decode("utf-8", "replace")
+    assert journey.name in proc.stderr.decode("utf-8", "replace")
+
+
+# ---------------------------------------------------------------------------
+# arguments
+
+
+@pytest.fixture
+def good_members(tmp_path):
+    return _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+
+
+BAD_ARGS = [
+    ("unknown_option", ["--frobnicate"]),
+    ("top_abc", ["--top", "abc"]),
+    ("top_missing_value", ["--top"]),
+    ("format_xml", ["--format", "xml"]),
+    ("unknown_preset", ["--journey", "no_such_preset"]),
+    ("unknown_member", ["--member", "unknown-id"]),
+    ("weights_abc", ["--weights", "similarity=abc,tags=0.15,proximity=0.25,happiness=0.1"]),
+    ("weights_unknown_key", ["--weights", "bogus=1"]),
+    ("min_satisfaction_abc", ["--min-satisfaction", "abc"]),
+]
+
+
+@pytest.mark.parametrize("extra", [c[1] for c in BAD_ARGS], ids=[c[0] for c in BAD_ARGS])
+def test_bad_arguments(run_cli, good_members, extra):
+    proc = run_cli("recommend", "--members", good_members, *extra)
+    assert proc.returncode == 2, (extra, proc.returncode, proc.stderr)
+    assert proc.stderr.strip(), "an error message is expected on stderr"
+
+
+def test_missing_members_option(run_cli):
+    proc = run_cli("recommend")
+    assert proc.returncode == 2 and proc.stderr.strip()
+
+
+def test_nonexistent_members_file(run_cli, tmp_path):
+    missing = tmp_path / "does_not_exist.csv"
+    proc = run_cli("recommend", "--members", missing)
+    assert proc.returncode == 2
+    assert missing.name in proc.stderr.decode("utf-8", "replace")
+
+
+def test_unknown_command(run_cli):
+    proc = run_cli("frobnicate")
+    assert proc.returncode == 2 and proc.stderr.strip()
+
+
+def test_help(run_cli):
+    proc = run_cli("--help", check_exit=0)
+    assert re.search(rb"usage", proc.stdout, re.I), proc.stdout
+    assert b"recommend" in proc.stdout
+    proc = run_cli("recommend", "--help", check_exit=0)
+    assert re.search(rb"usage", proc.stdout, re.I), proc.stdout
+    for opt in (b"--members", b"--interactions", b"--journey", b"--top", b"--format"):
+        assert opt in proc.stdout, opt
