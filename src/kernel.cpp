@@ -1,7 +1,8 @@
-// The batch scoring kernel. Vector and scalar paths perform the same IEEE
-// operations in the same order (fma for the dot product, separate mul/add
-// elsewhere; the file is compiled with -ffp-contract=off), so the scores are
-// bit-identical to the canonical pairwise functions on every path.
+// The screening kernel and the exact dense score. Screening runs in single
+// precision for speed; every candidate it lets through is re-scored with
+// exact_dense(), whose vector-ISA and portable versions perform the same IEEE
+// operations (the file is compiled with -ffp-contract=off), so final scores
+// are bit-identical everywhere.
 #include "kernel.hpp"
 
 #include <cmath>
@@ -14,101 +15,143 @@
 namespace engage_right::detail {
 namespace {
 
-void score_panel_generic(const peer_panel& panel, std::size_t g0, std::size_t g1, kernel_query* queries,
-                         std::size_t nq, double w_sim, double w_happy, kernel_sink sink, void* ctx) {
+void screen_generic(const peer_panel& panel, std::size_t g0, std::size_t g1, const float* const* queries,
+                    std::size_t nq, float w_sim, float w_happy, float* out, std::size_t stride) {
     constexpr std::size_t L = peer_panel::lanes;
     const std::size_t d = panel.dims;
-    const std::size_t stride = panel.group_stride();
-    double s[L];
     for (std::size_t g = g0; g < g1; ++g) {
-        const double* base = panel.data.data() + g * stride;
-        const double* norms = base + d * L;
-        const double* hap = base + (d + 1) * L;
+        const float* base = panel.data.data() + g * panel.group_stride();
+        const float* hap = base + d * L;
         for (std::size_t r = 0; r < nq; ++r) {
-            const kernel_query& q = queries[r];
-            unsigned mask = 0;
-            for (std::size_t l = 0; l < L; ++l) {
-                double dot = 0;
-                for (std::size_t j = 0; j < d; ++j) dot = std::fma(q.features[j], base[j * L + l], dot);
-                const double cosine = cosine_from_dot(dot, q.norm, norms[l]);
-                double v = w_sim * cosine;
-                v = v + w_happy * hap[l];
-                s[l] = v;
-                if (v >= q.threshold) mask |= 1u << l;
-            }
-            if (mask) sink(ctx, r, g, s, mask);
+            float acc[L] = {};
+            for (std::size_t j = 0; j < d; ++j)
+                for (std::size_t l = 0; l < L; ++l) acc[l] += queries[r][j] * base[j * L + l];
+            for (std::size_t l = 0; l < L; ++l) out[r * stride + (g - g0) * L + l] = w_sim * acc[l] + w_happy * hap[l];
         }
     }
 }
 
+double exact_dense_generic(const float* a, const float* b, std::size_t d, double na, double nb, double happiness,
+                           const score_weights& w) noexcept {
+    return canonical_dense(d ? canonical_cosine(a, b, d, na, nb) : 0.0, happiness, w);
+}
+
 #ifdef ENGAGE_RIGHT_X86_DISPATCH
 template <std::size_t NQ>
-__attribute__((target("avx2,fma"))) void score_panel_avx2_n(const peer_panel& panel, std::size_t g0, std::size_t g1,
-                                                             kernel_query* queries, double w_sim, double w_happy,
-                                                             kernel_sink sink, void* ctx) {
+__attribute__((target("avx2,fma"))) void screen_avx2(const peer_panel& panel, std::size_t g0, std::size_t g1,
+                                                     const float* const* queries, float w_sim, float w_happy,
+                                                     float* out, std::size_t stride) {
     constexpr std::size_t L = peer_panel::lanes;
-    static_assert(L == 4);
+    static_assert(L == 8);
     const std::size_t d = panel.dims;
-    const std::size_t stride = panel.group_stride();
-    const __m256d ws = _mm256_set1_pd(w_sim);
-    const __m256d wh = _mm256_set1_pd(w_happy);
-    const __m256d zero = _mm256_setzero_pd();
-    const __m256d minus_one = _mm256_set1_pd(-1.0);
-    const __m256d one = _mm256_set1_pd(1.0);
-    __m256d norm_u[NQ];
-    for (std::size_t r = 0; r < NQ; ++r) norm_u[r] = _mm256_set1_pd(queries[r].norm);
-    alignas(32) double out[L];
+    const std::size_t gstride = panel.group_stride();
+    const __m256 ws = _mm256_set1_ps(w_sim);
+    const __m256 wh = _mm256_set1_ps(w_happy);
     for (std::size_t g = g0; g < g1; ++g) {
-        const double* base = panel.data.data() + g * stride;
-        __m256d acc[NQ];
-        for (std::size_t r = 0; r < NQ; ++r) acc[r] = _mm256_setzero_pd();
+        const float* base = panel.data.data() + g * gstride;
+        __m256 acc[NQ];
+        for (std::size_t r = 0; r < NQ; ++r) acc[r] = _mm256_setzero_ps();
         for (std::size_t j = 0; j < d; ++j) {
-            const __m256d p = _mm256_loadu_pd(base + j * L);
+            const __m256 p = _mm256_loadu_ps(base + j * L);
             for (std::size_t r = 0; r < NQ; ++r)
-                acc[r] = _mm256_fmadd_pd(_mm256_broadcast_sd(queries[r].features + j), p, acc[r]);
+                acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(queries[r] + j), p, acc[r]);
         }
-        const __m256d norms = _mm256_loadu_pd(base + d * L);
-        const __m256d hh = _mm256_mul_pd(wh, _mm256_loadu_pd(base + (d + 1) * L));
-        for (std::size_t r = 0; r < NQ; ++r) {
-            // Same steps as cosine_from_dot: divide, zero where a norm is 0, clamp.
-            const __m256d denom = _mm256_mul_pd(norm_u[r], norms);
-            __m256d cosine = _mm256_and_pd(_mm256_cmp_pd(denom, zero, _CMP_GT_OQ), _mm256_div_pd(acc[r], denom));
-            cosine = _mm256_blendv_pd(minus_one, cosine, _mm256_cmp_pd(cosine, minus_one, _CMP_GT_OQ));
-            cosine = _mm256_blendv_pd(one, cosine, _mm256_cmp_pd(cosine, one, _CMP_LT_OQ));
-            const __m256d v = _mm256_add_pd(_mm256_mul_pd(ws, cosine), hh);
-            const __m256d thr = _mm256_set1_pd(queries[r].threshold);
-            const unsigned mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_cmp_pd(v, thr, _CMP_GE_OQ)));
-            if (mask) {
-                _mm256_store_pd(out, v);
-                sink(ctx, r, g, out, mask);
-            }
-        }
+        const __m256 hh = _mm256_mul_ps(wh, _mm256_loadu_ps(base + d * L));
+        for (std::size_t r = 0; r < NQ; ++r)
+            _mm256_storeu_ps(out + r * stride + (g - g0) * L, _mm256_fmadd_ps(ws, acc[r], hh));
     }
+}
+
+// Same operations as canonical_cosine/canonical_dense; std::fma compiles to
+// the instruction here instead of a library call.
+__attribute__((target("avx2,fma"))) double exact_dense_fma(const float* a, const float* b, std::size_t d, double na,
+                                                           double nb, double happiness,
+                                                           const score_weights& w) noexcept {
+    double cosine = 0.0;
+    if (d) {
+        double dot = 0;
+        for (std::size_t j = 0; j < d; ++j) dot = std::fma(double(a[j]), double(b[j]), dot);
+        cosine = cosine_from_dot(dot, na, nb);
+    }
+    return canonical_dense(cosine, happiness, w);
+}
+
+__attribute__((target("avx2,fma"))) double exact_cosine_fma(const float* a, const float* b, std::size_t d, double na,
+                                                            double nb) noexcept {
+    if (!d) return 0.0;
+    double dot = 0;
+    for (std::size_t j = 0; j < d; ++j) dot = std::fma(double(a[j]), double(b[j]), dot);
+    return cosine_from_dot(dot, na, nb);
+}
+
+__attribute__((target("avx2,fma"))) std::size_t next_candidate_avx2(const float* s, const float* b, std::size_t i,
+                                                                    std::size_t end, float threshold) noexcept {
+    const __m256 thr = _mm256_set1_ps(threshold);
+    while (i + 8 <= end) {
+        const __m256 v = _mm256_add_ps(_mm256_loadu_ps(s + i), _mm256_loadu_ps(b + i));
+        const int mask = _mm256_movemask_ps(_mm256_cmp_ps(v, thr, _CMP_GE_OQ));
+        if (mask) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        i += 8;
+    }
+    for (; i < end; ++i)
+        if (s[i] + b[i] >= threshold) return i;
+    return end;
 }
 
 bool have_avx2_fma() noexcept {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
+
+const bool use_avx2 = have_avx2_fma();  // a CPU property, the same for the whole process
 #endif
+
+std::size_t next_candidate_generic(const float* s, const float* b, std::size_t i, std::size_t end,
+                                   float threshold) noexcept {
+    for (; i < end; ++i)
+        if (s[i] + b[i] >= threshold) return i;
+    return end;
+}
 
 }  // namespace
 
-void score_panel(const peer_panel& panel, std::size_t g0, std::size_t g1, kernel_query* queries, std::size_t nq,
-                 double w_sim, double w_happy, kernel_sink sink, void* ctx) {
+std::size_t next_candidate(const float* screened, const float* bonus, std::size_t begin, std::size_t end,
+                           float threshold) noexcept {
 #ifdef ENGAGE_RIGHT_X86_DISPATCH
-    static const bool avx2 = have_avx2_fma();  // a CPU property, the same for the whole process
-    if (avx2) {
+    if (use_avx2) return next_candidate_avx2(screened, bonus, begin, end, threshold);
+#endif
+    return next_candidate_generic(screened, bonus, begin, end, threshold);
+}
+
+double exact_cosine(const float* a, const float* b, std::size_t d, double na, double nb) noexcept {
+#ifdef ENGAGE_RIGHT_X86_DISPATCH
+    if (use_avx2) return exact_cosine_fma(a, b, d, na, nb);
+#endif
+    return d ? canonical_cosine(a, b, d, na, nb) : 0.0;
+}
+
+void screen_panel(const peer_panel& panel, std::size_t g0, std::size_t g1, const float* const* queries,
+                  std::size_t nq, float w_sim, float w_happy, float* out, std::size_t stride) {
+#ifdef ENGAGE_RIGHT_X86_DISPATCH
+    if (use_avx2) {
         switch (nq) {
-            case 1: return score_panel_avx2_n<1>(panel, g0, g1, queries, w_sim, w_happy, sink, ctx);
-            case 2: return score_panel_avx2_n<2>(panel, g0, g1, queries, w_sim, w_happy, sink, ctx);
-            case 3: return score_panel_avx2_n<3>(panel, g0, g1, queries, w_sim, w_happy, sink, ctx);
-            case 4: return score_panel_avx2_n<4>(panel, g0, g1, queries, w_sim, w_happy, sink, ctx);
+            case 1: return screen_avx2<1>(panel, g0, g1, queries, w_sim, w_happy, out, stride);
+            case 2: return screen_avx2<2>(panel, g0, g1, queries, w_sim, w_happy, out, stride);
+            case 3: return screen_avx2<3>(panel, g0, g1, queries, w_sim, w_happy, out, stride);
+            case 4: return screen_avx2<4>(panel, g0, g1, queries, w_sim, w_happy, out, stride);
             default: break;
         }
     }
 #endif
-    score_panel_generic(panel, g0, g1, queries, nq, w_sim, w_happy, sink, ctx);
+    screen_generic(panel, g0, g1, queries, nq, w_sim, w_happy, out, stride);
+}
+
+double exact_dense(const float* a, const float* b, std::size_t d, double na, double nb, double happiness,
+                   const score_weights& w) noexcept {
+#ifdef ENGAGE_RIGHT_X86_DISPATCH
+    if (use_avx2) return exact_dense_fma(a, b, d, na, nb, happiness, w);
+#endif
+    return exact_dense_generic(a, b, d, na, nb, happiness, w);
 }
 
 }  // namespace engage_right::detail

@@ -43,43 +43,66 @@ inline double canonical_happiness(std::int8_t satisfaction) noexcept {
 /// 1 / ln(deg); only used for common neighbours, whose degree is at least 2.
 inline double inverse_log_degree(std::size_t degree) noexcept { return 1.0 / std::log(double(degree)); }
 
-inline double canonical_combine(const score_components& c, const score_weights& w) noexcept {
-    double s = w.similarity * c.similarity;
-    s = s + w.tags * c.tags;
-    s = s + w.proximity * c.proximity;
-    s = s + w.happiness * c.happiness;
+/// The weighted score. The dense part (similarity, happiness) is summed
+/// first and the sparse part (tags, proximity) added last, so that the batch
+/// kernel can add a precomputed sparse bonus to its dense score and get the
+/// same bits. For a pair without shared tags or contacts the bonus is +0.
+inline double canonical_dense(double similarity, double happiness, const score_weights& w) noexcept {
+    double s = w.similarity * similarity;
+    s = s + w.happiness * happiness;
     return s;
 }
 
-/// Peers of one stage packed for the batch kernel: groups of `lanes` peers,
-/// for each group `dims` rows of `lanes` doubles (the features), then one row
-/// of norms and one row of happiness. Padding lanes are zero.
+inline double canonical_bonus(double tags, double proximity, const score_weights& w) noexcept {
+    double b = w.tags * tags;
+    b = b + w.proximity * proximity;
+    return b;
+}
+
+inline double canonical_combine(const score_components& c, const score_weights& w) noexcept {
+    return canonical_dense(c.similarity, c.happiness, w) + canonical_bonus(c.tags, c.proximity, w);
+}
+
+/// Peers of one stage packed for the screening kernel: groups of `lanes`
+/// peers; per group `dims` rows of `lanes` floats (the unit-normalised
+/// features), then one row of happiness. Padding lanes are zero.
 struct peer_panel {
-    static constexpr std::size_t lanes = 4;
+    static constexpr std::size_t lanes = 8;
     std::size_t count = 0;  ///< real peers
     std::size_t dims = 0;
-    std::vector<double> data;  ///< groups * (dims + 2) * lanes
+    std::vector<float> data;  ///< groups * (dims + 1) * lanes
     std::size_t groups() const noexcept { return (count + lanes - 1) / lanes; }
-    std::size_t group_stride() const noexcept { return (dims + 2) * lanes; }
+    std::size_t group_stride() const noexcept { return (dims + 1) * lanes; }
 };
 
-/// One member's query against a panel.
-struct kernel_query {
-    const double* features = nullptr;  ///< dims doubles
-    double norm = 0;  ///< Euclidean norm of the features
-    double threshold = -INFINITY;       ///< only scores >= threshold are reported
-};
+/// Approximate dense scores w_sim * <u_hat, v_hat> + w_happy * happiness_v in
+/// single precision for the peers of panel groups [g0, g1) and up to 4
+/// queries (unit-normalised features, `dims` floats each):
+/// out[r * stride + i] for peer g0 * lanes + i. Screening only: the caller
+/// re-scores candidates exactly. |out - canonical_dense| <= screening_margin().
+void screen_panel(const peer_panel& panel, std::size_t g0, std::size_t g1, const float* const* queries,
+                  std::size_t nq, float w_sim, float w_happy, float* out, std::size_t stride);
 
-/// Receives candidate scores from the kernel: called for (query r, group g,
-/// lane mask, the group's scores) when at least one lane reaches the query's
-/// threshold. Returns the updated threshold.
-using kernel_sink = void (*)(void* ctx, std::size_t r, std::size_t group, const double* scores, unsigned mask);
+/// An upper bound of the screening error (screened dense score plus the
+/// float copy of the bonus, against the exact score) for `dims` features.
+inline double screening_margin(std::size_t dims, const score_weights& w) noexcept {
+    constexpr double u = 1.0 / 16777216.0;  // 2^-24, unit roundoff of float
+    return 4.0 * u * (double(dims + 8) * w.similarity + 4.0 * w.happiness + 4.0 * w.tags + 4.0 * w.proximity) +
+           1e-300;
+}
 
-/// Scores every peer of `panel` groups [g0, g1) against up to 4 queries:
-/// score = w_sim * cosine_from_dot(dot, norm_u, norm_v) + w_happy * happiness_v,
-/// bit-identical to canonical_combine with zero tags and proximity. Thresholds
-/// are read from `queries[r].threshold` before each group (the sink may raise them).
-void score_panel(const peer_panel& panel, std::size_t g0, std::size_t g1, kernel_query* queries, std::size_t nq,
-                 double w_sim, double w_happy, kernel_sink sink, void* ctx);
+/// First i in [begin, end) with screened[i] + bonus[i] >= threshold (float
+/// arithmetic), or end.
+std::size_t next_candidate(const float* screened, const float* bonus, std::size_t begin, std::size_t end,
+                           float threshold) noexcept;
+
+/// canonical_dense(canonical_cosine(a, b, d, na, nb), happiness, w), using
+/// the fma instruction when the CPU has one (same bits either way).
+double exact_dense(const float* a, const float* b, std::size_t d, double na, double nb, double happiness,
+                   const score_weights& w) noexcept;
+
+/// canonical_cosine(a, b, d, na, nb) (0 when d = 0), with the fma instruction
+/// when the CPU has one (same bits either way).
+double exact_cosine(const float* a, const float* b, std::size_t d, double na, double nb) noexcept;
 
 }  // namespace engage_right::detail

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -16,11 +17,10 @@
 namespace engage_right {
 namespace {
 
-using detail::kernel_query;
 using detail::peer_panel;
 
-constexpr std::size_t tile_queries = 32;      // queries sharing one pass over a peer chunk (mark bits)
-constexpr std::size_t chunk_groups = 256;     // peer groups per chunk: 1024 peers stay in L2
+constexpr std::size_t tile_queries = 4;    // queries sharing one pass of the kernel over the peers
+constexpr std::size_t chunk_groups = 256;  // peer groups per chunk: 1,024 peers' dense scores stay in L1/L2
 
 // The k best (score desc, position asc) seen so far.
 struct top_k {
@@ -54,83 +54,137 @@ struct step_block {
     std::vector<member_index> peers;        // eligible, ascending
     std::vector<std::int32_t> position;     // index - stage_range.first -> position in peers, -1 if not eligible
     peer_panel panel;
+    std::vector<double> happiness;           // by position
+    std::vector<std::uint32_t> tag_count;    // by position
     std::vector<std::uint32_t> tag_offsets;  // tag -> positions (CSR)
     std::vector<std::uint32_t> tag_positions;
 };
 
+// Jaccard quotients inter / union for small tag sets.
+constexpr std::size_t jaccard_table_size = 16;
+const auto jaccard_table = [] {
+    std::array<std::array<double, 2 * jaccard_table_size>, jaccard_table_size> t{};
+    for (std::size_t i = 0; i < jaccard_table_size; ++i)
+        for (std::size_t un = 0; un < 2 * jaccard_table_size; ++un)
+            t[i][un] = un == 0 ? 0.0 : double(i) / double(un);
+    return t;
+}();
+
 struct workspace {
-    std::vector<std::uint32_t> inter;
-    std::vector<double> aa;
+    std::vector<std::uint32_t> inter;        // shared-tag counts of the current query
+    std::vector<double> aa;                  // Adamic-Adar sums of the current query
     std::vector<std::uint8_t> touched_flag;
     std::vector<std::uint32_t> touched;
-    std::vector<std::uint32_t> marks;
-    std::vector<std::uint32_t> marked;
-    std::vector<double> qfeat;
+    std::vector<double> bonus[tile_queries];  // sparse part per peer; -inf = excluded by a hard rule
+    std::vector<float> bonus_f[tile_queries];  // its float copy, streamed by the screening scan
+    std::vector<std::uint32_t> bonus_set[tile_queries];
+    std::vector<float> qfeat;                // unit-normalised query features
+    std::vector<float> dense;                // tile_queries x chunk screening scores
     std::vector<top_k> best;
     void reserve(std::size_t m, std::size_t d) {
         if (inter.size() < m) {
             inter.assign(m, 0);
             aa.assign(m, 0.0);
             touched_flag.assign(m, 0);
-            marks.assign(m, 0);
+            for (auto& b : bonus) b.assign(m, 0.0);
+            for (auto& b : bonus_f) b.assign(m, 0.0f);
         }
         qfeat.resize(tile_queries * std::max<std::size_t>(d, 1));
+        dense.resize(tile_queries * chunk_groups * peer_panel::lanes);
         best.resize(tile_queries);
     }
 };
 
-struct sink_ctx {
-    top_k* best;           // of the current quad
-    kernel_query* queries; // of the current quad
-    const std::uint32_t* marks;
-    std::uint32_t bit0;    // mark bit of the quad's first query
-    std::size_t count;     // real peers
+}  // namespace
+
+namespace {
+
+// What the reason sentence needs about a pair, gathered in one pass.
+struct pair_facts {
+    score_components comp;
+    std::uint32_t shared_tag_ids[3] = {};
+    std::size_t shared_tags = 0;
+    std::size_t mutual = 0;
+    bool existing = false;
 };
 
-void sink(void* p, std::size_t r, std::size_t group, const double* scores, unsigned mask) {
-    auto& ctx = *static_cast<sink_ctx*>(p);
-    top_k& best = ctx.best[r];
-    const std::uint32_t bit = 1u << (ctx.bit0 + r);
-    for (unsigned l = 0; l < peer_panel::lanes; ++l) {
-        if (!(mask & (1u << l))) continue;
-        const std::size_t pos = group * peer_panel::lanes + l;
-        if (pos >= ctx.count || (ctx.marks[pos] & bit)) continue;
-        best.offer(scores[l], static_cast<std::uint32_t>(pos));
+pair_facts gather(const community& c, member_index u, member_index v) {
+    pair_facts f;
+    const auto fu = c.features(u);
+    f.comp.similarity = detail::exact_cosine(fu.data(), c.features(v).data(), fu.size(), c.feature_norm(u),
+                                             c.feature_norm(v));
+    const auto ta = c.tags(u), tb = c.tags(v);
+    for (std::size_t i = 0, j = 0; i < ta.size() && j < tb.size();) {
+        if (ta[i] < tb[j]) ++i;
+        else if (tb[j] < ta[i]) ++j;
+        else {
+            if (f.shared_tags < 3) f.shared_tag_ids[f.shared_tags] = ta[i];
+            ++f.shared_tags;
+            ++i;
+            ++j;
+        }
     }
-    ctx.queries[r].threshold = best.threshold();
+    f.comp.tags = detail::canonical_jaccard(f.shared_tags, ta.size(), tb.size());
+    const auto na = c.neighbors(u), nb = c.neighbors(v);
+    double aa = 0;
+    for (std::size_t i = 0, j = 0; i < na.size() && j < nb.size();) {
+        if (na[i] < nb[j]) ++i;
+        else if (nb[j] < na[i]) ++j;
+        else {
+            aa += detail::inverse_log_degree(c.degree(na[i]));
+            ++f.mutual;
+            ++i;
+            ++j;
+        }
+    }
+    f.comp.proximity = proximity_from_adamic_adar(aa);
+    f.comp.happiness = detail::canonical_happiness(c.satisfaction_raw(v));
+    f.existing = std::binary_search(na.begin(), na.end(), v);
+    return f;
 }
 
-std::string satisfaction_phrase(std::optional<int> s) {
-    if (!s) return "satisfaction unknown";
-    if (*s >= 9) return fmt::format("promoter ({}/10)", *s);
-    if (*s >= 7) return fmt::format("passive ({}/10)", *s);
-    return fmt::format("detractor ({}/10)", *s);
+std::string sentence(const community& c, member_index v, const pair_facts& f) {
+    std::string out;
+    out.reserve(96);
+    auto sep = [&] {
+        if (!out.empty()) out += "; ";
+    };
+    if (f.shared_tags > 0) {
+        out += "shares ";
+        const std::size_t shown = std::min<std::size_t>(f.shared_tags, 3);
+        for (std::size_t i = 0; i < shown; ++i) {
+            if (i) out += ", ";
+            out += c.tag_name(f.shared_tag_ids[i]);
+        }
+        if (f.shared_tags > shown) fmt::format_to(std::back_inserter(out), " and {} more", f.shared_tags - shown);
+    }
+    if (f.mutual > 0) {
+        sep();
+        fmt::format_to(std::back_inserter(out), "{} mutual contact{}", f.mutual, f.mutual == 1 ? "" : "s");
+    }
+    if (f.existing) {
+        sep();
+        out += "already in contact";
+    }
+    if (f.comp.similarity >= 0.5) {
+        sep();
+        fmt::format_to(std::back_inserter(out), "{}similar profile ({:.2f})", f.comp.similarity >= 0.8 ? "very " : "",
+                       f.comp.similarity);
+    }
+    if (out.empty()) fmt::format_to(std::back_inserter(out), "next-stage peer ({})", c.journey().stage_name(c.stage(v)));
+    sep();
+    const auto sat = c.satisfaction(v);
+    if (!sat) out += "satisfaction unknown";
+    else fmt::format_to(std::back_inserter(out), "{} ({}/10)", *sat >= 9 ? "promoter" : *sat >= 7 ? "passive" : "detractor", *sat);
+    return out;
 }
 
 }  // namespace
 
 std::string reason_sentence(const community& c, member_index u, member_index v, const score_components& comp) {
-    std::string out;
-    auto add = [&](const std::string& part) {
-        if (!out.empty()) out += "; ";
-        out += part;
-    };
-    const auto tags = shared_tags(c, u, v);
-    if (!tags.empty()) {
-        std::string list;
-        const std::size_t shown = std::min<std::size_t>(tags.size(), 3);
-        for (std::size_t i = 0; i < shown; ++i) list += (i ? ", " : "") + c.tag_name(tags[i]);
-        if (tags.size() > shown) list += fmt::format(" and {} more", tags.size() - shown);
-        add("shares " + list);
-    }
-    const std::size_t mutual = common_neighbors(c, u, v);
-    if (mutual > 0) add(fmt::format("{} mutual contact{}", mutual, mutual == 1 ? "" : "s"));
-    if (c.has_interaction(u, v)) add("already in contact");
-    if (comp.similarity >= 0.8) add(fmt::format("very similar profile ({:.2f})", comp.similarity));
-    else if (comp.similarity >= 0.5) add(fmt::format("similar profile ({:.2f})", comp.similarity));
-    if (out.empty()) add(fmt::format("next-stage peer ({})", c.journey().stage_name(c.stage(v))));
-    add(satisfaction_phrase(c.satisfaction(v)));
-    return out;
+    pair_facts f = gather(c, u, v);
+    f.comp = comp;
+    return sentence(c, v, f);
 }
 
 struct recommender::impl {
@@ -142,6 +196,7 @@ struct recommender::impl {
     mutable std::vector<step_block> steps;  // by member stage s
     std::unique_ptr<std::once_flag[]> step_once;
     std::vector<double> inv_log_deg;
+    double margin = 0;  // screening error bound
     std::vector<std::uint64_t> blocked_offsets;  // member -> blocked partners (CSR, sorted)
     std::vector<member_index> blocked;
 
@@ -151,6 +206,7 @@ struct recommender::impl {
         w = opt.weights.value_or(j.weights());
         validate_weights(w);
         min_sat = opt.min_satisfaction.value_or(j.min_peer_satisfaction());
+        margin = detail::screening_margin(c.dimensions(), w);
         if (min_sat < 0 || min_sat > 11)
             throw config_error(fmt::format("min_satisfaction must be 0..11, got {}", min_sat));
         const std::size_t n = c.size();
@@ -222,15 +278,17 @@ struct recommender::impl {
         peer_panel& p = b.panel;
         p.count = b.peers.size();
         p.dims = d;
-        p.data.assign(p.groups() * p.group_stride(), 0.0);
+        p.data.assign(p.groups() * p.group_stride(), 0.0f);
         for (std::size_t i = 0; i < p.count; ++i) {
             const member_index v = b.peers[i];
-            double* base = p.data.data() + (i / L) * p.group_stride();
+            float* base = p.data.data() + (i / L) * p.group_stride();
             const std::size_t l = i % L;
             const auto f = c.features(v);
-            for (std::size_t jd = 0; jd < d; ++jd) base[jd * L + l] = double(f[jd]);
-            base[d * L + l] = c.feature_norm(v);
-            base[(d + 1) * L + l] = detail::canonical_happiness(c.satisfaction_raw(v));
+            const double nv = c.feature_norm(v);
+            for (std::size_t jd = 0; jd < d; ++jd) base[jd * L + l] = nv > 0 ? float(double(f[jd]) / nv) : 0.0f;
+            base[d * L + l] = float(detail::canonical_happiness(c.satisfaction_raw(v)));
+            b.happiness.push_back(detail::canonical_happiness(c.satisfaction_raw(v)));
+            b.tag_count.push_back(static_cast<std::uint32_t>(c.tags(v).size()));
         }
         // Tag postings.
         const std::size_t T = c.tag_count();
@@ -256,34 +314,22 @@ struct recommender::impl {
         return {lo, hi};
     }
 
-    // Run a tile of members, all at stage s, appending top-k positions to `best`.
+    // Run a tile of up to 4 members, all at stage s; ws.best[t] receives their top-k.
     void run_tile(stage_index s, const member_index* us, std::size_t nt, workspace& ws) const {
         const step_block& b = step(s);
         const std::size_t m = b.peers.size();
         const std::size_t d = c.dimensions();
+        constexpr double excluded = -std::numeric_limits<double>::infinity();
         ws.reserve(m, d);
-        ws.marked.clear();
-        auto mark = [&](std::uint32_t pos, std::uint32_t bit) {
-            if (ws.marks[pos] == 0) ws.marked.push_back(pos);
-            ws.marks[pos] |= bit;
-        };
         for (std::size_t t = 0; t < nt; ++t) {
             const member_index u = us[t];
-            const std::uint32_t bit = 1u << t;
+            std::vector<double>& bonus = ws.bonus[t];
+            std::vector<float>& bonus_f = ws.bonus_f[t];
+            std::vector<std::uint32_t>& bonus_set = ws.bonus_set[t];
+            bonus_set.clear();
             top_k& best = ws.best[t];
             best.k = opt.k;
             best.items.clear();
-            // Hard rules per pair: existing contacts and blocked pairs.
-            if (!opt.allow_existing)
-                for (member_index x : within(c.neighbors(u), b.stage_range)) {
-                    const auto pos = b.position[x - b.stage_range.first];
-                    if (pos >= 0) mark(static_cast<std::uint32_t>(pos), bit);
-                }
-            for (member_index x : blocked_of(u)) {
-                if (!b.stage_range.contains(x)) continue;
-                const auto pos = b.position[x - b.stage_range.first];
-                if (pos >= 0) mark(static_cast<std::uint32_t>(pos), bit);
-            }
             // Sparse components: shared tags and two-hop neighbours.
             ws.touched.clear();
             for (auto tag : c.tags(u))
@@ -308,57 +354,105 @@ struct recommender::impl {
                     ws.aa[pos] += ilw;
                 }
             }
-            const auto fu = c.features(u);
-            const double nu = c.feature_norm(u);
             const std::size_t nu_tags = c.tags(u).size();
             for (std::uint32_t pos : ws.touched) {
-                if (!(ws.marks[pos] & bit)) {
-                    const member_index v = b.peers[pos];
-                    score_components comp;
-                    comp.similarity =
-                        d ? detail::canonical_cosine(fu.data(), c.features(v).data(), d, nu, c.feature_norm(v)) : 0.0;
-                    comp.tags = detail::canonical_jaccard(ws.inter[pos], nu_tags, c.tags(v).size());
-                    comp.proximity = proximity_from_adamic_adar(ws.aa[pos]);
-                    comp.happiness = detail::canonical_happiness(c.satisfaction_raw(v));
-                    best.offer(detail::canonical_combine(comp, w), pos);
-                    mark(pos, bit);
-                }
+                const std::uint32_t inter = ws.inter[pos], nv_tags = b.tag_count[pos];
+                // The table holds the same quotients, computed by the same division.
+                const double tags = inter < jaccard_table_size && nu_tags < jaccard_table_size &&
+                                            nv_tags < jaccard_table_size
+                                        ? jaccard_table[inter][nu_tags + nv_tags - inter]
+                                        : detail::canonical_jaccard(inter, nu_tags, nv_tags);
+                const double prox = ws.aa[pos] > 0 ? proximity_from_adamic_adar(ws.aa[pos]) : 0.0;
+                bonus[pos] = detail::canonical_bonus(tags, prox, w);
+                bonus_f[pos] = float(bonus[pos]);
+                bonus_set.push_back(pos);
                 ws.touched_flag[pos] = 0;
                 ws.inter[pos] = 0;
                 ws.aa[pos] = 0.0;
             }
-            double* q = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
-            for (std::size_t jd = 0; jd < d; ++jd) q[jd] = double(fu[jd]);
+            // Hard rules per pair: existing contacts and blocked pairs.
+            if (!opt.allow_existing)
+                for (member_index x : within(c.neighbors(u), b.stage_range)) {
+                    const auto pos = b.position[x - b.stage_range.first];
+                    if (pos < 0) continue;
+                    bonus[static_cast<std::size_t>(pos)] = excluded;
+                    bonus_f[static_cast<std::size_t>(pos)] = -std::numeric_limits<float>::infinity();
+                    bonus_set.push_back(static_cast<std::uint32_t>(pos));
+                }
+            for (member_index x : blocked_of(u)) {
+                if (!b.stage_range.contains(x)) continue;
+                const auto pos = b.position[x - b.stage_range.first];
+                if (pos < 0) continue;
+                bonus[static_cast<std::size_t>(pos)] = excluded;
+                bonus_f[static_cast<std::size_t>(pos)] = -std::numeric_limits<float>::infinity();
+                bonus_set.push_back(static_cast<std::uint32_t>(pos));
+            }
+            const auto fu = c.features(u);
+            const double nu = c.feature_norm(u);
+            float* q = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
+            for (std::size_t jd = 0; jd < d; ++jd) q[jd] = nu > 0 ? float(double(fu[jd]) / nu) : 0.0f;
         }
-        // Dense part: every other peer, exact, in chunks reused by all quads.
-        kernel_query queries[tile_queries];
-        for (std::size_t t = 0; t < nt; ++t) {
-            queries[t].features = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
-            queries[t].norm = c.feature_norm(us[t]);
-            queries[t].threshold = ws.best[t].threshold();
-        }
+        // Dense part for every peer, chunk by chunk: single-precision
+        // screening, then exact re-scoring of whatever may reach the top k.
+        const float* queries[tile_queries];
+        for (std::size_t t = 0; t < nt; ++t) queries[t] = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
+        constexpr std::size_t L = peer_panel::lanes;
+        const std::size_t stride = chunk_groups * L;
         const std::size_t groups = b.panel.groups();
         for (std::size_t g0 = 0; g0 < groups; g0 += chunk_groups) {
             const std::size_t g1 = std::min(groups, g0 + chunk_groups);
-            for (std::size_t q0 = 0; q0 < nt; q0 += 4) {
-                const std::size_t nq = std::min<std::size_t>(4, nt - q0);
-                sink_ctx ctx{ws.best.data() + q0, queries + q0, ws.marks.data(), static_cast<std::uint32_t>(q0), m};
-                detail::score_panel(b.panel, g0, g1, queries + q0, nq, w.similarity, w.happiness, &sink, &ctx);
-            }
+            detail::screen_panel(b.panel, g0, g1, queries, nt, float(w.similarity), float(w.happiness),
+                                 ws.dense.data(), stride);
+            const std::size_t p0 = g0 * L, p1 = std::min(m, g1 * L);
+            for (std::size_t t = 0; t < nt; ++t)
+                scan(us[t], b, ws.dense.data() + t * stride, p0, p1, ws.bonus[t].data(), ws.bonus_f[t].data(),
+                     ws.best[t]);
         }
-        for (std::uint32_t pos : ws.marked) ws.marks[pos] = 0;
+        for (std::size_t t = 0; t < nt; ++t)
+            for (std::uint32_t pos : ws.bonus_set[t]) {
+                ws.bonus[t][pos] = 0.0;
+                ws.bonus_f[t][pos] = 0.0f;
+            }
     }
 
-    recommendation make(member_index u, member_index v, std::uint32_t rank, double kernel_score) const {
+    // Offer the peers at positions [p0, p1) whose screening score (plus
+    // margin) can reach the current k-th best; re-score those exactly.
+    void scan(member_index u, const step_block& b, const float* screened, std::size_t p0, std::size_t p1,
+              const double* bonus, const float* bonus_f, top_k& best) const {
+        constexpr double excluded = -std::numeric_limits<double>::infinity();
+        const std::size_t d = c.dimensions();
+        const float* fu = c.features(u).data();
+        const double nu = c.feature_norm(u);
+        screened -= p0;
+        auto threshold = [&] {
+            const double t = best.threshold() - margin;
+            float f = static_cast<float>(t);
+            if (double(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+            return f;
+        };
+        float thr = threshold();
+        for (std::size_t p = detail::next_candidate(screened, bonus_f, p0, p1, thr); p < p1;
+             p = detail::next_candidate(screened, bonus_f, p + 1, p1, thr)) {
+            if (bonus[p] == excluded) continue;
+            const member_index v = b.peers[p];
+            const double dense =
+                detail::exact_dense(fu, c.features(v).data(), d, nu, c.feature_norm(v), b.happiness[p], w);
+            best.offer(dense + bonus[p], static_cast<std::uint32_t>(p));
+            thr = threshold();
+        }
+    }
+
+    recommendation make(member_index u, member_index v, std::uint32_t rank) const {
+        const pair_facts f = gather(c, u, v);
         recommendation r;
         r.member = u;
         r.peer = v;
         r.rank = rank;
-        r.components = components(c, u, v);
-        r.score = combine(r.components, w);
-        (void)kernel_score;  // equal to r.score bit for bit; see tests
+        r.components = f.comp;
+        // Equal, bit for bit, to the score the selection used (see the tests).
+        r.score = detail::canonical_combine(f.comp, w);
         r.medium = steps[c.stage(u)].medium;
-        if (opt.reasons) r.reason = reason_sentence(c, u, v, r.components);
+        if (opt.reasons) r.reason = sentence(c, v, f);
         return r;
     }
 
@@ -401,8 +495,7 @@ struct recommender::impl {
                     const auto& items = ws.best[t].items;
                     dst.reserve(items.size());
                     for (std::size_t r = 0; r < items.size(); ++r)
-                        dst.push_back(make(us[t], steps[s].peers[items[r].second], static_cast<std::uint32_t>(r + 1),
-                                           items[r].first));
+                        dst.push_back(make(us[t], steps[s].peers[items[r].second], static_cast<std::uint32_t>(r + 1)));
                 }
             }
         };
