@@ -98,6 +98,21 @@ __attribute__((target("avx2,fma"))) std::size_t next_candidate_avx2(const float*
     return end;
 }
 
+__attribute__((target("avx2,fma"))) std::size_t next_at_least_avx2(const float* s, std::size_t i, std::size_t end,
+                                                                   float threshold) noexcept {
+    const __m256 thr = _mm256_set1_ps(threshold);
+    while (i + 16 <= end) {
+        const int m0 = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(s + i), thr, _CMP_GE_OQ));
+        const int m1 = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(s + i + 8), thr, _CMP_GE_OQ));
+        const unsigned mask = static_cast<unsigned>(m0) | (static_cast<unsigned>(m1) << 8);
+        if (mask) return i + static_cast<std::size_t>(__builtin_ctz(mask));
+        i += 16;
+    }
+    for (; i < end; ++i)
+        if (s[i] >= threshold) return i;
+    return end;
+}
+
 bool have_avx2_fma() noexcept {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -114,6 +129,15 @@ std::size_t next_candidate_generic(const float* s, const float* b, std::size_t i
 }
 
 }  // namespace
+
+std::size_t next_at_least(const float* screened, std::size_t begin, std::size_t end, float threshold) noexcept {
+#ifdef ENGAGE_RIGHT_X86_DISPATCH
+    if (use_avx2) return next_at_least_avx2(screened, begin, end, threshold);
+#endif
+    for (; begin < end; ++begin)
+        if (screened[begin] >= threshold) return begin;
+    return end;
+}
 
 std::size_t next_candidate(const float* screened, const float* bonus, std::size_t begin, std::size_t end,
                            float threshold) noexcept {

@@ -46,7 +46,8 @@ struct top_k {
     }
 };
 
-// Eligible peers of stage s+1 for members at stage s.
+// Eligible peers of stage s+1 for members at stage s, in member order (so a
+// smaller position means a smaller id: ties need nothing more).
 struct step_block {
     bool active = false;
     channel medium = channel::private_;
@@ -54,10 +55,14 @@ struct step_block {
     std::vector<member_index> peers;        // eligible, ascending
     std::vector<std::int32_t> position;     // index - stage_range.first -> position in peers, -1 if not eligible
     peer_panel panel;
-    std::vector<double> happiness;           // by position
-    std::vector<std::uint32_t> tag_count;    // by position
-    std::vector<std::uint32_t> tag_offsets;  // tag -> positions (CSR)
-    std::vector<std::uint32_t> tag_positions;
+    std::vector<double> happiness;          // by position
+    std::vector<float> tag_headroom;        // by position: w_tags when the peer has tags (J <= 1), else 0
+    std::vector<float> no_headroom;         // zeros, for members without tags
+    struct tag_summary {
+        std::uint64_t sig = 0;   // bit (tag mod 64) of every tag
+        std::uint32_t count = 0; // number of tags
+    };
+    std::vector<tag_summary> tag_info;      // by position
 };
 
 // Jaccard quotients inter / union for small tag sets.
@@ -70,28 +75,50 @@ const auto jaccard_table = [] {
     return t;
 }();
 
+// The same quotient as canonical_jaccard (the table holds the results of
+// the same divisions).
+double jaccard(std::span<const std::uint32_t> a, std::span<const std::uint32_t> b) noexcept {
+    std::size_t i = 0, j = 0, inter = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i] < b[j]) ++i;
+        else if (b[j] < a[i]) ++j;
+        else {
+            ++inter;
+            ++i;
+            ++j;
+        }
+    }
+    if (a.size() < jaccard_table_size && b.size() < jaccard_table_size)
+        return jaccard_table[inter][a.size() + b.size() - inter];
+    return detail::canonical_jaccard(inter, a.size(), b.size());
+}
+
 struct workspace {
-    std::vector<std::uint32_t> inter;        // shared-tag counts of the current query
-    std::vector<double> aa;                  // Adamic-Adar sums of the current query
-    std::vector<std::uint8_t> touched_flag;
+    std::vector<double> aa;                 // Adamic-Adar sums of the current member
     std::vector<std::uint32_t> touched;
-    std::vector<double> bonus[tile_queries];  // sparse part per peer; -inf = excluded by a hard rule
-    std::vector<float> bonus_f[tile_queries];  // its float copy, streamed by the screening scan
-    std::vector<std::uint32_t> bonus_set[tile_queries];
-    std::vector<float> qfeat;                // unit-normalised query features
-    std::vector<float> dense;                // tile_queries x chunk screening scores
+    std::vector<std::uint8_t> marks;        // bit t: skip this position for tile member t
+    std::vector<std::uint32_t> marked;
+    std::vector<float> qfeat;               // unit-normalised query features
+    std::vector<float> dense;               // tile_queries x chunk screening scores
     std::vector<top_k> best;
+    top_k approx;                           // dense-only screening top-k of one member
     void reserve(std::size_t m, std::size_t d) {
-        if (inter.size() < m) {
-            inter.assign(m, 0);
+        if (aa.size() < m) {
             aa.assign(m, 0.0);
-            touched_flag.assign(m, 0);
-            for (auto& b : bonus) b.assign(m, 0.0);
-            for (auto& b : bonus_f) b.assign(m, 0.0f);
+            marks.assign(m, 0);
         }
         qfeat.resize(tile_queries * std::max<std::size_t>(d, 1));
-        dense.resize(tile_queries * chunk_groups * peer_panel::lanes);
+        dense.resize(tile_queries * (m + peer_panel::lanes));
         best.resize(tile_queries);
+    }
+    void mark(std::uint32_t pos, std::size_t t) {
+        if (marks[pos] == 0) marked.push_back(pos);
+        marks[pos] = static_cast<std::uint8_t>(marks[pos] | (1u << t));
+    }
+    bool marked_for(std::size_t pos, std::size_t t) const noexcept { return (marks[pos] >> t) & 1u; }
+    void clear_marks() {
+        for (auto pos : marked) marks[pos] = 0;
+        marked.clear();
     }
 };
 
@@ -196,7 +223,7 @@ struct recommender::impl {
     mutable std::vector<step_block> steps;  // by member stage s
     std::unique_ptr<std::once_flag[]> step_once;
     std::vector<double> inv_log_deg;
-    double margin = 0;  // screening error bound
+    double params_margin = 0;  // screening error bound
     std::vector<std::uint64_t> blocked_offsets;  // member -> blocked partners (CSR, sorted)
     std::vector<member_index> blocked;
 
@@ -206,7 +233,7 @@ struct recommender::impl {
         w = opt.weights.value_or(j.weights());
         validate_weights(w);
         min_sat = opt.min_satisfaction.value_or(j.min_peer_satisfaction());
-        margin = detail::screening_margin(c.dimensions(), w);
+        params_margin = detail::screening_margin(c.dimensions(), w);
         if (min_sat < 0 || min_sat > 11)
             throw config_error(fmt::format("min_satisfaction must be 0..11, got {}", min_sat));
         const std::size_t n = c.size();
@@ -288,18 +315,18 @@ struct recommender::impl {
             for (std::size_t jd = 0; jd < d; ++jd) base[jd * L + l] = nv > 0 ? float(double(f[jd]) / nv) : 0.0f;
             base[d * L + l] = float(detail::canonical_happiness(c.satisfaction_raw(v)));
             b.happiness.push_back(detail::canonical_happiness(c.satisfaction_raw(v)));
-            b.tag_count.push_back(static_cast<std::uint32_t>(c.tags(v).size()));
         }
-        // Tag postings.
-        const std::size_t T = c.tag_count();
-        b.tag_offsets.assign(T + 1, 0);
-        for (std::size_t i = 0; i < p.count; ++i)
-            for (auto t : c.tags(b.peers[i])) ++b.tag_offsets[t + 1];
-        for (std::size_t t = 0; t < T; ++t) b.tag_offsets[t + 1] += b.tag_offsets[t];
-        b.tag_positions.resize(b.tag_offsets[T]);
-        std::vector<std::uint32_t> fill(b.tag_offsets.begin(), b.tag_offsets.end() - 1);
-        for (std::size_t i = 0; i < p.count; ++i)
-            for (auto t : c.tags(b.peers[i])) b.tag_positions[fill[t]++] = static_cast<std::uint32_t>(i);
+        const auto headroom = static_cast<float>(w.tags);
+        const float up = double(headroom) < w.tags ? std::nextafter(headroom, 2 * headroom + 1) : headroom;
+        b.tag_headroom.resize(p.count);
+        for (std::size_t i = 0; i < p.count; ++i) b.tag_headroom[i] = c.tags(b.peers[i]).empty() ? 0.0f : up;
+        b.no_headroom.assign(p.count, 0.0f);
+        b.tag_info.assign(p.count, {});
+        for (std::size_t i = 0; i < p.count; ++i) {
+            const auto tags = c.tags(b.peers[i]);
+            b.tag_info[i].count = static_cast<std::uint32_t>(tags.size());
+            for (auto t : tags) b.tag_info[i].sig |= std::uint64_t{1} << (t & 63u);
+        }
     }
 
     bool member_ok(member_index u) const noexcept {
@@ -319,126 +346,131 @@ struct recommender::impl {
         const step_block& b = step(s);
         const std::size_t m = b.peers.size();
         const std::size_t d = c.dimensions();
-        constexpr double excluded = -std::numeric_limits<double>::infinity();
         ws.reserve(m, d);
         for (std::size_t t = 0; t < nt; ++t) {
             const member_index u = us[t];
-            std::vector<double>& bonus = ws.bonus[t];
-            std::vector<float>& bonus_f = ws.bonus_f[t];
-            std::vector<std::uint32_t>& bonus_set = ws.bonus_set[t];
-            bonus_set.clear();
             top_k& best = ws.best[t];
             best.k = opt.k;
             best.items.clear();
-            // Sparse components: shared tags and two-hop neighbours.
-            ws.touched.clear();
-            for (auto tag : c.tags(u))
-                for (std::uint32_t k = b.tag_offsets[tag]; k < b.tag_offsets[tag + 1]; ++k) {
-                    const std::uint32_t pos = b.tag_positions[k];
-                    if (!ws.touched_flag[pos]) {
-                        ws.touched_flag[pos] = 1;
-                        ws.touched.push_back(pos);
-                    }
-                    ++ws.inter[pos];
+            // Hard rules per pair: existing contacts and blocked pairs are skipped.
+            if (!opt.allow_existing)
+                for (member_index x : within(c.neighbors(u), b.stage_range)) {
+                    const auto pos = b.position[x - b.stage_range.first];
+                    if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
                 }
+            for (member_index x : blocked_of(u)) {
+                if (!b.stage_range.contains(x)) continue;
+                const auto pos = b.position[x - b.stage_range.first];
+                if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
+            }
+            // Peers with mutual contacts (the only ones with proximity > 0):
+            // Adamic-Adar sums in ascending order of the common neighbour, the
+            // canonical order, then exact scores. They are skipped below.
+            const auto fu = c.features(u);
+            const double nu = c.feature_norm(u);
+            const auto tu = c.tags(u);
+            ws.touched.clear();
             for (member_index wv : c.neighbors(u)) {
                 const double ilw = inv_log_deg[wv];
                 for (member_index x : within(c.neighbors(wv), b.stage_range)) {
                     const auto ipos = b.position[x - b.stage_range.first];
                     if (ipos < 0) continue;
                     const auto pos = static_cast<std::uint32_t>(ipos);
-                    if (!ws.touched_flag[pos]) {
-                        ws.touched_flag[pos] = 1;
-                        ws.touched.push_back(pos);
-                    }
+                    if (ws.marked_for(pos, t)) continue;
+                    if (ws.aa[pos] == 0.0) ws.touched.push_back(pos);
                     ws.aa[pos] += ilw;
                 }
             }
-            const std::size_t nu_tags = c.tags(u).size();
             for (std::uint32_t pos : ws.touched) {
-                const std::uint32_t inter = ws.inter[pos], nv_tags = b.tag_count[pos];
-                // The table holds the same quotients, computed by the same division.
-                const double tags = inter < jaccard_table_size && nu_tags < jaccard_table_size &&
-                                            nv_tags < jaccard_table_size
-                                        ? jaccard_table[inter][nu_tags + nv_tags - inter]
-                                        : detail::canonical_jaccard(inter, nu_tags, nv_tags);
-                const double prox = ws.aa[pos] > 0 ? proximity_from_adamic_adar(ws.aa[pos]) : 0.0;
-                bonus[pos] = detail::canonical_bonus(tags, prox, w);
-                bonus_f[pos] = float(bonus[pos]);
-                bonus_set.push_back(pos);
-                ws.touched_flag[pos] = 0;
-                ws.inter[pos] = 0;
+                const member_index v = b.peers[pos];
+                const double dense =
+                    detail::exact_dense(fu.data(), c.features(v).data(), d, nu, c.feature_norm(v), b.happiness[pos], w);
+                const double aa = ws.aa[pos];
+                best.offer(dense + detail::canonical_bonus(jaccard(tu, c.tags(v)), proximity_from_adamic_adar(aa), w),
+                           pos);
+                ws.mark(pos, t);
                 ws.aa[pos] = 0.0;
             }
-            // Hard rules per pair: existing contacts and blocked pairs.
-            if (!opt.allow_existing)
-                for (member_index x : within(c.neighbors(u), b.stage_range)) {
-                    const auto pos = b.position[x - b.stage_range.first];
-                    if (pos < 0) continue;
-                    bonus[static_cast<std::size_t>(pos)] = excluded;
-                    bonus_f[static_cast<std::size_t>(pos)] = -std::numeric_limits<float>::infinity();
-                    bonus_set.push_back(static_cast<std::uint32_t>(pos));
-                }
-            for (member_index x : blocked_of(u)) {
-                if (!b.stage_range.contains(x)) continue;
-                const auto pos = b.position[x - b.stage_range.first];
-                if (pos < 0) continue;
-                bonus[static_cast<std::size_t>(pos)] = excluded;
-                bonus_f[static_cast<std::size_t>(pos)] = -std::numeric_limits<float>::infinity();
-                bonus_set.push_back(static_cast<std::uint32_t>(pos));
-            }
-            const auto fu = c.features(u);
-            const double nu = c.feature_norm(u);
             float* q = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
             for (std::size_t jd = 0; jd < d; ++jd) q[jd] = nu > 0 ? float(double(fu[jd]) / nu) : 0.0f;
         }
-        // Dense part for every peer, chunk by chunk: single-precision
-        // screening, then exact re-scoring of whatever may reach the top k.
+        // Dense part of every peer: single-precision screening of the whole
+        // block (in chunks that keep the panel in cache for all members of
+        // the tile), then exact re-scoring of whatever may reach the top k.
         const float* queries[tile_queries];
         for (std::size_t t = 0; t < nt; ++t) queries[t] = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
         constexpr std::size_t L = peer_panel::lanes;
-        const std::size_t stride = chunk_groups * L;
         const std::size_t groups = b.panel.groups();
+        const std::size_t stride = groups * L;
         for (std::size_t g0 = 0; g0 < groups; g0 += chunk_groups) {
             const std::size_t g1 = std::min(groups, g0 + chunk_groups);
             detail::screen_panel(b.panel, g0, g1, queries, nt, float(w.similarity), float(w.happiness),
-                                 ws.dense.data(), stride);
-            const std::size_t p0 = g0 * L, p1 = std::min(m, g1 * L);
-            for (std::size_t t = 0; t < nt; ++t)
-                scan(us[t], b, ws.dense.data() + t * stride, p0, p1, ws.bonus[t].data(), ws.bonus_f[t].data(),
-                     ws.best[t]);
+                                 ws.dense.data() + g0 * L, stride);
         }
-        for (std::size_t t = 0; t < nt; ++t)
-            for (std::uint32_t pos : ws.bonus_set[t]) {
-                ws.bonus[t][pos] = 0.0;
-                ws.bonus_f[t][pos] = 0.0f;
-            }
+        for (std::size_t t = 0; t < nt; ++t) scan(us[t], b, ws.dense.data() + t * stride, m, ws, t);
+        ws.clear_marks();
     }
 
-    // Offer the peers at positions [p0, p1) whose screening score (plus
-    // margin) can reach the current k-th best; re-score those exactly.
-    void scan(member_index u, const step_block& b, const float* screened, std::size_t p0, std::size_t p1,
-              const double* bonus, const float* bonus_f, top_k& best) const {
-        constexpr double excluded = -std::numeric_limits<double>::infinity();
+    static float round_down(double x) noexcept {
+        float f = static_cast<float>(x);
+        if (double(f) > x) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+        return f;
+    }
+
+    // Offer the peers whose screening score, plus the most their tags could
+    // add, plus the screening margin, can reach the k-th best; score those
+    // exactly. A first sweep over the dense part alone finds a floor under
+    // the final k-th best, so that the second sweep looks at few peers.
+    void scan(member_index u, const step_block& b, const float* screened, std::size_t m, workspace& ws,
+              std::size_t t) const {
+        top_k& best = ws.best[t];
+        const double margin = params_margin;
+        const double inf = std::numeric_limits<double>::infinity();
+        // Sweep 1: the k-th largest screened dense score among peers not yet
+        // settled. Their exact scores are at least that minus the margin.
+        double floor = -inf;
+        {
+            auto& approx = ws.approx;
+            approx.k = opt.k;
+            approx.items.clear();
+            float thr = -std::numeric_limits<float>::infinity();
+            for (std::size_t p = detail::next_at_least(screened, 0, m, thr); p < m;
+                 p = detail::next_at_least(screened, p + 1, m, thr)) {
+                if (ws.marked_for(p, t)) continue;
+                approx.offer(screened[p], static_cast<std::uint32_t>(p));
+                thr = static_cast<float>(approx.threshold());
+            }
+            if (approx.items.size() == opt.k) floor = approx.threshold() - margin;
+        }
         const std::size_t d = c.dimensions();
         const float* fu = c.features(u).data();
         const double nu = c.feature_norm(u);
-        screened -= p0;
-        auto threshold = [&] {
-            const double t = best.threshold() - margin;
-            float f = static_cast<float>(t);
-            if (double(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
-            return f;
-        };
-        float thr = threshold();
-        for (std::size_t p = detail::next_candidate(screened, bonus_f, p0, p1, thr); p < p1;
-             p = detail::next_candidate(screened, bonus_f, p + 1, p1, thr)) {
-            if (bonus[p] == excluded) continue;
+        const auto tu = c.tags(u);
+        const float* headroom = (tu.empty() ? b.no_headroom : b.tag_headroom).data();
+        auto bar = [&] { return std::max(best.threshold(), floor); };  // the final k-th best is at least this
+        float thr = round_down(bar() - margin);
+        for (std::size_t p = detail::next_candidate(screened, headroom, 0, m, thr); p < m;
+             p = detail::next_candidate(screened, headroom, p + 1, m, thr)) {
+            if (ws.marked_for(p, t)) continue;
+            const double approx = double(screened[p]);
+            double tags_ub = 0.0;
+            if (!tu.empty()) {
+                // Tags of u that may be among v's: an upper bound of the intersection.
+                const auto& info = b.tag_info[p];
+                std::size_t hits = 0;
+                for (auto tag : tu) hits += (info.sig >> (tag & 63u)) & 1u;
+                const std::size_t nv = info.count;
+                hits = std::min({hits, nv, tu.size()});
+                tags_ub = hits ? double(hits) / double(tu.size() + nv - hits) : 0.0;
+            }
+            if (approx + w.tags * tags_ub + margin < bar()) continue;
             const member_index v = b.peers[p];
+            const double tags = tags_ub > 0 ? jaccard(tu, c.tags(v)) : 0.0;
+            if (approx + w.tags * tags + margin < bar()) continue;
             const double dense =
                 detail::exact_dense(fu, c.features(v).data(), d, nu, c.feature_norm(v), b.happiness[p], w);
-            best.offer(dense + bonus[p], static_cast<std::uint32_t>(p));
-            thr = threshold();
+            best.offer(dense + detail::canonical_bonus(tags, 0.0, w), static_cast<std::uint32_t>(p));
+            thr = round_down(bar() - margin);
         }
     }
 
