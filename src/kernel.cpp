@@ -84,17 +84,42 @@ __attribute__((target("avx2,fma"))) double exact_cosine_fma(const float* a, cons
     return cosine_from_dot(dot, na, nb);
 }
 
-__attribute__((target("avx2,fma"))) std::size_t next_candidate_avx2(const float* s, const float* b, std::size_t i,
-                                                                    std::size_t end, float threshold) noexcept {
+__attribute__((target("avx2,fma"))) std::size_t next_candidate_avx2(const float* s, const std::uint64_t* sigs,
+                                                                    std::uint64_t qsig, float headroom,
+                                                                    std::size_t i, std::size_t end,
+                                                                    float threshold) noexcept {
     const __m256 thr = _mm256_set1_ps(threshold);
+    const __m256 thr_h = _mm256_set1_ps(threshold - headroom);  // only a pre-filter, checked exactly below
+    const __m256i q = _mm256_set1_epi64x(static_cast<long long>(qsig));
+    const __m256i zero = _mm256_setzero_si256();
     while (i + 8 <= end) {
-        const __m256 v = _mm256_add_ps(_mm256_loadu_ps(s + i), _mm256_loadu_ps(b + i));
-        const int mask = _mm256_movemask_ps(_mm256_cmp_ps(v, thr, _CMP_GE_OQ));
-        if (mask) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        const __m256 v = _mm256_loadu_ps(s + i);
+        const unsigned plain = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(v, thr, _CMP_GE_OQ)));
+        unsigned maybe = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(v, thr_h, _CMP_GE_OQ)));
+        if (maybe & ~plain) {
+            const __m256i a = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sigs + i)), q);
+            const __m256i b =
+                _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sigs + i + 4)), q);
+            const unsigned none = static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(a, zero)))) |
+                                  (static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(b, zero))))
+                                   << 4);
+            maybe &= ~none;
+            // Confirm with the same float sum as the portable path.
+            for (unsigned bits = maybe & ~plain; bits; bits &= bits - 1) {
+                const unsigned l = static_cast<unsigned>(__builtin_ctz(bits));
+                if (!(s[i + l] + headroom >= threshold)) maybe &= ~(1u << l);
+            }
+        } else {
+            maybe = 0;
+        }
+        const unsigned hit = plain | maybe;
+        if (hit) return i + static_cast<std::size_t>(__builtin_ctz(hit));
         i += 8;
     }
-    for (; i < end; ++i)
-        if (s[i] + b[i] >= threshold) return i;
+    for (; i < end; ++i) {
+        const float h = (sigs[i] & qsig) ? headroom : 0.0f;
+        if (s[i] + h >= threshold) return i;
+    }
     return end;
 }
 
@@ -121,10 +146,12 @@ bool have_avx2_fma() noexcept {
 const bool use_avx2 = have_avx2_fma();  // a CPU property, the same for the whole process
 #endif
 
-std::size_t next_candidate_generic(const float* s, const float* b, std::size_t i, std::size_t end,
-                                   float threshold) noexcept {
-    for (; i < end; ++i)
-        if (s[i] + b[i] >= threshold) return i;
+std::size_t next_candidate_generic(const float* s, const std::uint64_t* sigs, std::uint64_t qsig, float headroom,
+                                   std::size_t i, std::size_t end, float threshold) noexcept {
+    for (; i < end; ++i) {
+        const float h = (sigs[i] & qsig) ? headroom : 0.0f;
+        if (s[i] + h >= threshold) return i;
+    }
     return end;
 }
 
@@ -139,12 +166,12 @@ std::size_t next_at_least(const float* screened, std::size_t begin, std::size_t 
     return end;
 }
 
-std::size_t next_candidate(const float* screened, const float* bonus, std::size_t begin, std::size_t end,
-                           float threshold) noexcept {
+std::size_t next_candidate(const float* screened, const std::uint64_t* sigs, std::uint64_t query_sig,
+                           float headroom, std::size_t begin, std::size_t end, float threshold) noexcept {
 #ifdef ENGAGE_RIGHT_X86_DISPATCH
-    if (use_avx2) return next_candidate_avx2(screened, bonus, begin, end, threshold);
+    if (use_avx2) return next_candidate_avx2(screened, sigs, query_sig, headroom, begin, end, threshold);
 #endif
-    return next_candidate_generic(screened, bonus, begin, end, threshold);
+    return next_candidate_generic(screened, sigs, query_sig, headroom, begin, end, threshold);
 }
 
 double exact_cosine(const float* a, const float* b, std::size_t d, double na, double nb) noexcept {

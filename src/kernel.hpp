@@ -91,10 +91,12 @@ inline double screening_margin(std::size_t dims, const score_weights& w) noexcep
            1e-300;
 }
 
-/// First i in [begin, end) with screened[i] + bonus[i] >= threshold (float
-/// arithmetic), or end.
-std::size_t next_candidate(const float* screened, const float* bonus, std::size_t begin, std::size_t end,
-                           float threshold) noexcept;
+/// First i in [begin, end) with screened[i] + h >= threshold (float
+/// arithmetic), where h = headroom when (sigs[i] & query_sig) != 0 and 0
+/// otherwise; or end. Signatures have bit (tag mod 64) per tag, so a zero
+/// intersection proves that no tag is shared.
+std::size_t next_candidate(const float* screened, const std::uint64_t* sigs, std::uint64_t query_sig,
+                           float headroom, std::size_t begin, std::size_t end, float threshold) noexcept;
 
 /// First i in [begin, end) with screened[i] >= threshold, or end.
 std::size_t next_at_least(const float* screened, std::size_t begin, std::size_t end, float threshold) noexcept;

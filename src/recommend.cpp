@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -56,13 +57,8 @@ struct step_block {
     std::vector<std::int32_t> position;     // index - stage_range.first -> position in peers, -1 if not eligible
     peer_panel panel;
     std::vector<double> happiness;          // by position
-    std::vector<float> tag_headroom;        // by position: w_tags when the peer has tags (J <= 1), else 0
-    std::vector<float> no_headroom;         // zeros, for members without tags
-    struct tag_summary {
-        std::uint64_t sig = 0;   // bit (tag mod 64) of every tag
-        std::uint32_t count = 0; // number of tags
-    };
-    std::vector<tag_summary> tag_info;      // by position
+    float tag_headroom = 0;                 // w_tags rounded up: the most tags can add (J <= 1)
+    std::vector<std::uint64_t> tag_sig;     // by position: bit (tag mod 64) of every tag
 };
 
 // Jaccard quotients inter / union for small tag sets.
@@ -317,16 +313,10 @@ struct recommender::impl {
             b.happiness.push_back(detail::canonical_happiness(c.satisfaction_raw(v)));
         }
         const auto headroom = static_cast<float>(w.tags);
-        const float up = double(headroom) < w.tags ? std::nextafter(headroom, 2 * headroom + 1) : headroom;
-        b.tag_headroom.resize(p.count);
-        for (std::size_t i = 0; i < p.count; ++i) b.tag_headroom[i] = c.tags(b.peers[i]).empty() ? 0.0f : up;
-        b.no_headroom.assign(p.count, 0.0f);
-        b.tag_info.assign(p.count, {});
-        for (std::size_t i = 0; i < p.count; ++i) {
-            const auto tags = c.tags(b.peers[i]);
-            b.tag_info[i].count = static_cast<std::uint32_t>(tags.size());
-            for (auto t : tags) b.tag_info[i].sig |= std::uint64_t{1} << (t & 63u);
-        }
+        b.tag_headroom = double(headroom) < w.tags ? std::nextafter(headroom, 2 * headroom + 1) : headroom;
+        b.tag_sig.assign(p.count, 0);
+        for (std::size_t i = 0; i < p.count; ++i)
+            for (auto t : c.tags(b.peers[i])) b.tag_sig[i] |= std::uint64_t{1} << (t & 63u);
     }
 
     bool member_ok(member_index u) const noexcept {
@@ -446,20 +436,25 @@ struct recommender::impl {
         const float* fu = c.features(u).data();
         const double nu = c.feature_norm(u);
         const auto tu = c.tags(u);
-        const float* headroom = (tu.empty() ? b.no_headroom : b.tag_headroom).data();
+        std::uint64_t qsig = 0;
+        for (auto tag : tu) qsig |= std::uint64_t{1} << (tag & 63u);
+        const float headroom = b.tag_headroom;
         auto bar = [&] { return std::max(best.threshold(), floor); };  // the final k-th best is at least this
         float thr = round_down(bar() - margin);
-        for (std::size_t p = detail::next_candidate(screened, headroom, 0, m, thr); p < m;
-             p = detail::next_candidate(screened, headroom, p + 1, m, thr)) {
+        const std::uint64_t* sigs = b.tag_sig.data();
+        for (std::size_t p = detail::next_candidate(screened, sigs, qsig, headroom, 0, m, thr); p < m;
+             p = detail::next_candidate(screened, sigs, qsig, headroom, p + 1, m, thr)) {
             if (ws.marked_for(p, t)) continue;
             const double approx = double(screened[p]);
             double tags_ub = 0.0;
             if (!tu.empty()) {
                 // Tags of u that may be among v's: an upper bound of the intersection.
-                const auto& info = b.tag_info[p];
+                // Tags of u that may be among v's bound the intersection; the
+                // signature's popcount bounds v's tag count from below.
+                const std::uint64_t sig = b.tag_sig[p];
                 std::size_t hits = 0;
-                for (auto tag : tu) hits += (info.sig >> (tag & 63u)) & 1u;
-                const std::size_t nv = info.count;
+                for (auto tag : tu) hits += (sig >> (tag & 63u)) & 1u;
+                const auto nv = static_cast<std::size_t>(std::popcount(sig));
                 hits = std::min({hits, nv, tu.size()});
                 tags_ub = hits ? double(hits) / double(tu.size() + nv - hits) : 0.0;
             }
