@@ -3,6 +3,7 @@
 //
 // usage: engage-right-bench recommend --members F [--interactions F] [--top K]
 //        [--output OUT.csv] [--single-member ID] [--repeat R] [--threads N]
+//        [--no-batch]   (load and single query only, for very large communities)
 
 #include <engage_right/detail/csv.hpp>
 #include <engage_right/engage_right.hpp>
@@ -15,6 +16,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <thread>
 
 namespace er = engage_right;
 using clock_type = std::chrono::steady_clock;
@@ -38,7 +40,18 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::map<std::string, std::string> opt;
-    for (int i = 2; i + 1 < argc; i += 2) opt[std::string(argv[i]).substr(2)] = argv[i + 1];
+    bool batch = true;
+    for (int i = 2; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--no-batch") {
+            batch = false;
+        } else if (a.rfind("--", 0) == 0 && i + 1 < argc) {
+            opt[a.substr(2)] = argv[++i];
+        } else {
+            std::cerr << "engage-right-bench: bad argument " << a << "\n";
+            return 2;
+        }
+    }
     try {
         const auto t_load = clock_type::now();
         std::optional<std::filesystem::path> inter;
@@ -53,12 +66,12 @@ int main(int argc, char** argv) {
 
         double best = 1e300, best_no_reason = 1e300;
         std::vector<er::recommendation> recs;
-        for (int r = 0; r < repeat; ++r) {
+        for (int r = 0; r < repeat && batch; ++r) {
             const auto t0 = clock_type::now();
             recs = er::recommender(c, o).for_all();
             best = std::min(best, seconds_since(t0));
         }
-        {
+        if (batch) {
             er::recommend_options bare = o;
             bare.reasons = false;
             for (int r = 0; r < repeat; ++r) {
@@ -68,7 +81,7 @@ int main(int argc, char** argv) {
             }
         }
         double write_s = 0;
-        if (opt.count("output")) {
+        if (opt.count("output") && batch) {
             const auto t0 = clock_type::now();
             std::string buf;
             buf.reserve(recs.size() * 160);
@@ -95,11 +108,13 @@ int main(int argc, char** argv) {
             }
             single = fmt::format("{:.6f}", b);
         }
+        auto seconds = [&](double x) { return batch ? fmt::format("{:.4f}", x) : std::string("null"); };
         std::cout << fmt::format(
-            "{{\"members\": {}, \"edges\": {}, \"load_s\": {:.4f}, \"recommend_s\": {:.4f}, "
-            "\"recommend_no_reasons_s\": {:.4f}, \"write_s\": {:.4f}, \"rows\": {}, \"single_query_s\": {}, "
-            "\"community_mib\": {:.1f}, \"peak_rss_mib\": {:.1f}}}\n",
-            c.size(), c.edge_count(), load_s, best, best_no_reason, write_s, recs.size(), single,
+            "{{\"members\": {}, \"edges\": {}, \"load_s\": {:.4f}, \"recommend_s\": {}, "
+            "\"recommend_no_reasons_s\": {}, \"write_s\": {}, \"rows\": {}, \"single_query_s\": {}, "
+            "\"threads\": {}, \"community_mib\": {:.1f}, \"peak_rss_mib\": {:.1f}}}\n",
+            c.size(), c.edge_count(), load_s, seconds(best), seconds(best_no_reason), seconds(write_s), recs.size(),
+            single, o.threads ? o.threads : std::thread::hardware_concurrency(),
             static_cast<double>(c.memory_bytes()) / (1 << 20), static_cast<double>(peak_rss_kib()) / 1024.0);
     } catch (const std::exception& e) {
         std::cerr << "engage-right-bench: " << e.what() << "\n";

@@ -21,8 +21,38 @@ feature_block feature_block::own(std::vector<float> values, std::size_t rows, st
 }
 
 community::community() : community(engage_right::journey{}, member_table{}) {}
-community::community(community&&) noexcept = default;
-community& community::operator=(community&&) noexcept = default;
+community::community(community&& other) noexcept
+    : journey_(std::move(other.journey_)),
+      stage_begin_(std::move(other.stage_begin_)),
+      ids_(std::move(other.ids_)),
+      stage_(std::move(other.stage_)),
+      satisfaction_(std::move(other.satisfaction_)),
+      capacity_(std::move(other.capacity_)),
+      opted_out_(std::move(other.opted_out_)),
+      activity_(std::move(other.activity_)),
+      input_pos_(std::move(other.input_pos_)),
+      by_input_(std::move(other.by_input_)),
+      tag_offsets_(std::move(other.tag_offsets_)),
+      tag_ids_(std::move(other.tag_ids_)),
+      tag_names_(std::move(other.tag_names_)),
+      features_(std::move(other.features_)),
+      norm_(std::move(other.norm_)),
+      adj_offsets_(std::move(other.adj_offsets_)),
+      adj_(std::move(other.adj_)),
+      adj_weight_(std::move(other.adj_weight_)),
+      self_loops_(other.self_loops_),
+      duplicates_(other.duplicates_),
+      index_(std::move(other.index_)) {
+    index_.rebind(ids_);
+}
+
+community& community::operator=(community&& other) noexcept {
+    if (this != &other) {
+        this->~community();
+        new (this) community(std::move(other));
+    }
+    return *this;
+}
 community::~community() = default;
 
 community::community(engage_right::journey j, member_table m, const interaction_table& inter)
@@ -109,11 +139,7 @@ community::community(engage_right::journey j, member_table m, const interaction_
     }
     for (std::size_t s = 0; s < stages; ++s) stage_begin_[s + 1] += stage_begin_[s];
 
-    index_.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        auto [it, fresh] = index_.emplace(ids_[i], static_cast<member_index>(i));
-        if (!fresh) row_error(input_pos_[i], fmt::format("duplicate id '{}'", ids_[i]));
-    }
+    if (auto dup = index_.build(ids_)) row_error(input_pos_[*dup], fmt::format("duplicate id '{}'", ids_[*dup]));
 
     // Tags, re-indexed in member order; per-member lists sorted and distinct.
     tag_names_ = std::move(m.tag_names);
@@ -203,16 +229,12 @@ community::community(engage_right::journey j, member_table m, const interaction_
     }
 }
 
-std::optional<member_index> community::find(std::string_view id) const noexcept {
-    auto it = index_.find(id);
-    if (it == index_.end()) return std::nullopt;
-    return it->second;
-}
+std::optional<member_index> community::find(std::string_view id) const noexcept { return index_.find(id); }
 
 member_index community::index_of(std::string_view id) const {
-    auto it = index_.find(id);
-    if (it == index_.end()) throw not_found_error(fmt::format("unknown member id '{}'", id));
-    return it->second;
+    auto at = index_.find(id);
+    if (!at) throw not_found_error(fmt::format("unknown member id '{}'", id));
+    return *at;
 }
 
 bool community::has_interaction(member_index u, member_index v) const noexcept {
@@ -243,8 +265,7 @@ std::size_t community::memory_bytes() const noexcept {
          tag_offsets_.capacity() * 4 + tag_ids_.capacity() * 4 + norm_.capacity() * 8 +
          adj_offsets_.capacity() * 8 + adj_.capacity() * 4 + adj_weight_.capacity() * 8;
     if (features_.owner) b += features_.rows * features_.dims * sizeof(float);
-    b += index_.size() * (sizeof(std::string_view) + sizeof(member_index) + 2 * sizeof(void*)) +
-         index_.bucket_count() * sizeof(void*);
+    b += index_.memory_bytes();
     return b;
 }
 

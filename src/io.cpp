@@ -1,4 +1,5 @@
 #include <engage_right/detail/csv.hpp>
+#include <engage_right/detail/id_index.hpp>
 #include <engage_right/error.hpp>
 #include <engage_right/io.hpp>
 
@@ -255,7 +256,6 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
     member_table t;
     std::vector<float> feats;
     std::unordered_map<std::string, std::uint32_t> tag_index;
-    std::unordered_map<std::string_view, std::size_t> id_line;
     std::vector<std::size_t> lines;  // line of each row, for duplicate messages
     t.tag_offsets.push_back(0);
     std::vector<csv_field> row;
@@ -340,13 +340,11 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
         if (t.id.size() > std::numeric_limits<member_index>::max() - 1)
             r.fail(r.record_line(), 0, "too many members");
     }
-    // Duplicate ids (checked after the loop so that the views are stable).
-    id_line.reserve(t.id.size());
-    for (std::size_t i = 0; i < t.id.size(); ++i) {
-        auto [it, fresh] = id_line.try_emplace(t.id[i], i);
-        if (!fresh)
-            r.fail(lines[i], 0,
-                   fmt::format("duplicate id {} (first defined on line {})", shown(t.id[i]), lines[it->second]));
+    // Duplicate ids.
+    detail::id_index index;
+    if (auto dup = index.build(t.id)) {
+        const std::size_t first = *index.find(t.id[*dup]);
+        r.fail(lines[*dup], 0, fmt::format("duplicate id {} (first defined on line {})", shown(t.id[*dup]), lines[first]));
     }
     const std::size_t n = t.id.size();
     t.features = feature_block::own(std::move(feats), n, d);
@@ -367,19 +365,18 @@ interaction_table parse_interactions(std::string_view text, const member_table& 
     const auto c_w = optional_column(r, h, "weight");
     const auto c_t = optional_column(r, h, "timestamp");
 
-    std::unordered_map<std::string_view, std::uint32_t> index;
-    index.reserve(members.size());
-    for (std::size_t i = 0; i < members.size(); ++i) index.emplace(members.id[i], static_cast<std::uint32_t>(i));
+    detail::id_index index;
+    (void)index.build(members.id);  // duplicates are impossible in a parsed table
 
     interaction_table t;
     std::vector<csv_field> row;
     auto lookup = [&](const csv_field& f, const char* what) {
-        auto it = index.find(f.text);
-        if (it == index.end()) {
+        auto at = index.find(f.text);
+        if (!at) {
             if (f.text.empty()) r.fail(f, fmt::format("{}: expected a member id, got an empty field", what));
             r.fail(f, fmt::format("{}: unknown member id {} (not in the members file)", what, shown(f.text)));
         }
-        return it->second;
+        return *at;
     };
     while (r.next(row)) {
         check_width(r, row, width);

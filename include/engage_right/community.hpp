@@ -3,6 +3,7 @@
 /// An immutable, stage-labelled community: members, their attributes and
 /// features, and the undirected interaction graph.
 
+#include <engage_right/detail/id_index.hpp>
 #include <engage_right/journey.hpp>
 #include <engage_right/types.hpp>
 
@@ -16,7 +17,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace engage_right {
@@ -203,8 +203,7 @@ private:
     std::vector<double> adj_weight_;
     std::size_t self_loops_ = 0;
     std::size_t duplicates_ = 0;
-    // Keys view into ids_; a moved vector keeps its buffer, so they stay valid.
-    std::unordered_map<std::string_view, member_index> index_;
+    detail::id_index index_;  // over ids_ (re-pointed on move)
 };
 
 }  // namespace engage_right
