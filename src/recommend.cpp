@@ -449,14 +449,16 @@ struct recommender::impl {
             double tags_ub = 0.0;
             if (!tu.empty()) {
                 // Tags of u that may be among v's: an upper bound of the intersection.
-                // Tags of u that may be among v's bound the intersection; the
-                // signature's popcount bounds v's tag count from below.
+                // The tags of u whose bit is set in v's signature bound the
+                // intersection I from above; the signature's popcount bounds
+                // v's tag count nv from below (tags can share a bit). J =
+                // I / (nu + nv - I) grows with I and shrinks with nv >= max(popcount, I).
                 const std::uint64_t sig = b.tag_sig[p];
                 std::size_t hits = 0;
                 for (auto tag : tu) hits += (sig >> (tag & 63u)) & 1u;
-                const auto nv = static_cast<std::size_t>(std::popcount(sig));
-                hits = std::min({hits, nv, tu.size()});
-                tags_ub = hits ? double(hits) / double(tu.size() + nv - hits) : 0.0;
+                hits = std::min(hits, tu.size());
+                const auto nv_low = std::max(static_cast<std::size_t>(std::popcount(sig)), hits);
+                tags_ub = hits ? double(hits) / double(tu.size() + nv_low - hits) : 0.0;
             }
             if (approx + w.tags * tags_ub + margin < bar()) continue;
             const member_index v = b.peers[p];

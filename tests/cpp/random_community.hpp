@@ -47,7 +47,10 @@ inline random_case make_random_case(std::uint64_t seed) {
         for (int x = 0; x < d; ++x) f.push_back(static_cast<float>(uni(-3, 3)));
         palette.push_back(f);
     }
-    const int ntags = uni(0, 6);
+    // Sometimes a large tag vocabulary whose ids collide modulo 64 (tags
+    // k, k + 64, k + 128 are used together), to exercise tag signatures.
+    const bool wide = coin(0.3);
+    const int ntags = wide ? 192 : uni(0, 6);
     for (int k = 0; k < ntags; ++k) m.tag_names.push_back("t" + std::to_string(k));
     m.tag_offsets.push_back(0);
     for (int i = 0; i < n; ++i) {
@@ -58,9 +61,14 @@ inline random_case make_random_case(std::uint64_t seed) {
         m.capacity.push_back(coin(0.5) ? -1 : uni(0, 3));
         m.opted_out.push_back(coin(0.08) ? 1 : 0);
         m.activity.push_back(uni(0, 100));
-        if (ntags > 0)
+        if (wide) {
+            const int base = uni(0, 2);
+            for (int k : {base, base + 64, base + 128, uni(0, 191)})
+                if (coin(0.5)) m.tag_ids.push_back(static_cast<std::uint32_t>(k));
+        } else if (ntags > 0) {
             for (int k = 0; k < ntags; ++k)
                 if (coin(0.3)) m.tag_ids.push_back(static_cast<std::uint32_t>(k));
+        }
         m.tag_offsets.push_back(static_cast<std::uint32_t>(m.tag_ids.size()));
         if (coin(0.4)) {
             const auto& f = palette[static_cast<std::size_t>(uni(0, 3))];
