@@ -37,6 +37,8 @@ double exact_dense_generic(const float* a, const float* b, std::size_t d, double
 }
 
 #ifdef ENGAGE_RIGHT_X86_DISPATCH
+// Register-blocked: NQ queries x 2 groups of 8 peers per step, so each
+// panel load feeds NQ fmas and each broadcast feeds 2.
 template <std::size_t NQ>
 __attribute__((target("avx2,fma"))) void screen_avx2(const peer_panel& panel, std::size_t g0, std::size_t g1,
                                                      const float* const* queries, float w_sim, float w_happy,
@@ -47,7 +49,29 @@ __attribute__((target("avx2,fma"))) void screen_avx2(const peer_panel& panel, st
     const std::size_t gstride = panel.group_stride();
     const __m256 ws = _mm256_set1_ps(w_sim);
     const __m256 wh = _mm256_set1_ps(w_happy);
-    for (std::size_t g = g0; g < g1; ++g) {
+    std::size_t g = g0;
+    for (; g + 2 <= g1; g += 2) {
+        const float* b0 = panel.data.data() + g * gstride;
+        const float* b1 = b0 + gstride;
+        __m256 a0[NQ], a1[NQ];
+        for (std::size_t r = 0; r < NQ; ++r) a0[r] = a1[r] = _mm256_setzero_ps();
+        for (std::size_t j = 0; j < d; ++j) {
+            const __m256 p0 = _mm256_loadu_ps(b0 + j * L);
+            const __m256 p1 = _mm256_loadu_ps(b1 + j * L);
+            for (std::size_t r = 0; r < NQ; ++r) {
+                const __m256 q = _mm256_broadcast_ss(queries[r] + j);
+                a0[r] = _mm256_fmadd_ps(q, p0, a0[r]);
+                a1[r] = _mm256_fmadd_ps(q, p1, a1[r]);
+            }
+        }
+        const __m256 h0 = _mm256_mul_ps(wh, _mm256_loadu_ps(b0 + d * L));
+        const __m256 h1 = _mm256_mul_ps(wh, _mm256_loadu_ps(b1 + d * L));
+        for (std::size_t r = 0; r < NQ; ++r) {
+            _mm256_storeu_ps(out + r * stride + (g - g0) * L, _mm256_fmadd_ps(ws, a0[r], h0));
+            _mm256_storeu_ps(out + r * stride + (g + 1 - g0) * L, _mm256_fmadd_ps(ws, a1[r], h1));
+        }
+    }
+    for (; g < g1; ++g) {
         const float* base = panel.data.data() + g * gstride;
         __m256 acc[NQ];
         for (std::size_t r = 0; r < NQ; ++r) acc[r] = _mm256_setzero_ps();
