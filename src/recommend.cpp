@@ -23,27 +23,33 @@ using detail::peer_panel;
 constexpr std::size_t tile_queries = 4;    // queries sharing one pass of the kernel over the peers
 constexpr std::size_t chunk_groups = 256;  // peer groups per chunk: 1,024 peers' dense scores stay in L1/L2
 
-// The k best (score desc, position asc) seen so far.
+// The k best (score desc, position asc) seen so far, with the components of
+// each (so that results need not be scored twice).
 struct top_k {
+    struct entry {
+        double score;
+        std::uint32_t pos;
+        score_components comp;
+    };
     std::size_t k = 0;
-    std::vector<std::pair<double, std::uint32_t>> items;  // best first
+    std::vector<entry> items;  // best first
 
     double threshold() const noexcept {
-        return items.size() < k ? -std::numeric_limits<double>::infinity() : items.back().first;
+        return items.size() < k ? -std::numeric_limits<double>::infinity() : items.back().score;
     }
-    void offer(double s, std::uint32_t pos) {
+    void offer(double s, std::uint32_t pos, const score_components& comp = {}) {
         if (items.size() == k) {
             const auto& w = items.back();
-            if (s < w.first || (s == w.first && pos > w.second)) return;
+            if (s < w.score || (s == w.score && pos > w.pos)) return;
             items.pop_back();
         }
         std::size_t i = items.size();
-        items.emplace_back(s, pos);
-        while (i > 0 && (items[i - 1].first < s || (items[i - 1].first == s && items[i - 1].second > pos))) {
+        items.push_back({s, pos, comp});
+        while (i > 0 && (items[i - 1].score < s || (items[i - 1].score == s && items[i - 1].pos > pos))) {
             items[i] = items[i - 1];
             --i;
         }
-        items[i] = {s, pos};
+        items[i] = {s, pos, comp};
     }
 };
 
@@ -163,6 +169,31 @@ pair_facts gather(const community& c, member_index u, member_index v) {
     f.comp.proximity = proximity_from_adamic_adar(aa);
     f.comp.happiness = detail::canonical_happiness(c.satisfaction_raw(v));
     f.existing = std::binary_search(na.begin(), na.end(), v);
+    return f;
+}
+
+// The facts the sentence needs, given the components: merges are skipped
+// where a component already says there is nothing to find.
+pair_facts gather_for_sentence(const community& c, member_index u, member_index v, const score_components& comp,
+                              bool may_have_met) {
+    pair_facts f;
+    f.comp = comp;
+    if (comp.tags > 0) {
+        const auto ta = c.tags(u), tb = c.tags(v);
+        for (std::size_t i = 0, j = 0; i < ta.size() && j < tb.size();) {
+            if (ta[i] < tb[j]) ++i;
+            else if (tb[j] < ta[i]) ++j;
+            else {
+                if (f.shared_tags < 3) f.shared_tag_ids[f.shared_tags] = ta[i];
+                ++f.shared_tags;
+                ++i;
+                ++j;
+            }
+        }
+    }
+    if (comp.proximity > 0) f.mutual = common_neighbors(c, u, v);
+    // Without allow_existing, rule 5 has already excluded every contact.
+    f.existing = may_have_met && c.has_interaction(u, v);
     return f;
 }
 
@@ -373,11 +404,12 @@ struct recommender::impl {
             }
             for (std::uint32_t pos : ws.touched) {
                 const member_index v = b.peers[pos];
-                const double dense =
-                    detail::exact_dense(fu.data(), c.features(v).data(), d, nu, c.feature_norm(v), b.happiness[pos], w);
-                const double aa = ws.aa[pos];
-                best.offer(dense + detail::canonical_bonus(jaccard(tu, c.tags(v)), proximity_from_adamic_adar(aa), w),
-                           pos);
+                score_components comp;
+                comp.similarity = detail::exact_cosine(fu.data(), c.features(v).data(), d, nu, c.feature_norm(v));
+                comp.tags = jaccard(tu, c.tags(v));
+                comp.proximity = proximity_from_adamic_adar(ws.aa[pos]);
+                comp.happiness = b.happiness[pos];
+                best.offer(detail::canonical_combine(comp, w), pos, comp);
                 ws.mark(pos, t);
                 ws.aa[pos] = 0.0;
             }
@@ -464,24 +496,25 @@ struct recommender::impl {
             const member_index v = b.peers[p];
             const double tags = tags_ub > 0 ? jaccard(tu, c.tags(v)) : 0.0;
             if (approx + w.tags * tags + margin < bar()) continue;
-            const double dense =
-                detail::exact_dense(fu, c.features(v).data(), d, nu, c.feature_norm(v), b.happiness[p], w);
-            best.offer(dense + detail::canonical_bonus(tags, 0.0, w), static_cast<std::uint32_t>(p));
+            score_components comp;
+            comp.similarity = detail::exact_cosine(fu, c.features(v).data(), d, nu, c.feature_norm(v));
+            comp.tags = tags;
+            comp.happiness = b.happiness[p];
+            best.offer(detail::canonical_combine(comp, w), static_cast<std::uint32_t>(p), comp);
             thr = round_down(bar() - margin);
         }
     }
 
-    recommendation make(member_index u, member_index v, std::uint32_t rank) const {
-        const pair_facts f = gather(c, u, v);
+    recommendation make(member_index u, member_index v, std::uint32_t rank, const score_components& comp) const {
         recommendation r;
         r.member = u;
         r.peer = v;
         r.rank = rank;
-        r.components = f.comp;
-        // Equal, bit for bit, to the score the selection used (see the tests).
-        r.score = detail::canonical_combine(f.comp, w);
+        r.components = comp;
+        // The same bits the selection compared (see the tests).
+        r.score = detail::canonical_combine(comp, w);
         r.medium = steps[c.stage(u)].medium;
-        if (opt.reasons) r.reason = sentence(c, v, f);
+        if (opt.reasons) r.reason = sentence(c, v, gather_for_sentence(c, u, v, comp, opt.allow_existing));
         return r;
     }
 
@@ -524,7 +557,8 @@ struct recommender::impl {
                     const auto& items = ws.best[t].items;
                     dst.reserve(items.size());
                     for (std::size_t r = 0; r < items.size(); ++r)
-                        dst.push_back(make(us[t], steps[s].peers[items[r].second], static_cast<std::uint32_t>(r + 1)));
+                        dst.push_back(make(us[t], steps[s].peers[items[r].pos], static_cast<std::uint32_t>(r + 1),
+                                           items[r].comp));
                 }
             }
         };

@@ -17,6 +17,7 @@ NEAR_TIE = 1e-9   # scores this close may be ordered either way unless an exact 
 
 ID_PREFIXES = ["m", "m", "m", "a-", "M", "x_", "b.", "m0", "Z"]
 TAG_VOCAB = ["kubernetes", "security", "billing", "ml", "api", "onboarding", "sso", "edge"]
+WIDE_TAG_VOCAB = [f"topic{i:03d}" for i in range(150)]
 WORDS = ["alpha", "beta", "Gamma", "delta", "eps", "zeta", "eta", "Theta", "iota", "kappa"]
 
 
@@ -167,10 +168,19 @@ def make_case(seed: int, tmp: Path) -> Case:
             notes.append("zero_rows")
 
     has_tags = rng.random() < 0.75
+    # Sometimes a vocabulary wider than 64 tags with skewed popularity: the
+    # library keeps 64-bit tag signatures, so tags then share bits.
+    wide = rng.random() < 0.3
+    vocab = WIDE_TAG_VOCAB if wide else TAG_VOCAB
+    popularity = None
+    if wide:
+        popularity = 1.0 / np.arange(1, len(vocab) + 1) ** 0.7
+        popularity /= popularity.sum()
+        notes.append("wide_tags")
     tag_fields = []
     for _ in range(n):
         k = int(rng.integers(0, 5))
-        tags = [TAG_VOCAB[j] for j in rng.choice(len(TAG_VOCAB), size=k, replace=False)]
+        tags = [vocab[j] for j in rng.choice(len(vocab), size=k, replace=False, p=popularity)]
         if tags and rng.random() < 0.05:
             tags.append(tags[0])  # a duplicated tag: sets, so no effect
         tag_fields.append(";".join(tags))
