@@ -530,6 +530,10 @@ def main(argv=None) -> int:
             stats = community_stats(data["members"], data["interactions"])
             r = {"label": lb, "data": data, "stats": stats}
             outdir = os.path.join(HERE, "out")
+            for side in ("cpp", "py"):    # never check or compare a stale file
+                stale = os.path.join(outdir, f"{side}_{lb}.csv")
+                if os.path.exists(stale):
+                    os.remove(stale)
             if not args.python_only:
                 cmd = [args.bench, "recommend", "--members", data["members"],
                        "--interactions", data["interactions"], "--top", str(args.top),
