@@ -10,6 +10,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <type_traits>
 #include <unordered_map>
 
 namespace engage_right {
@@ -33,26 +34,18 @@ std::string shown(std::string_view s) {
     return fmt::format("\"{}\"", s);
 }
 
+// A number filling the whole (trimmed) field; reals must be finite.
 template <class T>
-bool parse_integer(std::string_view s, T& out) {
+bool parse_number(std::string_view s, T& out) {
     s = trim(s);
     if (s.empty()) return false;
     const char* b = s.data();
     const char* e = b + s.size();
     if (*b == '+') ++b;
     auto [p, ec] = std::from_chars(b, e, out);
-    return ec == std::errc() && p == e;
-}
-
-template <class T>
-bool parse_real(std::string_view s, T& out) {
-    s = trim(s);
-    if (s.empty()) return false;
-    const char* b = s.data();
-    const char* e = b + s.size();
-    if (*b == '+') ++b;
-    auto [p, ec] = std::from_chars(b, e, out);
-    return ec == std::errc() && p == e && std::isfinite(out);
+    if (ec != std::errc() || p != e) return false;
+    if constexpr (std::is_floating_point_v<T>) return std::isfinite(out);
+    return true;
 }
 
 struct header_info {
@@ -143,7 +136,7 @@ std::optional<double> parse_timestamp(std::string_view text) noexcept {
     // Unix seconds.
     if (s.find('-', 1) == std::string_view::npos && s.find(':') == std::string_view::npos) {
         double v = 0;
-        if (parse_real(s, v)) return v;
+        if (parse_number(s, v)) return v;
         return std::nullopt;
     }
     int y = 0, mo = 0, d = 0;
@@ -276,7 +269,7 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
             const csv_field& f = row[*c_sat];
             if (!trim(f.text).empty()) {
                 int v = 0;
-                if (!parse_integer(f.text, v) || v < 0 || v > 10)
+                if (!parse_number(f.text, v) || v < 0 || v > 10)
                     r.fail(f, fmt::format("satisfaction: expected an integer 0-10 or empty, got {}", shown(f.text)));
                 sat = static_cast<std::int8_t>(v);
             }
@@ -286,7 +279,7 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
             const csv_field& f = row[*c_cap];
             if (!trim(f.text).empty()) {
                 long long v = 0;
-                if (!parse_integer(f.text, v) || v < 0 || v > 1000000000LL)
+                if (!parse_number(f.text, v) || v < 0 || v > 1000000000LL)
                     r.fail(f, fmt::format("capacity: expected an integer >= 0 or empty, got {}", shown(f.text)));
                 cap = static_cast<std::int32_t>(v);
             }
@@ -301,7 +294,7 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
         if (c_act) {
             const csv_field& f = row[*c_act];
             if (!trim(f.text).empty()) {
-                if (!parse_real(f.text, act) || act < 0)
+                if (!parse_number(f.text, act) || act < 0)
                     r.fail(f, fmt::format("activity: expected a finite number >= 0 or empty, got {}", shown(f.text)));
             }
         }
@@ -324,7 +317,7 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
         for (std::size_t k = 0; k < d; ++k) {
             const csv_field& f = row[feature_col[k]];
             float v = 0;
-            if (!parse_real(f.text, v))
+            if (!parse_number(f.text, v))
                 r.fail(f, fmt::format("f_{}: expected a finite number, got {}", k, shown(f.text)));
             feats.push_back(v);
         }
@@ -385,7 +378,7 @@ interaction_table parse_interactions(std::string_view text, const member_table& 
         double w = 1.0;
         if (c_w) {
             const csv_field& f = row[*c_w];
-            if (!trim(f.text).empty() && (!parse_real(f.text, w) || w <= 0))
+            if (!trim(f.text).empty() && (!parse_number(f.text, w) || w <= 0))
                 r.fail(f, fmt::format("weight: expected a finite number > 0 or empty, got {}", shown(f.text)));
         }
         double ts = std::numeric_limits<double>::quiet_NaN();

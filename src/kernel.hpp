@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace engage_right::detail {
@@ -29,6 +30,30 @@ inline double canonical_cosine(const float* a, const float* b, std::size_t d, do
     double dot = 0;
     for (std::size_t j = 0; j < d; ++j) dot = std::fma(double(a[j]), double(b[j]), dot);
     return cosine_from_dot(dot, na, nb);
+}
+
+/// Call f(x) for every value in both sorted, distinct lists, in ascending
+/// order (the order in which canonical sums over common elements are taken).
+template <class T, class F>
+void for_each_common(std::span<const T> a, std::span<const T> b, F&& f) {
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i] < b[j]) ++i;
+        else if (b[j] < a[i]) ++j;
+        else {
+            f(a[i]);
+            ++i;
+            ++j;
+        }
+    }
+}
+
+/// Number of values in both sorted, distinct lists.
+template <class T>
+std::size_t common_count(std::span<const T> a, std::span<const T> b) {
+    std::size_t n = 0;
+    for_each_common(a, b, [&](const T&) { ++n; });
+    return n;
 }
 
 inline double canonical_jaccard(std::size_t inter, std::size_t na, std::size_t nb) noexcept {

@@ -80,16 +80,7 @@ const auto jaccard_table = [] {
 // The same quotient as canonical_jaccard (the table holds the results of
 // the same divisions).
 double jaccard(std::span<const std::uint32_t> a, std::span<const std::uint32_t> b) noexcept {
-    std::size_t i = 0, j = 0, inter = 0;
-    while (i < a.size() && j < b.size()) {
-        if (a[i] < b[j]) ++i;
-        else if (b[j] < a[i]) ++j;
-        else {
-            ++inter;
-            ++i;
-            ++j;
-        }
-    }
+    const std::size_t inter = detail::common_count(a, b);
     if (a.size() < jaccard_table_size && b.size() < jaccard_table_size)
         return jaccard_table[inter][a.size() + b.size() - inter];
     return detail::canonical_jaccard(inter, a.size(), b.size());
@@ -137,60 +128,17 @@ struct pair_facts {
     bool existing = false;
 };
 
-pair_facts gather(const community& c, member_index u, member_index v) {
-    pair_facts f;
-    const auto fu = c.features(u);
-    f.comp.similarity = detail::exact_cosine(fu.data(), c.features(v).data(), fu.size(), c.feature_norm(u),
-                                             c.feature_norm(v));
-    const auto ta = c.tags(u), tb = c.tags(v);
-    for (std::size_t i = 0, j = 0; i < ta.size() && j < tb.size();) {
-        if (ta[i] < tb[j]) ++i;
-        else if (tb[j] < ta[i]) ++j;
-        else {
-            if (f.shared_tags < 3) f.shared_tag_ids[f.shared_tags] = ta[i];
-            ++f.shared_tags;
-            ++i;
-            ++j;
-        }
-    }
-    f.comp.tags = detail::canonical_jaccard(f.shared_tags, ta.size(), tb.size());
-    const auto na = c.neighbors(u), nb = c.neighbors(v);
-    double aa = 0;
-    for (std::size_t i = 0, j = 0; i < na.size() && j < nb.size();) {
-        if (na[i] < nb[j]) ++i;
-        else if (nb[j] < na[i]) ++j;
-        else {
-            aa += detail::inverse_log_degree(c.degree(na[i]));
-            ++f.mutual;
-            ++i;
-            ++j;
-        }
-    }
-    f.comp.proximity = proximity_from_adamic_adar(aa);
-    f.comp.happiness = detail::canonical_happiness(c.satisfaction_raw(v));
-    f.existing = std::binary_search(na.begin(), na.end(), v);
-    return f;
-}
-
 // The facts the sentence needs, given the components: merges are skipped
 // where a component already says there is nothing to find.
 pair_facts gather_for_sentence(const community& c, member_index u, member_index v, const score_components& comp,
                               bool may_have_met) {
     pair_facts f;
     f.comp = comp;
-    if (comp.tags > 0) {
-        const auto ta = c.tags(u), tb = c.tags(v);
-        for (std::size_t i = 0, j = 0; i < ta.size() && j < tb.size();) {
-            if (ta[i] < tb[j]) ++i;
-            else if (tb[j] < ta[i]) ++j;
-            else {
-                if (f.shared_tags < 3) f.shared_tag_ids[f.shared_tags] = ta[i];
-                ++f.shared_tags;
-                ++i;
-                ++j;
-            }
-        }
-    }
+    if (comp.tags > 0)
+        detail::for_each_common(c.tags(u), c.tags(v), [&](std::uint32_t t) {
+            if (f.shared_tags < 3) f.shared_tag_ids[f.shared_tags] = t;
+            ++f.shared_tags;
+        });
     if (comp.proximity > 0) f.mutual = common_neighbors(c, u, v);
     // Without allow_existing, rule 5 has already excluded every contact.
     f.existing = may_have_met && c.has_interaction(u, v);
@@ -236,9 +184,7 @@ std::string sentence(const community& c, member_index v, const pair_facts& f) {
 }  // namespace
 
 std::string reason_sentence(const community& c, member_index u, member_index v, const score_components& comp) {
-    pair_facts f = gather(c, u, v);
-    f.comp = comp;
-    return sentence(c, v, f);
+    return sentence(c, v, gather_for_sentence(c, u, v, comp, true));
 }
 
 struct recommender::impl {

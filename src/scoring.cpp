@@ -22,66 +22,23 @@ score_t cosine_similarity(const community& c, member_index u, member_index v) no
 }
 
 score_t jaccard_index(std::span<const std::uint32_t> a, std::span<const std::uint32_t> b) noexcept {
-    std::size_t i = 0, j = 0, inter = 0;
-    while (i < a.size() && j < b.size()) {
-        if (a[i] < b[j]) ++i;
-        else if (b[j] < a[i]) ++j;
-        else {
-            ++inter;
-            ++i;
-            ++j;
-        }
-    }
-    return detail::canonical_jaccard(inter, a.size(), b.size());
+    return detail::canonical_jaccard(detail::common_count(a, b), a.size(), b.size());
 }
 
 score_t adamic_adar(const community& c, member_index u, member_index v) noexcept {
-    auto a = c.neighbors(u);
-    auto b = c.neighbors(v);
-    std::size_t i = 0, j = 0;
     double aa = 0;
-    while (i < a.size() && j < b.size()) {
-        if (a[i] < b[j]) ++i;
-        else if (b[j] < a[i]) ++j;
-        else {
-            aa += detail::inverse_log_degree(c.degree(a[i]));
-            ++i;
-            ++j;
-        }
-    }
+    detail::for_each_common(c.neighbors(u), c.neighbors(v),
+                            [&](member_index w) { aa += detail::inverse_log_degree(c.degree(w)); });
     return aa;
 }
 
 std::size_t common_neighbors(const community& c, member_index u, member_index v) noexcept {
-    auto a = c.neighbors(u);
-    auto b = c.neighbors(v);
-    std::size_t i = 0, j = 0, n = 0;
-    while (i < a.size() && j < b.size()) {
-        if (a[i] < b[j]) ++i;
-        else if (b[j] < a[i]) ++j;
-        else {
-            ++n;
-            ++i;
-            ++j;
-        }
-    }
-    return n;
+    return detail::common_count(c.neighbors(u), c.neighbors(v));
 }
 
 std::vector<std::uint32_t> shared_tags(const community& c, member_index u, member_index v) {
-    auto a = c.tags(u);
-    auto b = c.tags(v);
     std::vector<std::uint32_t> out;
-    std::size_t i = 0, j = 0;
-    while (i < a.size() && j < b.size()) {
-        if (a[i] < b[j]) ++i;
-        else if (b[j] < a[i]) ++j;
-        else {
-            out.push_back(a[i]);
-            ++i;
-            ++j;
-        }
-    }
+    detail::for_each_common(c.tags(u), c.tags(v), [&](std::uint32_t t) { out.push_back(t); });
     return out;
 }
 
