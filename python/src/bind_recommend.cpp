@@ -1,0 +1,135 @@
+#include "bindings.hpp"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <fmt/format.h>
+
+namespace engage_right::python {
+
+recommend_options make_options(const community& c, std::size_t k, const py::object& weights,
+                               const py::object& min_satisfaction, bool allow_existing, unsigned threads) {
+    recommend_options o;
+    o.k = k;
+    o.allow_existing = allow_existing;
+    o.threads = threads;
+    if (!min_satisfaction.is_none()) o.min_satisfaction = min_satisfaction.cast<int>();
+    if (!weights.is_none()) {
+        score_weights w = c.journey().weights();
+        for (auto item : weights.cast<py::dict>()) {
+            const auto key = item.first.cast<std::string>();
+            const double v = item.second.cast<double>();
+            if (key == "similarity") w.similarity = v;
+            else if (key == "tags") w.tags = v;
+            else if (key == "proximity") w.proximity = v;
+            else if (key == "happiness") w.happiness = v;
+            else
+                throw config_error(fmt::format(
+                    "unknown weight '{}' (expected similarity, tags, proximity, happiness)", key));
+        }
+        o.weights = w;
+    }
+    return o;
+}
+
+namespace {
+
+// Results as columns; the facade makes the DataFrame.
+py::dict to_columns(const community& c, const std::vector<recommendation>& recs) {
+    const auto n = static_cast<py::ssize_t>(recs.size());
+    py::list member(n), member_stage(n), peer(n), peer_stage(n), chan(n), reason(n);
+    py::array_t<std::int64_t> rank(n);
+    py::array_t<double> score(n), sim(n), tags(n), prox(n), hap(n);
+    auto r = rank.mutable_unchecked<1>();
+    auto s = score.mutable_unchecked<1>();
+    auto s1 = sim.mutable_unchecked<1>();
+    auto s2 = tags.mutable_unchecked<1>();
+    auto s3 = prox.mutable_unchecked<1>();
+    auto s4 = hap.mutable_unchecked<1>();
+    const auto& j = c.journey();
+    std::vector<py::str> stage_names;
+    for (const auto& name : j.stages()) stage_names.emplace_back(name);
+    const py::str priv("private"), pub("public");
+    for (py::ssize_t i = 0; i < n; ++i) {
+        const auto& x = recs[static_cast<std::size_t>(i)];
+        member[i] = py::str(c.id(x.member));
+        member_stage[i] = stage_names[c.stage(x.member)];
+        peer[i] = py::str(c.id(x.peer));
+        peer_stage[i] = stage_names[c.stage(x.peer)];
+        r(i) = x.rank;
+        s(i) = x.score;
+        s1(i) = x.components.similarity;
+        s2(i) = x.components.tags;
+        s3(i) = x.components.proximity;
+        s4(i) = x.components.happiness;
+        chan[i] = x.medium == channel::private_ ? priv : pub;
+        reason[i] = py::str(x.reason);
+    }
+    py::dict d;
+    d["member"] = member;
+    d["member_stage"] = member_stage;
+    d["peer"] = peer;
+    d["peer_stage"] = peer_stage;
+    d["rank"] = rank;
+    d["score"] = score;
+    d["similarity"] = sim;
+    d["tags"] = tags;
+    d["proximity"] = prox;
+    d["happiness"] = hap;
+    d["channel"] = chan;
+    d["reason"] = reason;
+    return d;
+}
+
+}  // namespace
+
+void bind_recommend(py::module_& m) {
+    m.def(
+        "recommend",
+        [](const community_ptr& c, const py::object& members, std::size_t k, const py::object& weights,
+           const py::object& min_satisfaction, bool allow_existing, unsigned threads) {
+            const recommend_options o = make_options(*c, k, weights, min_satisfaction, allow_existing, threads);
+            std::vector<member_index> ids;
+            const bool all = members.is_none();
+            if (!all)
+                for (const auto& id : members.cast<std::vector<std::string>>()) ids.push_back(c->index_of(id));
+            std::vector<recommendation> recs;
+            {
+                py::gil_scoped_release release;
+                const recommender rec(*c, o);
+                recs = all ? rec.for_all() : rec.for_members(ids);
+            }
+            return to_columns(*c, recs);
+        },
+        py::arg("community"), py::arg("members"), py::arg("k"), py::arg("weights"), py::arg("min_satisfaction"),
+        py::arg("allow_existing"), py::arg("threads"));
+
+    m.def(
+        "explain",
+        [](const community_ptr& c, const std::string& member, const std::string& peer, const py::object& weights,
+           const py::object& min_satisfaction, bool allow_existing) {
+            const recommend_options o = make_options(*c, 1, weights, min_satisfaction, allow_existing, 1);
+            const explanation e = engage_right::explain(*c, member, peer, o);
+            py::dict d;
+            d["member"] = member;
+            d["peer"] = peer;
+            d["eligible"] = e.verdict.eligible;
+            d["failed_rule"] = static_cast<int>(e.verdict.failed);
+            d["why"] = e.verdict.why;
+            d["score"] = e.score;
+            d["similarity"] = e.components.similarity;
+            d["tags"] = e.components.tags;
+            d["proximity"] = e.components.proximity;
+            d["happiness"] = e.components.happiness;
+            d["channel"] = e.medium ? py::object(py::str(to_string(*e.medium))) : py::object(py::none());
+            d["shared_tags"] = e.shared_tags;
+            d["mutual_contacts"] = e.mutual_contacts;
+            d["existing_contact"] = e.existing_contact;
+            d["reason"] = e.sentence;
+            return d;
+        },
+        py::arg("community"), py::arg("member"), py::arg("peer"), py::arg("weights"), py::arg("min_satisfaction"),
+        py::arg("allow_existing"));
+}
+
+}  // namespace engage_right::python

@@ -1,0 +1,39 @@
+// engage_right._core: the compiled part of the Python package. The public
+// API is the facade in engage_right/__init__.py.
+#include "bindings.hpp"
+
+namespace engage_right::python {
+namespace {
+
+PyObject* error_type = nullptr;
+
+}  // namespace
+}  // namespace engage_right::python
+
+PYBIND11_MODULE(_core, m) {
+    namespace erp = engage_right::python;
+    m.doc() = "Compiled core of engage_right (use the engage_right package, not this module).";
+    m.attr("__version__") = engage_right::version_string;
+
+    static pybind11::exception<engage_right::error> error(m, "Error", PyExc_RuntimeError);
+    erp::error_type = error.ptr();
+    // One translator, most specific first: bad input and configuration are
+    // ValueError, unknown ids KeyError, the rest engage_right.Error.
+    pybind11::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const engage_right::input_error& e) {
+            PyErr_SetString(PyExc_ValueError, e.what());
+        } catch (const engage_right::config_error& e) {
+            PyErr_SetString(PyExc_ValueError, e.what());
+        } catch (const engage_right::not_found_error& e) {
+            PyErr_SetString(PyExc_KeyError, e.what());
+        } catch (const engage_right::error& e) {
+            PyErr_SetString(erp::error_type, e.what());
+        }
+    });
+
+    erp::bind_journey(m);
+    erp::bind_community(m);
+    erp::bind_recommend(m);
+}
