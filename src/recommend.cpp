@@ -523,7 +523,7 @@ struct recommender::impl {
         const journey& j = c.journey();
         auto fail = [](rule r, std::string why) { return eligibility{false, r, std::move(why)}; };
         const stage_index su = c.stage(u), sv = c.stage(v);
-        if (u == v) return fail(rule::distinct_active, "a member cannot be their own peer");
+        // Rules in the order of DESIGN.md section 3: the first that fails is reported.
         if (su + 1u >= j.stage_count())
             return fail(rule::next_stage, fmt::format("{} is at the last stage ({})", c.id(u), j.stage_name(su)));
         if (sv != su + 1u)
@@ -532,6 +532,7 @@ struct recommender::impl {
         if (!j.step(su).enabled)
             return fail(rule::next_stage,
                         fmt::format("the step {} -> {} is disabled", j.stage_name(su), j.stage_name(sv)));
+        if (u == v) return fail(rule::distinct_active, "a member cannot be their own peer");
         if (c.opted_out(u)) return fail(rule::distinct_active, fmt::format("{} opted out", c.id(u)));
         if (c.opted_out(v)) return fail(rule::distinct_active, fmt::format("{} opted out", c.id(v)));
         auto bl = blocked_of(u);

@@ -26,6 +26,7 @@ score_t jaccard_index(std::span<const std::uint32_t> a, std::span<const std::uin
 }
 
 score_t adamic_adar(const community& c, member_index u, member_index v) noexcept {
+    if (u == v) return 0.0;  // a member is not their own contact
     double aa = 0;
     detail::for_each_common(c.neighbors(u), c.neighbors(v),
                             [&](member_index w) { aa += detail::inverse_log_degree(c.degree(w)); });

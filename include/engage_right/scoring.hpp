@@ -28,7 +28,7 @@ score_t jaccard_index(std::span<const std::uint32_t> a, std::span<const std::uin
 
 /// Adamic-Adar index of u and v over the interaction graph (simple, weights
 /// ignored): sum over common neighbours w of 1 / ln(deg(w)), the quantity of
-/// networkx.adamic_adar_index. O(deg(u) + deg(v)).
+/// networkx.adamic_adar_index. 0 when u == v. O(deg(u) + deg(v)).
 score_t adamic_adar(const community& c, member_index u, member_index v) noexcept;
 
 /// Number of common neighbours of u and v. O(deg(u) + deg(v)).

@@ -182,29 +182,39 @@ def _journey_arg(journey: Union[None, str, PathLike, Journey, Mapping[str, Any]]
     return Journey.from_json(text)._j
 
 
+def _is_missing(v: Any) -> bool:
+    if v is None or v is _pd.NA or v is _pd.NaT:
+        return True
+    if isinstance(v, float) and _np.isnan(v):
+        return True
+    return isinstance(v, str) and v.strip() == ""
+
+
 def _to_unix_seconds(values: _pd.Series) -> _np.ndarray:
+    """Timestamps as unix seconds (NaN when missing), with the CSV reader's
+    rules for text: unix seconds or ISO-8601."""
     if _pd.api.types.is_datetime64_any_dtype(values):
         ts = _pd.to_datetime(values, utc=True)
         out = (ts - _pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(dtype=float)
         return _np.where(ts.isna().to_numpy(), _np.nan, out)
-    if _pd.api.types.is_numeric_dtype(values):
-        return values.to_numpy(dtype=float, na_value=_np.nan)
     out = _np.full(len(values), _np.nan)
-    for i, v in enumerate(values):
-        if v is None or (isinstance(v, float) and _np.isnan(v)) or v == "":
+    for i, v in enumerate(values.tolist()):
+        if _is_missing(v):
             continue
-        try:
+        if isinstance(v, _pd.Timestamp):
+            t = v if v.tzinfo is not None else v.tz_localize("UTC")
+            out[i] = t.timestamp()
+            continue
+        if isinstance(v, (int, float, _np.integer, _np.floating)) and not isinstance(v, bool):
+            if not _np.isfinite(v):
+                raise ValueError(f"interactions row {i}: timestamp: expected a finite number, got {v!r}")
             out[i] = float(v)
             continue
-        except (TypeError, ValueError):
-            pass
-        try:
-            t = _pd.Timestamp(v)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"interactions row {i}: timestamp: expected unix seconds or ISO-8601, got {v!r}") from e
-        if t.tzinfo is None:
-            t = t.tz_localize("UTC")
-        out[i] = t.timestamp()
+        parsed = _core.parse_timestamp(str(v))
+        if parsed is None:
+            raise ValueError(f"interactions row {i}: timestamp: expected unix seconds or ISO-8601 "
+                             f"(e.g. 2026-03-14T09:30:00Z), got {v!r}")
+        out[i] = parsed
     return out
 
 
@@ -214,7 +224,7 @@ def _int_column(df: _pd.DataFrame, name: str, lo: int, hi: int, missing: int, wh
     col = df[name]
     out = _np.full(len(col), missing, dtype=_np.int64)
     for i, v in enumerate(col.tolist()):
-        if v is None or (isinstance(v, float) and _np.isnan(v)) or v is _pd.NA or v == "":
+        if _is_missing(v):
             continue
         try:
             f = float(v)
@@ -231,7 +241,7 @@ def _bool_column(df: _pd.DataFrame, name: str) -> Optional[_np.ndarray]:
         return None
     out = _np.zeros(len(df), dtype=_np.uint8)
     for i, v in enumerate(df[name].tolist()):
-        if v is None or v is _pd.NA or (isinstance(v, float) and _np.isnan(v)) or v == "":
+        if _is_missing(v):
             continue
         if isinstance(v, (bool, _np.bool_)):
             out[i] = 1 if v else 0
@@ -273,15 +283,15 @@ def _feature_matrix(df: _pd.DataFrame) -> Optional[_np.ndarray]:
         missing = min(set(range(d)) - set(cols))
         raise ValueError(f"members: feature columns must be f_0 .. f_{{d-1}} without gaps: f_{missing} is missing")
     block = df[[cols[k] for k in range(d)]]
-    try:
-        arr = block.to_numpy(dtype=_np.float32, na_value=_np.nan)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"members: features must be numbers ({e})") from None
+    arr = _np.empty((len(df), d), dtype=_np.float64)
+    for k in range(d):
+        arr[:, k] = _pd.to_numeric(block.iloc[:, k], errors="coerce").to_numpy(dtype=float, na_value=_np.nan)
     bad = ~_np.isfinite(arr)
     if bad.any():
         i, k = _np.argwhere(bad)[0]
         raise ValueError(f"members row {i}: f_{k}: expected a finite number, got {block.iloc[i, k]!r}")
-    return _np.ascontiguousarray(arr)
+    # Same rounding as the CSV reader: each value straight to float32.
+    return _np.ascontiguousarray(arr.astype(_np.float32))
 
 
 class Community:
@@ -378,16 +388,26 @@ class Community:
             for col in ("source", "target"):
                 if col not in interactions.columns:
                     raise ValueError(f"interactions: missing required column {col!r}")
-            src = [str(v) for v in interactions["source"].tolist()]
-            dst = [str(v) for v in interactions["target"].tolist()]
+            ends = {}
+            for col in ("source", "target"):
+                vals = interactions[col].tolist()
+                for i, v in enumerate(vals):
+                    if _is_missing(v):
+                        raise ValueError(f"interactions row {i}: {col}: expected a member id, got an empty value")
+                ends[col] = [str(v) for v in vals]
+            src, dst = ends["source"], ends["target"]
             if "weight" in interactions.columns:
-                w = _pd.to_numeric(interactions["weight"], errors="coerce").to_numpy(dtype=float)
-                w = _np.where(interactions["weight"].isna().to_numpy(), 1.0, w)
-                bad = ~(w > 0) | ~_np.isfinite(w)
-                if bad.any():
-                    i = int(_np.argmax(bad))
-                    raise ValueError(f"interactions row {i}: weight: expected a finite number > 0, "
-                                     f"got {interactions['weight'].iloc[i]!r}")
+                raw = interactions["weight"].tolist()
+                w = _np.ones(len(raw))
+                for i, v in enumerate(raw):
+                    if _is_missing(v):
+                        continue
+                    try:
+                        w[i] = float(v)
+                    except (TypeError, ValueError):
+                        w[i] = _np.nan
+                    if not (w[i] > 0) or not _np.isfinite(w[i]):
+                        raise ValueError(f"interactions row {i}: weight: expected a finite number > 0, got {v!r}")
             if "timestamp" in interactions.columns:
                 ts = _to_unix_seconds(interactions["timestamp"])
         core = _core.Community._from_columns(
@@ -439,6 +459,10 @@ class Community:
     def features(self) -> _np.ndarray:
         """The (n, d) float32 features in input order, read-only, without a copy."""
         return self._c.features()
+
+    def features_share_memory(self, array: _np.ndarray) -> bool:
+        """Whether the community reads its features from `array` (no copy)."""
+        return bool(_np.shares_memory(self.features(), array))
 
     def members(self) -> _pd.DataFrame:
         """Members in input order, with the columns of ``members.csv``.

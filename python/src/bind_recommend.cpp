@@ -85,6 +85,15 @@ py::dict to_columns(const community& c, const std::vector<recommendation>& recs)
 
 void bind_recommend(py::module_& m) {
     m.def(
+        "parse_timestamp",
+        [](const std::string& text) -> py::object {
+            auto v = engage_right::parse_timestamp(text);
+            if (!v) return py::none();
+            return py::float_(*v);
+        },
+        py::arg("text"), "Unix seconds from unix seconds or ISO-8601 text (the CSV reader's rules), or None.");
+
+    m.def(
         "recommend",
         [](const community_ptr& c, const py::object& members, std::size_t k, const py::object& weights,
            const py::object& min_satisfaction, bool allow_existing, unsigned threads) {

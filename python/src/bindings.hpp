@@ -2,6 +2,7 @@
 // Shared declarations of the engage_right._core bindings.
 
 #include <engage_right/engage_right.hpp>
+#include <engage_right/io.hpp>
 
 #include <pybind11/pybind11.h>
 

@@ -1,0 +1,388 @@
+"""Bad input through the Python package: ValueError naming file and line
+(CSV) or the row (frames); KeyError for unknown member ids; ValueError for
+bad options; er.Error is a RuntimeError."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import engage_right as er
+from pkg_reference import bad_input_pattern, row_pattern
+
+MEMBERS_HEADER = "id,stage,satisfaction,capacity,opted_out,activity,tags,f_0,f_1"
+MEMBERS_ROWS = [                                    # line in the file
+    "m1,prospect,8,2,0,1.5,a;b,0.1,0.2",            # 2
+    "m2,interested,9,,false,,a,0.3,0.1",            # 3
+    "m3,interested,,3,0,2,b,1,0",                   # 4
+    "m4,new_customer,10,1,true,0,,0.5,0.5",         # 5
+    "m5,loyal,7,,0,3.25,a;c,0,1",                   # 6
+    "m6,advocate,9,,1,,c,1,1",                      # 7
+]
+INTER_HEADER = "source,target,weight,timestamp"
+INTER_ROWS = [
+    "m1,m2,1,1767225600",                           # 2
+    "m2,m4,2.5,2026-01-05T10:00:00Z",               # 3
+    "m3,m4,1,1767225600",                           # 4
+    "m4,m5,0.5,2026-02-01",                         # 5
+]
+
+
+def _write(path, header, rows, replace=None, trailing_newline=True):
+    lines = [header] + list(rows)
+    for line_no, text in (replace or {}).items():
+        lines[line_no - 1] = text
+    path.write_bytes(("\n".join(lines) + ("\n" if trailing_newline else "")).encode("utf-8"))
+    return path
+
+
+def assert_value_error_at(excinfo, name, line):
+    err = excinfo.value
+    assert type(err) is not KeyError and isinstance(err, ValueError)
+    msg = str(err)
+    assert re.search(bad_input_pattern(name, line), msg), (
+        f"the message must name {name} and line {line} (like '{name}:{line}:COL: ...'), got: {msg!r}")
+
+
+def test_base_files_are_valid(tmp_path):
+    members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    inter = _write(tmp_path / "interactions.csv", INTER_HEADER, INTER_ROWS)
+    c = er.Community.from_csv(str(members), str(inter))
+    assert len(c) == 6 and len(er.recommend(c)) > 0
+    c = er.Community.from_frames(members_frame(), inter_frame())
+    assert len(c) == 6 and len(er.recommend(c)) > 0
+
+
+MEMBER_CASES = [
+    ("missing_id_column", {1: "ident,stage,satisfaction,capacity,opted_out,activity,tags,f_0,f_1"}, 1),
+    ("missing_stage_column", {1: "id,stg,satisfaction,capacity,opted_out,activity,tags,f_0,f_1"}, 1),
+    ("empty_id", {4: ",interested,,3,0,2,b,1,0"}, 4),
+    ("duplicate_id", {5: "m2,new_customer,10,1,true,0,,0.5,0.5"}, 5),
+    ("unknown_stage", {4: "m3,ghost,,3,0,2,b,1,0"}, 4),
+    ("satisfaction_11", {4: "m3,interested,11,3,0,2,b,1,0"}, 4),
+    ("satisfaction_7.5", {6: "m5,loyal,7.5,,0,3.25,a;c,0,1"}, 6),
+    ("satisfaction_negative", {3: "m2,interested,-1,,false,,a,0.3,0.1"}, 3),
+    ("capacity_negative", {4: "m3,interested,,-1,0,2,b,1,0"}, 4),
+    ("capacity_2.5", {5: "m4,new_customer,10,2.5,true,0,,0.5,0.5"}, 5),
+    ("opted_out_maybe", {4: "m3,interested,,3,maybe,2,b,1,0"}, 4),
+    ("activity_negative", {4: "m3,interested,,3,0,-2,b,1,0"}, 4),
+    ("feature_abc", {4: "m3,interested,,3,0,2,b,abc,0"}, 4),
+    ("feature_nan", {6: "m5,loyal,7,,0,3.25,a;c,0,nan"}, 6),
+    ("feature_inf", {3: "m2,interested,9,,false,,a,inf,0.1"}, 3),
+    ("too_many_fields", {4: "m3,interested,,3,0,2,b,1,0,extra"}, 4),
+    ("too_few_fields", {5: "m4,new_customer,10,1,true"}, 5),
+]
+
+
+@pytest.mark.parametrize("replace,line", [c[1:] for c in MEMBER_CASES], ids=[c[0] for c in MEMBER_CASES])
+def test_bad_members_csv(tmp_path, replace, line):
+    members = _write(tmp_path / "bad_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, replace)
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_csv(str(members))
+    assert_value_error_at(ei, members.name, line)
+
+
+def test_unterminated_quote(tmp_path):
+    members = _write(tmp_path / "quote_members.csv", MEMBERS_HEADER,
+                     MEMBERS_ROWS[:2] + ['m3,interested,,3,0,2,"b;c,1,0'], trailing_newline=False)
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_csv(str(members))
+    assert_value_error_at(ei, members.name, 4)
+    members = _write(tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS,
+                     {4: 'm3,interested,,3,0,2,"b;c,1,0'})
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_csv(str(members))
+    assert_value_error_at(ei, members.name, 4)
+
+
+def test_empty_file(tmp_path):
+    members = tmp_path / "empty_members.csv"
+    members.write_bytes(b"")
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_csv(str(members))
+    assert_value_error_at(ei, members.name, 1)
+    good = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    inter = tmp_path / "empty_interactions.csv"
+    inter.write_bytes(b"")
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_csv(str(good), str(inter))
+    assert_value_error_at(ei, inter.name, 1)
+
+
+INTER_CASES = [
+    ("unknown_target", {3: "m2,ghost,1,1767225600"}, 3),
+    ("unknown_source", {5: "nobody,m5,1,1767225600"}, 5),
+    ("weight_0", {4: "m3,m4,0,1767225600"}, 4),
+    ("weight_negative", {4: "m3,m4,-1,1767225600"}, 4),
+    ("weight_abc", {3: "m2,m4,abc,2026-01-05T10:00:00Z"}, 3),
+    ("timestamp_bad_date", {4: "m3,m4,1,2026-13-45"}, 4),
+    ("timestamp_word", {5: "m4,m5,1,yesterday"}, 5),
+    ("missing_target_column", {1: "source,weight,timestamp"}, 1),
+    ("too_many_fields", {4: "m3,m4,1,1767225600,x"}, 4),
+]
+
+
+@pytest.mark.parametrize("replace,line", [c[1:] for c in INTER_CASES], ids=[c[0] for c in INTER_CASES])
+def test_bad_interactions_csv(tmp_path, replace, line):
+    members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    inter = _write(tmp_path / "bad_interactions.csv", INTER_HEADER, INTER_ROWS, replace)
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_csv(str(members), str(inter))
+    assert_value_error_at(ei, inter.name, line)
+
+
+def test_stage_not_in_the_chosen_journey(tmp_path):
+    members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_csv(str(members), journey="success")
+    assert_value_error_at(ei, members.name, 2)
+
+
+def test_missing_file(tmp_path):
+    missing = tmp_path / "does_not_exist.csv"
+    with pytest.raises((OSError, ValueError)) as ei:
+        er.Community.from_csv(str(missing))
+    assert missing.name in str(ei.value)
+
+
+# ---------------------------------------------------------------------------
+# frames: the same problems, the message names the row (index label 3)
+
+
+def members_frame():
+    return pd.DataFrame({
+        "id": ["m1", "m2", "m3", "m4", "m5", "m6"],
+        "stage": ["prospect", "interested", "interested", "new_customer", "loyal", "advocate"],
+        "satisfaction": [8, 9, None, 10, 7, 9],
+        "capacity": [2, None, 3, 1, None, None],
+        "opted_out": [False, False, False, True, False, True],
+        "activity": [1.5, None, 2, 0, 3.25, None],
+        "tags": ["a;b", "a", "b", None, "a;c", "c"],
+        "f_0": [0.1, 0.3, 1, 0.5, 0, 1],
+        "f_1": [0.2, 0.1, 0, 0.5, 1, 1],
+    })
+
+
+def inter_frame():
+    return pd.DataFrame({
+        "source": ["m1", "m2", "m3", "m4"],
+        "target": ["m2", "m4", "m4", "m5"],
+        "weight": [1, 2.5, 1, 0.5],
+        "timestamp": [1767225600, 1767607200, 1767225600, 1769904000],
+    })
+
+
+def _set(df, col, row, value):
+    df = df.copy()
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (numeric and df[col].dtype == np.float64):
+        df[col] = df[col].astype(object)
+    df.loc[row, col] = value
+    return df
+
+
+FRAME_MEMBER_CASES = [
+    ("empty_id", "id", ""),
+    ("missing_id", "id", None),
+    ("duplicate_id", "id", "m2"),
+    ("unknown_stage", "stage", "ghost"),
+    ("missing_stage", "stage", None),
+    ("satisfaction_11", "satisfaction", 11),
+    ("satisfaction_7.5", "satisfaction", 7.5),
+    ("satisfaction_negative", "satisfaction", -1),
+    ("satisfaction_abc", "satisfaction", "abc"),
+    ("capacity_negative", "capacity", -1),
+    ("capacity_2.5", "capacity", 2.5),
+    ("opted_out_maybe", "opted_out", "maybe"),
+    ("opted_out_2", "opted_out", 2),
+    ("activity_negative", "activity", -2.0),
+    ("activity_inf", "activity", math.inf),
+    ("feature_abc", "f_1", "abc"),
+    ("feature_nan", "f_0", math.nan),
+    ("feature_inf", "f_1", -math.inf),
+]
+
+
+@pytest.mark.parametrize("col,value", [c[1:] for c in FRAME_MEMBER_CASES], ids=[c[0] for c in FRAME_MEMBER_CASES])
+def test_bad_members_frame(col, value):
+    df = _set(members_frame(), col, 3, value)
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_frames(df, inter_frame())
+    assert type(ei.value) is not KeyError
+    assert re.search(row_pattern(3), str(ei.value)), f"the message must name row 3: {str(ei.value)!r}"
+
+
+@pytest.mark.parametrize("col", ["id", "stage"])
+def test_members_frame_missing_column(col):
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_frames(members_frame().drop(columns=[col]))
+    assert col in str(ei.value)
+
+
+def test_bad_features_array():
+    df = members_frame().drop(columns=["f_0", "f_1"])
+    feats = np.ones((6, 3), dtype=np.float32)
+    feats[3, 1] = np.nan
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_frames(df, features=feats)
+    assert re.search(row_pattern(3), str(ei.value)), str(ei.value)
+    feats[3, 1] = np.inf
+    with pytest.raises(ValueError):
+        er.Community.from_frames(df, features=feats)
+    with pytest.raises(ValueError):
+        er.Community.from_frames(df, features=np.ones((5, 3), dtype=np.float32))   # wrong row count
+    with pytest.raises(ValueError):
+        er.Community.from_frames(df, features=np.ones(6, dtype=np.float32))        # not 2-D
+
+
+FRAME_INTER_CASES = [
+    ("unknown_target", "target", "ghost"),
+    ("unknown_source", "source", "nobody"),
+    ("missing_source", "source", None),
+    ("weight_0", "weight", 0.0),
+    ("weight_negative", "weight", -1.0),
+    ("weight_inf", "weight", math.inf),
+    ("weight_abc", "weight", "abc"),
+    ("timestamp_bad_date", "timestamp", "2026-13-45"),
+    ("timestamp_word", "timestamp", "yesterday"),
+    # not unix seconds nor ISO-8601 (the CSV reader rejects them too); "now"
+    # and "today" would also make the input non-deterministic
+    ("timestamp_now", "timestamp", "now"),
+    ("timestamp_today", "timestamp", "today"),
+    ("timestamp_slashes", "timestamp", "2026/03/14"),
+    ("timestamp_dotted", "timestamp", "14.03.2026"),
+    ("timestamp_inf", "timestamp", math.inf),
+]
+
+
+@pytest.mark.parametrize("col,value", [c[1:] for c in FRAME_INTER_CASES], ids=[c[0] for c in FRAME_INTER_CASES])
+def test_bad_interactions_frame(col, value):
+    inter = _set(inter_frame(), col, 2, value)
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_frames(members_frame(), inter)
+    assert type(ei.value) is not KeyError
+    assert re.search(row_pattern(2), str(ei.value)), f"the message must name row 2: {str(ei.value)!r}"
+
+
+def test_interactions_frame_missing_column():
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_frames(members_frame(), inter_frame().drop(columns=["target"]))
+    assert "target" in str(ei.value)
+
+
+# ---------------------------------------------------------------------------
+# unknown members and bad options
+
+
+@pytest.fixture(scope="module")
+def community():
+    return er.Community.from_frames(members_frame(), inter_frame())
+
+
+def test_unknown_member_is_key_error(community):
+    with pytest.raises(KeyError) as ei:
+        er.recommend(community, member="ghost")
+    assert "ghost" in str(ei.value)
+    with pytest.raises(KeyError):
+        er.recommend(community, member=["m1", "ghost"])
+    with pytest.raises(KeyError):
+        community.explain("ghost", "m2")
+    with pytest.raises(KeyError):
+        community.explain("m1", "ghost")
+
+
+BAD_WEIGHTS = [
+    {"similarity": -0.1},
+    {"tags": math.nan},
+    {"proximity": math.inf},
+    {"colour": 1.0},
+]
+
+
+@pytest.mark.parametrize("weights", BAD_WEIGHTS, ids=["negative", "nan", "inf", "unknown_key"])
+def test_bad_weights(community, weights):
+    with pytest.raises(ValueError):
+        er.recommend(community, weights=weights)
+    with pytest.raises(ValueError):
+        community.explain("m1", "m2", weights=weights)
+
+
+def test_k_zero(community):
+    with pytest.raises(ValueError):
+        er.recommend(community, k=0)
+    with pytest.raises(ValueError):
+        er.recommend(community, member="m1", k=0)
+
+
+def test_k_negative(community):
+    with pytest.raises(ValueError):
+        er.recommend(community, k=-1)
+
+
+@pytest.mark.parametrize("value", [-1, 12])
+def test_min_satisfaction_out_of_range(community, value):
+    with pytest.raises(ValueError):
+        er.recommend(community, min_satisfaction=value)
+
+
+def test_error_class():
+    assert issubclass(er.Error, RuntimeError)
+
+
+JOURNEY_CASES = [
+    ("steps_wrong_length", {"stages": ["a", "b", "c"], "steps": [{"enabled": True, "channel": "private"}]}),
+    ("single_stage", {"stages": ["a"]}),
+    ("duplicate_stage", {"stages": ["a", "A"]}),
+    ("bad_channel", {"stages": ["a", "b"], "steps": [{"enabled": True, "channel": "secret"}]}),
+    ("no_stages", {"name": "x"}),
+    ("unknown_key", {"stages": ["a", "b"], "colour": "red"}),
+    ("min_sat_12", {"stages": ["a", "b"], "min_peer_satisfaction": 12}),
+    ("negative_weight", {"stages": ["a", "b"], "weights": {"tags": -1}}),
+]
+
+
+@pytest.mark.parametrize("spec", [c[1] for c in JOURNEY_CASES], ids=[c[0] for c in JOURNEY_CASES])
+def test_bad_journey(spec, tmp_path):
+    with pytest.raises(ValueError):
+        er.Journey.from_json(spec)
+    with pytest.raises(ValueError):
+        er.Journey.from_json(json.dumps(spec))
+    path = tmp_path / "bad_journey.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    with pytest.raises(ValueError) as ei:
+        er.Journey.from_json(str(path))
+    assert path.name in str(ei.value)
+
+
+def test_bad_journey_text():
+    with pytest.raises(ValueError):
+        er.Journey.from_json('{"stages": ["a", "b"],')
+
+
+def test_unknown_preset():
+    with pytest.raises((ValueError, KeyError)):
+        er.Journey.preset("no_such_preset")
+    with pytest.raises((ValueError, KeyError)):
+        er.Community.from_frames(members_frame(), journey="no_such_preset")
+
+
+@pytest.mark.parametrize("missing", [None, math.nan], ids=["None", "NaN"])
+@pytest.mark.parametrize("col", ["source", "target"])
+def test_missing_interaction_endpoint_never_matches_a_member(col, missing):
+    """None/NaN mean 'empty' in frames: an interaction without a source or
+    target is bad input, even when members happen to be called "None" or
+    "nan" (it must not silently connect to them)."""
+    members = pd.DataFrame({"id": ["None", "nan", "NaN", "b"],
+                            "stage": ["prospect", "prospect", "prospect", "interested"]})
+    inter = pd.DataFrame({"source": ["b", "b"], "target": ["None", "nan"]}).astype(object)
+    er.Community.from_frames(members, inter)  # real ids: fine
+    bad = inter.copy()
+    bad.loc[1, col] = missing
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_frames(members, bad)
+    assert re.search(row_pattern(1), str(ei.value)), str(ei.value)
