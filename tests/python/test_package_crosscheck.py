@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import engage_right as er
-from pkg_reference import (EXPLAIN_KEYS, TOL, compare_recommendations, make_spec)
+from pkg_reference import EXPLAIN_KEYS, TOL, check_schema, compare_recommendations, make_spec
 
 SEEDS = list(range(4000, 4026))   # 26 random communities
 
@@ -114,6 +114,7 @@ def test_random_community_matches_reference(seed, tmp_path):
     # one member: equal to that member's batch rows
     for m in subset[:4]:
         one = er.recommend(c_csv, member=m, **opts)
+        check_schema(one, f"{ctx}: member={m!r}")
         assert one.to_dict("records") == batch_rows.get(m, []), f"{ctx}: member={m!r} differs from the batch"
 
     # explain: the recommended pairs, and random pairs (mostly ineligible)

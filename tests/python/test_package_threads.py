@@ -119,17 +119,10 @@ def test_loading_from_threads():
             pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
-def test_long_calls_release_the_gil():
-    """While er.recommend runs in C++, another Python thread keeps running."""
-    rng = np.random.default_rng(7)
-    n_a, n_b, d = 1200, 30000, 32
-    journey = er.Journey.from_json({"name": "two", "stages": ["a", "b"]})
-    members = pd.DataFrame({"id": [f"u{i:06d}" for i in range(n_a + n_b)],
-                            "stage": ["a"] * n_a + ["b"] * n_b})
-    feats = np.ascontiguousarray(rng.normal(size=(n_a + n_b, d)).astype(np.float32))
-    c = er.Community.from_frames(members, journey=journey, features=feats)
-    er.recommend(c, k=1)  # warm-up
-
+def _gil_coverage(call, min_total=0.6, max_calls=50):
+    """Runs call() repeatedly (at least min_total seconds) while another
+    Python thread records heartbeats; returns (covered 10 ms slices, slices,
+    total seconds, calls)."""
     beats = []
     stop = threading.Event()
 
@@ -144,29 +137,67 @@ def test_long_calls_release_the_gil():
     try:
         time.sleep(0.01)
         total = 0.0
-        while total < 0.6 and len(calls) < 50:
+        while total < min_total and len(calls) < max_calls:
             t0 = time.perf_counter()
-            got = er.recommend(c, k=1)
+            call()
             t1 = time.perf_counter()
             calls.append((t0, t1))
             total += t1 - t0
     finally:
         stop.set()
         th.join()
-    assert len(got) == n_a
     bucket = 0.01
     covered = n_buckets = 0
     beats_arr = np.array(beats)
     for t0, t1 in calls:
-        edges = np.arange(t0, t1, bucket)
-        for lo in edges:
+        for lo in np.arange(t0, t1, bucket):
             hi = min(lo + bucket, t1)
             if hi - lo < bucket / 2:
                 continue
             n_buckets += 1
             covered += bool(np.any((beats_arr >= lo) & (beats_arr < hi)))
-    print(f"GIL check: {covered}/{n_buckets} slices, {total:.3f} s in {len(calls)} calls")
-    assert n_buckets >= 20, f"calls too short to judge ({total:.3f} s in {len(calls)} calls)"
+    return covered, n_buckets, total, len(calls)
+
+
+def _assert_gil_released(what, covered, n_buckets, total, n_calls):
+    assert n_buckets >= 20, f"{what}: calls too short to judge ({total:.3f} s in {n_calls} calls)"
     assert covered >= 0.5 * n_buckets, (
         f"another Python thread ran in only {covered} of {n_buckets} 10 ms slices during "
-        f"er.recommend ({total:.3f} s in {len(calls)} calls): the GIL is not released")
+        f"{what} ({total:.3f} s in {n_calls} calls): the GIL is not released")
+
+
+def test_long_recommend_calls_release_the_gil():
+    """While er.recommend runs in C++, another Python thread keeps running."""
+    rng = np.random.default_rng(7)
+    n_a, n_b, d = 1200, 30000, 32
+    journey = er.Journey.from_json({"name": "two", "stages": ["a", "b"]})
+    members = pd.DataFrame({"id": [f"u{i:06d}" for i in range(n_a + n_b)],
+                            "stage": ["a"] * n_a + ["b"] * n_b})
+    feats = np.ascontiguousarray(rng.normal(size=(n_a + n_b, d)).astype(np.float32))
+    c = er.Community.from_frames(members, journey=journey, features=feats)
+    got = er.recommend(c, k=1)  # warm-up
+    assert len(got) == n_a
+    _assert_gil_released("er.recommend", *_gil_coverage(lambda: er.recommend(c, k=1)))
+
+
+def test_long_csv_loads_release_the_gil(tmp_path):
+    """While Community.from_csv parses in C++, another Python thread keeps running."""
+    rng = np.random.default_rng(8)
+    n, d = 60000, 8
+    stages = np.array(["prospect", "interested", "new_customer", "loyal", "advocate"])
+    members = pd.DataFrame({"id": [f"m{i}" for i in range(n)],
+                            "stage": stages[rng.integers(0, 5, size=n)],
+                            "satisfaction": rng.integers(0, 11, size=n)})
+    for j in range(d):
+        members[f"f_{j}"] = np.round(rng.normal(size=n), 4)
+    mpath = tmp_path / "members.csv"
+    members.to_csv(mpath, index=False)
+    src, dst = rng.integers(0, n, size=(2, 4 * n))
+    inter = pd.DataFrame({"source": [f"m{i}" for i in src], "target": [f"m{i}" for i in dst],
+                          "weight": 1})
+    ipath = tmp_path / "interactions.csv"
+    inter.to_csv(ipath, index=False)
+    c = er.Community.from_csv(str(mpath), str(ipath))
+    assert len(c) == n
+    _assert_gil_released("Community.from_csv",
+                         *_gil_coverage(lambda: er.Community.from_csv(str(mpath), str(ipath)), min_total=0.5))
