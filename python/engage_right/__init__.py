@@ -190,6 +190,27 @@ def _is_missing(v: Any) -> bool:
     return isinstance(v, str) and v.strip() == ""
 
 
+def _missing_mask(col: _pd.Series) -> _np.ndarray:
+    """NaN, None, NA and blank strings."""
+    mask = col.isna().to_numpy()
+    if col.dtype == object or _pd.api.types.is_string_dtype(col):
+        mask = mask | (col.astype(str).str.strip() == "").to_numpy()
+    return mask
+
+
+def _numbers(col: _pd.Series) -> tuple:
+    """(values as float, missing mask, unparsable mask) of a column."""
+    missing = _missing_mask(col)
+    if _pd.api.types.is_bool_dtype(col):
+        values = col.to_numpy(dtype=float, na_value=_np.nan)
+    elif _pd.api.types.is_numeric_dtype(col):
+        values = col.to_numpy(dtype=float, na_value=_np.nan)
+    else:
+        values = _pd.to_numeric(col.where(~missing, None), errors="coerce").to_numpy(dtype=float, na_value=_np.nan)
+    unparsable = _np.isnan(values) & ~missing
+    return values, missing, unparsable
+
+
 def _to_unix_seconds(values: _pd.Series) -> _np.ndarray:
     """Timestamps as unix seconds (NaN when missing), with the CSV reader's
     rules for text: unix seconds or ISO-8601."""
@@ -197,6 +218,13 @@ def _to_unix_seconds(values: _pd.Series) -> _np.ndarray:
         ts = _pd.to_datetime(values, utc=True)
         out = (ts - _pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(dtype=float)
         return _np.where(ts.isna().to_numpy(), _np.nan, out)
+    if _pd.api.types.is_numeric_dtype(values) and not _pd.api.types.is_bool_dtype(values):
+        out = values.to_numpy(dtype=float, na_value=_np.nan)
+        bad = _np.isinf(out)
+        if bad.any():
+            i = int(_np.argmax(bad))
+            raise ValueError(f"interactions row {i}: timestamp: expected a finite number, got {values.iloc[i]!r}")
+        return out
     out = _np.full(len(values), _np.nan)
     for i, v in enumerate(values.tolist()):
         if _is_missing(v):
@@ -222,52 +250,43 @@ def _int_column(df: _pd.DataFrame, name: str, lo: int, hi: int, missing: int, wh
     if name not in df.columns:
         return None
     col = df[name]
-    out = _np.full(len(col), missing, dtype=_np.int64)
-    for i, v in enumerate(col.tolist()):
-        if _is_missing(v):
-            continue
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            raise ValueError(f"members row {i}: {name}: expected {what}, got {v!r}") from None
-        if not f.is_integer() or f < lo or f > hi:
-            raise ValueError(f"members row {i}: {name}: expected {what}, got {v!r}")
-        out[i] = int(f)
-    return out
+    values, absent, unparsable = _numbers(col)
+    with _np.errstate(invalid="ignore"):
+        bad = unparsable | (~absent & ((values != _np.round(values)) | (values < lo) | (values > hi)))
+    if bad.any():
+        i = int(_np.argmax(bad))
+        raise ValueError(f"members row {i}: {name}: expected {what}, got {col.iloc[i]!r}")
+    return _np.where(absent, missing, _np.nan_to_num(values)).astype(_np.int64)
 
 
 def _bool_column(df: _pd.DataFrame, name: str) -> Optional[_np.ndarray]:
     if name not in df.columns:
         return None
-    out = _np.zeros(len(df), dtype=_np.uint8)
-    for i, v in enumerate(df[name].tolist()):
-        if _is_missing(v):
-            continue
-        if isinstance(v, (bool, _np.bool_)):
-            out[i] = 1 if v else 0
-            continue
-        key = str(v).strip().lower()
-        if key in ("1", "true", "1.0"):
-            out[i] = 1
-        elif key in ("0", "false", "0.0"):
-            out[i] = 0
-        else:
-            raise ValueError(f"members row {i}: opted_out: expected 1, 0, true, false or empty, got {v!r}")
-    return out
+    col = df[name]
+    absent = _missing_mask(col)
+    if _pd.api.types.is_bool_dtype(col) or _pd.api.types.is_numeric_dtype(col):
+        values = col.to_numpy(dtype=float, na_value=0.0)
+        bad = ~absent & (values != 0) & (values != 1)
+        truth = values == 1
+    else:
+        text = col.astype(str).str.strip().str.lower()
+        truth = text.isin(["1", "true", "1.0"]).to_numpy()
+        bad = ~absent & ~truth & ~text.isin(["0", "false", "0.0"]).to_numpy()
+    if bad.any():
+        i = int(_np.argmax(bad))
+        raise ValueError(f"members row {i}: opted_out: expected 1, 0, true, false or empty, got {col.iloc[i]!r}")
+    return (truth & ~absent).astype(_np.uint8)
 
 
-def _tag_lists(df: _pd.DataFrame) -> Optional[list]:
+def _tag_strings(df: _pd.DataFrame) -> Optional[list]:
+    """Tags as one ';'-separated string per member (lists are joined)."""
     if "tags" not in df.columns:
         return None
-    out = []
-    for v in df["tags"].tolist():
-        if v is None or v is _pd.NA or (isinstance(v, float) and _np.isnan(v)):
-            out.append([])
-        elif isinstance(v, str):
-            out.append([t.strip() for t in v.split(";") if t.strip()])
-        else:
-            out.append([str(t).strip() for t in v if str(t).strip()])
-    return out
+    col = df["tags"]
+    if col.dtype == object and col.map(lambda v: isinstance(v, (list, tuple, set, _np.ndarray))).any():
+        return [";".join(str(t) for t in v) if isinstance(v, (list, tuple, set, _np.ndarray))
+                else ("" if _is_missing(v) else str(v)) for v in col.tolist()]
+    return col.where(~_missing_mask(col), "").astype(str).tolist()
 
 
 def _feature_matrix(df: _pd.DataFrame) -> Optional[_np.ndarray]:
@@ -360,23 +379,21 @@ class Community:
         for col in ("id", "stage"):
             if col not in members.columns:
                 raise ValueError(f"members: missing required column {col!r}")
-        ids = []
-        for i, v in enumerate(members["id"].tolist()):
-            if v is None or (isinstance(v, float) and _np.isnan(v)) or str(v) == "":
-                raise ValueError(f"members row {i}: empty id")
-            ids.append(str(v))
+        id_missing = _missing_mask(members["id"])
+        if id_missing.any():
+            raise ValueError(f"members row {int(_np.argmax(id_missing))}: empty id")
+        ids = members["id"].astype(str).tolist()
         stages = [str(v).strip() for v in members["stage"].tolist()]
         sat = _int_column(members, "satisfaction", 0, 10, -1, "an integer 0-10 or empty")
         cap = _int_column(members, "capacity", 0, 2**31 - 1, -1, "an integer >= 0 or empty")
         act = None
         if "activity" in members.columns:
-            act = _pd.to_numeric(members["activity"], errors="coerce").to_numpy(dtype=float)
-            raw = members["activity"]
-            bad = _np.isnan(act) & raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
-            bad |= (act < 0) | _np.isinf(act)
+            act, absent, unparsable = _numbers(members["activity"])
+            bad = unparsable | (~absent & ((act < 0) | _np.isinf(act)))
             if bad.any():
                 i = int(_np.argmax(bad))
-                raise ValueError(f"members row {i}: activity: expected a finite number >= 0, got {raw.iloc[i]!r}")
+                raise ValueError(f"members row {i}: activity: expected a finite number >= 0, "
+                                 f"got {members['activity'].iloc[i]!r}")
         feats = features if features is not None else _feature_matrix(members)
         if feats is not None and not isinstance(feats, _np.ndarray):
             feats = _np.asarray(feats, dtype=_np.float32)
@@ -390,24 +407,21 @@ class Community:
                     raise ValueError(f"interactions: missing required column {col!r}")
             ends = {}
             for col in ("source", "target"):
-                vals = interactions[col].tolist()
-                for i, v in enumerate(vals):
-                    if _is_missing(v):
-                        raise ValueError(f"interactions row {i}: {col}: expected a member id, got an empty value")
-                ends[col] = [str(v) for v in vals]
+                absent = _missing_mask(interactions[col])
+                if absent.any():
+                    raise ValueError(f"interactions row {int(_np.argmax(absent))}: {col}: expected a member id, "
+                                     "got an empty value")
+                ends[col] = interactions[col].astype(str).tolist()
             src, dst = ends["source"], ends["target"]
             if "weight" in interactions.columns:
-                raw = interactions["weight"].tolist()
-                w = _np.ones(len(raw))
-                for i, v in enumerate(raw):
-                    if _is_missing(v):
-                        continue
-                    try:
-                        w[i] = float(v)
-                    except (TypeError, ValueError):
-                        w[i] = _np.nan
-                    if not (w[i] > 0) or not _np.isfinite(w[i]):
-                        raise ValueError(f"interactions row {i}: weight: expected a finite number > 0, got {v!r}")
+                w, absent, unparsable = _numbers(interactions["weight"])
+                with _np.errstate(invalid="ignore"):
+                    bad = unparsable | (~absent & (~(w > 0) | ~_np.isfinite(w)))
+                if bad.any():
+                    i = int(_np.argmax(bad))
+                    raise ValueError(f"interactions row {i}: weight: expected a finite number > 0, "
+                                     f"got {interactions['weight'].iloc[i]!r}")
+                w = _np.where(absent, 1.0, w)
             if "timestamp" in interactions.columns:
                 ts = _to_unix_seconds(interactions["timestamp"])
         core = _core.Community._from_columns(
@@ -415,7 +429,7 @@ class Community:
             None if sat is None else sat.astype(_np.int8),
             None if cap is None else cap.astype(_np.int32),
             _bool_column(members, "opted_out"),
-            act, _tag_lists(members), feats, src, dst, w, ts)
+            act, _tag_strings(members), feats, src, dst, w, ts)
         return cls(core)
 
     @classmethod

@@ -1,5 +1,7 @@
 #include "bindings.hpp"
 
+#include <engage_right/detail/csv.hpp>
+
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -63,13 +65,18 @@ community_ptr from_columns(journey j, const std::vector<std::string>& ids, const
     m.opted_out = as_vector<std::uint8_t>(opted_out, n, "opted_out", 0);
     m.activity = as_vector<double>(activity, n, "activity", std::numeric_limits<double>::quiet_NaN());
     if (!tags.is_none()) {
-        const auto lists = tags.cast<std::vector<std::vector<std::string>>>();
-        if (lists.size() != n) throw config_error("members column 'tags' has the wrong length");
+        // One ';'-separated string per member, as in members.csv.
+        const auto joined = tags.cast<std::vector<std::string>>();
+        if (joined.size() != n) throw config_error("members column 'tags' has the wrong length");
         std::unordered_map<std::string, std::uint32_t> index;
         m.tag_offsets.push_back(0);
-        for (const auto& l : lists) {
+        for (const auto& field : joined) {
             std::vector<std::uint32_t> mine;
-            for (auto t : l) {
+            std::string_view rest = field;
+            while (!rest.empty()) {
+                const auto cut = rest.find(';');
+                std::string t(detail::trim(rest.substr(0, cut)));
+                rest = cut == std::string_view::npos ? std::string_view{} : rest.substr(cut + 1);
                 for (auto& ch : t)
                     if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
                 if (t.empty()) continue;

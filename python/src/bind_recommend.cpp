@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <unordered_map>
+
 namespace engage_right::python {
 
 recommend_options make_options(const community& c, std::size_t k, const py::object& weights,
@@ -50,11 +52,18 @@ py::dict to_columns(const community& c, const std::vector<recommendation>& recs)
     std::vector<py::str> stage_names;
     for (const auto& name : j.stages()) stage_names.emplace_back(name);
     const py::str priv("private"), pub("public");
+    // Ids repeat (k rows per member, popular peers): one Python string each.
+    std::unordered_map<member_index, py::str> ids;
+    auto id_of = [&](member_index v) -> const py::str& {
+        auto it = ids.find(v);
+        if (it == ids.end()) it = ids.emplace(v, py::str(c.id(v))).first;
+        return it->second;
+    };
     for (py::ssize_t i = 0; i < n; ++i) {
         const auto& x = recs[static_cast<std::size_t>(i)];
-        member[i] = py::str(c.id(x.member));
+        member[i] = id_of(x.member);
         member_stage[i] = stage_names[c.stage(x.member)];
-        peer[i] = py::str(c.id(x.peer));
+        peer[i] = id_of(x.peer);
         peer_stage[i] = stage_names[c.stage(x.peer)];
         r(i) = x.rank;
         s(i) = x.score;
