@@ -309,6 +309,10 @@ def fmt_bytes(n):
     return f"{n / 1e6:.1f} MB"
 
 
+PY_API_BEGIN = "<!-- python-api: written by benchmarks/python_api.py -->"
+PY_API_END = "<!-- /python-api -->"
+
+
 def write_report(path: str, results: list[dict], mach: dict, args, command: str,
                  load_end: list[str]) -> None:
     L = []
@@ -458,8 +462,15 @@ def write_report(path: str, results: list[dict], mach: dict, args, command: str,
         "- Timings on a shared machine are noisy; the load averages above tell how busy it was.")
     L.append("")
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    # Keep the section that benchmarks/python_api.py maintains.
+    kept = ""
+    if os.path.exists(path):
+        old = open(path).read()
+        start, end = old.find(PY_API_BEGIN), old.find(PY_API_END)
+        if start >= 0 and end > start:
+            kept = "\n" + old[start:end + len(PY_API_END)] + "\n"
     with open(path, "w") as fh:
-        fh.write("\n".join(L))
+        fh.write("\n".join(L) + kept)
 
 
 # --------------------------------------------------------------------------
