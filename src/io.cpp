@@ -56,7 +56,6 @@ struct header_info {
 header_info read_header(csv_reader& r) {
     header_info h;
     if (!r.next(h.fields)) r.fail(1, 0, "empty file: expected a header line naming the columns");
-    std::unordered_map<std::string, std::size_t> seen;
     for (std::size_t i = 0; i < h.fields.size(); ++i) {
         std::string name = lower(trim(h.fields[i].text));
         h.header.names.push_back(name);

@@ -46,12 +46,13 @@ score_t happiness(const community& c, member_index v) noexcept;
 /// The four raw components for member u and candidate peer v.
 score_components components(const community& c, member_index u, member_index v) noexcept;
 
-/// Weighted score of (u, v): weighted_score(components(c, u, v), w).
+/// Weighted score of (u, v): combine(components(c, u, v), w).
 score_t score(const community& c, member_index u, member_index v, const score_weights& w) noexcept;
 
-/// Weighted sum of the components, in a fixed order (similarity, tags,
-/// proximity, happiness) and without fused multiply-adds, so that equal
-/// inputs give bit-identical scores everywhere.
+/// Weighted sum of the components in a fixed order, without fused
+/// multiply-adds: (w_sim * similarity + w_happy * happiness) +
+/// (w_tags * tags + w_prox * proximity). Equal inputs give bit-identical
+/// scores everywhere; the recommender uses exactly this.
 score_t combine(const score_components& comp, const score_weights& w) noexcept;
 
 }  // namespace engage_right

@@ -58,14 +58,4 @@ struct score_components {
     friend bool operator==(const score_components&, const score_components&) = default;
 };
 
-/// Weighted sum of the components, summed in a fixed order so that equal
-/// inputs always give bit-identical scores.
-constexpr score_t weighted_score(const score_components& c, const score_weights& w) noexcept {
-    score_t s = w.similarity * c.similarity;
-    s += w.tags * c.tags;
-    s += w.proximity * c.proximity;
-    s += w.happiness * c.happiness;
-    return s;
-}
-
 }  // namespace engage_right
