@@ -1,6 +1,6 @@
 // The screening kernel and the exact dense score. Screening runs in single
 // precision for speed; every candidate it lets through is re-scored with
-// exact_dense(), whose vector-ISA and portable versions perform the same IEEE
+// exact_cosine(), whose vector-ISA and portable versions perform the same IEEE
 // operations (the file is compiled with -ffp-contract=off), so final scores
 // are bit-identical everywhere.
 #include "kernel.hpp"
@@ -29,11 +29,6 @@ void screen_generic(const peer_panel& panel, std::size_t g0, std::size_t g1, con
             for (std::size_t l = 0; l < L; ++l) out[r * stride + (g - g0) * L + l] = w_sim * acc[l] + w_happy * hap[l];
         }
     }
-}
-
-double exact_dense_generic(const float* a, const float* b, std::size_t d, double na, double nb, double happiness,
-                           const score_weights& w) noexcept {
-    return canonical_dense(d ? canonical_cosine(a, b, d, na, nb) : 0.0, happiness, w);
 }
 
 #ifdef ENGAGE_RIGHT_X86_DISPATCH
@@ -86,20 +81,8 @@ __attribute__((target("avx2,fma"))) void screen_avx2(const peer_panel& panel, st
     }
 }
 
-// Same operations as canonical_cosine/canonical_dense; std::fma compiles to
-// the instruction here instead of a library call.
-__attribute__((target("avx2,fma"))) double exact_dense_fma(const float* a, const float* b, std::size_t d, double na,
-                                                           double nb, double happiness,
-                                                           const score_weights& w) noexcept {
-    double cosine = 0.0;
-    if (d) {
-        double dot = 0;
-        for (std::size_t j = 0; j < d; ++j) dot = std::fma(double(a[j]), double(b[j]), dot);
-        cosine = cosine_from_dot(dot, na, nb);
-    }
-    return canonical_dense(cosine, happiness, w);
-}
-
+// Same operations as canonical_cosine; std::fma compiles to the instruction
+// here instead of a library call.
 __attribute__((target("avx2,fma"))) double exact_cosine_fma(const float* a, const float* b, std::size_t d, double na,
                                                             double nb) noexcept {
     if (!d) return 0.0;
@@ -219,14 +202,6 @@ void screen_panel(const peer_panel& panel, std::size_t g0, std::size_t g1, const
     }
 #endif
     screen_generic(panel, g0, g1, queries, nq, w_sim, w_happy, out, stride);
-}
-
-double exact_dense(const float* a, const float* b, std::size_t d, double na, double nb, double happiness,
-                   const score_weights& w) noexcept {
-#ifdef ENGAGE_RIGHT_X86_DISPATCH
-    if (use_avx2) return exact_dense_fma(a, b, d, na, nb, happiness, w);
-#endif
-    return exact_dense_generic(a, b, d, na, nb, happiness, w);
 }
 
 }  // namespace engage_right::detail

@@ -126,11 +126,6 @@ std::size_t next_candidate(const float* screened, const std::uint64_t* sigs, std
 /// First i in [begin, end) with screened[i] >= threshold, or end.
 std::size_t next_at_least(const float* screened, std::size_t begin, std::size_t end, float threshold) noexcept;
 
-/// canonical_dense(canonical_cosine(a, b, d, na, nb), happiness, w), using
-/// the fma instruction when the CPU has one (same bits either way).
-double exact_dense(const float* a, const float* b, std::size_t d, double na, double nb, double happiness,
-                   const score_weights& w) noexcept;
-
 /// canonical_cosine(a, b, d, na, nb) (0 when d = 0), with the fma instruction
 /// when the CPU has one (same bits either way).
 double exact_cosine(const float* a, const float* b, std::size_t d, double na, double nb) noexcept;

@@ -210,6 +210,12 @@ int cmd_explain(const std::vector<std::string>& args) {
     return 0;
 }
 
+// Bad arguments or bad input (exit code 2) rather than an internal error.
+bool is_user_error(const std::exception& e) {
+    return dynamic_cast<const cli::usage_error*>(&e) || dynamic_cast<const er::input_error*>(&e) ||
+           dynamic_cast<const er::config_error*>(&e) || dynamic_cast<const er::not_found_error*>(&e);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -232,19 +238,11 @@ int main(int argc, char** argv) {
         if (cmd == "recommend") return cmd_recommend(args);
         if (cmd == "explain") return cmd_explain(args);
         throw cli::usage_error(fmt::format("unknown command '{}' (see engage-right --help)", cmd));
-    } catch (const cli::usage_error& e) {
-        std::cerr << "engage-right: " << e.what() << "\n";
-        return 2;
-    } catch (const er::input_error& e) {
-        std::cerr << "engage-right: " << e.what() << "\n";
-        return 2;
-    } catch (const er::config_error& e) {
-        std::cerr << "engage-right: " << e.what() << "\n";
-        return 2;
-    } catch (const er::not_found_error& e) {
-        std::cerr << "engage-right: " << e.what() << "\n";
-        return 2;
     } catch (const std::exception& e) {
+        if (is_user_error(e)) {
+            std::cerr << "engage-right: " << e.what() << "\n";
+            return 2;
+        }
         std::cerr << "engage-right: internal error: " << e.what() << "\n";
         return 1;
     }

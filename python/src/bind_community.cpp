@@ -28,14 +28,13 @@ py::array_t<T> column(const community& c, F&& get) {
 }
 
 template <class T>
-std::vector<T> as_vector(const py::object& o, std::size_t n, const char* name, T fallback) {
+std::vector<T> as_vector(const py::object& o, std::size_t n, const char* name) {
     if (o.is_none()) return {};
     auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(o);
-    if (!a) throw config_error(fmt::format("members column '{}' cannot be read as numbers", name));
+    if (!a) throw config_error(fmt::format("{} cannot be read as numbers", name));
     if (a.ndim() != 1 || static_cast<std::size_t>(a.shape(0)) != n)
-        throw config_error(fmt::format("members column '{}' has {} values, expected {}", name, a.size(), n));
+        throw config_error(fmt::format("{} has {} values, expected {}", name, a.size(), n));
     std::vector<T> out(a.data(), a.data() + n);
-    (void)fallback;
     return out;
 }
 
@@ -60,10 +59,10 @@ community_ptr from_columns(journey j, const std::vector<std::string>& ids, const
         m.stage[i] = *s;
         if (ids[i].empty()) throw config_error(fmt::format("members row {}: empty id", i));
     }
-    m.satisfaction = as_vector<std::int8_t>(satisfaction, n, "satisfaction", -1);
-    m.capacity = as_vector<std::int32_t>(capacity, n, "capacity", -1);
-    m.opted_out = as_vector<std::uint8_t>(opted_out, n, "opted_out", 0);
-    m.activity = as_vector<double>(activity, n, "activity", std::numeric_limits<double>::quiet_NaN());
+    m.satisfaction = as_vector<std::int8_t>(satisfaction, n, "members column 'satisfaction'");
+    m.capacity = as_vector<std::int32_t>(capacity, n, "members column 'capacity'");
+    m.opted_out = as_vector<std::uint8_t>(opted_out, n, "members column 'opted_out'");
+    m.activity = as_vector<double>(activity, n, "members column 'activity'");
     if (!tags.is_none()) {
         // One ';'-separated string per member, as in members.csv.
         const auto joined = tags.cast<std::vector<std::string>>();
@@ -121,8 +120,8 @@ community_ptr from_columns(journey j, const std::vector<std::string>& ids, const
             t.source.push_back(*a);
             t.target.push_back(*b);
         }
-        t.weight = as_vector<double>(weights, sources.size(), "weight", 1.0);
-        t.timestamp = as_vector<double>(timestamps, sources.size(), "timestamp", 0.0);
+        t.weight = as_vector<double>(weights, sources.size(), "interactions column 'weight'");
+        t.timestamp = as_vector<double>(timestamps, sources.size(), "interactions column 'timestamp'");
         for (std::size_t k = 0; k < t.weight.size(); ++k)
             if (!(t.weight[k] > 0) || !std::isfinite(t.weight[k]))
                 throw config_error(fmt::format("interactions row {}: weight must be a finite number > 0, got {}", k, t.weight[k]));
