@@ -190,6 +190,29 @@ std::optional<double> parse_timestamp(std::string_view text) noexcept {
     return std::nullopt;
 }
 
+std::string format_timestamp(double unix_seconds) {
+    if (!std::isfinite(unix_seconds)) return {};
+    // Round to milliseconds once, then split; avoids "59.9995" printing as 60.
+    const double ms_total = std::round(unix_seconds * 1000.0);
+    long long ms = static_cast<long long>(ms_total);
+    long long days = ms >= 0 ? ms / 86400000LL : -((-ms + 86399999LL) / 86400000LL);
+    long long rest = ms - days * 86400000LL;
+    // civil_from_days (proleptic Gregorian), the inverse of days_from_civil.
+    const long long z = days + 719468;
+    const long long era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long y = static_cast<long long>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    const long long hh = rest / 3600000LL, mm = rest / 60000LL % 60, ss = rest / 1000LL % 60, fff = rest % 1000;
+    if (fff == 0) return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", y, m, d, hh, mm, ss);
+    return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", y, m, d, hh, mm, ss, fff);
+}
+
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw input_error(path.string(), 0, 0, "cannot open file");
@@ -205,12 +228,37 @@ std::string read_file(const std::filesystem::path& path) {
     return text;
 }
 
-member_table parse_members(std::string_view text, const journey& j, std::string_view source) {
+member_table parse_members(std::string_view text, const journey& j, std::string_view source,
+                           const member_read_options& options) {
     csv_reader r(text, std::string(source));
     const header_info h = read_header(r);
     const std::size_t width = h.header.names.size();
     const std::size_t c_id = require(r, h, "id");
-    const std::size_t c_stage = require(r, h, "stage");
+    const std::optional<std::size_t> c_stage =
+        options.stage_optional ? optional_column(r, h, "stage") : std::optional<std::size_t>(require(r, h, "stage"));
+    // Extra text columns.
+    std::vector<std::size_t> extra_col;
+    std::vector<std::uint8_t> extra_numeric;
+    member_table t;
+    for (const auto& name : options.text_columns) {
+        const std::string key = lower(trim(name));
+        bool seen = false;
+        for (const auto& c : t.extra) seen = seen || c.name == key;
+        if (seen) continue;
+        const auto at = optional_column(r, h, key);
+        if (!at) {
+            std::string cols;
+            for (const auto& n : h.header.names) cols += (cols.empty() ? "" : ", ") + n;
+            r.fail(r.record_line(), 0,
+                   fmt::format("missing column '{}' needed by {} (header has: {})", key, options.needed_by, cols));
+        }
+        extra_col.push_back(*at);
+        bool numeric = false;
+        for (const auto& n : options.numeric_columns) numeric = numeric || lower(trim(n)) == key;
+        extra_numeric.push_back(numeric ? 1 : 0);
+        t.extra.push_back({key, {}});
+    }
+    bool all_stages_known = true;
     const auto c_sat = optional_column(r, h, "satisfaction");
     const auto c_cap = optional_column(r, h, "capacity");
     const auto c_opt = optional_column(r, h, "opted_out");
@@ -245,7 +293,6 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
     }
     const std::size_t d = feature_col.size();
 
-    member_table t;
     std::vector<float> feats;
     std::unordered_map<std::string, std::uint32_t> tag_index;
     std::vector<std::size_t> lines;  // line of each row, for duplicate messages
@@ -256,12 +303,36 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
         check_width(r, row, width);
         const csv_field& fid = row[c_id];
         if (fid.text.empty()) r.fail(fid, "empty id: every member needs a unique, non-empty id");
-        const csv_field& fst = row[c_stage];
-        const auto st = j.find_stage(trim(fst.text));
-        if (!st) {
+        std::optional<stage_index> st;
+        bool known = true;
+        if (c_stage) {
+            const csv_field& fst = row[*c_stage];
+            if (options.stage_optional && trim(fst.text).empty()) known = false;
+            else st = j.find_stage(trim(fst.text));
+            if (known && !st) {
             std::string names;
             for (const auto& n : j.stages()) names += (names.empty() ? "" : ", ") + n;
             r.fail(fst, fmt::format("unknown stage {} (journey '{}' has: {})", shown(fst.text), j.name(), names));
+            }
+        } else {
+            known = false;
+        }
+        if (!known) st = stage_index{0};
+        if (!known && all_stages_known) {
+            all_stages_known = false;
+            t.stage_known.assign(t.id.size(), 1);
+        }
+        if (!all_stages_known) t.stage_known.push_back(known ? 1 : 0);
+        for (std::size_t k = 0; k < extra_col.size(); ++k) {
+            const csv_field& f = row[extra_col[k]];
+            const std::string_view v = trim(f.text);
+            if (extra_numeric[k] && !v.empty()) {
+                double x = 0;
+                if (!parse_number(v, x))
+                    r.fail(f, fmt::format("{}: expected a finite number or empty (it is compared with min/max), got {}",
+                                          t.extra[k].name, shown(f.text)));
+            }
+            t.extra[k].values.emplace_back(v);
         }
         std::int8_t sat = unknown_satisfaction;
         if (c_sat) {
@@ -343,9 +414,9 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
     return t;
 }
 
-member_table read_members(const std::filesystem::path& path, const journey& j) {
+member_table read_members(const std::filesystem::path& path, const journey& j, const member_read_options& options) {
     const std::string text = read_file(path);
-    return parse_members(text, j, path.string());
+    return parse_members(text, j, path.string(), options);
 }
 
 interaction_table parse_interactions(std::string_view text, const member_table& members, std::string_view source) {

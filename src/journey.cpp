@@ -1,12 +1,16 @@
 #include <engage_right/error.hpp>
 #include <engage_right/journey.hpp>
 
+#include "presets.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace engage_right {
@@ -35,22 +39,6 @@ std::vector<journey_step> default_steps(std::size_t stage_count) {
     return steps;
 }
 
-struct preset_def {
-    const char* name;
-    std::vector<std::string> stages;
-};
-
-const std::vector<preset_def>& presets() {
-    static const std::vector<preset_def> defs = {
-        {"engage_right", {"prospect", "interested", "new_customer", "loyal", "advocate"}},
-        {"four_phase", {"awareness", "evaluation", "purchase", "retention"}},
-        {"loyalty_loop", {"consider", "evaluate", "buy", "enjoy", "advocate", "bond"}},
-        {"inbound", {"visitor", "lead", "mql", "sql", "customer", "promoter"}},
-        {"success", {"build", "grow", "ignite"}},
-    };
-    return defs;
-}
-
 }  // namespace
 
 void validate_weights(const score_weights& w) {
@@ -75,19 +63,34 @@ journey::journey(std::vector<std::string> stages, std::string name)
                 throw config_error(fmt::format("stage name '{}' appears twice", stages_[i]));
     }
     steps_ = default_steps(stages_.size());
+    rules_.resize(stages_.size());
 }
 
-journey journey::preset(std::string_view name) {
-    for (const auto& p : presets())
-        if (iequals(name, p.name)) return journey(p.stages, p.name);
+namespace {
+
+const detail::embedded_preset* find_preset(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < detail::embedded_preset_count; ++i)
+        if (iequals(name, detail::embedded_presets[i].name)) return &detail::embedded_presets[i];
+    return nullptr;
+}
+
+std::string preset_list() {
     std::string known;
-    for (const auto& p : presets()) known += (known.empty() ? "" : ", ") + std::string(p.name);
-    throw config_error(fmt::format("unknown journey preset '{}' (known: {})", name, known));
+    for (std::size_t i = 0; i < detail::embedded_preset_count; ++i)
+        known += (known.empty() ? "" : ", ") + std::string(detail::embedded_presets[i].name);
+    return known;
+}
+
+}  // namespace
+
+journey journey::preset(std::string_view name) {
+    if (const auto* p = find_preset(name)) return from_json(p->json, fmt::format("preset '{}'", p->name));
+    throw config_error(fmt::format("unknown journey preset '{}' (known: {})", name, preset_list()));
 }
 
 std::vector<std::string> journey::preset_names() {
     std::vector<std::string> out;
-    for (const auto& p : presets()) out.emplace_back(p.name);
+    for (std::size_t i = 0; i < detail::embedded_preset_count; ++i) out.emplace_back(detail::embedded_presets[i].name);
     return out;
 }
 
@@ -117,6 +120,82 @@ void journey::set_default_capacity(int value) {
 void journey::set_weights(const score_weights& w) {
     validate_weights(w);
     weights_ = w;
+}
+
+const action_points* lead_scoring_config::find_action(std::string_view name) const noexcept {
+    for (const auto& [n, p] : actions)
+        if (n == name) return &p;
+    return nullptr;
+}
+
+namespace {
+
+// Checks shared by the setters and the JSON reader; `at` prefixes messages.
+void check_lead_scoring(const lead_scoring_config& c, const std::function<void(const std::string&, const std::string&)>& fail) {
+    if (c.half_life_days && (!std::isfinite(*c.half_life_days) || *c.half_life_days <= 0))
+        fail(".half_life_days", fmt::format("expected a number > 0 or null, got {}", *c.half_life_days));
+    for (std::size_t i = 0; i < c.actions.size(); ++i) {
+        const auto& [name, pts] = c.actions[i];
+        if (name.empty()) fail(".actions", "empty action name");
+        if (!std::isfinite(pts.points)) fail(".actions." + name, "points must be finite");
+        for (std::size_t k = 0; k < i; ++k)
+            if (c.actions[k].first == name) fail(".actions." + name, "action listed twice");
+    }
+    for (std::size_t i = 0; i < c.fit.size(); ++i) {
+        const fit_rule& r = c.fit[i];
+        const std::string at = fmt::format(".fit[{}]", i);
+        if (r.name.empty()) fail(at, r.type == fit_rule::kind::tag ? "empty tag" : "empty column name");
+        if (!std::isfinite(r.points)) fail(at + ".points", "expected a finite number");
+        if (r.type == fit_rule::kind::range) {
+            if (std::isnan(r.min) || std::isnan(r.max) || r.min > r.max)
+                fail(at, fmt::format("expected min <= max, got min {} and max {}", r.min, r.max));
+        }
+        if (r.type != fit_rule::kind::tag) {
+            static const char* const reserved[] = {"id", "stage", "tags", "opted_out"};
+            for (const char* col : reserved)
+                if (r.name == col)
+                    fail(at + ".column", fmt::format("column '{}' cannot be scored (use \"tag\" for tags)", col));
+            if (r.name.size() > 2 && r.name[0] == 'f' && r.name[1] == '_')
+                fail(at + ".column", "feature columns cannot be scored");
+            const bool builtin = r.name == "activity" || r.name == "satisfaction" || r.name == "capacity";
+            if (builtin && r.type == fit_rule::kind::equals)
+                fail(at, fmt::format("column '{}' is numeric: use min/max", r.name));
+        }
+    }
+}
+
+void check_rule(const stage_rule& r, const std::function<void(const std::string&, const std::string&)>& fail) {
+    const std::pair<const char*, const std::optional<double>*> th[] = {
+        {".min_score", &r.min_score}, {".min_fit", &r.min_fit}, {".min_engagement", &r.min_engagement}};
+    for (const auto& [key, v] : th)
+        if (*v && !std::isfinite(**v)) fail(key, "expected a finite number");
+    for (std::size_t i = 0; i < r.milestones.size(); ++i) {
+        if (r.milestones[i].action.empty()) fail(fmt::format(".milestones[{}]", i), "empty action name");
+        if (r.milestones[i].at_least == 0) fail(fmt::format(".milestones[{}].at_least", i), "expected an integer >= 1");
+    }
+}
+
+}  // namespace
+
+void journey::set_lead_scoring(lead_scoring_config config) {
+    for (auto& r : config.fit)
+        for (char& ch : r.name)
+            if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    check_lead_scoring(config, [](const std::string& at, const std::string& what) {
+        throw config_error(fmt::format("lead_scoring{}: {}", at, what));
+    });
+    lead_scoring_ = std::move(config);
+}
+
+void journey::set_rule(stage_index s, std::optional<stage_rule> rule) {
+    if (s == 0 || s >= stages_.size())
+        throw config_error(fmt::format("stage rule for stage {}: expected a stage 1..{} (the first stage has no rule)", s,
+                                       stages_.size() - 1));
+    if (rule)
+        check_rule(*rule, [&](const std::string& at, const std::string& what) {
+            throw config_error(fmt::format("stage_rules.{}{}: {}", stages_[s], at, what));
+        });
+    rules_[s] = std::move(rule);
 }
 
 // ---------------------------------------------------------------- JSON ---
@@ -154,6 +233,12 @@ void check_keys(std::string_view source, const std::string& path, const json& ob
     }
 }
 
+std::string_view trim_view(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
 double get_number(std::string_view source, const std::string& path, const json& v) {
     if (!v.is_number()) bad(source, path, fmt::format("expected a number, got {}", type_name(v)));
     const double d = v.get<double>();
@@ -168,6 +253,126 @@ int get_int(std::string_view source, const std::string& path, const json& v) {
     return static_cast<int>(i);
 }
 
+double get_threshold(std::string_view source, const std::string& path, const json& v) {
+    return get_number(source, path, v);
+}
+
+lead_scoring_config parse_lead_scoring(std::string_view source, const json& v) {
+    const std::string p = "$.lead_scoring";
+    if (!v.is_object()) bad(source, p, fmt::format("expected an object, got {}", type_name(v)));
+    check_keys(source, p, v, {"half_life_days", "actions", "fit"});
+    lead_scoring_config c;
+    if (v.contains("half_life_days") && !v["half_life_days"].is_null()) {
+        const double h = get_number(source, p + ".half_life_days", v["half_life_days"]);
+        if (h <= 0) bad(source, p + ".half_life_days", fmt::format("expected a number > 0 or null, got {}", h));
+        c.half_life_days = h;
+    }
+    if (v.contains("actions")) {
+        const json& a = v["actions"];
+        if (!a.is_object()) bad(source, p + ".actions", fmt::format("expected an object mapping action names to points, got {}", type_name(a)));
+        for (const auto& item : a.items()) {
+            const std::string ap = p + ".actions." + item.key();
+            if (item.key().empty()) bad(source, p + ".actions", "empty action name");
+            action_points pts;
+            if (item.value().is_object()) {
+                check_keys(source, ap, item.value(), {"points", "per_value"});
+                if (!item.value().contains("points")) bad(source, ap + ".points", "required key is missing");
+                pts.points = get_number(source, ap + ".points", item.value()["points"]);
+                if (item.value().contains("per_value")) {
+                    const json& pv = item.value()["per_value"];
+                    if (!pv.is_boolean()) bad(source, ap + ".per_value", fmt::format("expected true or false, got {}", type_name(pv)));
+                    pts.per_value = pv.get<bool>();
+                }
+            } else if (item.value().is_number()) {
+                pts.points = get_number(source, ap, item.value());
+            } else {
+                bad(source, ap, fmt::format("expected a number or {{\"points\": ..., \"per_value\": ...}}, got {}",
+                                            type_name(item.value())));
+            }
+            c.actions.emplace_back(item.key(), pts);
+        }
+    }
+    if (v.contains("fit")) {
+        const json& f = v["fit"];
+        if (!f.is_array()) bad(source, p + ".fit", fmt::format("expected an array of rules, got {}", type_name(f)));
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            const std::string rp = fmt::format("{}.fit[{}]", p, i);
+            const json& r = f[i];
+            if (!r.is_object()) bad(source, rp, fmt::format("expected an object, got {}", type_name(r)));
+            check_keys(source, rp, r, {"tag", "column", "equals", "min", "max", "points"});
+            fit_rule rule;
+            if (!r.contains("points")) bad(source, rp + ".points", "required key is missing");
+            rule.points = get_number(source, rp + ".points", r["points"]);
+            const bool has_tag = r.contains("tag"), has_col = r.contains("column");
+            if (has_tag == has_col) bad(source, rp, "expected exactly one of \"tag\" or \"column\"");
+            const std::string key = has_tag ? "tag" : "column";
+            if (!r[key].is_string() || r[key].get<std::string>().empty())
+                bad(source, rp + "." + key, fmt::format("expected a non-empty string, got {}", type_name(r[key])));
+            rule.name = std::string(trim_view(r[key].get<std::string>()));
+            for (char& ch : rule.name)
+                if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+            if (has_tag) {
+                rule.type = fit_rule::kind::tag;
+                for (const char* k : {"equals", "min", "max"})
+                    if (r.contains(k)) bad(source, rp + "." + k, "not allowed in a tag rule");
+            } else if (r.contains("equals")) {
+                if (r.contains("min") || r.contains("max"))
+                    bad(source, rp, "expected either \"equals\" or \"min\"/\"max\", not both");
+                if (!r["equals"].is_string())
+                    bad(source, rp + ".equals", fmt::format("expected a string, got {}", type_name(r["equals"])));
+                rule.type = fit_rule::kind::equals;
+                rule.text = std::string(trim_view(r["equals"].get<std::string>()));
+            } else {
+                if (!r.contains("min") && !r.contains("max"))
+                    bad(source, rp, "a column rule needs \"equals\", or \"min\" and/or \"max\"");
+                rule.type = fit_rule::kind::range;
+                if (r.contains("min")) rule.min = get_number(source, rp + ".min", r["min"]);
+                if (r.contains("max")) rule.max = get_number(source, rp + ".max", r["max"]);
+            }
+            c.fit.push_back(std::move(rule));
+        }
+    }
+    check_lead_scoring(c, [&](const std::string& at, const std::string& what) { bad(source, p + at, what); });
+    return c;
+}
+
+stage_rule parse_rule(std::string_view source, const std::string& p, const json& v) {
+    if (!v.is_object()) bad(source, p, fmt::format("expected an object, got {}", type_name(v)));
+    check_keys(source, p, v, {"min_score", "min_fit", "min_engagement", "milestones"});
+    stage_rule r;
+    if (v.contains("min_score")) r.min_score = get_threshold(source, p + ".min_score", v["min_score"]);
+    if (v.contains("min_fit")) r.min_fit = get_threshold(source, p + ".min_fit", v["min_fit"]);
+    if (v.contains("min_engagement")) r.min_engagement = get_threshold(source, p + ".min_engagement", v["min_engagement"]);
+    if (v.contains("milestones")) {
+        const json& m = v["milestones"];
+        if (!m.is_array()) bad(source, p + ".milestones", fmt::format("expected an array, got {}", type_name(m)));
+        for (std::size_t i = 0; i < m.size(); ++i) {
+            const std::string mp = fmt::format("{}.milestones[{}]", p, i);
+            milestone ms;
+            if (m[i].is_string()) {
+                ms.action = m[i].get<std::string>();
+            } else if (m[i].is_object()) {
+                check_keys(source, mp, m[i], {"action", "at_least"});
+                if (!m[i].contains("action")) bad(source, mp + ".action", "required key is missing");
+                if (!m[i]["action"].is_string())
+                    bad(source, mp + ".action", fmt::format("expected a string, got {}", type_name(m[i]["action"])));
+                ms.action = m[i]["action"].get<std::string>();
+                if (m[i].contains("at_least")) {
+                    const int n = get_int(source, mp + ".at_least", m[i]["at_least"]);
+                    if (n < 1) bad(source, mp + ".at_least", fmt::format("expected an integer >= 1, got {}", n));
+                    ms.at_least = static_cast<std::uint32_t>(n);
+                }
+            } else {
+                bad(source, mp, fmt::format("expected an action name or {{\"action\": ..., \"at_least\": ...}}, got {}",
+                                            type_name(m[i])));
+            }
+            if (ms.action.empty()) bad(source, mp, "empty action name");
+            r.milestones.push_back(std::move(ms));
+        }
+    }
+    return r;
+}
+
 }  // namespace
 
 journey journey::from_json(std::string_view text, std::string_view source) {
@@ -180,7 +385,7 @@ journey journey::from_json(std::string_view text, std::string_view source) {
     if (!doc.is_object()) bad(source, "$", fmt::format("expected an object, got {}", type_name(doc)));
     check_keys(source, "$", doc,
                {"name", "stages", "steps", "min_peer_satisfaction", "default_capacity", "weights", "$schema",
-                "description"});
+                "description", "lead_scoring", "stage_rules"});
     if (!doc.contains("stages")) bad(source, "$.stages", "required key is missing");
     const json& st = doc["stages"];
     if (!st.is_array()) bad(source, "$.stages", fmt::format("expected an array of stage names, got {}", type_name(st)));
@@ -265,6 +470,24 @@ journey journey::from_json(std::string_view text, std::string_view source) {
         }
         j.weights_ = sw;
     }
+    if (doc.contains("description")) {
+        if (!doc["description"].is_string())
+            bad(source, "$.description", fmt::format("expected a string, got {}", type_name(doc["description"])));
+        j.description_ = doc["description"].get<std::string>();
+    }
+    if (doc.contains("lead_scoring")) j.lead_scoring_ = parse_lead_scoring(source, doc["lead_scoring"]);
+    if (doc.contains("stage_rules")) {
+        const json& rules = doc["stage_rules"];
+        if (!rules.is_object()) bad(source, "$.stage_rules", fmt::format("expected an object, got {}", type_name(rules)));
+        for (const auto& item : rules.items()) {
+            const std::string p = "$.stage_rules." + item.key();
+            const auto at = j.find_stage(item.key());
+            if (!at) bad(source, p, fmt::format("'{}' is not a stage of this journey", item.key()));
+            if (*at == 0) bad(source, p, "the first stage has no rule: every member holds it");
+            if (j.rules_[*at]) bad(source, p, "stage given twice (stage names ignore case)");
+            j.rules_[*at] = parse_rule(source, p, item.value());
+        }
+    }
     return j;
 }
 
@@ -277,20 +500,18 @@ journey journey::load(const std::filesystem::path& path) {
 }
 
 journey journey::from_preset_or_file(std::string_view preset_or_path) {
-    for (const auto& p : presets())
-        if (iequals(preset_or_path, p.name)) return journey(p.stages, p.name);
+    if (find_preset(preset_or_path)) return preset(preset_or_path);
     std::error_code ec;
     const std::filesystem::path path{std::string(preset_or_path)};
     if (std::filesystem::is_regular_file(path, ec)) return load(path);
-    std::string known;
-    for (const auto& p : presets()) known += (known.empty() ? "" : ", ") + std::string(p.name);
-    throw config_error(
-        fmt::format("'{}' is neither a journey preset ({}) nor a readable JSON file", preset_or_path, known));
+    throw config_error(fmt::format("'{}' is neither a journey preset ({}) nor a readable JSON file", preset_or_path,
+                                   preset_list()));
 }
 
 std::string journey::to_json() const {
     json doc = json::object();
     doc["name"] = name_;
+    if (!description_.empty()) doc["description"] = description_;
     doc["stages"] = stages_;
     json steps = json::array();
     for (std::size_t i = 0; i < steps_.size(); ++i) {
@@ -308,6 +529,54 @@ std::string journey::to_json() const {
                       {"tags", weights_.tags},
                       {"proximity", weights_.proximity},
                       {"happiness", weights_.happiness}};
+    const auto& ls = lead_scoring_;
+    if (ls.half_life_days || !ls.actions.empty() || !ls.fit.empty()) {
+        json l = json::object();
+        if (ls.half_life_days) l["half_life_days"] = *ls.half_life_days;
+        json actions = json::object();
+        for (const auto& [name, pts] : ls.actions) {
+            if (pts.per_value) actions[name] = {{"points", pts.points}, {"per_value", true}};
+            else actions[name] = pts.points;
+        }
+        l["actions"] = std::move(actions);
+        json fit = json::array();
+        for (const auto& r : ls.fit) {
+            json o = json::object();
+            if (r.type == fit_rule::kind::tag) {
+                o["tag"] = r.name;
+            } else {
+                o["column"] = r.name;
+                if (r.type == fit_rule::kind::equals) o["equals"] = r.text;
+                if (r.type == fit_rule::kind::range && std::isfinite(r.min)) o["min"] = r.min;
+                if (r.type == fit_rule::kind::range && std::isfinite(r.max)) o["max"] = r.max;
+                if (r.type == fit_rule::kind::range && !std::isfinite(r.min) && !std::isfinite(r.max))
+                    o["min"] = -std::numeric_limits<double>::max();
+            }
+            o["points"] = r.points;
+            fit.push_back(std::move(o));
+        }
+        l["fit"] = std::move(fit);
+        doc["lead_scoring"] = std::move(l);
+    }
+    json rules = json::object();
+    for (std::size_t s = 1; s < rules_.size(); ++s) {
+        if (!rules_[s]) continue;
+        const stage_rule& r = *rules_[s];
+        json o = json::object();
+        if (r.min_score) o["min_score"] = *r.min_score;
+        if (r.min_fit) o["min_fit"] = *r.min_fit;
+        if (r.min_engagement) o["min_engagement"] = *r.min_engagement;
+        if (!r.milestones.empty()) {
+            json m = json::array();
+            for (const auto& ms : r.milestones) {
+                if (ms.at_least == 1) m.push_back(ms.action);
+                else m.push_back({{"action", ms.action}, {"at_least", ms.at_least}});
+            }
+            o["milestones"] = std::move(m);
+        }
+        rules[stages_[s]] = std::move(o);
+    }
+    if (!rules.empty()) doc["stage_rules"] = std::move(rules);
     return doc.dump(2) + "\n";
 }
 

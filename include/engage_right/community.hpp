@@ -48,6 +48,24 @@ struct member_table {
     std::vector<std::string> tag_names;      ///< distinct tags
     feature_block features;                  ///< n x d, or d = 0
 
+    /// A column kept as text (see member_read_options::text_columns).
+    struct text_column {
+        std::string name;                 ///< lower case
+        std::vector<std::string> values;  ///< trimmed, one per member
+    };
+    std::vector<text_column> extra;          ///< extra columns kept as text
+    /// Empty when every member has a stage; otherwise 1/0 per member, 0 where
+    /// the stage was not given (it is then 0). Only readers with
+    /// member_read_options::stage_optional leave stages out.
+    std::vector<std::uint8_t> stage_known;
+
+    /// An extra text column by (lower-case) name, or nullptr.
+    const text_column* find_extra(std::string_view name) const noexcept {
+        for (const auto& c : extra)
+            if (c.name == name) return &c;
+        return nullptr;
+    }
+
     std::size_t size() const noexcept { return id.size(); }
 };
 

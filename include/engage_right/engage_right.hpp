@@ -9,7 +9,9 @@
 #include <engage_right/error.hpp>
 #include <engage_right/io.hpp>
 #include <engage_right/journey.hpp>
+#include <engage_right/lead_scoring.hpp>
 #include <engage_right/recommend.hpp>
 #include <engage_right/scoring.hpp>
+#include <engage_right/stats.hpp>
 #include <engage_right/types.hpp>
 #include <engage_right/version.hpp>

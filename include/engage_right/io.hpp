@@ -16,13 +16,28 @@
 
 namespace engage_right {
 
+/// Options of the members.csv reader beyond DESIGN.md section 2.
+struct member_read_options {
+    /// The stage column may be missing and its cells empty (stage 0, marked
+    /// in member_table::stage_known): for stage inference.
+    bool stage_optional = false;
+    /// Extra columns to keep as text in member_table::extra (names ignore
+    /// case). A column listed here that the header lacks is an input error.
+    std::vector<std::string> text_columns;
+    /// Of the text columns, those whose non-empty cells must be finite numbers.
+    std::vector<std::string> numeric_columns;
+    /// Named in the "missing column" error, e.g. "the journey's fit rules".
+    std::string needed_by = "the options";
+};
+
 /// Parse members.csv text. `source` names the input in error messages.
 /// Required columns: id, stage. Optional: satisfaction, capacity, opted_out,
 /// activity, tags, f_0 .. f_{d-1}. Unknown columns are ignored.
-member_table parse_members(std::string_view text, const journey& j, std::string_view source = "members.csv");
+member_table parse_members(std::string_view text, const journey& j, std::string_view source = "members.csv",
+                           const member_read_options& options = {});
 
 /// Read members.csv from a file. @throws input_error.
-member_table read_members(const std::filesystem::path& path, const journey& j);
+member_table read_members(const std::filesystem::path& path, const journey& j, const member_read_options& options = {});
 
 /// Parse interactions.csv text against a member table (endpoints are resolved
 /// to the table's rows). Required columns: source, target. Optional: weight
@@ -37,6 +52,10 @@ interaction_table read_interactions(const std::filesystem::path& path, const mem
 /// (`YYYY-MM-DD`, optionally `THH:MM[:SS[.fff]]` and `Z` or `+HH:MM`; no zone
 /// means UTC). Returns unix seconds, or nullopt when malformed.
 std::optional<double> parse_timestamp(std::string_view text) noexcept;
+
+/// ISO-8601 UTC form of unix seconds, `YYYY-MM-DDTHH:MM:SSZ`, with
+/// milliseconds (`.fffZ`) when the time is not a whole second.
+std::string format_timestamp(double unix_seconds);
 
 /// Read a whole file into a string. @throws input_error (line 0) when unreadable.
 std::string read_file(const std::filesystem::path& path);

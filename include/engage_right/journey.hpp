@@ -5,10 +5,13 @@
 
 #include <engage_right/types.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace engage_right {
@@ -19,6 +22,62 @@ struct journey_step {
     channel medium = channel::public_;   ///< where members of this step talk
 
     friend bool operator==(const journey_step&, const journey_step&) = default;
+};
+
+/// Points of one action in lead scoring.
+struct action_points {
+    double points = 0;       ///< points per event (may be negative)
+    bool per_value = false;  ///< multiply by the event's `value`
+
+    friend bool operator==(const action_points&, const action_points&) = default;
+};
+
+/// A fit rule: points for a member attribute (docs/journey.md "Lead scoring").
+struct fit_rule {
+    /// `tag`: the member has tag `name`; `equals`: column `name` equals `text`
+    /// (ASCII case-insensitive, trimmed); `range`: column `name` is a number in
+    /// [`min`, `max`].
+    enum class kind : std::uint8_t { tag, equals, range };
+    kind type = kind::tag;
+    std::string name;  ///< the tag (lower case) or the column (lower case)
+    std::string text;  ///< for `equals`
+    double min = -std::numeric_limits<double>::infinity();  ///< for `range`, inclusive
+    double max = std::numeric_limits<double>::infinity();   ///< for `range`, inclusive
+    double points = 0;
+
+    friend bool operator==(const fit_rule&, const fit_rule&) = default;
+};
+
+/// Points per action and per member attribute, with optional decay.
+struct lead_scoring_config {
+    /// Half-life of engagement points in days (> 0), or nullopt for no decay.
+    std::optional<double> half_life_days;
+    /// Action name (exact, case-sensitive) and its points, in file order.
+    std::vector<std::pair<std::string, action_points>> actions;
+    std::vector<fit_rule> fit;
+
+    /// Points of an action, or nullptr when the action scores nothing.
+    const action_points* find_action(std::string_view name) const noexcept;
+
+    friend bool operator==(const lead_scoring_config&, const lead_scoring_config&) = default;
+};
+
+/// "Action `action` happened at least `at_least` times."
+struct milestone {
+    std::string action;
+    std::uint32_t at_least = 1;
+
+    friend bool operator==(const milestone&, const milestone&) = default;
+};
+
+/// What a member needs to hold a stage (all listed conditions, `>=`).
+struct stage_rule {
+    std::optional<double> min_score;       ///< total = fit + engagement
+    std::optional<double> min_fit;
+    std::optional<double> min_engagement;
+    std::vector<milestone> milestones;
+
+    friend bool operator==(const stage_rule&, const stage_rule&) = default;
 };
 
 /// An ordered list of 2 to 64 stages with per-step rules.
@@ -36,7 +95,9 @@ public:
     ///         duplicate names.
     explicit journey(std::vector<std::string> stages, std::string name = "custom");
 
-    /// One of the presets: engage_right, four_phase, loyalty_loop, inbound, success.
+    /// One of the presets: engage_right, four_phase, loyalty_loop, inbound,
+    /// success. Presets are the JSON files of share/journeys/, embedded in the
+    /// library; they include lead-scoring tables and stage rules.
     /// @throws config_error naming the known presets when `name` is unknown.
     static journey preset(std::string_view name);
 
@@ -60,6 +121,8 @@ public:
     void save(const std::filesystem::path& path) const;
 
     const std::string& name() const noexcept { return name_; }
+    /// Free text describing the journey (may be empty).
+    const std::string& description() const noexcept { return description_; }
     std::size_t stage_count() const noexcept { return stages_.size(); }
     const std::vector<std::string>& stages() const noexcept { return stages_; }
     const std::string& stage_name(stage_index s) const { return stages_.at(s); }
@@ -78,8 +141,16 @@ public:
     int default_capacity() const noexcept { return default_capacity_; }
     /// Score weights of the reference scoring.
     const score_weights& weights() const noexcept { return weights_; }
+    /// Lead scoring: points per action and attribute, decay.
+    const lead_scoring_config& lead_scoring() const noexcept { return lead_scoring_; }
+    /// Stage rule of stage `s` (1 .. stage_count()-1), or nullptr when the
+    /// journey has none for it.
+    const stage_rule* rule(stage_index s) const noexcept {
+        return s < rules_.size() && rules_[s] ? &*rules_[s] : nullptr;
+    }
 
     void set_name(std::string name) { name_ = std::move(name); }
+    void set_description(std::string text) { description_ = std::move(text); }
     /// @throws config_error if `from` is not a step.
     void set_step(stage_index from, journey_step step);
     /// @throws config_error outside 0..11.
@@ -88,16 +159,27 @@ public:
     void set_default_capacity(int value);
     /// @throws config_error when a weight is negative or not finite.
     void set_weights(const score_weights& w);
+    /// @throws config_error on a non-positive half-life, non-finite points,
+    ///         an empty action name or a malformed fit rule.
+    void set_lead_scoring(lead_scoring_config config);
+    /// Set (or with nullopt remove) the rule of stage `s`.
+    /// @throws config_error for the first stage, a stage that does not exist,
+    ///         non-finite thresholds or a milestone with an empty action or
+    ///         `at_least` of 0.
+    void set_rule(stage_index s, std::optional<stage_rule> rule);
 
     friend bool operator==(const journey&, const journey&) = default;
 
 private:
     std::string name_;
+    std::string description_;
     std::vector<std::string> stages_;
     std::vector<journey_step> steps_;
     int min_peer_satisfaction_ = 7;
     int default_capacity_ = 3;
     score_weights weights_{};
+    lead_scoring_config lead_scoring_{};
+    std::vector<std::optional<stage_rule>> rules_;  // per stage; [0] always empty
 };
 
 /// Check weights: finite and non-negative. @throws config_error.
