@@ -6,11 +6,13 @@
 #include "options.hpp"
 #include "output.hpp"
 
+#include <engage_right/detail/csv.hpp>
 #include <engage_right/engage_right.hpp>
 
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -26,8 +28,13 @@ Recommends peer pairings along the customer journey: every member is paired
 with happy peers exactly one stage to the right.
 
 commands:
-  recommend   top-k peers for every member (or one member)
-  explain     score components and eligibility of one (member, peer) pair
+  recommend     top-k peers for every member (or one member)
+  explain       score components and eligibility of one (member, peer) pair
+  score         lead scores (fit, engagement with decay) from events
+  infer-stages  stages from the journey's milestone rules, next milestones,
+                stage history
+  stats         the funnel: members and NPS per stage, seekers against seats
+                per step, the bottleneck
 
 Run 'engage-right <command> --help' for the options of a command.
 Exit codes: 0 ok, 2 bad input or arguments, 1 internal error.
@@ -69,6 +76,65 @@ options:
   --member ID              the member looking for a peer
   --peer ID                the candidate peer
   --format table|csv|json  output format (default table)
+)";
+
+constexpr const char* score_usage = R"(usage: engage-right score --members FILE --events FILE [options]
+
+Lead scores per member: fit points for attributes plus engagement points for
+actions, halved every half_life_days (the journey's lead_scoring section).
+
+options:
+  --members FILE           members.csv (the stage column is optional here)
+  --events FILE            events.csv (member, action, timestamp[, value])
+  --journey PRESET|FILE    engage_right (default), four_phase, loyalty_loop,
+                           inbound, success, or a journey JSON file
+  --as-of TIME             score time, unix seconds or ISO-8601 (default: the
+                           latest event); later events are ignored
+  --skip-unknown-members   drop events of ids missing from members.csv
+                           (counted on stderr) instead of failing
+  --format table|csv|json  output format (default table)
+  --output FILE            write there instead of standard output
+
+columns: member,fit,engagement,total
+)";
+
+constexpr const char* infer_usage = R"(usage: engage-right infer-stages --members FILE --events FILE [options]
+
+Infers every member's stage from the journey's stage rules: the furthest stage
+whose rule holds together with the rules of all earlier stages. Also reports
+the checklist of the next stage and, with --history-out, when each member
+first held each stage.
+
+options:
+  --members FILE, --events FILE, --journey PRESET|FILE, --as-of TIME,
+  --skip-unknown-members   as for score
+  --history-out FILE       write the stage history as stages.csv
+                           (member,stage,timestamp)
+  --format table|csv|json  output format (default table)
+  --output FILE            write there instead of standard output
+
+columns: member,recorded_stage,stage,fit,engagement,total,next_stage,
+         next_milestone ("item: yes|no" items separated by "; ")
+)";
+
+constexpr const char* stats_usage = R"(usage: engage-right stats --members FILE [options]
+
+Funnel health: members per stage, NPS overall and per stage (promoters 9-10,
+passives 7-8, detractors 0-6), and for every step the seekers (members who
+want a peer) against the seats (sum of the capacities of eligible peers); the
+step with the fewest seats per seeker is the bottleneck.
+
+options:
+  --members FILE           members.csv
+  --interactions FILE      interactions.csv: seekers who already know every
+                           eligible peer count as without peer
+  --journey PRESET|FILE    as for recommend
+  --events FILE            infer the stages from events first (as infer-stages)
+  --as-of TIME, --skip-unknown-members   with --events, as for score
+  --min-satisfaction N     peer threshold (default: the journey's)
+  --allow-existing         existing contacts may be paired again
+  --format table|csv|json  output format (default table)
+  --output FILE            write there instead of standard output
 )";
 
 er::score_weights parse_weights(const std::string& text, er::score_weights w) {
@@ -210,6 +276,229 @@ int cmd_explain(const std::vector<std::string>& args) {
     return 0;
 }
 
+std::optional<double> as_of_option(const cli::arguments& a) {
+    const auto text = a.get("as-of");
+    if (!text) return std::nullopt;
+    const auto t = er::parse_timestamp(*text);
+    if (!t) throw cli::usage_error(fmt::format("option --as-of: expected unix seconds or ISO-8601, got '{}'", *text));
+    return t;
+}
+
+// Members and events for lead scoring and inference.
+struct lead_inputs {
+    er::journey j;
+    er::member_table members;
+    er::event_table events;
+};
+
+lead_inputs load_lead_inputs(const cli::arguments& a) {
+    lead_inputs in;
+    in.j = er::journey::from_preset_or_file(a.get("journey").value_or("engage_right"));
+    in.members = er::read_members(a.require("members"), in.j, er::lead_read_options(in.j));
+    er::event_read_options eo;
+    eo.skip_unknown_members = a.has("skip-unknown-members");
+    const std::string events = a.require("events");
+    in.events = er::read_events(events, in.members, in.j, eo);
+    if (in.events.skipped_unknown_members > 0)
+        std::cerr << fmt::format("engage-right: warning: {}: {} event{} of unknown members skipped\n", events,
+                                 in.events.skipped_unknown_members, in.events.skipped_unknown_members == 1 ? "" : "s");
+    return in;
+}
+
+int cmd_score(const std::vector<std::string>& args) {
+    const cli::arguments a(args, {"members", "events", "journey", "as-of", "format", "output"},
+                           {"skip-unknown-members"});
+    if (a.help()) {
+        std::cout << score_usage;
+        return 0;
+    }
+    cli::parse_format(a.get("format").value_or("table"));
+    a.require("members");
+    a.require("events");
+    er::lead_options o;
+    o.as_of = as_of_option(a);
+    const lead_inputs in = load_lead_inputs(a);
+    const er::lead_scores_result r = er::lead_scores(in.members, in.events, in.j, o);
+    cli::result_table t;
+    t.columns = {"member", "fit", "engagement", "total"};
+    t.rows.reserve(r.scores.size());
+    for (std::size_t i = 0; i < r.scores.size(); ++i)
+        t.rows.push_back({cli::cell::str(in.members.id[i]), cli::cell::dec(r.scores[i].fit),
+                          cli::cell::dec(r.scores[i].engagement), cli::cell::dec(r.scores[i].total)});
+    emit(a, t);
+    return 0;
+}
+
+std::string checklist(const std::vector<er::requirement>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : "; ") + item.text() + (item.met ? ": yes" : ": no");
+    return out;
+}
+
+void write_history(const std::string& path, const er::stage_inference& inf, const er::member_table& m,
+                   const er::journey& j) {
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw cli::usage_error(fmt::format("cannot write history file '{}'", path));
+    out << "member,stage,timestamp\n";
+    for (const auto& e : er::stage_history(inf))
+        out << er::detail::csv_quote(m.id[e.member]) << ',' << er::detail::csv_quote(j.stage_name(e.stage)) << ','
+            << er::format_timestamp(e.timestamp) << '\n';
+    out.flush();
+    if (!out) throw std::runtime_error(fmt::format("writing '{}' failed", path));
+}
+
+int cmd_infer(const std::vector<std::string>& args) {
+    const cli::arguments a(args, {"members", "events", "journey", "as-of", "history-out", "format", "output"},
+                           {"skip-unknown-members"});
+    if (a.help()) {
+        std::cout << infer_usage;
+        return 0;
+    }
+    cli::parse_format(a.get("format").value_or("table"));
+    a.require("members");
+    a.require("events");
+    er::lead_options o;
+    o.as_of = as_of_option(a);
+    const lead_inputs in = load_lead_inputs(a);
+    const er::stage_inference inf = er::infer_stages(in.members, in.events, in.j, o);
+    cli::result_table t;
+    t.columns = {"member", "recorded_stage", "stage", "fit", "engagement", "total", "next_stage", "next_milestone"};
+    t.rows.reserve(inf.size());
+    const auto& j = in.j;
+    for (std::size_t i = 0; i < inf.size(); ++i) {
+        const bool known = in.members.stage_known.empty() || in.members.stage_known[i];
+        const std::size_t next = std::size_t{inf.stage[i]} + 1;
+        t.rows.push_back({cli::cell::str(in.members.id[i]),
+                          known ? cli::cell::str(j.stage_name(in.members.stage[i])) : cli::cell::none(),
+                          cli::cell::str(j.stage_name(inf.stage[i])), cli::cell::dec(inf.scores[i].fit),
+                          cli::cell::dec(inf.scores[i].engagement), cli::cell::dec(inf.scores[i].total),
+                          next < j.stage_count() ? cli::cell::str(j.stage_name(static_cast<er::stage_index>(next)))
+                                                 : cli::cell::none(),
+                          cli::cell::str(checklist(er::next_milestone(inf, j, i)))});
+    }
+    if (auto h = a.get("history-out")) write_history(*h, inf, in.members, j);
+    emit(a, t);
+    return 0;
+}
+
+cli::cell ratio_cell(double v) { return std::isnan(v) ? cli::cell::none() : cli::cell::dec(v); }
+
+int cmd_stats(const std::vector<std::string>& args) {
+    const cli::arguments a(args,
+                           {"members", "interactions", "journey", "events", "as-of", "min-satisfaction", "format",
+                            "output"},
+                           {"skip-unknown-members", "allow-existing"});
+    if (a.help()) {
+        std::cout << stats_usage;
+        return 0;
+    }
+    const cli::format f = cli::parse_format(a.get("format").value_or("table"));
+    a.require("members");
+    er::funnel_options fo;
+    if (auto m = a.get_int("min-satisfaction", 0, 11)) fo.min_satisfaction = static_cast<int>(*m);
+    fo.allow_existing = a.has("allow-existing");
+    std::optional<er::community> built;
+    if (a.get("events")) {
+        er::lead_options o;
+        o.as_of = as_of_option(a);
+        lead_inputs in = load_lead_inputs(a);
+        const er::stage_inference inf = er::infer_stages(in.members, in.events, in.j, o);
+        in.members.stage = inf.stage;
+        in.members.stage_known.clear();
+        er::interaction_table inter;
+        if (auto i = a.get("interactions")) inter = er::read_interactions(*i, in.members);
+        built.emplace(in.j, std::move(in.members), inter);
+    } else {
+        if (a.has("as-of") || a.has("skip-unknown-members"))
+            throw cli::usage_error("options --as-of and --skip-unknown-members need --events");
+        built.emplace(load_community(a));
+    }
+    const er::community& c = *built;
+    const er::funnel_report r = er::funnel(c, fo);
+    const auto& j = c.journey();
+
+    cli::result_table stages;
+    stages.columns = {"stage", "members", "share", "reached", "conversion", "promoters", "passives", "detractors",
+                      "unknown", "nps"};
+    auto nps_cells = [](const er::nps_summary& n) {
+        return std::vector<cli::cell>{cli::cell::num(static_cast<long long>(n.promoters)),
+                                      cli::cell::num(static_cast<long long>(n.passives)),
+                                      cli::cell::num(static_cast<long long>(n.detractors)),
+                                      cli::cell::num(static_cast<long long>(n.unknown)), ratio_cell(n.nps())};
+    };
+    for (const auto& s : r.stages) {
+        std::vector<cli::cell> row = {cli::cell::str(j.stage_name(s.stage)), cli::cell::num(static_cast<long long>(s.members)),
+                                      ratio_cell(s.share), cli::cell::num(static_cast<long long>(s.reached)),
+                                      ratio_cell(s.conversion)};
+        for (auto& cell : nps_cells(s.nps)) row.push_back(std::move(cell));
+        stages.rows.push_back(std::move(row));
+    }
+    {
+        std::vector<cli::cell> row = {cli::cell::str("(all)"), cli::cell::num(static_cast<long long>(c.size())),
+                                      ratio_cell(c.size() ? 1.0 : std::nan("")),
+                                      cli::cell::num(static_cast<long long>(c.size())), cli::cell::none()};
+        for (auto& cell : nps_cells(r.overall)) row.push_back(std::move(cell));
+        stages.rows.push_back(std::move(row));
+    }
+    cli::result_table steps;
+    steps.columns = {"from", "to", "enabled", "channel", "seekers", "seekers_without_peer", "peers", "seats",
+                     "seats_per_seeker", "bottleneck"};
+    for (const auto& s : r.steps)
+        steps.rows.push_back({cli::cell::str(j.stage_name(s.from)),
+                              cli::cell::str(j.stage_name(static_cast<er::stage_index>(s.from + 1))),
+                              cli::cell::str(s.enabled ? "yes" : "no"), cli::cell::str(er::to_string(s.medium)),
+                              cli::cell::num(static_cast<long long>(s.seekers)),
+                              cli::cell::num(static_cast<long long>(s.seekers_without_peer)),
+                              cli::cell::num(static_cast<long long>(s.peers)),
+                              cli::cell::num(static_cast<long long>(s.seats)), ratio_cell(s.seats_per_seeker),
+                              cli::cell::str(r.bottleneck && *r.bottleneck == s.from ? "yes" : "no")});
+    const std::string bottleneck = r.bottleneck_text(j);
+    std::ostringstream buf;
+    if (f == cli::format::json) {
+        buf << "{\"stages\": ";
+        cli::write(buf, stages, f);
+        buf << ", \"steps\": ";
+        cli::write(buf, steps, f);
+        buf << ", \"bottleneck\": " << (bottleneck.empty() ? "null" : cli::json_string(bottleneck)) << "}\n";
+    } else if (f == cli::format::csv) {
+        // One table: a `section` column tells stage rows from step rows.
+        cli::result_table all;
+        all.columns = {"section"};
+        for (const auto& c2 : stages.columns) all.columns.push_back(c2);
+        for (const auto& c2 : steps.columns) all.columns.push_back(c2);
+        for (auto& row : stages.rows) {
+            std::vector<cli::cell> out = {cli::cell::str("stage")};
+            for (auto& cell : row) out.push_back(cell);
+            out.resize(all.columns.size(), cli::cell::none());
+            all.rows.push_back(std::move(out));
+        }
+        for (auto& row : steps.rows) {
+            std::vector<cli::cell> out(1 + stages.columns.size(), cli::cell::none());
+            out[0] = cli::cell::str("step");
+            for (auto& cell : row) out.push_back(cell);
+            all.rows.push_back(std::move(out));
+        }
+        cli::write(buf, all, f);
+    } else {
+        buf << "Funnel (" << j.name() << ")\n";
+        cli::write(buf, stages, f);
+        buf << "\nSteps: seekers against seats\n";
+        cli::write(buf, steps, f);
+        buf << "\nBottleneck: " << (bottleneck.empty() ? "none (no enabled step has seekers)" : bottleneck) << "\n";
+    }
+    if (auto path = a.get("output")) {
+        std::ofstream out(*path, std::ios::binary);
+        if (!out) throw cli::usage_error(fmt::format("cannot write output file '{}'", *path));
+        out << buf.str();
+        out.flush();
+        if (!out) throw std::runtime_error(fmt::format("writing '{}' failed", *path));
+    } else {
+        std::fwrite(buf.str().data(), 1, buf.str().size(), stdout);
+        std::fflush(stdout);
+    }
+    return 0;
+}
+
 // Bad arguments or bad input (exit code 2) rather than an internal error.
 bool is_user_error(const std::exception& e) {
     return dynamic_cast<const cli::usage_error*>(&e) || dynamic_cast<const er::input_error*>(&e) ||
@@ -237,6 +526,9 @@ int main(int argc, char** argv) {
         }
         if (cmd == "recommend") return cmd_recommend(args);
         if (cmd == "explain") return cmd_explain(args);
+        if (cmd == "score") return cmd_score(args);
+        if (cmd == "infer-stages") return cmd_infer(args);
+        if (cmd == "stats") return cmd_stats(args);
         throw cli::usage_error(fmt::format("unknown command '{}' (see engage-right --help)", cmd));
     } catch (const std::exception& e) {
         if (is_user_error(e)) {

@@ -54,6 +54,8 @@ std::string render(const cell& c, format f) {
 
 }  // namespace
 
+std::string json_string(const std::string& s) { return json_escape(s); }
+
 void write(std::ostream& out, const result_table& t, format f) {
     if (f == format::csv) {
         for (std::size_t i = 0; i < t.columns.size(); ++i) out << (i ? "," : "") << t.columns[i];
@@ -87,9 +89,14 @@ void write(std::ostream& out, const result_table& t, format f) {
             width[i] = std::max(width[i], rendered.back().size());
         }
     }
-    auto numeric = [&](std::size_t i) {
-        return !t.rows.empty() && (t.rows[0][i].type == cell::kind::integer || t.rows[0][i].type == cell::kind::real);
-    };
+    std::vector<bool> is_numeric(t.columns.size(), false);
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+        for (const auto& row : t.rows)
+            if (row[i].type == cell::kind::integer || row[i].type == cell::kind::real) {
+                is_numeric[i] = true;
+                break;
+            }
+    auto numeric = [&](std::size_t i) { return is_numeric[i]; };
     auto line = [&](const std::vector<std::string>& items, bool header) {
         std::string s;
         for (std::size_t i = 0; i < items.size(); ++i) {

@@ -35,4 +35,7 @@ struct result_table {
 /// form in JSON. JSON is an array of objects keyed by column.
 void write(std::ostream& out, const result_table& t, format f);
 
+/// A JSON string literal.
+std::string json_string(const std::string& s);
+
 }  // namespace cli
