@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <engage_right/engage_right.hpp>
 
+#include <cmath>
 #include <string>
 
 using namespace engage_right;
@@ -102,4 +103,91 @@ TEST_CASE("journey construction limits") {
     journey j;
     CHECK_THROWS_AS(j.set_weights({-1, 0, 0, 0}), config_error);
     CHECK_THROWS_AS(j.set_step(4, {}), config_error);
+}
+
+TEST_CASE("every malformed journey of tests/data names its JSON path") {
+    // The same file is checked against docs/journey.schema.json in the Python tests.
+    const std::string text = read_file(std::string(ENGAGE_RIGHT_SOURCE_DIR) + "/tests/data/malformed_journeys.json");
+    // Each case is one line of the form {"journey": {...}, "path": "...", ...}; split
+    // with the library's own JSON reader would be circular, so cut on the keys.
+    std::size_t cases = 0;
+    for (std::size_t at = text.find("\"journey\": "); at != std::string::npos; at = text.find("\"journey\": ", at + 1)) {
+        const std::size_t begin = at + 11;
+        const std::size_t path_key = text.find(",\n  \"path\": \"", begin);
+        REQUIRE(path_key != std::string::npos);
+        const std::string doc = text.substr(begin, path_key - begin);
+        const std::size_t path_begin = path_key + 13;
+        const std::string path = text.substr(path_begin, text.find('"', path_begin) - path_begin);
+        const std::string message = json_error(doc);
+        INFO(doc);
+        CHECK(message.find("j.json: " + path + ":") != std::string::npos);
+        ++cases;
+    }
+    CHECK(cases >= 45);
+}
+
+TEST_CASE("the preset files are the presets") {
+    for (const auto& name : journey::preset_names()) {
+        const journey file = journey::load(std::string(ENGAGE_RIGHT_SOURCE_DIR) + "/share/journeys/" + name + ".json");
+        CHECK(file == journey::preset(name));
+        CHECK(journey::from_preset_or_file(name) == file);
+        // Every stage after the first has a rule, so inference works out of the box.
+        for (std::size_t s = 1; s < file.stage_count(); ++s) CHECK(file.rule(static_cast<stage_index>(s)) != nullptr);
+        CHECK_FALSE(file.lead_scoring().actions.empty());
+        CHECK(file.lead_scoring().half_life_days.has_value());
+    }
+}
+
+TEST_CASE("lead scoring and stage rules round-trip through JSON") {
+    const journey j = journey::from_json(R"({
+      "stages": ["lurker", "asker", "helper", "expert"],
+      "lead_scoring": {
+        "half_life_days": 45.5,
+        "actions": {"asked": 2, "answered": {"points": 5}, "bounty": {"points": 0.1, "per_value": true}, "spam": -10},
+        "fit": [{"tag": "Qiskit", "points": 4}, {"column": "Country", "equals": " DE ", "points": 1},
+                {"column": "activity", "min": 10, "points": 2}, {"column": "employees", "max": 50, "points": 3}]
+      },
+      "stage_rules": {"ASKER": {"milestones": ["asked"]}, "helper": {},
+                      "expert": {"min_score": 30, "min_fit": 1, "min_engagement": 20.5,
+                                 "milestones": ["answered", {"action": "accepted", "at_least": 3}]}}
+    })");
+    const auto& ls = j.lead_scoring();
+    REQUIRE(ls.half_life_days.has_value());
+    CHECK(*ls.half_life_days == 45.5);
+    REQUIRE(ls.actions.size() == 4);
+    CHECK(ls.actions[2].first == "bounty");
+    CHECK(ls.actions[2].second == action_points{0.1, true});
+    CHECK(ls.find_action("spam")->points == -10);
+    CHECK(ls.find_action("Spam") == nullptr);  // actions are case-sensitive
+    REQUIRE(ls.fit.size() == 4);
+    CHECK(ls.fit[0].type == fit_rule::kind::tag);
+    CHECK(ls.fit[0].name == "qiskit");
+    CHECK(ls.fit[1].name == "country");
+    CHECK(ls.fit[1].text == "DE");
+    CHECK(ls.fit[2].min == 10);
+    CHECK(std::isinf(ls.fit[2].max));
+    CHECK(std::isinf(ls.fit[3].min));
+    CHECK(ls.fit[3].max == 50);
+    CHECK(j.rule(0) == nullptr);
+    REQUIRE(j.rule(1) != nullptr);
+    CHECK(j.rule(1)->milestones == std::vector<milestone>{{"asked", 1}});
+    REQUIRE(j.rule(2) != nullptr);
+    CHECK(*j.rule(2) == stage_rule{});
+    REQUIRE(j.rule(3) != nullptr);
+    CHECK(j.rule(3)->min_engagement == 20.5);
+    CHECK(j.rule(3)->milestones[1] == milestone{"accepted", 3});
+    CHECK(journey::from_json(j.to_json()) == j);
+
+    journey k = j;
+    CHECK_THROWS_AS(k.set_rule(0, stage_rule{}), config_error);
+    CHECK_THROWS_AS(k.set_rule(4, stage_rule{}), config_error);
+    CHECK_THROWS_AS(k.set_rule(1, stage_rule{{}, {}, {}, {milestone{"x", 0}}}), config_error);
+    k.set_rule(2, std::nullopt);
+    CHECK(k.rule(2) == nullptr);
+    lead_scoring_config bad = ls;
+    bad.half_life_days = 0.0;
+    CHECK_THROWS_AS(k.set_lead_scoring(bad), config_error);
+    bad = ls;
+    bad.actions.push_back({"asked", {1, false}});
+    CHECK_THROWS_AS(k.set_lead_scoring(bad), config_error);
 }
