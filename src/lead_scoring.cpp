@@ -9,6 +9,9 @@
 #include <atomic>
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <array>
+#include <deque>
 #include <limits>
 #include <numeric>
 #include <thread>
@@ -115,11 +118,250 @@ member_read_options lead_read_options(const journey& j) {
     return o;
 }
 
+namespace {
+
+struct field_ref {
+    std::string_view text;
+    std::size_t column = 0;  // 1-based byte column
+};
+
+// Action names numbered in order of first appearance. Exports have a handful
+// of actions and millions of rows: a flat table with the hash kept beside the
+// number beats a node-based map.
+class action_index {
+public:
+    template <class OnNew>
+    std::uint32_t find_or_add(std::string_view name, OnNew on_new) {
+        const std::uint64_t h = detail::hash_id(name);
+        if (slots_.empty()) slots_.assign(64, slot{});
+        for (std::size_t p = h & (slots_.size() - 1);; p = (p + 1) & (slots_.size() - 1)) {
+            slot& sl = slots_[p];
+            if (sl.id == none) {
+                sl = {h, static_cast<std::uint32_t>(names.size())};
+                names.emplace_back(name);
+                on_new();
+                if (names.size() * 2 > slots_.size()) grow();
+                return static_cast<std::uint32_t>(names.size() - 1);
+            }
+            if (sl.hash == h && names[sl.id] == name) return sl.id;
+        }
+    }
+    std::deque<std::string> names;
+
+private:
+    static constexpr std::uint32_t none = 0xffffffffu;
+    struct slot {
+        std::uint64_t hash = 0;
+        std::uint32_t id = none;
+    };
+    void grow() {
+        std::vector<slot> old(slots_.size() * 2);
+        old.swap(slots_);
+        for (const slot& sl : old) {
+            if (sl.id == none) continue;
+            for (std::size_t p = sl.hash & (slots_.size() - 1);; p = (p + 1) & (slots_.size() - 1))
+                if (slots_[p].id == none) {
+                    slots_[p] = sl;
+                    break;
+                }
+        }
+    }
+    std::vector<slot> slots_;
+};
+
+// Events parsed from one part of the file, with actions numbered locally.
+struct event_chunk {
+    std::vector<std::uint32_t> member, action;
+    std::vector<double> timestamp, value;
+    action_index actions;
+    std::vector<std::uint8_t> per_value;
+    std::size_t skipped = 0;
+    std::size_t lines = 0;  // line breaks consumed (fast path)
+    // First problem, if any.
+    bool failed = false;
+    std::size_t error_line = 0, error_column = 0;
+    std::string error;
+};
+
+struct event_context {
+    const detail::id_index* ids;
+    const journey* j;
+    bool skip_unknown;
+    bool has_value;
+};
+
+// Unix seconds of whole digits, the common case of big exports.
+bool fast_integer_time(std::string_view s, double& out) noexcept {
+    if (s.empty() || s.size() > 15) return false;
+    long long v = 0;
+    for (const char ch : s) {
+        if (ch < '0' || ch > '9') return false;
+        v = v * 10 + (ch - '0');
+    }
+    out = static_cast<double>(v);
+    return true;
+}
+
+// Append one event; on a problem record it (column, message) and return false.
+bool add_event(event_chunk& c, const event_context& ctx, const field_ref& fm, const field_ref& fa, const field_ref& ft,
+               const field_ref* fv, std::uint64_t member_hash) {
+    auto fail = [&](const field_ref& at, std::string what) {
+        c.failed = true;
+        c.error_column = at.column;
+        c.error = std::move(what);
+        return false;
+    };
+    const auto who = ctx.ids->find_hashed(fm.text, member_hash);
+    if (!who) {
+        if (fm.text.empty()) return fail(fm, "member: expected a member id, got an empty field");
+        if (ctx.skip_unknown) {
+            ++c.skipped;
+            return true;
+        }
+        return fail(fm, fmt::format("member: unknown member id {} (not in the members file)", shown(fm.text)));
+    }
+    const std::string_view name = trim(fa.text);
+    if (name.empty()) return fail(fa, "action: expected an action name, got an empty field");
+    const std::uint32_t action = c.actions.find_or_add(name, [&] {
+        const action_points* p = ctx.j->lead_scoring().find_action(name);
+        c.per_value.push_back(p && p->per_value ? 1 : 0);
+    });
+    double ts = 0;
+    if (!fast_integer_time(ft.text, ts)) {
+        const auto parsed = parse_timestamp(ft.text);
+        if (!parsed)
+            return fail(ft, fmt::format("timestamp: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z), got {}",
+                                        shown(ft.text)));
+        ts = *parsed;
+    }
+    double value = nan_v;
+    if (fv) {
+        if (!trim(fv->text).empty() && !parse_real(fv->text, value))
+            return fail(*fv, fmt::format("value: expected a finite number or empty, got {}", shown(fv->text)));
+        if (std::isnan(value) && c.per_value[action])
+            return fail(*fv, fmt::format("value: action '{}' is scored per value (journey '{}'), so it needs a number here",
+                                         name, ctx.j->name()));
+    } else if (c.per_value[action]) {
+        return fail(fa, fmt::format("action '{}' is scored per value (journey '{}'), but the file has no value column",
+                                    name, ctx.j->name()));
+    }
+    c.member.push_back(*who);
+    c.action.push_back(action);
+    c.timestamp.push_back(ts);
+    if (fv) c.value.push_back(value);
+    return true;
+}
+
+// Columns of the four known fields.
+struct event_columns {
+    std::size_t width = 0, member = 0, action = 0, time = 0;
+    std::optional<std::size_t> value;
+};
+
+// Parse text[begin, end) (whole lines, no quotes, no lone CR) into `c`;
+// lines are counted from 0 within the part.
+void parse_plain_part(std::string_view text, std::size_t begin, std::size_t end, const event_columns& cols,
+                      const event_context& ctx, event_chunk& c) {
+    std::vector<field_ref> fields(cols.width);
+    {
+        // Reserve once: growing 20M-entry vectors costs more than this count.
+        std::size_t rows = 1;
+        for (const char* p = text.data() + begin;
+             (p = static_cast<const char*>(std::memchr(p, '\n', end - std::size_t(p - text.data())))); ++p)
+            ++rows;
+        c.member.reserve(rows);
+        c.action.reserve(rows);
+        c.timestamp.reserve(rows);
+        if (cols.value) c.value.reserve(rows);
+    }
+    // Lines are split in batches; the member ids of a batch are hashed and
+    // their index slots and ids prefetched before the rows are resolved, so
+    // the cache misses of a large id index overlap instead of adding up.
+    constexpr std::size_t batch = 32;
+    struct pending {
+        std::size_t field0 = 0;  // first field in `batch_fields`
+        std::size_t line = 0;    // local line number
+        std::uint64_t hash = 0;
+    };
+    std::vector<field_ref> batch_fields(batch * cols.width);
+    std::array<pending, batch> rows{};
+    std::size_t pos = begin;
+    bool done = false;
+    while (!done) {
+        std::size_t count = 0;
+        while (count < batch && pos < end) {
+            const char* nl = static_cast<const char*>(std::memchr(text.data() + pos, '\n', end - pos));
+            const std::size_t line_end = nl ? static_cast<std::size_t>(nl - text.data()) : end;
+            std::size_t stop = line_end;
+            if (stop > pos && text[stop - 1] == '\r') --stop;
+            if (stop > pos) {  // blank lines are skipped, as by the general reader
+                field_ref* out = &batch_fields[count * cols.width];
+                std::size_t n_fields = 0, field_start = pos, surplus_column = 0;
+                for (std::size_t k = pos;; ++k) {
+                    if (k == stop || text[k] == ',') {
+                        if (n_fields < cols.width) out[n_fields] = {text.substr(field_start, k - field_start), field_start - pos + 1};
+                        else if (n_fields == cols.width) surplus_column = field_start - pos + 1;
+                        ++n_fields;
+                        field_start = k + 1;
+                        if (k == stop) break;
+                    }
+                }
+                if (n_fields != cols.width) {
+                    // Resolve the rows before this one first: their errors come first.
+                    pos = end;
+                    c.failed = true;
+                    c.error_line = c.lines;
+                    c.error_column = n_fields > cols.width ? surplus_column : 0;
+                    c.error = fmt::format("expected {} fields as in the header, got {}", cols.width, n_fields);
+                    break;
+                }
+                rows[count] = {count * cols.width, c.lines, detail::hash_id(out[cols.member].text)};
+                ctx.ids->prefetch(rows[count].hash);
+                ++count;
+            }
+            if (!nl) {
+                pos = end;
+                break;
+            }
+            ++c.lines;
+            pos = line_end + 1;
+        }
+        for (std::size_t b = 0; b < count; ++b) ctx.ids->prefetch_id(rows[b].hash);
+        const bool width_error = c.failed;
+        for (std::size_t b = 0; b < count; ++b) {
+            const field_ref* f = &batch_fields[rows[b].field0];
+            c.failed = false;
+            if (!add_event(c, ctx, f[cols.member], f[cols.action], f[cols.time], cols.value ? &f[*cols.value] : nullptr,
+                           rows[b].hash)) {
+                c.error_line = rows[b].line;
+                return;
+            }
+        }
+        if (width_error) {
+            c.failed = true;
+            return;
+        }
+        done = pos >= end;
+    }
+}
+
+// The plain fast path applies to files without quotes and without lone CRs.
+bool plain_text(std::string_view text) noexcept {
+    if (std::memchr(text.data(), '"', text.size())) return false;
+    for (const char* p = text.data(); (p = static_cast<const char*>(std::memchr(p, '\r', text.size() - std::size_t(p - text.data()))));
+         ++p)
+        if (p + 1 == text.data() + text.size() || p[1] != '\n') return false;
+    return true;
+}
+
+}  // namespace
+
 event_table parse_events(std::string_view text, const member_table& members, const journey& j,
                          std::string_view source, const event_read_options& options) {
     csv_reader r(text, std::string(source));
     std::vector<csv_field> row;
     if (!r.next(row)) r.fail(1, 0, "empty file: expected a header line naming the columns");
+    const std::size_t header_line = r.record_line();
     detail::csv_header h;
     for (const auto& f : row) h.names.push_back(lower(trim(f.text)));
     const std::vector<csv_field> header_fields = row;
@@ -128,72 +370,98 @@ event_table parse_events(std::string_view text, const member_table& members, con
         if (!at && required) {
             std::string cols;
             for (const auto& n : h.names) cols += (cols.empty() ? "" : ", ") + n;
-            r.fail(r.record_line(), 0, fmt::format("missing required column '{}' (header has: {})", name, cols));
+            r.fail(header_line, 0, fmt::format("missing required column '{}' (header has: {})", name, cols));
         }
         if (at)
             for (std::size_t i = *at + 1; i < h.names.size(); ++i)
                 if (h.names[i] == name) r.fail(header_fields[i], fmt::format("column '{}' appears twice in the header", name));
         return at;
     };
-    const std::size_t width = h.names.size();
-    const std::size_t c_member = *column("member", true);
-    const std::size_t c_action = *column("action", true);
-    const std::size_t c_time = *column("timestamp", true);
-    const auto c_value = column("value", false);
+    event_columns cols;
+    cols.width = h.names.size();
+    cols.member = *column("member", true);
+    cols.action = *column("action", true);
+    cols.time = *column("timestamp", true);
+    cols.value = column("value", false);
 
     detail::id_index index;
     (void)index.build(members.id);
+    const event_context ctx{&index, &j, options.skip_unknown_members, cols.value.has_value()};
 
+    std::vector<event_chunk> chunks;
+    // Where the data starts: just past the header's line break.
+    std::size_t data_begin = 0;
+    for (std::size_t seen = 1; seen <= header_line && data_begin < text.size(); ++data_begin)
+        if (text[data_begin] == '\n') ++seen;
+    if (plain_text(text) && data_begin <= text.size()) {
+        // Split the data into parts at line breaks and parse them in parallel.
+        const std::size_t size = text.size() - data_begin;
+        const unsigned parts = size < (1u << 22) ? 1u : std::max(1u, std::thread::hardware_concurrency());
+        std::vector<std::size_t> cut{data_begin};
+        for (unsigned k = 1; k < parts; ++k) {
+            std::size_t at = std::max(cut.back(), data_begin + size / parts * k);
+            const void* nl = at < text.size() ? std::memchr(text.data() + at, '\n', text.size() - at) : nullptr;
+            at = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - text.data()) + 1 : text.size();
+            cut.push_back(at);
+        }
+        cut.push_back(text.size());
+        chunks.resize(parts);
+        std::vector<std::thread> pool;
+        for (unsigned k = 1; k < parts; ++k)
+            pool.emplace_back([&, k] { parse_plain_part(text, cut[k], cut[k + 1], cols, ctx, chunks[k]); });
+        parse_plain_part(text, cut[0], cut[1], cols, ctx, chunks[0]);
+        for (auto& th : pool) th.join();
+        std::size_t line = header_line + 1;
+        for (const auto& c : chunks) {
+            if (c.failed) throw input_error(std::string(source), line + c.error_line, c.error_column, c.error);
+            line += c.lines;
+        }
+    } else {
+        event_chunk& c = chunks.emplace_back();
+        std::vector<field_ref> f;
+        while (r.next(row)) {
+            if (row.size() != cols.width)
+                r.fail(r.record_line(), row.size() > cols.width ? row[cols.width].column : 0,
+                       fmt::format("expected {} fields as in the header, got {}", cols.width, row.size()));
+            f.clear();
+            for (const auto& x : row) f.push_back({x.text, x.column});
+            if (!add_event(c, ctx, f[cols.member], f[cols.action], f[cols.time], cols.value ? &f[*cols.value] : nullptr,
+                           detail::hash_id(f[cols.member].text)))
+                r.fail(r.record_line(), c.error_column, c.error);
+        }
+    }
+
+    // Concatenate the parts, numbering actions by first appearance in the file.
     event_table t;
-    std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> actions;
-    std::vector<std::uint8_t> per_value;  // per action index
-    while (r.next(row)) {
-        if (row.size() != width)
-            r.fail(r.record_line(), row.size() > width ? row[width].column : 0,
-                   fmt::format("expected {} fields as in the header, got {}", width, row.size()));
-        const csv_field& fm = row[c_member];
-        const auto who = index.find(fm.text);
-        if (!who) {
-            if (fm.text.empty()) r.fail(fm, "member: expected a member id, got an empty field");
-            if (options.skip_unknown_members) {
-                ++t.skipped_unknown_members;
-                continue;
+    std::size_t total = 0;
+    for (const auto& c : chunks) total += c.member.size();
+    if (total >= std::numeric_limits<std::uint32_t>::max())
+        throw input_error(std::string(source), 0, 0, "too many events (at most 4,294,967,294)");
+    t.member.reserve(total);
+    t.action.reserve(total);
+    t.timestamp.reserve(total);
+    if (cols.value) t.value.reserve(total);
+    std::unordered_map<std::string_view, std::uint32_t, string_hash, std::equal_to<>> global;
+    for (auto& c : chunks) {
+        const auto& names = c.actions.names;
+        std::vector<std::uint32_t> remap(names.size());
+        for (std::size_t a = 0; a < names.size(); ++a) {
+            auto it = global.find(names[a]);
+            if (it == global.end()) {
+                t.action_names.push_back(names[a]);
+                it = global.emplace(names[a], static_cast<std::uint32_t>(t.action_names.size() - 1)).first;
             }
-            r.fail(fm, fmt::format("member: unknown member id {} (not in the members file)", shown(fm.text)));
+            remap[a] = it->second;
         }
-        const csv_field& fa = row[c_action];
-        const std::string_view name = trim(fa.text);
-        if (name.empty()) r.fail(fa, "action: expected an action name, got an empty field");
-        auto it = actions.find(name);
-        if (it == actions.end()) {
-            it = actions.emplace(std::string(name), static_cast<std::uint32_t>(t.action_names.size())).first;
-            t.action_names.emplace_back(name);
-            const action_points* p = j.lead_scoring().find_action(name);
-            per_value.push_back(p && p->per_value ? 1 : 0);
-        }
-        const csv_field& ft = row[c_time];
-        const auto ts = parse_timestamp(ft.text);
-        if (!ts)
-            r.fail(ft, fmt::format("timestamp: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z), got {}",
-                                   shown(ft.text)));
-        double value = nan_v;
-        if (c_value) {
-            const csv_field& fv = row[*c_value];
-            if (!trim(fv.text).empty() && !parse_real(fv.text, value))
-                r.fail(fv, fmt::format("value: expected a finite number or empty, got {}", shown(fv.text)));
-            if (std::isnan(value) && per_value[it->second])
-                r.fail(fv, fmt::format("value: action '{}' is scored per value (journey '{}'), so it needs a number here",
-                                       name, j.name()));
-        } else if (per_value[it->second]) {
-            r.fail(fa, fmt::format("action '{}' is scored per value (journey '{}'), but the file has no value column",
-                                   name, j.name()));
-        }
-        t.member.push_back(*who);
-        t.action.push_back(it->second);
-        t.timestamp.push_back(*ts);
-        if (c_value) t.value.push_back(value);
-        if (t.member.size() >= std::numeric_limits<std::uint32_t>::max())
-            r.fail(r.record_line(), 0, "too many events (at most 4,294,967,294)");
+        t.member.insert(t.member.end(), c.member.begin(), c.member.end());
+        for (const auto a : c.action) t.action.push_back(remap[a]);
+        t.timestamp.insert(t.timestamp.end(), c.timestamp.begin(), c.timestamp.end());
+        t.value.insert(t.value.end(), c.value.begin(), c.value.end());
+        t.skipped_unknown_members += c.skipped;
+        std::vector<std::uint32_t>().swap(c.member);
+        std::vector<std::uint32_t>().swap(c.action);
+        std::vector<double>().swap(c.timestamp);
+        std::vector<double>().swap(c.value);
     }
     return t;
 }
@@ -376,16 +644,25 @@ run_output run(const member_table& members, const event_table& events, const jou
                                            events.member[e], n));
     const std::vector<double> fit = fit_points(members, j);
 
-    // Bucket event rows by member (counting sort keeps the row order).
+    // Bucket the events by member (a stable counting sort), copying what the
+    // per-member pass reads so that it walks memory in order.
     std::vector<std::uint64_t> offsets(n + 1, 0);
     for (std::size_t e = 0; e < e_count; ++e) ++offsets[events.member[e] + 1];
     std::partial_sum(offsets.begin(), offsets.end(), offsets.begin());
-    std::vector<std::uint32_t> order(e_count);
+    const bool has_value = !events.value.empty();
+    std::vector<double> b_time(e_count), b_points(e_count);
+    std::vector<std::uint32_t> b_action(e_count);
     {
         std::vector<std::uint64_t> fill(offsets.begin(), offsets.end() - 1);
-        for (std::size_t e = 0; e < e_count; ++e) order[fill[events.member[e]]++] = static_cast<std::uint32_t>(e);
+        for (std::size_t e = 0; e < e_count; ++e) {
+            const std::uint64_t at = fill[events.member[e]]++;
+            const std::uint32_t a = events.action[e];
+            const action_info& info = p.actions[a];
+            b_time[at] = events.timestamp[e];
+            b_action[at] = a;
+            b_points[at] = info.per_value && has_value ? info.points * events.value[e] : info.points;
+        }
     }
-
     const std::size_t stages = j.stage_count();
     const std::size_t slots = p.slot_names.size();
     run_output out;
@@ -397,34 +674,25 @@ run_output run(const member_table& members, const event_table& events, const jou
     }
     const bool decay = p.half_life_seconds > 0;
     const double as_of = p.as_of;
-    const bool has_value = !events.value.empty();
-
-    auto contribution = [&](std::uint32_t e) {
-        const action_info& a = p.actions[events.action[e]];
-        return a.per_value && has_value ? a.points * events.value[e] : a.points;
-    };
 
     const unsigned threads = worker_count(options.threads, e_count + n);
     parallel_chunks(n, threads, [&](std::size_t first, std::size_t last) {
-        std::vector<std::uint32_t> mine;
+        std::vector<std::uint32_t> mine;  // bucket positions of the member's events up to as_of
         std::vector<std::uint32_t> counts(slots);
         for (std::size_t i = first; i < last; ++i) {
             mine.clear();
-            for (std::uint64_t k = offsets[i]; k < offsets[i + 1]; ++k) {
-                const std::uint32_t e = order[k];
-                if (events.timestamp[e] <= as_of) mine.push_back(e);
-            }
-            // Time order; ties by action, then row, so sums are reproducible.
+            for (std::uint64_t k = offsets[i]; k < offsets[i + 1]; ++k)
+                if (b_time[k] <= as_of) mine.push_back(static_cast<std::uint32_t>(k));
+            // Time order; ties by action, then file order (bucket positions
+            // keep it), so sums are reproducible.
             std::sort(mine.begin(), mine.end(), [&](std::uint32_t a, std::uint32_t b) {
-                if (events.timestamp[a] != events.timestamp[b]) return events.timestamp[a] < events.timestamp[b];
-                if (events.action[a] != events.action[b]) return events.action[a] < events.action[b];
+                if (b_time[a] != b_time[b]) return b_time[a] < b_time[b];
+                if (b_action[a] != b_action[b]) return b_action[a] < b_action[b];
                 return a < b;
             });
             double engagement = 0;
-            for (const std::uint32_t e : mine) {
-                const double c = contribution(e);
-                engagement += decay ? c * std::exp2(-(as_of - events.timestamp[e]) / p.half_life_seconds) : c;
-            }
+            for (const std::uint32_t k : mine)
+                engagement += decay ? b_points[k] * std::exp2(-(as_of - b_time[k]) / p.half_life_seconds) : b_points[k];
             lead_score& sc = out.scores[i];
             sc.fit = fit[i];
             sc.engagement = engagement;
@@ -437,12 +705,12 @@ run_output run(const member_table& members, const event_table& events, const jou
             double running = 0, t_prev = 0;
             std::size_t reached = 0;  // stages entered so far: 0..reached-1
             for (std::size_t k = 0; k < mine.size();) {
-                const double t = events.timestamp[mine[k]];
+                const double t = b_time[mine[k]];
                 if (decay && k > 0) running *= std::exp2(-(t - t_prev) / p.half_life_seconds);
-                for (; k < mine.size() && events.timestamp[mine[k]] == t; ++k) {
+                for (; k < mine.size() && b_time[mine[k]] == t; ++k) {
                     const std::uint32_t e = mine[k];
-                    running += contribution(e);
-                    const int slot = p.actions[events.action[e]].slot;
+                    running += b_points[e];
+                    const int slot = p.actions[b_action[e]].slot;
                     if (slot >= 0) ++counts[static_cast<std::size_t>(slot)];
                 }
                 t_prev = t;

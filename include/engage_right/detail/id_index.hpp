@@ -66,6 +66,31 @@ public:
         }
     }
 
+    /// Start fetching the slot of a hash (see hash_id) into cache; for batched
+    /// lookups, which hide the memory latency of large indexes.
+    void prefetch(std::uint64_t h) const noexcept {
+        if (!slots_.empty()) __builtin_prefetch(&slots_[h & mask_]);
+    }
+
+    /// Start fetching the id a hash most likely refers to; call some time
+    /// after prefetch(h).
+    void prefetch_id(std::uint64_t h) const noexcept {
+        if (slots_.empty()) return;
+        const slot& sl = slots_[h & mask_];
+        if (sl.pos != empty) __builtin_prefetch(&(*ids_)[sl.pos]);
+    }
+
+    /// find() with the hash already computed by hash_id(id).
+    std::optional<std::uint32_t> find_hashed(std::string_view id, std::uint64_t h) const noexcept {
+        if (!ids_ || slots_.empty()) return std::nullopt;
+        const auto tag = static_cast<std::uint32_t>(h >> 32);
+        for (std::size_t p = h & mask_;; p = (p + 1) & mask_) {
+            const slot& sl = slots_[p];
+            if (sl.pos == empty) return std::nullopt;
+            if (sl.tag == tag && (*ids_)[sl.pos] == id) return sl.pos;
+        }
+    }
+
     /// Point at a moved-to id array (same contents).
     void rebind(const std::vector<std::string>& ids) noexcept { ids_ = &ids; }
 
