@@ -170,7 +170,8 @@ void check_rule(const stage_rule& r, const std::function<void(const std::string&
     for (const auto& [key, v] : th)
         if (*v && !std::isfinite(**v)) fail(key, "expected a finite number");
     for (std::size_t i = 0; i < r.milestones.size(); ++i) {
-        if (r.milestones[i].action.empty()) fail(fmt::format(".milestones[{}]", i), "empty action name");
+        for (const auto& a : r.milestones[i].actions())
+            if (a.empty()) fail(fmt::format(".milestones[{}]", i), "empty action name");
         if (r.milestones[i].at_least == 0) fail(fmt::format(".milestones[{}].at_least", i), "expected an integer >= 1");
     }
 }
@@ -352,18 +353,33 @@ stage_rule parse_rule(std::string_view source, const std::string& p, const json&
             if (m[i].is_string()) {
                 ms.action = m[i].get<std::string>();
             } else if (m[i].is_object()) {
-                check_keys(source, mp, m[i], {"action", "at_least"});
-                if (!m[i].contains("action")) bad(source, mp + ".action", "required key is missing");
-                if (!m[i]["action"].is_string())
-                    bad(source, mp + ".action", fmt::format("expected a string, got {}", type_name(m[i]["action"])));
-                ms.action = m[i]["action"].get<std::string>();
+                check_keys(source, mp, m[i], {"action", "any_of", "at_least"});
+                const bool one = m[i].contains("action"), any = m[i].contains("any_of");
+                if (one == any) bad(source, mp, "expected exactly one of \"action\" or \"any_of\"");
+                if (one) {
+                    if (!m[i]["action"].is_string())
+                        bad(source, mp + ".action", fmt::format("expected a string, got {}", type_name(m[i]["action"])));
+                    ms.action = m[i]["action"].get<std::string>();
+                } else {
+                    const json& alt = m[i]["any_of"];
+                    if (!alt.is_array() || alt.empty())
+                        bad(source, mp + ".any_of", fmt::format("expected a non-empty array of action names, got {}",
+                                                                alt.is_array() ? "an empty array" : type_name(alt)));
+                    for (std::size_t k = 0; k < alt.size(); ++k) {
+                        const std::string ap = fmt::format("{}.any_of[{}]", mp, k);
+                        if (!alt[k].is_string() || alt[k].get<std::string>().empty())
+                            bad(source, ap, fmt::format("expected a non-empty action name, got {}", type_name(alt[k])));
+                        if (k == 0) ms.action = alt[k].get<std::string>();
+                        else ms.alternatives.push_back(alt[k].get<std::string>());
+                    }
+                }
                 if (m[i].contains("at_least")) {
                     const int n = get_int(source, mp + ".at_least", m[i]["at_least"]);
                     if (n < 1) bad(source, mp + ".at_least", fmt::format("expected an integer >= 1, got {}", n));
                     ms.at_least = static_cast<std::uint32_t>(n);
                 }
             } else {
-                bad(source, mp, fmt::format("expected an action name or {{\"action\": ..., \"at_least\": ...}}, got {}",
+                bad(source, mp, fmt::format("expected an action name, {{\"action\": ...}} or {{\"any_of\": [...]}}, got {}",
                                             type_name(m[i])));
             }
             if (ms.action.empty()) bad(source, mp, "empty action name");
@@ -569,8 +585,15 @@ std::string journey::to_json() const {
         if (!r.milestones.empty()) {
             json m = json::array();
             for (const auto& ms : r.milestones) {
-                if (ms.at_least == 1) m.push_back(ms.action);
-                else m.push_back({{"action", ms.action}, {"at_least", ms.at_least}});
+                if (!ms.alternatives.empty()) {
+                    json o2 = {{"any_of", ms.actions()}};
+                    if (ms.at_least != 1) o2["at_least"] = ms.at_least;
+                    m.push_back(std::move(o2));
+                } else if (ms.at_least == 1) {
+                    m.push_back(ms.action);
+                } else {
+                    m.push_back({{"action", ms.action}, {"at_least", ms.at_least}});
+                }
             }
             o["milestones"] = std::move(m);
         }

@@ -484,7 +484,7 @@ struct action_info {
 
 struct compiled_rule {
     std::optional<double> min_score, min_fit, min_engagement;
-    std::vector<std::pair<std::size_t, std::uint32_t>> milestones;  // (slot, at_least)
+    std::vector<std::pair<std::vector<std::size_t>, std::uint32_t>> milestones;  // (slots that count, at_least)
 };
 
 // Everything the per-member pass needs, resolved once.
@@ -527,7 +527,14 @@ plan make_plan(const event_table& events, const journey& j, const lead_options& 
             c.min_score = rule->min_score;
             c.min_fit = rule->min_fit;
             c.min_engagement = rule->min_engagement;
-            for (const auto& m : rule->milestones) c.milestones.emplace_back(slot_of(m.action), m.at_least);
+            for (const auto& m : rule->milestones) {
+                std::vector<std::size_t> slots;
+                for (const auto& a : m.actions()) {
+                    const std::size_t sl = slot_of(a);
+                    if (std::find(slots.begin(), slots.end(), sl) == slots.end()) slots.push_back(sl);
+                }
+                c.milestones.emplace_back(std::move(slots), m.at_least);
+            }
         }
     }
     p.actions.resize(events.action_names.size());
@@ -615,8 +622,11 @@ bool rule_holds(const compiled_rule& r, double fit, double engagement, const std
     if (r.min_score && !(total >= *r.min_score)) return false;
     if (r.min_fit && !(fit >= *r.min_fit)) return false;
     if (r.min_engagement && !(engagement >= *r.min_engagement)) return false;
-    for (const auto& [slot, at_least] : r.milestones)
-        if (counts[slot] < at_least) return false;
+    for (const auto& [slots, at_least] : r.milestones) {
+        std::uint64_t have = 0;
+        for (const std::size_t sl : slots) have += counts[sl];
+        if (have < at_least) return false;
+    }
     return true;
 }
 
@@ -784,10 +794,16 @@ std::vector<requirement> next_milestone(const stage_inference& inf, const journe
     add(requirement::kind::engagement, rule->min_engagement, sc.engagement);
     const std::size_t slots = inf.milestone_actions.size();
     for (const auto& m : rule->milestones) {
-        std::uint32_t have = 0;
+        std::uint64_t have = 0;
+        std::vector<std::string> actions = m.actions();
+        std::sort(actions.begin(), actions.end());
+        actions.erase(std::unique(actions.begin(), actions.end()), actions.end());
         for (std::size_t s = 0; s < slots; ++s)
-            if (inf.milestone_actions[s] == m.action) have = inf.milestone_counts[row * slots + s];
-        items.push_back({requirement::kind::milestone, m.action, double(m.at_least), double(have), have >= m.at_least});
+            if (std::binary_search(actions.begin(), actions.end(), inf.milestone_actions[s]))
+                have += inf.milestone_counts[row * slots + s];
+        std::string label = m.action;
+        for (const auto& a : m.alternatives) label += " or " + a;
+        items.push_back({requirement::kind::milestone, label, double(m.at_least), double(have), have >= m.at_least});
     }
     return items;
 }

@@ -62,10 +62,20 @@ struct lead_scoring_config {
     friend bool operator==(const lead_scoring_config&, const lead_scoring_config&) = default;
 };
 
-/// "Action `action` happened at least `at_least` times."
+/// "Action `action` happened at least `at_least` times"; with alternatives,
+/// the events of `action` and of every alternative count together ("asked or
+/// answered at least once").
 struct milestone {
     std::string action;
     std::uint32_t at_least = 1;
+    std::vector<std::string> alternatives;  ///< further actions that count (JSON `any_of`)
+
+    /// All actions that count: `action` and the alternatives.
+    std::vector<std::string> actions() const {
+        std::vector<std::string> out{action};
+        out.insert(out.end(), alternatives.begin(), alternatives.end());
+        return out;
+    }
 
     friend bool operator==(const milestone&, const milestone&) = default;
 };

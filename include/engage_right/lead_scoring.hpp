@@ -89,7 +89,7 @@ lead_scores_result lead_scores(const member_table& members, const event_table& e
 struct requirement {
     enum class kind : std::uint8_t { score, fit, engagement, milestone };
     kind type = kind::score;
-    std::string action;        ///< for milestones
+    std::string action;        ///< for milestones: the action, or "a or b" for alternatives
     double required = 0;       ///< threshold, or count for milestones
     double current = 0;        ///< the member's value
     bool met = false;

@@ -149,7 +149,8 @@ TEST_CASE("lead scoring and stage rules round-trip through JSON") {
       },
       "stage_rules": {"ASKER": {"milestones": ["asked"]}, "helper": {},
                       "expert": {"min_score": 30, "min_fit": 1, "min_engagement": 20.5,
-                                 "milestones": ["answered", {"action": "accepted", "at_least": 3}]}}
+                                 "milestones": ["answered", {"action": "accepted", "at_least": 3},
+                                                {"any_of": ["asked", "answered"], "at_least": 2}]}}
     })");
     const auto& ls = j.lead_scoring();
     REQUIRE(ls.half_life_days.has_value());
@@ -170,18 +171,20 @@ TEST_CASE("lead scoring and stage rules round-trip through JSON") {
     CHECK(ls.fit[3].max == 50);
     CHECK(j.rule(0) == nullptr);
     REQUIRE(j.rule(1) != nullptr);
-    CHECK(j.rule(1)->milestones == std::vector<milestone>{{"asked", 1}});
+    CHECK(j.rule(1)->milestones == std::vector<milestone>{{"asked", 1, {}}});
     REQUIRE(j.rule(2) != nullptr);
     CHECK(*j.rule(2) == stage_rule{});
     REQUIRE(j.rule(3) != nullptr);
     CHECK(j.rule(3)->min_engagement == 20.5);
-    CHECK(j.rule(3)->milestones[1] == milestone{"accepted", 3});
+    CHECK(j.rule(3)->milestones[1] == milestone{"accepted", 3, {}});
+    CHECK(j.rule(3)->milestones[2] == milestone{"asked", 2, {"answered"}});
     CHECK(journey::from_json(j.to_json()) == j);
 
     journey k = j;
     CHECK_THROWS_AS(k.set_rule(0, stage_rule{}), config_error);
     CHECK_THROWS_AS(k.set_rule(4, stage_rule{}), config_error);
-    CHECK_THROWS_AS(k.set_rule(1, stage_rule{{}, {}, {}, {milestone{"x", 0}}}), config_error);
+    CHECK_THROWS_AS(k.set_rule(1, stage_rule{{}, {}, {}, {milestone{"x", 0, {}}}}), config_error);
+    CHECK_THROWS_AS(k.set_rule(1, stage_rule{{}, {}, {}, {milestone{"x", 1, {""}}}}), config_error);
     k.set_rule(2, std::nullopt);
     CHECK(k.rule(2) == nullptr);
     lead_scoring_config bad = ls;

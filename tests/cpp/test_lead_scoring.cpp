@@ -200,6 +200,27 @@ TEST_CASE("stage inference: furthest prefix of rules, gaps, next milestone, hist
           std::string::npos);
 }
 
+TEST_CASE("milestone alternatives count together") {
+    const journey j = journey::from_json(R"({
+      "stages": ["reader", "poster", "regular"],
+      "stage_rules": {"poster": {"milestones": [{"any_of": ["asked", "answered"]}]},
+                      "regular": {"milestones": [{"any_of": ["asked", "answered", "asked"], "at_least": 3}]}}
+    })");
+    const member_table m = parse_members("id\nq\na\nboth\nnone\n", j, "m.csv", lead_read_options(j));
+    const event_table e = parse_events(
+        "member,action,timestamp\nq,asked,1\na,answered,2\na,answered,3\nboth,asked,4\nboth,answered,5\n"
+        "both,answered,6\nnone,commented,7\n",
+        m, j, "e.csv");
+    const stage_inference inf = infer_stages(m, e, j);
+    CHECK(inf.stage == std::vector<stage_index>{1, 1, 2, 0});
+    CHECK(inf.entered_at(2, 2) == 6);
+    const auto items = next_milestone(inf, j, 1);
+    REQUIRE(items.size() == 1);
+    // "asked" listed twice counts once.
+    CHECK(items[0].text() == "asked or answered or asked x3 (has 2)");
+    CHECK(next_milestone(inf, j, 3)[0].text() == "asked or answered");
+}
+
 TEST_CASE("decay can take a member back below a stage it held") {
     const journey j = journey::from_json(R"({
       "stages": ["cold", "warm", "hot"],

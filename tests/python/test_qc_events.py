@@ -110,7 +110,11 @@ def test_journey_file(events):
     assert set(journey["lead_scoring"]["actions"]) <= seen
     for rule in journey["stage_rules"].values():
         for item in rule.get("milestones", []):
-            assert (item if isinstance(item, str) else item["action"]) in seen
+            if isinstance(item, str):
+                names = [item]
+            else:
+                names = item["any_of"] if "any_of" in item else [item["action"]]
+            assert set(names) <= seen
     assert journey["lead_scoring"]["half_life_days"] > 0
 
 
