@@ -240,7 +240,7 @@ def _half_life(journey: dict):
 def _rules(journey: dict) -> list:
     """One rule per stage: rules[0] is None, rules[s] a dict with keys
     min_score, min_fit, min_engagement (float or None) and milestones
-    (list of (action, at_least))."""
+    (list of (actions, at_least): the counts of the actions add up)."""
     stages = _stage_names(journey)
     given = {ascii_lower(k): v for k, v in (journey.get("stage_rules") or {}).items()}
     rules = [None]
@@ -252,9 +252,12 @@ def _rules(journey: dict) -> list:
         milestones = []
         for item in spec.get("milestones") or []:
             if isinstance(item, str):
-                milestones.append((item, 1))
+                milestones.append(((item,), 1))
+            elif "any_of" in item:
+                # alternatives: the events of all listed actions count together
+                milestones.append((tuple(dict.fromkeys(item["any_of"])), int(item.get("at_least", 1))))
             else:
-                milestones.append((item["action"], int(item.get("at_least", 1))))
+                milestones.append(((item["action"],), int(item.get("at_least", 1))))
         rules.append({
             "min_score": None if spec.get("min_score") is None else float(spec["min_score"]),
             "min_fit": None if spec.get("min_fit") is None else float(spec["min_fit"]),
@@ -404,8 +407,8 @@ def rule_holds(rule, fit, engagement, counts) -> bool:
         return False
     if rule["min_engagement"] is not None and not engagement >= rule["min_engagement"]:
         return False
-    for action, at_least in rule["milestones"]:
-        if counts.get(action, 0) < at_least:
+    for actions, at_least in rule["milestones"]:
+        if sum(counts.get(a, 0) for a in actions) < at_least:
             return False
     return True
 
@@ -426,9 +429,9 @@ def checklist(rule, fit, engagement, counts) -> list:
                           ("min_engagement", engagement)):
         if rule[kind] is not None:
             items.append((kind, None, rule[kind], current, current >= rule[kind]))
-    for action, at_least in rule["milestones"]:
-        have = counts.get(action, 0)
-        items.append(("milestone", action, at_least, have, have >= at_least))
+    for actions, at_least in rule["milestones"]:
+        have = sum(counts.get(a, 0) for a in actions)
+        items.append(("milestone", " or ".join(actions), at_least, have, have >= at_least))
     return items
 
 
