@@ -10,6 +10,7 @@
 #include <engage_right/io.hpp>
 #include <engage_right/journey.hpp>
 #include <engage_right/lead_scoring.hpp>
+#include <engage_right/matching.hpp>
 #include <engage_right/recommend.hpp>
 #include <engage_right/scoring.hpp>
 #include <engage_right/stats.hpp>

@@ -1,0 +1,590 @@
+#include <engage_right/detail/csv.hpp>
+#include <engage_right/error.hpp>
+#include <engage_right/io.hpp>
+#include <engage_right/matching.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <numeric>
+#include <queue>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+namespace engage_right {
+
+using detail::csv_field;
+using detail::csv_reader;
+using detail::trim;
+
+const char* to_string(match_method m) noexcept {
+    switch (m) {
+        case match_method::optimal: return "optimal";
+        case match_method::stable: return "stable";
+        case match_method::greedy: return "greedy";
+    }
+    return "?";
+}
+
+match_method parse_match_method(std::string_view name) {
+    if (name == "optimal") return match_method::optimal;
+    if (name == "stable") return match_method::stable;
+    if (name == "greedy") return match_method::greedy;
+    throw config_error(fmt::format("unknown matching method '{}' (expected optimal, stable or greedy)", name));
+}
+
+const char* to_string(unmatched_reason r) noexcept {
+    switch (r) {
+        case unmatched_reason::no_eligible_peer: return "no_eligible_peer";
+        case unmatched_reason::no_positive_score: return "no_positive_score";
+        case unmatched_reason::capacity_exhausted: return "capacity_exhausted";
+    }
+    return "?";
+}
+
+// ------------------------------------------------------------- readers ---
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& ch : out)
+        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    return out;
+}
+
+std::string shown(std::string_view s) {
+    if (s.size() > 40) return fmt::format("\"{}...\"", s.substr(0, 40));
+    return fmt::format("\"{}\"", s);
+}
+
+// Read a two- or three-column pair file; calls add(member, peer, row, time).
+template <class Add>
+void read_pair_file(std::string_view text, const community& c, std::string_view source, bool with_time, Add add) {
+    csv_reader r(text, std::string(source));
+    std::vector<csv_field> row;
+    if (!r.next(row)) r.fail(1, 0, "empty file: expected a header line naming the columns");
+    detail::csv_header h;
+    for (const auto& f : row) h.names.push_back(lower(trim(f.text)));
+    const std::size_t header_line = r.record_line();
+    auto need = [&](std::string_view name) {
+        const auto at = h.find(name);
+        if (!at) {
+            std::string cols;
+            for (const auto& n : h.names) cols += (cols.empty() ? "" : ", ") + n;
+            r.fail(header_line, 0, fmt::format("missing required column '{}' (header has: {})", name, cols));
+        }
+        return *at;
+    };
+    const std::size_t width = h.names.size();
+    const std::size_t c_member = need("member"), c_peer = need("peer");
+    const std::size_t c_time = with_time ? need("timestamp") : 0;
+    auto lookup = [&](const csv_field& f, const char* what) {
+        const auto at = c.find(f.text);
+        if (!at) {
+            if (f.text.empty()) r.fail(f, fmt::format("{}: expected a member id, got an empty field", what));
+            r.fail(f, fmt::format("{}: unknown member id {} (not in the members file)", what, shown(f.text)));
+        }
+        return *at;
+    };
+    while (r.next(row)) {
+        if (row.size() != width)
+            r.fail(r.record_line(), row.size() > width ? row[width].column : 0,
+                   fmt::format("expected {} fields as in the header, got {}", width, row.size()));
+        const member_index u = lookup(row[c_member], "member");
+        const member_index v = lookup(row[c_peer], "peer");
+        double t = 0;
+        if (with_time) {
+            const auto ts = parse_timestamp(row[c_time].text);
+            if (!ts)
+                r.fail(row[c_time], fmt::format("timestamp: expected unix seconds or ISO-8601 (e.g. "
+                                                "2026-03-14T09:30:00Z), got {}",
+                                                shown(row[c_time].text)));
+            t = *ts;
+        }
+        add(u, v, t);
+    }
+}
+
+}  // namespace
+
+pairing_history parse_pairs(std::string_view text, const community& c, std::string_view source) {
+    pairing_history h;
+    read_pair_file(text, c, source, true, [&](member_index u, member_index v, double t) {
+        h.member.push_back(u);
+        h.peer.push_back(v);
+        h.timestamp.push_back(t);
+    });
+    return h;
+}
+
+pairing_history read_pairs(const std::filesystem::path& path, const community& c) {
+    const std::string text = read_file(path);
+    return parse_pairs(text, c, path.string());
+}
+
+std::vector<std::pair<member_index, member_index>> parse_blocked(std::string_view text, const community& c,
+                                                                 std::string_view source) {
+    std::vector<std::pair<member_index, member_index>> out;
+    read_pair_file(text, c, source, false, [&](member_index u, member_index v, double) { out.emplace_back(u, v); });
+    return out;
+}
+
+std::vector<std::pair<member_index, member_index>> read_blocked(const std::filesystem::path& path,
+                                                                const community& c) {
+    const std::string text = read_file(path);
+    return parse_blocked(text, c, path.string());
+}
+
+// ------------------------------------------------------------- solvers ---
+
+namespace {
+
+void check_problem(const bipartite_problem& p) {
+    if (p.row_demand == 0) throw config_error("row demand (per_member) must be >= 1");
+    if (!(p.spread >= 0 && p.spread <= 1)) throw config_error(fmt::format("spread must be in [0, 1], got {}", p.spread));
+    for (const auto& a : p.arcs) {
+        if (a.row >= p.rows || a.column >= p.capacity.size())
+            throw config_error(fmt::format("arc ({}, {}) outside the problem ({} rows, {} columns)", a.row, a.column,
+                                           p.rows, p.capacity.size()));
+        if (!std::isfinite(a.value)) throw config_error("arc values must be finite");
+    }
+}
+
+double seat_cost(const bipartite_problem& p, std::uint32_t column, std::size_t seat) {
+    return p.spread == 0 ? 0.0 : p.spread * static_cast<double>(seat) / static_cast<double>(p.capacity[column]);
+}
+
+// Arcs with a positive value, grouped by row (CSR), in input order per row.
+struct row_csr {
+    std::vector<std::size_t> begin;  // rows + 1
+    std::vector<std::size_t> arc;    // indices into p.arcs
+};
+
+row_csr by_row(const bipartite_problem& p) {
+    row_csr g;
+    g.begin.assign(p.rows + 1, 0);
+    for (const auto& a : p.arcs)
+        if (a.value > 0) ++g.begin[a.row + 1];
+    std::partial_sum(g.begin.begin(), g.begin.end(), g.begin.begin());
+    g.arc.resize(g.begin.back());
+    std::vector<std::size_t> fill(g.begin.begin(), g.begin.end() - 1);
+    for (std::size_t i = 0; i < p.arcs.size(); ++i)
+        if (p.arcs[i].value > 0) g.arc[fill[p.arcs[i].row]++] = i;
+    return g;
+}
+
+}  // namespace
+
+std::vector<std::size_t> solve_optimal(const bipartite_problem& p) {
+    check_problem(p);
+    // Min-cost flow: source -> row (row_demand units) -> column (arc cost
+    // -value) -> sink (seat j costs seat_cost(j)), plus a zero-cost "stay
+    // unmatched" arc row -> sink, so every unit always has a way out and the
+    // rows can be augmented one unit at a time (the Hungarian method on a
+    // transportation problem). Each augmentation is a Dijkstra on reduced
+    // costs that stops at the sink; potentials keep reduced costs >= 0.
+    const std::size_t R = p.rows, C = p.capacity.size();
+    const row_csr g = by_row(p);
+    const std::size_t T = R + C, N = R + C + 1;
+    std::vector<double> pot(N, 0.0);
+    for (std::size_t c = 0; c < C; ++c) pot[R + c] = 0.0;
+    for (const auto& a : p.arcs)
+        if (a.value > 0) pot[R + a.column] = std::min(pot[R + a.column], -a.value);
+    for (std::size_t c = 0; c < C; ++c) pot[T] = std::min(pot[T], pot[R + c]);
+
+    std::vector<std::vector<std::size_t>> row_assigned(R);     // arc indices
+    std::vector<std::vector<std::size_t>> column_assigned(C);  // arc indices
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+    std::vector<double> dist(N, inf);
+    std::vector<std::size_t> pred_node(N, none), pred_arc(N, none);
+    std::vector<std::uint8_t> done(N, 0);
+    std::vector<std::size_t> touched, settled;
+    using item = std::pair<double, std::size_t>;
+    std::priority_queue<item, std::vector<item>, std::greater<>> heap;
+
+    auto assigned = [&](std::size_t row, std::size_t arc) {
+        const auto& v = row_assigned[row];
+        return std::find(v.begin(), v.end(), arc) != v.end();
+    };
+    auto relax = [&](std::size_t to, double d, std::size_t from, std::size_t arc) {
+        if (d < dist[to]) {
+            if (dist[to] == inf) touched.push_back(to);
+            dist[to] = d;
+            pred_node[to] = from;
+            pred_arc[to] = arc;
+            heap.emplace(d, to);
+        }
+    };
+
+    for (std::size_t r0 = 0; r0 < R; ++r0) {
+        if (g.begin[r0] == g.begin[r0 + 1]) continue;  // nothing to gain
+        for (std::uint32_t unit = 0; unit < p.row_demand; ++unit) {
+            dist[r0] = 0;
+            touched.push_back(r0);
+            heap.emplace(0.0, r0);
+            while (!heap.empty()) {
+                const auto [d, x] = heap.top();
+                heap.pop();
+                if (done[x] || d > dist[x]) continue;
+                done[x] = 1;
+                if (x == T) break;
+                settled.push_back(x);
+                if (x < R) {
+                    for (std::size_t k = g.begin[x]; k < g.begin[x + 1]; ++k) {
+                        const std::size_t a = g.arc[k];
+                        if (assigned(x, a)) continue;
+                        const std::size_t col = R + p.arcs[a].column;
+                        relax(col, d + std::max(0.0, -p.arcs[a].value + pot[x] - pot[col]), x, a);
+                    }
+                    relax(T, d + std::max(0.0, pot[x] - pot[T]), x, none);  // stay unmatched
+                } else {
+                    const std::size_t c = x - R;
+                    if (column_assigned[c].size() < p.capacity[c])
+                        relax(T, d + std::max(0.0, seat_cost(p, static_cast<std::uint32_t>(c), column_assigned[c].size()) +
+                                                       pot[x] - pot[T]),
+                              x, none);
+                    for (const std::size_t a : column_assigned[c]) {
+                        const std::size_t r = p.arcs[a].row;
+                        relax(r, d + std::max(0.0, p.arcs[a].value + pot[x] - pot[r]), x, a);
+                    }
+                }
+            }
+            const double D = dist[T];
+            // Augment along the path back from the sink.
+            for (std::size_t y = T; pred_node[y] != none && y != r0;) {
+                const std::size_t x = pred_node[y], a = pred_arc[y];
+                if (a != none) {
+                    if (x < R) {  // forward: row x takes column y
+                        row_assigned[x].push_back(a);
+                        column_assigned[y - R].push_back(a);
+                    } else {  // backward: row y gives up column x
+                        auto& ra = row_assigned[y];
+                        ra.erase(std::find(ra.begin(), ra.end(), a));
+                        auto& ca = column_assigned[x - R];
+                        ca.erase(std::find(ca.begin(), ca.end(), a));
+                    }
+                }
+                y = x;
+            }
+            for (const std::size_t x : settled) pot[x] += dist[x] - D;
+            while (!heap.empty()) heap.pop();
+            for (const std::size_t x : touched) {
+                dist[x] = inf;
+                pred_node[x] = pred_arc[x] = none;
+                done[x] = 0;
+            }
+            touched.clear();
+            settled.clear();
+        }
+    }
+    std::vector<std::size_t> chosen;
+    for (std::size_t r = 0; r < R; ++r) chosen.insert(chosen.end(), row_assigned[r].begin(), row_assigned[r].end());
+    std::sort(chosen.begin(), chosen.end());
+    return chosen;
+}
+
+std::vector<std::vector<std::uint32_t>> solve_stable_ranked(const std::vector<std::vector<std::uint32_t>>& row_prefs,
+                                                            const std::vector<std::vector<std::uint32_t>>& column_prefs,
+                                                            const std::vector<std::uint32_t>& capacity,
+                                                            std::uint32_t row_demand) {
+    if (column_prefs.size() != capacity.size())
+        throw config_error("stable matching: one capacity per column is needed");
+    if (row_demand == 0) throw config_error("row demand (per_member) must be >= 1");
+    const std::size_t R = row_prefs.size(), C = capacity.size();
+    // rank[c][row]: position in the column's list; absent = unacceptable.
+    std::vector<std::unordered_map<std::uint32_t, std::size_t>> rank(C);
+    for (std::size_t c = 0; c < C; ++c)
+        for (std::size_t k = 0; k < column_prefs[c].size(); ++k) {
+            if (column_prefs[c][k] >= R) throw config_error("stable matching: column preference names an unknown row");
+            rank[c].emplace(column_prefs[c][k], k);
+        }
+    for (const auto& prefs : row_prefs)
+        for (auto c : prefs)
+            if (c >= C) throw config_error("stable matching: row preference names an unknown column");
+    // Held rows per column, ordered by the column's preference.
+    std::vector<std::set<std::pair<std::size_t, std::uint32_t>>> held(C);
+    std::vector<std::size_t> next(R, 0);
+    std::vector<std::uint32_t> holding(R, 0);
+    std::vector<std::vector<std::uint32_t>> result(R);
+    std::vector<std::uint32_t> queue;
+    for (std::size_t r = R; r-- > 0;) queue.push_back(static_cast<std::uint32_t>(r));  // row 0 proposes first
+    while (!queue.empty()) {
+        const std::uint32_t r = queue.back();
+        queue.pop_back();
+        while (holding[r] < row_demand && next[r] < row_prefs[r].size()) {
+            const std::uint32_t c = row_prefs[r][next[r]++];
+            const auto it = rank[c].find(r);
+            if (it == rank[c].end() || capacity[c] == 0) continue;  // unacceptable
+            const std::pair<std::size_t, std::uint32_t> entry{it->second, r};
+            if (held[c].size() < capacity[c]) {
+                held[c].insert(entry);
+                ++holding[r];
+            } else if (entry < *held[c].rbegin()) {
+                const std::uint32_t bumped = held[c].rbegin()->second;
+                held[c].erase(std::prev(held[c].end()));
+                held[c].insert(entry);
+                ++holding[r];
+                --holding[bumped];
+                queue.push_back(bumped);
+            }
+        }
+    }
+    for (std::size_t c = 0; c < C; ++c)
+        for (const auto& [k, r] : held[c]) result[r].push_back(static_cast<std::uint32_t>(c));
+    for (std::size_t r = 0; r < R; ++r) {
+        // Report each row's columns in its own preference order.
+        std::unordered_map<std::uint32_t, std::size_t> pos;
+        for (std::size_t k = 0; k < row_prefs[r].size(); ++k) pos.emplace(row_prefs[r][k], k);
+        std::sort(result[r].begin(), result[r].end(), [&](auto a, auto b) { return pos[a] < pos[b]; });
+    }
+    return result;
+}
+
+std::vector<std::size_t> solve_stable(const bipartite_problem& p) {
+    check_problem(p);
+    const std::size_t R = p.rows, C = p.capacity.size();
+    std::vector<std::vector<std::size_t>> row_arcs(R), column_arcs(C);
+    for (std::size_t i = 0; i < p.arcs.size(); ++i) {
+        if (!(p.arcs[i].value > 0)) continue;
+        row_arcs[p.arcs[i].row].push_back(i);
+        column_arcs[p.arcs[i].column].push_back(i);
+    }
+    auto by_value = [&](bool rows_side) {
+        return [&, rows_side](std::size_t a, std::size_t b) {
+            if (p.arcs[a].value != p.arcs[b].value) return p.arcs[a].value > p.arcs[b].value;
+            return rows_side ? p.arcs[a].column < p.arcs[b].column : p.arcs[a].row < p.arcs[b].row;
+        };
+    };
+    std::vector<std::vector<std::uint32_t>> row_prefs(R), column_prefs(C);
+    std::vector<std::unordered_map<std::uint32_t, std::size_t>> arc_of(R);
+    for (std::size_t r = 0; r < R; ++r) {
+        std::sort(row_arcs[r].begin(), row_arcs[r].end(), by_value(true));
+        for (auto a : row_arcs[r]) {
+            if (!arc_of[r].emplace(p.arcs[a].column, a).second)
+                throw config_error(fmt::format("row {} has two arcs to column {}", r, p.arcs[a].column));
+            row_prefs[r].push_back(p.arcs[a].column);
+        }
+    }
+    for (std::size_t c = 0; c < C; ++c) {
+        std::sort(column_arcs[c].begin(), column_arcs[c].end(), by_value(false));
+        for (auto a : column_arcs[c]) column_prefs[c].push_back(p.arcs[a].row);
+    }
+    const auto matched = solve_stable_ranked(row_prefs, column_prefs, p.capacity, p.row_demand);
+    std::vector<std::size_t> chosen;
+    for (std::size_t r = 0; r < R; ++r)
+        for (auto c : matched[r]) chosen.push_back(arc_of[r].at(c));
+    std::sort(chosen.begin(), chosen.end());
+    return chosen;
+}
+
+std::vector<std::size_t> solve_greedy(const bipartite_problem& p) {
+    check_problem(p);
+    // Max-heap of (value at push time, -row, -column, arc); a popped entry
+    // whose column filled up since is re-pushed with its current value.
+    struct entry {
+        double value;
+        std::uint32_t row, column;
+        std::size_t arc;
+        bool operator<(const entry& o) const {
+            if (value != o.value) return value < o.value;
+            if (row != o.row) return row > o.row;
+            return column > o.column;
+        }
+    };
+    std::priority_queue<entry> heap;
+    for (std::size_t i = 0; i < p.arcs.size(); ++i)
+        if (p.arcs[i].value > 0) heap.push({p.arcs[i].value, p.arcs[i].row, p.arcs[i].column, i});
+    std::vector<std::uint32_t> load(p.capacity.size(), 0), taken(p.rows, 0);
+    std::vector<std::size_t> chosen;
+    while (!heap.empty()) {
+        entry e = heap.top();
+        heap.pop();
+        if (taken[e.row] >= p.row_demand || load[e.column] >= p.capacity[e.column]) continue;
+        const double now = p.arcs[e.arc].value - seat_cost(p, e.column, load[e.column]);
+        if (now != e.value) {
+            if (now > 0) heap.push({now, e.row, e.column, e.arc});
+            continue;
+        }
+        ++taken[e.row];
+        ++load[e.column];
+        chosen.push_back(e.arc);
+    }
+    std::sort(chosen.begin(), chosen.end());
+    return chosen;
+}
+
+// ------------------------------------------------------------ community ---
+
+match_result match(const community& c, const match_options& o) {
+    if (o.per_member == 0 || o.per_member > 1000)
+        throw config_error(fmt::format("per_member must be 1..1000, got {}", o.per_member));
+    if (!(o.spread >= 0 && o.spread <= 1)) throw config_error(fmt::format("spread must be in [0, 1], got {}", o.spread));
+    if (!(o.cooldown_days >= 0) || !std::isfinite(o.cooldown_days))
+        throw config_error(fmt::format("cooldown_days must be a finite number >= 0, got {}", o.cooldown_days));
+    if (!std::isfinite(o.continuity_bonus) || o.continuity_bonus < 0)
+        throw config_error(fmt::format("continuity_bonus must be a finite number >= 0, got {}", o.continuity_bonus));
+    const journey& j = c.journey();
+    const pairing_history& h = o.history;
+    if (h.peer.size() != h.size() || h.timestamp.size() != h.size())
+        throw config_error("pairing history columns differ in length");
+
+    // History: pairs within the cooldown are blocked, older ones may get a bonus.
+    double as_of = 0;
+    if (o.as_of) as_of = *o.as_of;
+    else if (h.size()) as_of = *std::max_element(h.timestamp.begin(), h.timestamp.end());
+    auto key = [](member_index a, member_index b) {
+        if (a > b) std::swap(a, b);
+        return (static_cast<std::uint64_t>(a) << 32) | b;
+    };
+    std::unordered_map<std::uint64_t, double> last_met;  // pair -> latest meeting
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        if (h.member[i] >= c.size() || h.peer[i] >= c.size()) throw config_error("pairing history names an unknown member");
+        auto [it, fresh] = last_met.emplace(key(h.member[i], h.peer[i]), h.timestamp[i]);
+        if (!fresh) it->second = std::max(it->second, h.timestamp[i]);
+    }
+    recommend_options ro = o.scoring;
+    ro.reasons = false;
+    std::size_t excluded = 0;
+    const double window = o.cooldown_days * 86400.0;
+    for (const auto& [k, t] : last_met)
+        if (o.cooldown_days > 0 && t <= as_of && as_of - t < window) {
+            ro.blocked.emplace_back(static_cast<member_index>(k >> 32), static_cast<member_index>(k & 0xffffffffu));
+            ++excluded;
+        }
+    std::sort(ro.blocked.begin(), ro.blocked.end());
+
+    // Candidates: the top-K eligible peers of every member (all when K = 0).
+    std::size_t k = o.candidates;
+    if (k == 0) {
+        k = 1;
+        for (std::size_t s = 0; s < j.stage_count(); ++s)
+            k = std::max(k, c.stage_members(static_cast<stage_index>(s)).size());
+    }
+    ro.k = k;
+    const recommender rec(c, ro);
+    std::vector<recommendation> cands = rec.for_all();
+
+    match_result out;
+    out.candidate_pairs = cands.size();
+    out.excluded_by_cooldown = excluded;
+
+    // One problem per journey step: rows = seekers at s, columns = peers at s+1.
+    const std::size_t steps = j.stage_count() - 1;
+    std::vector<bipartite_problem> problems(steps);
+    std::vector<std::vector<std::size_t>> cand_of(steps);  // arc -> index into cands
+    for (auto& p : problems) {
+        p.row_demand = static_cast<std::uint32_t>(o.per_member);
+        p.spread = o.spread;
+    }
+    for (std::size_t s = 0; s < steps; ++s) {
+        const index_range right = c.stage_members(static_cast<stage_index>(s + 1));
+        problems[s].rows = c.stage_members(static_cast<stage_index>(s)).size();
+        problems[s].capacity.resize(right.size());
+        for (member_index v = right.first; v < right.last; ++v)
+            problems[s].capacity[v - right.first] = static_cast<std::uint32_t>(std::max(0, c.capacity(v)));
+    }
+    std::vector<std::uint8_t> has_candidate(c.size(), 0), has_positive(c.size(), 0);
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+        const recommendation& r = cands[i];
+        const std::size_t s = c.stage(r.member);
+        double value = r.score;
+        if (o.continuity_bonus > 0) {
+            const auto it = last_met.find(key(r.member, r.peer));
+            if (it != last_met.end() && it->second <= as_of) value += o.continuity_bonus;
+        }
+        has_candidate[r.member] = 1;
+        if (value > 0) has_positive[r.member] = 1;
+        problems[s].arcs.push_back({r.member - c.stage_members(static_cast<stage_index>(s)).first,
+                                    r.peer - c.stage_members(static_cast<stage_index>(s + 1)).first, value});
+        cand_of[s].push_back(i);
+    }
+
+    std::vector<std::vector<std::size_t>> chosen(steps);
+    auto solve = [&](std::size_t s) {
+        switch (o.method) {
+            case match_method::optimal: chosen[s] = solve_optimal(problems[s]); break;
+            case match_method::stable: chosen[s] = solve_stable(problems[s]); break;
+            case match_method::greedy: chosen[s] = solve_greedy(problems[s]); break;
+        }
+    };
+    unsigned threads = o.scoring.threads ? o.scoring.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, steps));
+    if (threads <= 1) {
+        for (std::size_t s = 0; s < steps; ++s) solve(s);
+    } else {
+        std::atomic<std::size_t> next{0};
+        std::vector<std::thread> pool;
+        std::exception_ptr failure;
+        std::mutex failure_lock;
+        for (unsigned t = 0; t < threads; ++t)
+            pool.emplace_back([&] {
+                for (std::size_t s; (s = next.fetch_add(1)) < steps;) {
+                    try {
+                        solve(s);
+                    } catch (...) {
+                        std::lock_guard<std::mutex> lock(failure_lock);
+                        if (!failure) failure = std::current_exception();
+                    }
+                }
+            });
+        for (auto& th : pool) th.join();
+        if (failure) std::rethrow_exception(failure);
+    }
+
+    // Pairs, with seats numbered per peer in value order (best pair, seat 0).
+    std::vector<std::uint32_t> matched(c.size(), 0);
+    for (std::size_t s = 0; s < steps; ++s) {
+        std::vector<match_pair> step_pairs;
+        for (const std::size_t a : chosen[s]) {
+            const recommendation& r = cands[cand_of[s][a]];
+            match_pair mp;
+            mp.member = r.member;
+            mp.peer = r.peer;
+            mp.score = r.score;
+            mp.value = problems[s].arcs[a].value;
+            mp.components = r.components;
+            mp.medium = r.medium;
+            step_pairs.push_back(std::move(mp));
+            ++matched[r.member];
+        }
+        std::sort(step_pairs.begin(), step_pairs.end(), [](const match_pair& a, const match_pair& b) {
+            if (a.peer != b.peer) return a.peer < b.peer;
+            if (a.value != b.value) return a.value > b.value;
+            return a.member < b.member;
+        });
+        for (std::size_t i = 0; i < step_pairs.size(); ++i) {
+            const std::uint32_t seat = i > 0 && step_pairs[i - 1].peer == step_pairs[i].peer ? step_pairs[i - 1].seat + 1 : 0;
+            step_pairs[i].seat = seat;
+            const double cost = o.spread * seat / std::max(1, c.capacity(step_pairs[i].peer));
+            step_pairs[i].value -= cost;
+        }
+        for (auto& mp : step_pairs) out.pairs.push_back(std::move(mp));
+    }
+    std::sort(out.pairs.begin(), out.pairs.end(), [](const match_pair& a, const match_pair& b) {
+        if (a.member != b.member) return a.member < b.member;
+        if (a.value != b.value) return a.value > b.value;
+        return a.peer < b.peer;
+    });
+    for (auto& mp : out.pairs) {
+        out.total_score += mp.score;
+        out.total_value += mp.value;
+        if (o.reasons) mp.reason = reason_sentence(c, mp.member, mp.peer, mp.components);
+    }
+    for (member_index u = 0; u < c.size(); ++u) {
+        if (c.stage(u) + 1u >= j.stage_count() || c.opted_out(u) || matched[u] >= o.per_member) continue;
+        unmatched_reason why = unmatched_reason::capacity_exhausted;
+        if (!has_candidate[u]) why = unmatched_reason::no_eligible_peer;
+        else if (!has_positive[u]) why = unmatched_reason::no_positive_score;
+        out.unmatched.push_back({u, matched[u], why});
+    }
+    return out;
+}
+
+}  // namespace engage_right
