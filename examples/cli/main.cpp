@@ -35,6 +35,8 @@ commands:
                 stage history
   stats         the funnel: members and NPS per stage, seekers against seats
                 per step, the bottleneck
+  match         who meets whom: a capacity-aware plan (optimal, stable, greedy)
+  export        the stage-labelled graph with a plan, as Graphviz DOT or GraphML
 
 Run 'engage-right <command> --help' for the options of a command.
 Exit codes: 0 ok, 2 bad input or arguments, 1 internal error.
@@ -135,6 +137,52 @@ options:
   --allow-existing         existing contacts may be paired again
   --format table|csv|json  output format (default table)
   --output FILE            write there instead of standard output
+)";
+
+constexpr const char* match_usage = R"(usage: engage-right match --members FILE [options]
+
+A plan of who meets whom: every member gets up to --per-member peers one stage
+to the right, every peer takes at most its capacity, the hard rules always hold.
+
+options:
+  --members FILE, --interactions FILE, --journey PRESET|FILE,
+  --weights LIST, --min-satisfaction N, --allow-existing   as for recommend
+  --per-member N           peers per member (default 1)
+  --method NAME            optimal (default: maximum total score, exact),
+                           stable (deferred acceptance, members propose),
+                           greedy (best pair first)
+  --candidates K           each member's top-K eligible peers form the matching
+                           graph (default 50); 0 = every eligible pair
+  --history FILE           earlier pairings, pairs.csv (member,peer,timestamp)
+  --cooldown-days D        pairs met within D days before --as-of are not
+                           paired again (default 90; 0 = off)
+  --continuity-bonus X     add X to the score of pairs met before (default 0)
+  --as-of TIME             "now" for the cooldown (default: latest in --history)
+  --blocked FILE           blocked.csv (member,peer): never paired, both ways
+  --spread X               0..1: seat j of a peer with capacity c costs X*j/c of
+                           score, spreading load over peers (default 0)
+  --threads N              worker threads (default: all cores)
+  --format table|csv|json  output format (default table)
+  --output FILE            write there instead of standard output
+
+columns: member,member_stage,peer,peer_stage,score,channel,reason
+Members with fewer peers than asked follow as rows with an empty peer and the
+reason no_eligible_peer, no_positive_score or capacity_exhausted.
+)";
+
+constexpr const char* export_usage = R"(usage: engage-right export --members FILE --format dot|graphml [options]
+
+The community as a graph: members grouped by stage (left to right in DOT),
+interactions as grey edges, and a matching plan as red member -> peer edges
+(dashed on private steps). Render DOT with Graphviz: dot -Tsvg out.dot > out.svg
+
+options:
+  --members FILE, --interactions FILE, --journey PRESET|FILE
+  --format dot|graphml     required
+  --no-plan                do not compute and draw a plan
+  --only-paired            only members that are part of a pair
+  --output FILE            write there instead of standard output
+  all options of match     to shape the plan (--per-member, --method, ...)
 )";
 
 er::score_weights parse_weights(const std::string& text, er::score_weights w) {
@@ -499,6 +547,142 @@ int cmd_stats(const std::vector<std::string>& args) {
     return 0;
 }
 
+const std::vector<std::string> match_valued = {"members", "interactions", "journey", "weights", "min-satisfaction",
+                                               "per-member", "method", "candidates", "history", "cooldown-days",
+                                               "continuity-bonus", "as-of", "blocked", "spread", "threads", "format",
+                                               "output"};
+
+double real_option(const cli::arguments& a, const std::string& name, double fallback, double lo, double hi) {
+    const auto text = a.get(name);
+    if (!text) return fallback;
+    double v = 0;
+    auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+    if (ec != std::errc() || p != text->data() + text->size() || !(v >= lo && v <= hi))
+        throw cli::usage_error(fmt::format("option --{}: expected a number {}..{}, got '{}'", name, lo, hi, *text));
+    return v;
+}
+
+er::match_options match_options_of(const cli::arguments& a, const er::community& c) {
+    er::match_options o;
+    o.scoring = common_options(a, c);
+    o.scoring.threads = static_cast<unsigned>(a.get_int("threads", 0, 1024).value_or(0));
+    if (auto m = a.get("method")) {
+        try {
+            o.method = er::parse_match_method(*m);
+        } catch (const er::config_error& e) {
+            throw cli::usage_error(std::string("option --method: ") + e.what());
+        }
+    }
+    o.per_member = static_cast<std::size_t>(a.get_int("per-member", 1, 1000).value_or(1));
+    o.candidates = static_cast<std::size_t>(a.get_int("candidates", 0, 100000000).value_or(50));
+    o.cooldown_days = real_option(a, "cooldown-days", 90, 0, 1e6);
+    o.continuity_bonus = real_option(a, "continuity-bonus", 0, 0, 1e6);
+    o.spread = real_option(a, "spread", 0, 0, 1);
+    o.as_of = as_of_option(a);
+    if (auto h = a.get("history")) o.history = er::read_pairs(*h, c);
+    if (auto b = a.get("blocked")) {
+        const auto blocked = er::read_blocked(*b, c);
+        o.scoring.blocked.insert(o.scoring.blocked.end(), blocked.begin(), blocked.end());
+    }
+    return o;
+}
+
+void emit_text(const cli::arguments& a, const std::string& text) {
+    if (auto path = a.get("output")) {
+        std::ofstream out(*path, std::ios::binary);
+        if (!out) throw cli::usage_error(fmt::format("cannot write output file '{}'", *path));
+        out << text;
+        out.flush();
+        if (!out) throw std::runtime_error(fmt::format("writing '{}' failed", *path));
+    } else {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+    }
+}
+
+int cmd_match(const std::vector<std::string>& args) {
+    const cli::arguments a(args, match_valued, {"allow-existing"});
+    if (a.help()) {
+        std::cout << match_usage;
+        return 0;
+    }
+    const cli::format f = cli::parse_format(a.get("format").value_or("table"));
+    a.require("members");
+    const er::community c = load_community(a);
+    const er::match_options o = match_options_of(a, c);
+    const er::match_result r = er::match(c, o);
+    const auto& j = c.journey();
+    cli::result_table pairs;
+    pairs.columns = {"member", "member_stage", "peer", "peer_stage", "score", "channel", "reason"};
+    for (const auto& p : r.pairs)
+        pairs.rows.push_back({cli::cell::str(c.id(p.member)), cli::cell::str(j.stage_name(c.stage(p.member))),
+                              cli::cell::str(c.id(p.peer)), cli::cell::str(j.stage_name(c.stage(p.peer))),
+                              cli::cell::dec(p.score), cli::cell::str(er::to_string(p.medium)),
+                              cli::cell::str(p.reason)});
+    cli::result_table unmatched;
+    unmatched.columns = {"member", "member_stage", "matched", "reason"};
+    for (const auto& u : r.unmatched)
+        unmatched.rows.push_back({cli::cell::str(c.id(u.member)), cli::cell::str(j.stage_name(c.stage(u.member))),
+                                  cli::cell::num(u.matched), cli::cell::str(er::to_string(u.reason))});
+    std::ostringstream buf;
+    if (f == cli::format::csv) {
+        cli::result_table all = pairs;
+        for (const auto& u : r.unmatched)
+            all.rows.push_back({cli::cell::str(c.id(u.member)), cli::cell::str(j.stage_name(c.stage(u.member))),
+                                cli::cell::none(), cli::cell::none(), cli::cell::none(), cli::cell::none(),
+                                cli::cell::str(er::to_string(u.reason))});
+        cli::write(buf, all, f);
+    } else if (f == cli::format::json) {
+        buf << "{\"method\": " << cli::json_string(er::to_string(o.method)) << ", \"pairs\": ";
+        cli::write(buf, pairs, f);
+        buf << ", \"unmatched\": ";
+        cli::write(buf, unmatched, f);
+        buf << fmt::format(", \"total_score\": {}, \"total_value\": {}, \"candidate_pairs\": {}}}\n", r.total_score,
+                           r.total_value, r.candidate_pairs);
+    } else {
+        cli::write(buf, pairs, f);
+        buf << fmt::format("\n{} pair{} ({}), total score {:.3f}; {} member{} with fewer peers than asked\n",
+                           r.pairs.size(), r.pairs.size() == 1 ? "" : "s", er::to_string(o.method), r.total_score,
+                           r.unmatched.size(), r.unmatched.size() == 1 ? "" : "s");
+        if (!r.unmatched.empty()) {
+            buf << "\n";
+            cli::write(buf, unmatched, f);
+        }
+    }
+    emit_text(a, buf.str());
+    return 0;
+}
+
+int cmd_export(const std::vector<std::string>& args) {
+    const cli::arguments a(args, match_valued, {"allow-existing", "no-plan", "only-paired"});
+    if (a.help()) {
+        std::cout << export_usage;
+        return 0;
+    }
+    const std::string fmt_name = a.require("format");
+    er::graph_format gf{};
+    try {
+        gf = er::parse_graph_format(fmt_name);
+    } catch (const er::config_error& e) {
+        throw cli::usage_error(std::string("option --format: ") + e.what());
+    }
+    a.require("members");
+    const er::community c = load_community(a);
+    er::export_options eo;
+    eo.only_paired = a.has("only-paired");
+    std::optional<er::match_result> plan;
+    if (!a.has("no-plan")) {
+        er::match_options o = match_options_of(a, c);
+        o.reasons = false;
+        plan = er::match(c, o);
+        eo.plan = &*plan;
+    }
+    std::ostringstream buf;
+    er::write_graph(buf, c, gf, eo);
+    emit_text(a, buf.str());
+    return 0;
+}
+
 // Bad arguments or bad input (exit code 2) rather than an internal error.
 bool is_user_error(const std::exception& e) {
     return dynamic_cast<const cli::usage_error*>(&e) || dynamic_cast<const er::input_error*>(&e) ||
@@ -529,6 +713,8 @@ int main(int argc, char** argv) {
         if (cmd == "score") return cmd_score(args);
         if (cmd == "infer-stages") return cmd_infer(args);
         if (cmd == "stats") return cmd_stats(args);
+        if (cmd == "match") return cmd_match(args);
+        if (cmd == "export") return cmd_export(args);
         throw cli::usage_error(fmt::format("unknown command '{}' (see engage-right --help)", cmd));
     } catch (const std::exception& e) {
         if (is_user_error(e)) {

@@ -7,6 +7,7 @@
 
 #include <engage_right/community.hpp>
 #include <engage_right/error.hpp>
+#include <engage_right/export.hpp>
 #include <engage_right/io.hpp>
 #include <engage_right/journey.hpp>
 #include <engage_right/lead_scoring.hpp>
