@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <set>
 #include <random>
 #include <string>
 
@@ -219,4 +220,69 @@ TEST_CASE("matching a community keeps every hard rule and capacity") {
     CHECK(r.excluded_by_cooldown == 1);
     o.cooldown_days = 0;
     CHECK(match(c, o).excluded_by_cooldown == 0);
+}
+
+#include "random_community.hpp"
+
+TEST_CASE("property: hard rules, capacities, per_member, cooldown and blocked pairs on 1,200 random communities") {
+    std::size_t pairs_checked = 0, blocked_checked = 0, cooled_checked = 0;
+    for (std::uint64_t seed = 0; seed < 1200; ++seed) {
+        auto rc = test_support::make_random_case(seed);
+        const community& c = rc.community;
+        std::mt19937_64 rng(seed * 7 + 1);
+        match_options o;
+        o.scoring = rc.options;
+        o.method = static_cast<match_method>(seed % 3);
+        o.per_member = 1 + seed % 3;
+        o.candidates = seed % 4 == 0 ? 0 : 1 + seed % 7;
+        o.spread = static_cast<double>(seed % 5) * 0.25;
+        o.continuity_bonus = seed % 2 ? 0.3 : 0.0;
+        o.reasons = seed % 10 == 0;
+        // A random history: some pairs recent (inside the 90-day cooldown), some old.
+        const double now = 1.8e9;
+        std::set<std::pair<member_index, member_index>> recent;
+        if (c.size() > 1)
+            for (int k = 0; k < 10; ++k) {
+                const auto a = static_cast<member_index>(rng() % c.size()), b = static_cast<member_index>(rng() % c.size());
+                const bool is_recent = rng() % 2 == 0;
+                o.history.member.push_back(a);
+                o.history.peer.push_back(b);
+                o.history.timestamp.push_back(now - (is_recent ? 10.0 : 200.0) * 86400);
+                if (is_recent) recent.insert({std::min(a, b), std::max(a, b)});
+            }
+        o.as_of = now;
+        const recommender checker(c, o.scoring);  // the hard rules with the same options (blocked included)
+        const match_result r = match(c, o);
+        std::map<member_index, std::size_t> load, per;
+        std::set<std::pair<member_index, member_index>> seen;
+        for (const auto& p : r.pairs) {
+            INFO("seed " << seed);
+            const eligibility e = checker.check(p.member, p.peer);
+            CHECK(e.eligible);
+            CHECK(recent.count({std::min(p.member, p.peer), std::max(p.member, p.peer)}) == 0);
+            CHECK(seen.insert({p.member, p.peer}).second);
+            CHECK(p.score + o.continuity_bonus > 0);  // only pairs worth something
+            ++load[p.peer];
+            ++per[p.member];
+            ++pairs_checked;
+        }
+        for (const auto& [v, n] : load) CHECK(n <= static_cast<std::size_t>(c.capacity(v)));
+        for (const auto& [u, n] : per) CHECK(n <= o.per_member);
+        blocked_checked += o.scoring.blocked.size();
+        cooled_checked += recent.size();
+        // Every seeker short of per_member is reported, nobody else.
+        std::set<member_index> reported;
+        for (const auto& u : r.unmatched) {
+            CHECK(per[u.member] == u.matched);
+            CHECK(u.matched < o.per_member);
+            reported.insert(u.member);
+        }
+        for (member_index u = 0; u < c.size(); ++u) {
+            const bool seeker = c.stage(u) + 1u < c.journey().stage_count() && !c.opted_out(u);
+            CHECK(reported.count(u) == (seeker && per[u] < o.per_member ? 1u : 0u));
+        }
+    }
+    MESSAGE("checked " << pairs_checked << " pairs; " << blocked_checked << " blocked and " << cooled_checked
+                       << " cooled-down pairs");
+    CHECK(pairs_checked > 5000);
 }
