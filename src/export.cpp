@@ -109,8 +109,10 @@ void write_graph(std::ostream& out, const community& c, graph_format format, con
             os << "\"stage_" << s << "\" -> \"stage_" << s + 1 << "\" [style=invis];\n";
     };
     auto vertex_writer = [&](std::ostream& os, std::size_t v) {
-        os << "[label=\"" << dot_escape(g[v].id) << "\", fillcolor=\""
-           << stage_colour(static_cast<std::size_t>(g[v].stage_index), stages) << "\"]";
+        const auto s = static_cast<std::size_t>(g[v].stage_index);
+        const bool dark = stages > 1 && s * 6 / (stages - 1) >= 4;
+        os << "[label=\"" << dot_escape(g[v].id) << "\", fillcolor=\"" << stage_colour(s, stages) << "\""
+           << (dark ? ", fontcolor=\"white\"" : "") << "]";
     };
     auto edge_writer = [&](std::ostream& os, const export_graph::edge_descriptor& e) {
         const edge_data& d = g[e];
