@@ -15,8 +15,11 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 import json as _json
+import math as _math
 import os as _os
+import re as _re
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as _np
@@ -25,7 +28,8 @@ import pandas as _pd
 from . import _core
 from ._core import Error
 
-__all__ = ["Journey", "Community", "recommend", "Error", "__version__"]
+__all__ = ["Journey", "Community", "recommend", "lead_scores", "infer_stages", "stage_history",
+           "write_stage_history", "nps", "funnel", "plot_funnel", "Error", "__version__"]
 __version__ = _core.__version__
 
 RESULT_COLUMNS = [
@@ -246,7 +250,8 @@ def _to_unix_seconds(values: _pd.Series) -> _np.ndarray:
     return out
 
 
-def _int_column(df: _pd.DataFrame, name: str, lo: int, hi: int, missing: int, what: str) -> Optional[_np.ndarray]:
+def _int_column(df: _pd.DataFrame, name: str, lo: int, hi: int, missing: int, what: str,
+                row_label: str = "members row") -> Optional[_np.ndarray]:
     if name not in df.columns:
         return None
     col = df[name]
@@ -255,7 +260,7 @@ def _int_column(df: _pd.DataFrame, name: str, lo: int, hi: int, missing: int, wh
         bad = unparsable | (~absent & ((values != _np.round(values)) | (values < lo) | (values > hi)))
     if bad.any():
         i = int(_np.argmax(bad))
-        raise ValueError(f"members row {i}: {name}: expected {what}, got {col.iloc[i]!r}")
+        raise ValueError(f"{row_label} {i}: {name}: expected {what}, got {col.iloc[i]!r}")
     return _np.where(absent, missing, _np.nan_to_num(values)).astype(_np.int64)
 
 
@@ -596,3 +601,721 @@ def recommend(community: Community, member: Union[None, str, Sequence[str]] = No
     cols = _core.recommend(community._c, members, int(k), None if weights is None else dict(weights),
                            min_satisfaction, bool(allow_existing), int(threads))
     return _pd.DataFrame({name: cols[name] for name in RESULT_COLUMNS})
+
+
+# -- lead scoring, stage inference, NPS, funnel ----------------------------------
+#
+# DataFrames become columns for the C++ tables without a Python string per
+# event: member and action columns are factorized (their few distinct values
+# go to C++), member ids are resolved by the C++ id index of the member table,
+# and the event table is built from numpy arrays.
+
+LEAD_COLUMNS = ["member", "fit", "engagement", "total"]
+INFER_COLUMNS = ["member", "recorded_stage", "stage", "fit", "engagement", "total", "next_stage",
+                 "next_milestone", "missing"]
+HISTORY_COLUMNS = ["member", "stage", "timestamp"]
+NPS_COLUMNS = ["promoters", "passives", "detractors", "unknown", "responses", "nps"]
+FUNNEL_COLUMNS = ["members", "share", "reached", "conversion", "promoters", "passives", "detractors", "unknown",
+                  "nps", "next_stage", "enabled", "channel", "seekers", "seekers_without_peer", "peers", "seats",
+                  "seats_per_seeker", "bottleneck"]
+
+_TIME_EXPECTED = "expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z)"
+# A finite decimal number as members.csv accepts it for min/max fit rules.
+_NUMBER_RE = _re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_CSV_SPACES = " \t"
+
+
+def _is_path(x: Any) -> bool:
+    return isinstance(x, (str, _os.PathLike))
+
+
+class _Columns:
+    """The columns of a frame by trimmed, lower-cased name, as the CSV readers
+    match header names. Only looks columns up: nothing is copied."""
+
+    def __init__(self, df: _pd.DataFrame, what: str):
+        self._df = df
+        self._labels: dict = {}
+        for c in df.columns:
+            name = str(c).strip().lower()
+            if name in self._labels:
+                raise ValueError(f"{what}: column {name!r} appears twice (names ignore case and surrounding spaces)")
+            self._labels[name] = c
+        self.columns = list(self._labels)
+
+    def __getitem__(self, name: str) -> _pd.Series:
+        return self._df[self._labels[name]]
+
+
+def _lower_columns(df: _pd.DataFrame, what: str) -> _Columns:
+    return _Columns(df, what)
+
+
+def _threads_arg(threads: int) -> int:
+    if isinstance(threads, bool) or int(threads) != threads or threads < 0:
+        raise ValueError(f"threads must be an integer >= 0 (0 = all cores), got {threads!r}")
+    return int(threads)
+
+
+def _seconds_of_timestamp(t: "_pd.Timestamp") -> float:
+    """Unix seconds of a Timestamp (naive = UTC), exact to the nanosecond."""
+    if t.tzinfo is None:
+        t = t.tz_localize("UTC")
+    whole, rem = divmod(int(t.value), 10**9)
+    return float(whole) + rem / 1e9
+
+
+# Times are unix seconds in float64 inside the library: about 0.24 us of
+# resolution today. Results show them rounded to the microsecond, so that
+# "…00.057" comes back as .057000 rather than .056999922.
+def _timestamp_of(seconds: float) -> "_pd.Timestamp":
+    """A UTC Timestamp of unix seconds (to the microsecond); NaT for NaN."""
+    if seconds is None or not _math.isfinite(seconds):
+        return _pd.NaT
+    whole = _math.floor(seconds)
+    ns = int(whole) * 10**9 + int(round((seconds - whole) * 1e6)) * 1000
+    return _pd.Timestamp(ns, unit="ns", tz="UTC")
+
+
+def _datetimes_of(seconds: _np.ndarray) -> _pd.Series:
+    """datetime64[ns, UTC] values of unix seconds, to the microsecond (NaN -> NaT)."""
+    seconds = _np.asarray(seconds, dtype=float)
+    missing = ~_np.isfinite(seconds)
+    safe = _np.where(missing, 0.0, seconds)
+    whole = _np.floor(safe)
+    ns = whole.astype(_np.int64) * 10**9 + _np.round((safe - whole) * 1e6).astype(_np.int64) * 1000
+    values = ns.view("datetime64[ns]").copy()
+    values[missing] = _np.datetime64("NaT")
+    return _pd.Series(values).dt.tz_localize("UTC")
+
+
+def _as_of_seconds(as_of: Any) -> Optional[float]:
+    """The as_of argument as unix seconds (None: default)."""
+    if as_of is None:
+        return None
+    if isinstance(as_of, (bool, _np.bool_)):
+        raise TypeError("as_of: expected unix seconds, an ISO-8601 string or a datetime, got a bool")
+    if isinstance(as_of, (int, float, _np.integer, _np.floating)):
+        x = float(as_of)
+        if not _math.isfinite(x):
+            raise ValueError(f"as_of: expected a finite time, got {as_of!r}")
+        return x
+    if isinstance(as_of, str):
+        v = _core.parse_timestamp(as_of)
+        if v is None:
+            raise ValueError(f"as_of: {_TIME_EXPECTED}, got {as_of!r}")
+        return v
+    if isinstance(as_of, (_dt.datetime, _dt.date, _np.datetime64, _pd.Timestamp)):
+        t = _pd.Timestamp(as_of)
+        if t is _pd.NaT:
+            raise ValueError("as_of: expected a time, got NaT")
+        return _seconds_of_timestamp(t)
+    raise TypeError(f"as_of: expected unix seconds, an ISO-8601 string or a datetime, got {type(as_of).__name__}")
+
+
+def _time_seconds(col: _pd.Series, what: str, origin: Optional[_np.ndarray] = None) -> _np.ndarray:
+    """Timestamps of a column as unix seconds: datetime64 (naive = UTC, or
+    tz-aware), numbers (unix seconds), or text with the CSV reader's rules
+    (unix seconds or ISO-8601). Every value is required; errors name the
+    row (``origin[i]`` when given)."""
+    def row(i: int) -> int:
+        return int(origin[i]) if origin is not None else int(i)
+
+    n = len(col)
+    if isinstance(col.dtype, _pd.CategoricalDtype):
+        col = col.astype(col.cat.categories.dtype if len(col.cat.categories) else object)
+    if _pd.api.types.is_datetime64_any_dtype(col):
+        s = col.dt.tz_localize("UTC") if col.dt.tz is None else col.dt.tz_convert("UTC")
+        missing = s.isna().to_numpy()
+        ns = s.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(_np.int64)
+        whole = ns // 10**9
+        out = whole.astype(float) + (ns - whole * 10**9) / 1e9
+        out[missing] = _np.nan
+        bad = _np.zeros(n, dtype=bool)
+        shown = col
+    elif _pd.api.types.is_numeric_dtype(col) and not _pd.api.types.is_bool_dtype(col):
+        out = col.to_numpy(dtype=float, na_value=_np.nan)
+        missing = _np.isnan(out)
+        bad = _np.isinf(out)
+        shown = col
+    else:
+        obj = col.to_numpy(dtype=object)
+        out, status = _core.parse_timestamps(obj)
+        missing = status == 1
+        bad = status == 2
+        for i in _np.flatnonzero(status == 3).tolist():
+            v = obj[i]
+            if isinstance(v, (bool, _np.bool_)):
+                bad[i] = True
+            elif isinstance(v, (int, float, _np.integer, _np.floating)):
+                if _np.isnan(v):
+                    missing[i] = True
+                elif _np.isinf(v):
+                    bad[i] = True
+                else:
+                    out[i] = float(v)
+            elif isinstance(v, (_dt.datetime, _np.datetime64, _pd.Timestamp)):
+                t = _pd.Timestamp(v)
+                if t is _pd.NaT:
+                    missing[i] = True
+                else:
+                    out[i] = _seconds_of_timestamp(t)
+            elif v is _pd.NA or v is _pd.NaT:
+                missing[i] = True
+            else:
+                bad[i] = True
+        shown = obj
+    problem = missing | bad
+    if problem.any():
+        i = int(_np.argmax(problem))
+        v = shown[i] if isinstance(shown, _np.ndarray) else shown.iloc[i]
+        if missing[i]:
+            raise ValueError(f"{what} row {row(i)}: timestamp: {_TIME_EXPECTED}, got an empty value")
+        raise ValueError(f"{what} row {row(i)}: timestamp: {_TIME_EXPECTED}, got {v!r}")
+    return _np.ascontiguousarray(out, dtype=float)
+
+
+def _number_text(v: float) -> str:
+    """A number as members.csv would spell it: 50.0 -> "50", 0.5 -> "0.5"."""
+    v = float(v)
+    if v.is_integer() and abs(v) < 1e16:
+        return str(int(v))
+    return repr(v)
+
+
+def _text_cells(col: _pd.Series) -> list:
+    """A column as trimmed text, "" where missing (numbers as in a CSV file)."""
+    missing = _missing_mask(col)
+    out = []
+    for v, absent in zip(col.tolist(), missing.tolist()):
+        if absent:
+            out.append("")
+        elif isinstance(v, (bool, _np.bool_)):
+            out.append(str(bool(v)).lower())
+        elif isinstance(v, (float, _np.floating)):
+            out.append(_number_text(v))
+        else:
+            out.append(str(v).strip(_CSV_SPACES))
+    return out
+
+
+def _lead_members(members: Any, j: "_core.Journey") -> "_core.MemberTable":
+    """The member table for lead scoring: members.csv read in C++ with the
+    journey's lead_read_options, or a DataFrame."""
+    if _is_path(members):
+        return _core.MemberTable.read_csv(_os.fspath(members), j)
+    if not isinstance(members, _pd.DataFrame):
+        raise TypeError(f"members must be a DataFrame or a path to members.csv, got {type(members).__name__}")
+    df = _lower_columns(members, "members")
+    if "id" not in df.columns:
+        raise ValueError("members: missing required column 'id'")
+    id_col = df["id"]
+    id_text = id_col.astype(str)
+    id_missing = id_col.isna().to_numpy() | (id_text == "").to_numpy()
+    if id_missing.any():
+        raise ValueError(f"members row {int(_np.argmax(id_missing))}: empty id")
+    ids = id_text.tolist()
+    stages = None
+    if "stage" in df.columns:
+        col = df["stage"]
+        stages = [None if absent else str(v) for v, absent in zip(col.tolist(), _missing_mask(col).tolist())]
+    sat = _int_column(df, "satisfaction", 0, 10, -1, "an integer 0-10 or empty")
+    cap = _int_column(df, "capacity", 0, 10**9, -1, "an integer >= 0 or empty")
+    act = None
+    if "activity" in df.columns:
+        act, absent, unparsable = _numbers(df["activity"])
+        with _np.errstate(invalid="ignore"):
+            bad = unparsable | (~absent & ((act < 0) | _np.isinf(act)))
+        if bad.any():
+            i = int(_np.argmax(bad))
+            raise ValueError(f"members row {i}: activity: expected a finite number >= 0 or empty, "
+                             f"got {df['activity'].iloc[i]!r}")
+    cfg = _core.lead_columns(j)
+    extra = {}
+    for name in cfg["text_columns"]:
+        if name in extra:
+            continue
+        if name not in df.columns:
+            raise ValueError(f"members: missing column {name!r} needed by {cfg['needed_by']} "
+                             f"(columns: {', '.join(map(str, df.columns))})")
+        cells = _text_cells(df[name])
+        if name in cfg["numeric_columns"]:
+            for i, text in enumerate(cells):
+                if text and (not _NUMBER_RE.match(text) or not _math.isfinite(float(text))):
+                    raise ValueError(f"members row {i}: {name}: expected a finite number or empty (it is compared "
+                                     f"with min/max), got {df[name].iloc[i]!r}")
+        extra[name] = cells
+    return _core.MemberTable._from_columns(
+        j, ids, stages,
+        None if sat is None else sat.astype(_np.int8),
+        None if cap is None else cap.astype(_np.int32),
+        _bool_column(df, "opted_out"), act, _tag_strings(df), extra)
+
+
+def _uniques_as_text(uniques: Any) -> list:
+    values = uniques.to_numpy(dtype=object) if hasattr(uniques, "to_numpy") else _np.asarray(uniques, dtype=object)
+    return [u if type(u) is str else str(u) for u in values.tolist()]
+
+
+def _factorize(col: _pd.Series) -> tuple:
+    """(codes, distinct values); code -1 = missing. Categoricals use their
+    codes as they are (no pass over the rows)."""
+    if isinstance(col.dtype, _pd.CategoricalDtype):
+        return col.cat.codes.to_numpy(), col.cat.categories
+    return _pd.factorize(col, use_na_sentinel=True)
+
+
+def _lead_events(events: Any, mt: "_core.MemberTable", j: "_core.Journey",
+                 skip_unknown_members: bool) -> "_core.EventTable":
+    """The event table: events.csv read in C++, or a DataFrame turned into
+    numpy columns (member rows, action codes, seconds, values)."""
+    if _is_path(events):
+        return _core.EventTable.read_csv(_os.fspath(events), mt, j, bool(skip_unknown_members))
+    if not isinstance(events, _pd.DataFrame):
+        raise TypeError(f"events must be a DataFrame or a path to events.csv, got {type(events).__name__}")
+    df = _lower_columns(events, "events")
+    for c in ("member", "action", "timestamp"):
+        if c not in df.columns:
+            raise ValueError(f"events: missing required column {c!r} (columns: {', '.join(map(str, df.columns))})")
+
+    # Members: factorize, then resolve the distinct ids through the C++ index.
+    codes, uniques = _factorize(df["member"])
+    ids = _uniques_as_text(uniques)
+    lookup = _np.append(mt._rows_of(ids), -2)           # code -1 (missing) -> -2
+    lookup[:-1][_np.array([u == "" for u in ids], dtype=bool)] = -2
+    rows = lookup[codes]
+    empty = rows == -2
+    if empty.any():
+        raise ValueError(f"events row {int(_np.argmax(empty))}: member: expected a member id, got an empty value")
+    unknown = rows < 0
+    skipped = 0
+    origin = None
+    if unknown.any():
+        if not skip_unknown_members:
+            i = int(_np.argmax(unknown))
+            raise ValueError(f"events row {i}: member: unknown member id {ids[codes[i]]!r} (not in the members; "
+                             "skip_unknown_members=True drops such events)")
+        keep = ~unknown
+        skipped = int(unknown.sum())
+        origin = _np.flatnonzero(keep).astype(_np.int64)
+        rows = rows[keep]
+
+    def kept(col: _pd.Series) -> _pd.Series:
+        return col if origin is None else col.iloc[origin]
+
+    def row(i: int) -> int:
+        return int(origin[i]) if origin is not None else int(i)
+
+    # Actions: trimmed names (the C++ builder numbers them by first
+    # appearance, as the CSV reader).
+    acodes, auniques = _factorize(kept(df["action"]))
+    names = [t.strip(_CSV_SPACES) for t in _uniques_as_text(auniques)]
+    empty_names = [k for k, t in enumerate(names) if t == ""]
+    bad = acodes < 0
+    if empty_names:
+        bad = bad | _np.isin(acodes, empty_names)
+    if bad.any():
+        raise ValueError(f"events row {row(int(_np.argmax(bad)))}: action: expected an action name, got an empty value")
+    if len(set(names)) != len(names):  # " visit" and "visit" are one action
+        remap, merged = _pd.factorize(_np.array(names, dtype=object))
+        acodes = remap[acodes]
+        names = [str(t) for t in merged]
+
+    seconds = _time_seconds(kept(df["timestamp"]), "events", origin)
+    values = None
+    if "value" in df.columns:
+        vcol = kept(df["value"])
+        values, absent, unparsable = _numbers(vcol)
+        bad = unparsable | _np.isinf(values)
+        if bad.any():
+            i = int(_np.argmax(bad))
+            raise ValueError(f"events row {row(i)}: value: expected a finite number or empty, got {vcol.iloc[i]!r}")
+        values = _np.ascontiguousarray(_np.where(absent, _np.nan, values), dtype=float)
+    # The C++ builder checks the rest (per_value actions need a value) and
+    # names the frame's row.
+    return _core.EventTable._from_columns(
+        mt, j, rows.astype(_np.uint32), _np.asarray(acodes).astype(_np.uint32), names, seconds, values, skipped,
+        origin)
+
+
+def _lead_inputs(members: Any, events: Any, journey: Any, as_of: Any, skip_unknown_members: bool,
+                 threads: int, inference: bool) -> tuple:
+    j = _journey_arg(journey)
+    t = _as_of_seconds(as_of)
+    n_threads = _threads_arg(threads)
+    if inference:
+        _core.check_inference(j)
+    mt = _lead_members(members, j)
+    ev = _lead_events(events, mt, j, skip_unknown_members)
+    return j, t, n_threads, mt, ev
+
+
+def _set_lead_attrs(df: _pd.DataFrame, as_of: float, ev: "_core.EventTable") -> _pd.DataFrame:
+    df.attrs["as_of"] = _timestamp_of(as_of)
+    df.attrs["skipped_unknown_members"] = int(ev.skipped_unknown_members)
+    return df
+
+
+_LEAD_INPUT_DOC = """members : DataFrame or path
+        ``members.csv`` (read as for ``engage-right score``: the stage column
+        is optional) or a DataFrame with its columns: ``id`` (required),
+        optional ``stage``, ``satisfaction``, ``capacity``, ``opted_out``,
+        ``activity``, ``tags``, and every extra column the journey's fit
+        rules name (kept as text; numbers are spelled as in a CSV file,
+        ``50.0`` as ``"50"``). Column names ignore case and surrounding
+        spaces.
+    events : DataFrame or path
+        ``events.csv`` or a DataFrame with ``member``, ``action``,
+        ``timestamp`` and optional ``value`` (NaN = empty). Timestamps are
+        unix seconds (numbers), ISO-8601 / unix-seconds strings (the CSV
+        reader's rules) or datetime64 values (naive = UTC, or tz-aware).
+        Member and action columns are factorized, so categorical columns are
+        cheapest; numeric or datetime64 timestamps avoid parsing text.
+    journey : Journey, preset name, path or dict, optional
+        Its ``lead_scoring`` section gives the points (default: the
+        ``engage_right`` preset).
+    as_of : None, number, str, datetime or Timestamp, optional
+        Score time: unix seconds, ISO-8601 text or a datetime (naive = UTC).
+        Events after it are ignored. Default: the latest event.
+    skip_unknown_members : bool, default False
+        Drop events whose member is not in ``members`` (counted in
+        ``attrs["skipped_unknown_members"]``) instead of raising."""
+
+
+def lead_scores(members: Any, events: Any, journey: Any = None, *, as_of: Any = None,
+                skip_unknown_members: bool = False, threads: int = 0) -> _pd.DataFrame:
+    """Lead scores: fit points for member attributes plus engagement points
+    for actions, halved every ``half_life_days`` (docs/journey.md, "Lead
+    scoring"); the Python form of ``engage-right score``.
+
+    Parameters
+    ----------
+    {inputs}
+    threads : int, default 0
+        Worker threads (0 = all cores); results do not depend on it. The GIL
+        is released while scoring.
+
+    Returns
+    -------
+    DataFrame
+        ``member, fit, engagement, total``, one row per member in the
+        members' order (``member`` is the id as text). ``attrs["as_of"]`` is
+        the time used, a UTC Timestamp (NaT when there are no events and no
+        `as_of`); ``attrs["skipped_unknown_members"]`` the events dropped.
+
+    Raises
+    ------
+    ValueError
+        Bad input: ``FILE:LINE:COLUMN: ...`` for files, ``events row 12:
+        ...`` / ``members row 3: ...`` (0-based positions) for frames, e.g.
+        an unknown member, a bad timestamp, a per_value action without a
+        value, a column a fit rule needs that is missing.
+
+    Examples
+    --------
+    >>> scores = er.lead_scores("members.csv", "events.csv", "journey.json")  # doctest: +SKIP
+    >>> scores.sort_values("total", ascending=False).head()                    # doctest: +SKIP
+    """
+    j, t, n_threads, mt, ev = _lead_inputs(members, events, journey, as_of, skip_unknown_members, threads, False)
+    r = _core.lead_scores(mt, ev, j, t, n_threads)
+    df = _pd.DataFrame({"member": mt._ids(), "fit": r["fit"], "engagement": r["engagement"], "total": r["total"]})
+    return _set_lead_attrs(df, r["as_of"], ev)
+
+
+def _names_of(index: _np.ndarray, names: Sequence[str]) -> _np.ndarray:
+    """Stage names of stage indexes; -1 and indexes past the end -> None."""
+    table = _np.array(list(names) + [None], dtype=object)
+    idx = _np.asarray(index, dtype=_np.int64)
+    idx = _np.where((idx < 0) | (idx >= len(names)), len(names), idx)
+    return table[idx]
+
+
+def infer_stages(members: Any, events: Any, journey: Any = None, *, as_of: Any = None,
+                 skip_unknown_members: bool = False, threads: int = 0) -> _pd.DataFrame:
+    """Infer every member's stage from the journey's stage rules: the
+    furthest stage whose rule holds together with the rules of all earlier
+    stages (docs/journey.md, "Stage rules"); the Python form of
+    ``engage-right infer-stages``.
+
+    Parameters
+    ----------
+    {inputs}
+    threads : int, default 0
+        Worker threads (0 = all cores). The GIL is released while inferring.
+
+    Returns
+    -------
+    DataFrame
+        One row per member in the members' order: ``member``;
+        ``recorded_stage`` (the stage given in members, missing when not
+        given); ``stage`` (inferred); ``fit, engagement, total``;
+        ``next_stage`` (missing at the last stage); ``next_milestone``, the
+        checklist of the next stage's rule as the CLI prints it
+        (``"score >= 10 (has 4): no; purchase: yes"``, ``""`` at the last
+        stage); ``missing``, the list of the unmet items' texts.
+        ``attrs["as_of"]`` and ``attrs["skipped_unknown_members"]`` as in
+        :func:`lead_scores`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`lead_scores`; also when a stage after the first has no
+        rule (the message names ``$.stage_rules.<stage>``).
+    """
+    j, t, n_threads, mt, ev = _lead_inputs(members, events, journey, as_of, skip_unknown_members, threads, True)
+    r = _core.infer_stages(mt, ev, j, t, n_threads, True)
+    names = list(j.stages)
+    stage = _np.asarray(r["stage"], dtype=_np.int64)
+    df = _pd.DataFrame({
+        "member": mt._ids(),
+        "recorded_stage": _names_of(mt._recorded_stage(), names),
+        "stage": _names_of(stage, names),
+        "fit": r["fit"],
+        "engagement": r["engagement"],
+        "total": r["total"],
+        "next_stage": _names_of(stage + 1, names),
+        "next_milestone": r["next_milestone"],
+        "missing": r["missing"],
+    })
+    return _set_lead_attrs(df, r["as_of"], ev)
+
+
+def stage_history(members: Any, events: Any, journey: Any = None, *, as_of: Any = None,
+                  skip_unknown_members: bool = False, threads: int = 0,
+                  path: Optional[PathLike] = None) -> _pd.DataFrame:
+    """The stage history: when each member first held each stage (every
+    earlier stage's rule holding at the same moment), as stages.csv holds
+    it; the Python form of ``engage-right infer-stages --history-out``.
+
+    Parameters
+    ----------
+    {inputs}
+    threads : int, default 0
+        Worker threads (0 = all cores).
+    path : path, optional
+        Also write the history there as stages.csv, byte for byte as the
+        CLI's ``--history-out`` (see :func:`write_stage_history`).
+
+    Returns
+    -------
+    DataFrame
+        ``member, stage, timestamp`` (``datetime64[ns, UTC]``), in member
+        order then stage order; members without events have no rows.
+        ``attrs`` as in :func:`lead_scores`.
+    """
+    j, t, n_threads, mt, ev = _lead_inputs(members, events, journey, as_of, skip_unknown_members, threads, True)
+    r = _core.infer_stages(mt, ev, j, t, n_threads, False)
+    ids = _np.array(mt._ids(), dtype=object)
+    df = _pd.DataFrame({
+        "member": ids[_np.asarray(r["history_member"], dtype=_np.int64)],
+        "stage": _names_of(r["history_stage"], list(j.stages)),
+        "timestamp": _datetimes_of(r["history_timestamp"]),
+    })
+    _set_lead_attrs(df, r["as_of"], ev)
+    if path is not None:
+        write_stage_history(df, path)
+    return df
+
+
+for _f in (lead_scores, infer_stages, stage_history):
+    _f.__doc__ = _f.__doc__.replace("{inputs}", _LEAD_INPUT_DOC)
+del _f
+
+
+def write_stage_history(history: _pd.DataFrame, path: PathLike) -> None:
+    """Write a stage history as stages.csv (``member,stage,timestamp``),
+    with ISO-8601 UTC times (``2026-03-14T09:30:00Z``, milliseconds when not
+    a whole second): the same bytes as ``engage-right infer-stages
+    --history-out`` for the same history.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``member``, ``stage`` and ``timestamp`` (datetime64, unix seconds or
+        ISO-8601 text), e.g. the result of :func:`stage_history`.
+    path : path
+        The file to write (replaced if it exists).
+
+    Raises
+    ------
+    ValueError
+        A missing column or value (naming the row).
+    """
+    if not isinstance(history, _pd.DataFrame):
+        raise TypeError(f"history must be a DataFrame, got {type(history).__name__}")
+    df = _lower_columns(history, "stage history")
+    for c in HISTORY_COLUMNS:
+        if c not in df.columns:
+            raise ValueError(f"stage history: missing required column {c!r}")
+    text = {}
+    for c in ("member", "stage"):
+        col = df[c]
+        absent = col.isna().to_numpy()
+        if absent.any():
+            raise ValueError(f"stage history row {int(_np.argmax(absent))}: {c}: expected text, got an empty value")
+        text[c] = col.astype(str).tolist()
+    seconds = _time_seconds(df["timestamp"], "stage history")
+    _core.write_stages_csv(_os.fspath(path), text["member"], text["stage"], seconds)
+
+
+def _satisfaction_codes(col: _pd.Series, row_label: str) -> _np.ndarray:
+    frame = _pd.DataFrame({"satisfaction": col.reset_index(drop=True)})
+    return _int_column(frame, "satisfaction", 0, 10, -1, "an integer 0-10 or empty",
+                       row_label=row_label).astype(_np.int8)
+
+
+def nps(data: Any, by: Optional[str] = "stage", *, journey: Any = None) -> _pd.DataFrame:
+    """Net Promoter Score: promoters answer 9-10, passives 7-8, detractors
+    0-6 to "how likely are you to recommend us"; NPS = 100 * (promoters -
+    detractors) / responses.
+
+    Parameters
+    ----------
+    data : Community, DataFrame, Series or array
+        A community; a members DataFrame with a ``satisfaction`` column
+        (integers 0-10, missing = unknown) and, for ``by="stage"``, a
+        ``stage`` column; or the satisfactions themselves (then `by` must be
+        None).
+    by : "stage" or None, default "stage"
+        One row per stage of the journey, in journey order, then ``"(all)"``;
+        None: the ``"(all)"`` row only.
+    journey : Journey, preset name, path or dict, optional
+        The stages of a members DataFrame (default: the ``engage_right``
+        preset). A Community brings its own journey.
+
+    Returns
+    -------
+    DataFrame
+        Index: stage names and ``"(all)"``; columns ``promoters, passives,
+        detractors, unknown, responses`` (int) and ``nps`` (float, NaN
+        without responses).
+
+    Raises
+    ------
+    ValueError
+        A satisfaction outside 0-10 or not an integer, an unknown or missing
+        stage (naming the row), `by` other than "stage"/None.
+    """
+    if by not in ("stage", None):
+        raise ValueError(f"by must be 'stage' or None, got {by!r}")
+    groups = None
+    names: list = []
+    if isinstance(data, Community):
+        if journey is not None:
+            raise ValueError("journey: a Community has its own journey; do not pass one")
+        sat = _np.asarray(data._c._satisfaction(), dtype=_np.int8)
+        if by == "stage":
+            names = data.journey.stages
+            groups = _np.asarray(data._c._stage_index(), dtype=_np.int64)
+    elif isinstance(data, _pd.DataFrame):
+        df = _lower_columns(data, "members")
+        if "satisfaction" not in df.columns:
+            raise ValueError("members: missing column 'satisfaction'")
+        sat = _satisfaction_codes(df["satisfaction"], "members row")
+        if by == "stage":
+            if "stage" not in df.columns:
+                raise ValueError("members: missing column 'stage' (needed for by='stage'; use by=None for one row)")
+            j = _journey_arg(journey)
+            names = list(j.stages)
+            codes, uniques = _pd.factorize(df["stage"], use_na_sentinel=True)
+            index = []
+            for u in _uniques_as_text(uniques):
+                s = j._stage_index(u.strip())
+                index.append(-1 if s is None else s)
+            groups = _np.append(_np.array(index, dtype=_np.int64), -1)[codes]
+            bad = groups < 0
+            if bad.any():
+                i = int(_np.argmax(bad))
+                raise ValueError(f"members row {i}: stage: expected a stage of journey '{j.name}' "
+                                 f"({', '.join(names)}), got {df['stage'].iloc[i]!r}")
+    else:
+        if by is not None:
+            raise ValueError("by must be None when data is a Series or array of satisfactions")
+        if isinstance(data, (str, bytes, Mapping)):
+            raise TypeError(f"data must be a Community, a DataFrame or satisfactions, got {type(data).__name__}")
+        col = data if isinstance(data, _pd.Series) else _pd.Series(_np.asarray(data, dtype=object)
+                                                                    if not isinstance(data, _np.ndarray) else data)
+        sat = _satisfaction_codes(col, "satisfaction row")
+    counts, score = _core.nps_groups(sat, groups, len(names) if groups is not None else 0)
+    index = (list(names) if groups is not None else []) + ["(all)"]
+    df = _pd.DataFrame(counts, columns=NPS_COLUMNS[:5], index=_pd.Index(index, name="stage")).astype(_np.int64)
+    df["nps"] = _np.asarray(score, dtype=float)
+    return df
+
+
+def funnel(community: "Community", *, min_satisfaction: Optional[int] = None,
+           allow_existing: bool = False) -> _pd.DataFrame:
+    """Funnel health: members and NPS per stage, and for every step the
+    seekers (members who want a peer) against the seats (sum of the
+    capacities of eligible peers); the Python form of ``engage-right stats``.
+
+    Parameters
+    ----------
+    community : Community
+    min_satisfaction : int, optional
+        Peers with a known satisfaction below this are not eligible (0-11;
+        default: the journey's, 7).
+    allow_existing : bool, default False
+        Existing contacts may be paired again (a seeker who knows every
+        eligible peer then still has one).
+
+    Returns
+    -------
+    DataFrame
+        Index: the stages in journey order. Per stage: ``members``,
+        ``share`` (of all members), ``reached`` (members at this stage or
+        later), ``conversion`` (reached / reached of the previous stage; NaN
+        for the first), ``promoters, passives, detractors, unknown, nps``.
+        For the step leaving the stage (missing for the last stage):
+        ``next_stage``, ``enabled`` (nullable bool), ``channel``,
+        ``seekers``, ``seekers_without_peer``, ``peers``, ``seats``
+        (nullable ints), ``seats_per_seeker`` (float, NaN without seekers),
+        and ``bottleneck`` (nullable bool; True for the stage whose step is
+        the bottleneck: the enabled step with seekers and the fewest seats
+        per seeker, ties to the earliest). ``df[df["bottleneck"]]`` selects
+        the bottleneck's row. ``attrs["bottleneck"]`` is the bottleneck as text
+        (``"loyal → advocate: 1,200 seekers, 300 seats (0.25 per seeker)"``),
+        ``""`` when there is none.
+    """
+    if not isinstance(community, Community):
+        raise TypeError(f"community must be an engage_right.Community, got {type(community).__name__}")
+    if min_satisfaction is not None:
+        if isinstance(min_satisfaction, bool) or int(min_satisfaction) != min_satisfaction \
+                or not 0 <= min_satisfaction <= 11:
+            raise ValueError(f"min_satisfaction must be an integer 0..11, got {min_satisfaction!r}")
+        min_satisfaction = int(min_satisfaction)
+    r = _core.funnel(community._c, min_satisfaction, bool(allow_existing))
+    stages = list(r["stage"])
+    k = len(stages)
+    steps = r["steps"]
+
+    def step(key: str, dtype: Optional[str] = None):
+        values = [s[key] for s in steps] + [None]
+        return _pd.array(values, dtype=dtype) if dtype else values
+
+    df = _pd.DataFrame({
+        "members": r["members"],
+        "share": r["share"],
+        "reached": r["reached"],
+        "conversion": r["conversion"],
+        "promoters": r["promoters"],
+        "passives": r["passives"],
+        "detractors": r["detractors"],
+        "unknown": r["unknown"],
+        "nps": r["nps"],
+        "next_stage": step("to"),
+        "enabled": step("enabled", "boolean"),
+        "channel": step("channel"),
+        "seekers": step("seekers", "Int64"),
+        "seekers_without_peer": step("seekers_without_peer", "Int64"),
+        "peers": step("peers", "Int64"),
+        "seats": step("seats", "Int64"),
+        "seats_per_seeker": _np.array([s["seats_per_seeker"] for s in steps] + [_np.nan], dtype=float),
+        "bottleneck": _pd.array([r["bottleneck"] is not None and i == r["bottleneck"] for i in range(k - 1)] + [None],
+                                dtype="boolean"),
+    }, index=_pd.Index(stages, name="stage"))
+    df.attrs["bottleneck"] = r["bottleneck_text"]
+    return df
+
+
+from .plotting import plot_funnel  # noqa: E402  (matplotlib itself is imported on first use)

@@ -7,8 +7,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <unordered_map>
 
 namespace engage_right::python {
 namespace {
@@ -38,27 +41,46 @@ std::vector<T> as_vector(const py::object& o, std::size_t n, const char* name) {
     return out;
 }
 
-community_ptr from_columns(journey j, const std::vector<std::string>& ids, const std::vector<std::string>& stages,
-                           const py::object& satisfaction, const py::object& capacity, const py::object& opted_out,
-                           const py::object& activity, const py::object& tags, const py::object& features,
-                           const std::vector<std::string>& sources, const std::vector<std::string>& targets,
-                           const py::object& weights, const py::object& timestamps) {
+}  // namespace
+
+member_table members_from_columns(const journey& j, const std::vector<std::string>& ids, const py::object& stages,
+                                  bool stage_optional, const py::object& satisfaction, const py::object& capacity,
+                                  const py::object& opted_out, const py::object& activity, const py::object& tags,
+                                  const py::object& features, const py::object& extra) {
     const std::size_t n = ids.size();
     member_table m;
     m.id = ids;
-    if (stages.size() != n) throw config_error("members: id and stage columns differ in length");
-    m.stage.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        auto s = j.find_stage(stages[i]);
-        if (!s) {
-            std::string names;
-            for (const auto& x : j.stages()) names += (names.empty() ? "" : ", ") + x;
-            throw config_error(fmt::format("members row {}: unknown stage '{}' (journey '{}' has: {})", i, stages[i],
-                                           j.name(), names));
+    m.stage.assign(n, 0);
+    bool all_known = true;
+    std::vector<std::uint8_t> known;
+    if (stages.is_none()) {
+        if (!stage_optional) throw config_error("members: missing required column 'stage'");
+        if (n > 0) known.assign(n, 0), all_known = false;
+    } else {
+        // str, or None for "not given" (only when stages are optional).
+        const auto names = stages.cast<std::vector<std::optional<std::string>>>();
+        if (names.size() != n) throw config_error("members: id and stage columns differ in length");
+        known.assign(n, 1);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::string_view text = names[i] ? detail::trim(*names[i]) : std::string_view{};
+            if (text.empty() && stage_optional) {
+                known[i] = 0;
+                all_known = false;
+                continue;
+            }
+            auto s = j.find_stage(text);
+            if (!s) {
+                std::string all;
+                for (const auto& x : j.stages()) all += (all.empty() ? "" : ", ") + x;
+                throw config_error(fmt::format("members row {}: unknown stage '{}' (journey '{}' has: {})", i,
+                                               names[i].value_or(""), j.name(), all));
+            }
+            m.stage[i] = *s;
         }
-        m.stage[i] = *s;
-        if (ids[i].empty()) throw config_error(fmt::format("members row {}: empty id", i));
     }
+    if (!all_known) m.stage_known = std::move(known);
+    for (std::size_t i = 0; i < n; ++i)
+        if (ids[i].empty()) throw config_error(fmt::format("members row {}: empty id", i));
     m.satisfaction = as_vector<std::int8_t>(satisfaction, n, "members column 'satisfaction'");
     m.capacity = as_vector<std::int32_t>(capacity, n, "members column 'capacity'");
     m.opted_out = as_vector<std::uint8_t>(opted_out, n, "members column 'opted_out'");
@@ -107,6 +129,32 @@ community_ptr from_columns(journey j, const std::vector<std::string>& ids, const
         m.features.rows = n;
         m.features.dims = d;
     }
+    if (!extra.is_none()) {
+        // Text columns by (lower-case) name, one trimmed string per member.
+        for (auto item : extra.cast<py::dict>()) {
+            member_table::text_column col;
+            for (char ch : item.first.cast<std::string>())
+                col.name.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
+            col.values = item.second.cast<std::vector<std::string>>();
+            if (col.values.size() != n)
+                throw config_error(fmt::format("members column '{}' has {} values, expected {}", col.name,
+                                               col.values.size(), n));
+            for (auto& v : col.values) v = std::string(detail::trim(v));
+            m.extra.push_back(std::move(col));
+        }
+    }
+    return m;
+}
+
+namespace {
+
+community_ptr from_columns(journey j, const std::vector<std::string>& ids, const py::object& stages,
+                           const py::object& satisfaction, const py::object& capacity, const py::object& opted_out,
+                           const py::object& activity, const py::object& tags, const py::object& features,
+                           const std::vector<std::string>& sources, const std::vector<std::string>& targets,
+                           const py::object& weights, const py::object& timestamps) {
+    member_table m = members_from_columns(j, ids, stages, false, satisfaction, capacity, opted_out, activity, tags,
+                                          features, py::none());
     interaction_table t;
     if (sources.size() != targets.size()) throw config_error("interactions: source and target differ in length");
     if (!sources.empty()) {

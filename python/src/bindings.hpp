@@ -19,6 +19,24 @@ using community_ptr = std::shared_ptr<community>;
 void bind_journey(py::module_& m);
 void bind_community(py::module_& m);
 void bind_recommend(py::module_& m);
+void bind_lead(py::module_& m);
+void bind_match(py::module_& m);
+
+/// A member_table from columns handed over by the facade (which validated
+/// and normalised them): `ids` one string per member; `stages` a list of
+/// stage names (None or blank = not given, allowed only with
+/// `stage_optional`, then recorded in member_table::stage_known) or None
+/// for no stage column; `satisfaction` (int8, -1 unknown), `capacity`
+/// (int32, -1 default), `opted_out` (uint8), `activity` (float64, NaN) as
+/// numpy arrays or None; `tags` one ';'-separated string per member or None;
+/// `features` an (n, d) array or None (float32 C-contiguous arrays are
+/// borrowed, not copied); `extra` a dict column name -> list of str (kept
+/// as text, trimmed) or None.
+/// @throws config_error naming the row of the first problem.
+member_table members_from_columns(const journey& j, const std::vector<std::string>& ids, const py::object& stages,
+                                  bool stage_optional, const py::object& satisfaction, const py::object& capacity,
+                                  const py::object& opted_out, const py::object& activity, const py::object& tags,
+                                  const py::object& features, const py::object& extra);
 
 /// Options shared by recommend() and explain().
 recommend_options make_options(const community& c, std::size_t k, const py::object& weights,

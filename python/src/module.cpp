@@ -36,4 +36,6 @@ PYBIND11_MODULE(_core, m) {
     erp::bind_journey(m);
     erp::bind_community(m);
     erp::bind_recommend(m);
+    erp::bind_lead(m);
+    erp::bind_match(m);
 }

@@ -399,7 +399,12 @@ def test_journey_json_round_trip(name, tmp_path):
     text = j.to_json()
     assert isinstance(text, str)
     data = json.loads(text)
-    assert set(data) == JOURNEY_KEYS, sorted(data)
+    # Presets also carry a description, lead scoring and stage rules.
+    assert set(data) == JOURNEY_KEYS | {"description", "lead_scoring", "stage_rules"}, sorted(data)
+    shipped = json.loads((Path(__file__).resolve().parents[2] / "share" / "journeys" / f"{name}.json")
+                         .read_text(encoding="utf-8"))
+    assert data["lead_scoring"]["actions"] == shipped["lead_scoring"]["actions"]
+    assert set(data["stage_rules"]) == set(shipped["stage_rules"])
     assert data["name"] == name and data["stages"] == PRESETS[name]
     assert data["min_peer_satisfaction"] == 7 and data["default_capacity"] == 3
     assert data["weights"] == {"similarity": 0.5, "tags": 0.15, "proximity": 0.25, "happiness": 0.1}
