@@ -153,6 +153,18 @@ struct bipartite_problem {
 /// Maximum total value (sum of arc values minus seat costs), exact up to
 /// floating-point rounding. Arcs with value <= 0 are never chosen.
 std::vector<std::size_t> solve_optimal(const bipartite_problem& p);
+/// The same optimum as solve_optimal() for a dense problem: `values` is
+/// row-major, `rows` x `capacity.size()`; an entry that is not > 0 (NaN
+/// included) is not an allowed pair. No arc list is built: each
+/// augmentation is an array-based shortest-path search (O(columns) per
+/// scanned row, no heap), the method of choice when most pairs are allowed.
+/// Returns the chosen (row, column) pairs, sorted.
+/// @throws config_error on invalid sizes, capacities or spread.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> solve_optimal_dense(std::span<const double> values,
+                                                                         std::size_t rows,
+                                                                         std::span<const std::uint32_t> capacity,
+                                                                         std::uint32_t row_demand = 1,
+                                                                         double spread = 0);
 /// Deferred acceptance, rows propose; both sides rank by value (ties: smaller
 /// index first). Only arcs with value > 0 are acceptable.
 std::vector<std::size_t> solve_stable(const bipartite_problem& p);

@@ -67,6 +67,31 @@ void bind_match(py::module_& m) {
         py::arg("row_demand"), py::arg("method"), py::arg("spread"));
 
     m.def(
+        "solve_matching_dense",
+        [](const py::object& values, const py::object& capacity, std::uint32_t row_demand, double spread) {
+            auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(values);
+            if (!a || a.ndim() != 2) throw config_error("values must be a two-dimensional array");
+            const auto rows = static_cast<std::size_t>(a.shape(0)), cols = static_cast<std::size_t>(a.shape(1));
+            const auto cap = vector_of<std::uint32_t>(capacity, "capacity");
+            if (cap.size() != cols) throw config_error(fmt::format("capacity: expected {} entries, got {}", cols, cap.size()));
+            std::vector<std::pair<std::uint32_t, std::uint32_t>> chosen;
+            {
+                py::gil_scoped_release release;
+                chosen = solve_optimal_dense(std::span<const double>(a.data(), rows * cols), rows, cap, row_demand,
+                                             spread);
+            }
+            py::array_t<std::int64_t> r(static_cast<py::ssize_t>(chosen.size())), c(static_cast<py::ssize_t>(chosen.size()));
+            auto ro = r.mutable_unchecked<1>();
+            auto co = c.mutable_unchecked<1>();
+            for (std::size_t i = 0; i < chosen.size(); ++i) {
+                ro(static_cast<py::ssize_t>(i)) = chosen[i].first;
+                co(static_cast<py::ssize_t>(i)) = chosen[i].second;
+            }
+            return py::make_tuple(r, c);
+        },
+        py::arg("values"), py::arg("capacity"), py::arg("row_demand"), py::arg("spread"));
+
+    m.def(
         "match",
         [](const community_ptr& c, std::size_t per_member, const std::string& method, std::size_t candidates,
            const py::object& weights, const py::object& min_satisfaction, bool allow_existing, unsigned threads,

@@ -108,6 +108,51 @@ TEST_CASE("optimal b-matching equals brute force, with and without load spreadin
     }
 }
 
+TEST_CASE("the dense solver reaches the same optimum as brute force and the arc-list solver") {
+    std::mt19937 rng(23);
+    for (int round = 0; round < 3000; ++round) {
+        const bipartite_problem p = random_problem(rng, round % 2 == 1);
+        const std::size_t C = p.capacity.size();
+        std::vector<double> dense(p.rows * C, std::nan(""));
+        for (const auto& a : p.arcs) dense[a.row * C + a.column] = a.value;
+        const auto pairs = solve_optimal_dense(dense, p.rows, p.capacity, p.row_demand, p.spread);
+        // The same pairs as arc indices, so objective() checks feasibility.
+        std::vector<std::size_t> chosen;
+        for (const auto& [r, c] : pairs) {
+            const auto it = std::find_if(p.arcs.begin(), p.arcs.end(),
+                                         [&](const auto& a) { return a.row == r && a.column == c; });
+            REQUIRE(it != p.arcs.end());
+            CHECK(it->value > 0);
+            chosen.push_back(static_cast<std::size_t>(it - p.arcs.begin()));
+        }
+        INFO("round " << round);
+        CHECK(objective(p, chosen) == doctest::Approx(brute_force(p)).epsilon(1e-12));
+    }
+    // Larger problems against the arc-list solver.
+    for (int round = 0; round < 40; ++round) {
+        bipartite_problem p;
+        p.rows = 20 + rng() % 60;
+        p.capacity.resize(10 + rng() % 50);
+        for (auto& cap : p.capacity) cap = static_cast<std::uint32_t>(rng() % 4);
+        p.row_demand = 1 + static_cast<std::uint32_t>(rng() % 3);
+        p.spread = static_cast<double>(rng() % 3) / 2.0;
+        std::uniform_real_distribution<double> val(-0.5, 1.0);
+        std::vector<double> dense(p.rows * p.capacity.size());
+        for (std::uint32_t r = 0; r < p.rows; ++r)
+            for (std::uint32_t c = 0; c < p.capacity.size(); ++c) {
+                const double x = val(rng);
+                dense[r * p.capacity.size() + c] = x;
+                p.arcs.push_back({r, c, x});
+            }
+        const auto pairs = solve_optimal_dense(dense, p.rows, p.capacity, p.row_demand, p.spread);
+        std::vector<std::size_t> chosen;
+        for (const auto& [r, c] : pairs) chosen.push_back(r * p.capacity.size() + c);
+        CHECK(objective(p, chosen) == doctest::Approx(objective(p, solve_optimal(p))).epsilon(1e-12));
+    }
+    CHECK_THROWS_AS(solve_optimal_dense(std::vector<double>(5, 1.0), 2, std::vector<std::uint32_t>{1, 1}),
+                    config_error);
+}
+
 TEST_CASE("the 3x3 example of scipy's linear_sum_assignment documentation") {
     // cost = [[4, 1, 3], [2, 0, 5], [3, 2, 2]]: the minimum is 1 + 2 + 2 = 5
     // (rows 0, 1, 2 to columns 1, 0, 2). Maximising 10 - cost gives 25.
