@@ -20,6 +20,9 @@
 
 namespace er = engage_right;
 
+int cmd_learn(const std::vector<std::string>& args);  // cmd_learn.cpp
+int cmd_simulate(const std::vector<std::string>& args);  // cmd_simulate.cpp
+
 namespace {
 
 constexpr const char* tool_usage = R"(usage: engage-right <command> [options]
@@ -37,6 +40,8 @@ commands:
                 per step, the bottleneck
   match         who meets whom: a capacity-aware plan (optimal, stable, greedy)
   export        the stage-labelled graph with a plan, as Graphviz DOT or GraphML
+  simulate      can the journey go viral? stage counts per round, viral number R
+  learn         uplift from history: odds ratio and lift per contact, per step
 
 Run 'engage-right <command> --help' for the options of a command.
 Exit codes: 0 ok, 2 bad input or arguments, 1 internal error.
@@ -715,6 +720,8 @@ int main(int argc, char** argv) {
         if (cmd == "stats") return cmd_stats(args);
         if (cmd == "match") return cmd_match(args);
         if (cmd == "export") return cmd_export(args);
+        if (cmd == "simulate") return cmd_simulate(args);
+        if (cmd == "learn") return cmd_learn(args);
         throw cli::usage_error(fmt::format("unknown command '{}' (see engage-right --help)", cmd));
     } catch (const std::exception& e) {
         if (is_user_error(e)) {

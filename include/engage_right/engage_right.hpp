@@ -14,6 +14,8 @@
 #include <engage_right/matching.hpp>
 #include <engage_right/recommend.hpp>
 #include <engage_right/scoring.hpp>
+#include <engage_right/simulate.hpp>
 #include <engage_right/stats.hpp>
 #include <engage_right/types.hpp>
+#include <engage_right/uplift.hpp>
 #include <engage_right/version.hpp>

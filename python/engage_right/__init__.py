@@ -29,7 +29,8 @@ from . import _core
 from ._core import Error
 
 __all__ = ["Journey", "Community", "recommend", "lead_scores", "infer_stages", "stage_history",
-           "write_stage_history", "nps", "funnel", "plot_funnel", "match", "assign", "Error", "__version__"]
+           "write_stage_history", "nps", "funnel", "plot_funnel", "match", "assign", "estimate_uplift",
+           "logistic_regression", "Error", "__version__"]
 __version__ = _core.__version__
 
 RESULT_COLUMNS = [
@@ -1319,6 +1320,7 @@ def funnel(community: "Community", *, min_satisfaction: Optional[int] = None,
 
 
 from .plotting import plot_funnel  # noqa: E402  (matplotlib itself is imported on first use)
+from .uplift import estimate_uplift, logistic_regression  # noqa: E402
 
 
 # -- matching -----------------------------------------------------------------
@@ -1430,7 +1432,7 @@ def match(community: Community, *, per_member: int = 1, method: str = "optimal",
 
 
 def assign(values: Any, capacity: Any = None, *, per_row: int = 1, method: str = "optimal",
-           spread: float = 0.0) -> tuple:
+           spread: float = 0.0, dense: Optional[bool] = None) -> tuple:
     """Solve a matching on your own values (a dense or scipy.sparse matrix).
 
     Rows ask for `per_row` columns each; column j takes at most
@@ -1440,12 +1442,33 @@ def assign(values: Any, capacity: Any = None, *, per_row: int = 1, method: str =
     for a positive square matrix with capacity 1 this is the maximising
     assignment of ``scipy.optimize.linear_sum_assignment``.
 
+    A dense matrix solved with ``optimal`` uses an array-based search that
+    needs no list of pairs (``dense=None`` picks it when at least a tenth of
+    the entries are allowed; ``True``/``False`` force it either way). Sparse
+    matrices and the other methods work on the list of allowed pairs.
+
     Returns
     -------
     (rows, columns) : two int arrays of the chosen pairs, sorted by row.
     """
     if method not in ("optimal", "stable", "greedy"):
         raise ValueError(f"method: expected 'optimal', 'stable' or 'greedy', got {method!r}")
+    if int(per_row) < 1:
+        raise ValueError(f"per_row must be at least 1, got {per_row}")
+    if not 0.0 <= float(spread) <= 1.0:
+        raise ValueError(f"spread must be in [0, 1], got {spread}")
+    if method == "optimal" and dense is not False and not hasattr(values, "tocoo"):
+        m = _np.ascontiguousarray(values, dtype=float)
+        if m.ndim != 2:
+            raise ValueError(f"values: expected a 2-D matrix, got {m.ndim} dimensions")
+        n_rows, n_cols = m.shape
+        if _np.isinf(m).any():
+            raise ValueError("values: entries must be finite (NaN marks a pair that is not allowed)")
+        if dense or _np.count_nonzero(m > 0) >= 0.1 * m.size:
+            cap = _np.ones(n_cols, dtype=_np.uint32) if capacity is None else _np.asarray(capacity)
+            if cap.shape != (n_cols,) or (cap < 0).any():
+                raise ValueError(f"capacity: expected {n_cols} non-negative integers")
+            return _core.solve_matching_dense(m, cap.astype(_np.uint32), int(per_row), float(spread))
     if hasattr(values, "tocoo"):
         coo = values.tocoo()
         n_rows, n_cols = coo.shape

@@ -1,0 +1,289 @@
+"""Uplift from history: does a contact one stage to the right help members
+advance, and by how much (docs/uplift.md)? The Python form of
+``engage-right learn``, and the logistic regression behind it."""
+
+from __future__ import annotations
+
+import os as _os
+from typing import Any, NamedTuple, Optional, Sequence, Union
+
+import numpy as _np
+import pandas as _pd
+
+from . import _core
+
+__all__ = ["estimate_uplift", "logistic_regression", "LogitResult", "UPLIFT_COLUMNS"]
+
+#: Columns of :func:`estimate_uplift` (and of ``engage-right learn``), in order.
+UPLIFT_COLUMNS = ["from", "to", "windows", "members", "treated", "advanced", "treated_advanced", "base_rate",
+                  "treated_rate", "mean_contacts", "odds_ratio", "odds_ratio_low", "odds_ratio_high", "p_value",
+                  "base", "base_round", "lift", "lift_low", "lift_high", "converged", "status"]
+
+_COVARIATES = ("contacts", "activity")
+
+
+class LogitResult(NamedTuple):
+    """A fitted logistic regression (see :func:`logistic_regression`)."""
+
+    params: _np.ndarray      #: coefficients, one per column of X
+    bse: _np.ndarray         #: standard errors, sqrt(diag(cov))
+    cov: _np.ndarray         #: inverse Fisher information at params
+    llf: float               #: log-likelihood at params
+    iterations: int          #: Newton steps taken
+    converged: bool          #: the coefficients settled
+    separation: bool         #: the outcome is (quasi-)separated: coefficients diverge
+
+
+def logistic_regression(X: Any, y: Any, *, max_iterations: int = 100, tolerance: float = 1e-10) -> LogitResult:
+    """Maximum-likelihood logistic regression by Newton's method (IRLS) with
+    step halving, in C++ (Eigen); the GIL is released while fitting.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+        Design matrix; add a column of ones for an intercept (no constant is
+        added). A DataFrame is taken by its values.
+    y : array_like, shape (n,)
+        Outcomes in [0, 1] (usually 0/1 or bool).
+    max_iterations : int, default 100
+        Newton steps at most.
+    tolerance : float, default 1e-10
+        Converged when every coefficient moves less than
+        ``tolerance * (1 + |coefficient|)`` in a step.
+
+    Returns
+    -------
+    LogitResult
+        ``params``, ``bse``, ``cov`` (inverse Fisher information
+        ``(X' W X)^-1``), ``llf``, ``iterations``, ``converged``,
+        ``separation``. The same numbers as statsmodels
+        ``Logit(y, X).fit()``. Separation or non-convergence do not raise:
+        check ``converged`` and ``separation``.
+
+    Raises
+    ------
+    ValueError
+        Sizes differ, a value is not finite, ``y`` is outside [0, 1], or X
+        does not have full column rank.
+
+    Examples
+    --------
+    >>> import numpy as np, engage_right as er
+    >>> X = np.column_stack([np.ones(6), [0, 0, 0, 1, 1, 1]])
+    >>> r = er.logistic_regression(X, [0, 1, 0, 1, 1, 0])
+    >>> round(float(r.params[1]), 4)   # log odds ratio: ln((2/1) / (1/2))
+    1.3863
+    """
+    Xa = _np.asarray(X.to_numpy(dtype=float) if isinstance(X, _pd.DataFrame) else X, dtype=float)
+    ya = _np.asarray(y.to_numpy(dtype=float) if isinstance(y, (_pd.Series, _pd.DataFrame)) else y, dtype=float)
+    if Xa.ndim == 1:
+        Xa = Xa.reshape(-1, 1)
+    if Xa.ndim != 2:
+        raise ValueError(f"X must be two-dimensional, got {Xa.ndim} dimensions")
+    ya = ya.reshape(-1) if ya.ndim == 2 and 1 in ya.shape else ya
+    if ya.ndim != 1:
+        raise ValueError(f"y must be one-dimensional, got shape {ya.shape}")
+    if isinstance(max_iterations, bool) or int(max_iterations) != max_iterations or max_iterations < 1:
+        raise ValueError(f"max_iterations must be an integer >= 1, got {max_iterations!r}")
+    if not (float(tolerance) > 0):
+        raise ValueError(f"tolerance must be > 0, got {tolerance!r}")
+    d = _core.logistic_regression(_np.asfortranarray(Xa), _np.ascontiguousarray(ya), int(max_iterations),
+                                  float(tolerance))
+    return LogitResult(_np.asarray(d["params"]), _np.asarray(d["bse"]), _np.asarray(d["cov"]), float(d["llf"]),
+                       int(d["iterations"]), bool(d["converged"]), bool(d["separation"]))
+
+
+def _id_cells(col: _pd.Series, what: str, name: str) -> list:
+    from . import _text_cells
+    cells = _text_cells(col)
+    for i, text in enumerate(cells):
+        if text == "":
+            raise ValueError(f"{what} row {i}: {name}: expected a member id, got an empty value")
+    return cells
+
+
+def _frame(data: Any, what: str, needed: Sequence[str]) -> Any:
+    from . import _lower_columns
+    if not isinstance(data, _pd.DataFrame):
+        raise TypeError(f"{what} must be a DataFrame or a path to {what}.csv, got {type(data).__name__}")
+    df = _lower_columns(data, what)
+    for c in needed:
+        if c not in df.columns:
+            raise ValueError(f"{what}: missing required column {c!r} (columns: {', '.join(map(str, data.columns))})")
+    return df
+
+
+def _origin_seconds(origin: Any) -> Optional[float]:
+    from . import _as_of_seconds
+    try:
+        return _as_of_seconds(origin)
+    except (TypeError, ValueError) as e:
+        raise type(e)(str(e).replace("as_of", "origin", 1)) from None
+
+
+def _covariate_list(covariates: Union[str, Sequence[str]]) -> list:
+    items = [c.strip() for c in covariates.split(",")] if isinstance(covariates, str) else list(covariates)
+    out = []
+    for c in items:
+        if c == "":
+            continue
+        if not isinstance(c, str) or c not in _COVARIATES:
+            raise ValueError(f"unknown covariate {c!r} (expected one of: {', '.join(_COVARIATES)})")
+        if c in out:
+            raise ValueError(f"covariate {c!r} given twice")
+        out.append(c)
+    return out
+
+
+def _positive(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, _np.integer, _np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    v = float(value)
+    if not (_np.isfinite(v) and v > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return v
+
+
+def _history(interactions: Any, stages: Any, members: Any, j: "_core.Journey") -> "_core.UpliftHistory":
+    from . import _numbers, _text_cells, _time_seconds
+    h = _core.UpliftHistory()
+    if isinstance(stages, (str, _os.PathLike)):
+        h.read_stages(_os.fspath(stages), j)
+    else:
+        df = _frame(stages, "stages", ("member", "stage", "timestamp"))
+        ids = _id_cells(df["member"], "stages", "member")
+        names = _text_cells(df["stage"])
+        for i, s in enumerate(names):
+            if s == "":
+                raise ValueError(f"stages row {i}: stage: expected a stage name, got an empty value")
+        seconds = _time_seconds(df["timestamp"].reset_index(drop=True), "stages")
+        h.add_stages(ids, names, seconds, j, "stages")
+    if isinstance(interactions, (str, _os.PathLike)):
+        h.read_interactions(_os.fspath(interactions))
+    else:
+        df = _frame(interactions, "interactions", ("source", "target", "timestamp"))
+        sources = _id_cells(df["source"], "interactions", "source")
+        targets = _id_cells(df["target"], "interactions", "target")
+        if "weight" in df.columns:
+            w, absent, unparsable = _numbers(df["weight"])
+            with _np.errstate(invalid="ignore"):
+                bad = unparsable | (~absent & ~(w > 0)) | _np.isinf(w)
+            if bad.any():
+                i = int(_np.argmax(bad))
+                raise ValueError(f"interactions row {i}: weight: expected a finite number > 0 or empty, "
+                                 f"got {df['weight'].iloc[i]!r}")
+        seconds = _time_seconds(df["timestamp"].reset_index(drop=True), "interactions")
+        h.add_contacts(sources, targets, seconds, "interactions")
+    if members is None:
+        return h
+    if isinstance(members, (str, _os.PathLike)):
+        h.read_activity(_os.fspath(members), j)
+        return h
+    df = _frame(members, "members", ("id",))
+    ids = _id_cells(df["id"], "members", "id")
+    if "activity" in df.columns:
+        act, absent, unparsable = _numbers(df["activity"])
+        with _np.errstate(invalid="ignore"):
+            bad = unparsable | (~absent & ((act < 0) | _np.isinf(act)))
+        if bad.any():
+            i = int(_np.argmax(bad))
+            raise ValueError(f"members row {i}: activity: expected a finite number >= 0 or empty, "
+                             f"got {df['activity'].iloc[i]!r}")
+        act = _np.where(absent, _np.nan, act)
+    else:
+        act = _np.full(len(ids), _np.nan)
+    h.set_activity(ids, _np.ascontiguousarray(act, dtype=float))
+    return h
+
+
+def estimate_uplift(interactions: Any, stages: Any, *, journey: Any = None, window_days: float = 30,
+                    origin: Any = None, covariates: Union[str, Sequence[str]] = (), members: Any = None,
+                    round_days: Optional[float] = None) -> _pd.DataFrame:
+    """Uplift from history, per step of the journey; the Python form of
+    ``engage-right learn`` (docs/uplift.md).
+
+    Members at stage ``s`` are followed in windows ``[origin + k W,
+    origin + (k+1) W)`` of ``W = window_days``. A window counts for step
+    ``s -> s+1`` when the member's stage at its start is ``s``; it is
+    *treated* when the member had at least one interaction (either direction)
+    with someone then at ``s+1`` before advancing, and its outcome is entering
+    any later stage within the window. Windows ending after the data are
+    dropped. A logistic regression of the outcome on ``[1, treated,
+    covariates...]`` per step gives the odds ratio, and the implied ``lift``:
+    the extra cumulative hazard of advancing per contact, as
+    ``er.simulate`` takes it. The GIL is released during the computation.
+
+    Parameters
+    ----------
+    interactions : DataFrame or path
+        ``interactions.csv`` or a frame with ``source``, ``target``,
+        ``timestamp`` (every row needs one) and optional ``weight`` (checked,
+        otherwise ignored: a row is one contact). Ids are compared as text.
+    stages : DataFrame or path
+        ``stages.csv`` (``member,stage,timestamp``: the member entered the
+        stage then), e.g. from :func:`engage_right.stage_history`. Stage
+        names are resolved against the journey, ignoring case.
+    journey : Journey, preset name, path or dict, optional
+        Default: the ``engage_right`` preset.
+    window_days : float, default 30
+        Window length in days.
+    origin : None, number, str, datetime or Timestamp, optional
+        Start of the window grid (unix seconds, ISO-8601 or a datetime;
+        naive = UTC). Default: the earliest stage entry.
+    covariates : str or sequence of str, default ()
+        Extra regressors: ``"contacts"`` (number of contacts at ``s+1`` in
+        the window) and/or ``"activity"`` (from ``members``).
+    members : DataFrame or path, optional
+        ``members.csv`` (or a frame with ``id`` and ``activity``) for the
+        ``activity`` covariate.
+    round_days : float, optional
+        The simulator's round length in days: also report ``base_round``.
+
+    Returns
+    -------
+    DataFrame
+        One row per step with the columns of :data:`UPLIFT_COLUMNS`:
+        ``from``, ``to`` (stage names), counts (``windows``, ``members``,
+        ``treated``, ``advanced``, ``treated_advanced``), ``base_rate`` and
+        ``treated_rate`` (advance rates of untreated and treated windows),
+        ``mean_contacts`` (in treated windows), ``odds_ratio`` with its 95%
+        Wald interval and ``p_value``, ``base`` (hazard per window without
+        contact) and ``base_round``, ``lift`` with its 95% delta-method
+        interval, ``converged`` and ``status`` (``ok``, ``no_windows``,
+        ``no_treated``, ``all_treated``, ``rank_deficient``, ``separation``,
+        ``not_converged``; model-based numbers are NaN unless ``ok``).
+        ``attrs`` holds ``origin``, ``data_end`` (Timestamps),
+        ``window_days`` and ``self_contacts`` (ignored rows).
+
+    Raises
+    ------
+    ValueError
+        Malformed input (for files: ``FILE:LINE:COLUMN: ...``; for frames:
+        the row), an unknown covariate, ``activity`` without members data,
+        bad options.
+
+    Examples
+    --------
+    >>> import engage_right as er
+    >>> er.estimate_uplift("interactions.csv", "stages.csv", window_days=7)  # doctest: +SKIP
+    """
+    from . import _journey_arg, _timestamp_of
+    j = _journey_arg(journey)
+    w = _positive(window_days, "window_days")
+    r_days = None if round_days is None else _positive(round_days, "round_days")
+    o = _origin_seconds(origin)
+    covs = _covariate_list(covariates)
+    if "activity" in covs and members is None:
+        raise ValueError("covariate 'activity' needs members (members.csv or a frame with id and activity)")
+    h = _history(interactions, stages, members, j)
+    d = _core.estimate_uplift(h, j, w, o, covs, r_days)
+    names = list(j.stages)
+    df = _pd.DataFrame({c: d[c] for c in UPLIFT_COLUMNS})
+    df["from"] = [names[i] for i in d["from"]]
+    df["to"] = [names[i] for i in d["to"]]
+    df["converged"] = df["converged"].astype(bool)
+    df.attrs["origin"] = _timestamp_of(d["origin"])
+    df.attrs["data_end"] = _timestamp_of(d["data_end"])
+    df.attrs["window_days"] = float(d["window_days"])
+    df.attrs["self_contacts"] = int(d["self_contacts"])
+    return df

@@ -1,0 +1,287 @@
+// Uplift from history and the logistic regression behind it. The facade
+// (engage_right/uplift.py) turns DataFrames into columns and results into
+// DataFrames.
+#include "bindings.hpp"
+
+#include <engage_right/detail/csv.hpp>
+#include <engage_right/uplift.hpp>
+
+#include <pybind11/eigen.h>
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace engage_right::python {
+namespace {
+
+std::vector<double> doubles_of(const py::object& o, const char* name) {
+    auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(o);
+    if (!a || a.ndim() != 1) throw config_error(fmt::format("{} must be a one-dimensional array", name));
+    return std::vector<double>(a.data(), a.data() + a.shape(0));
+}
+
+// Columns appended to a history, undone on error (nothing half-loaded).
+struct column_guard {
+    uplift_history& h;
+    std::size_t ids, entries, contacts, activity;
+    bool done = false;
+    explicit column_guard(uplift_history& target)
+        : h(target),
+          ids(target.ids.size()),
+          entries(target.entry_member.size()),
+          contacts(target.contact_source.size()),
+          activity(target.activity.size()) {}
+    column_guard(const column_guard&) = delete;
+    column_guard& operator=(const column_guard&) = delete;
+    ~column_guard() {
+        if (done) return;
+        h.ids.resize(ids);
+        h.entry_member.resize(entries);
+        h.entry_stage.resize(entries);
+        h.entry_time.resize(entries);
+        h.contact_source.resize(contacts);
+        h.contact_target.resize(contacts);
+        h.contact_time.resize(contacts);
+        h.activity.resize(activity);
+    }
+};
+
+template <class T>
+py::array_t<T> array_of(const std::vector<T>& v) {
+    py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
+    std::copy(v.begin(), v.end(), out.mutable_data());
+    return out;
+}
+
+}  // namespace
+
+void bind_uplift(py::module_& m) {
+    py::class_<uplift_history>(m, "UpliftHistory")
+        .def(py::init<>())
+        .def_property_readonly("ids", [](const uplift_history& h) { return h.ids; })
+        .def_property_readonly("entries", [](const uplift_history& h) { return h.entry_member.size(); })
+        .def_property_readonly("contacts", [](const uplift_history& h) { return h.contact_source.size(); })
+        .def(
+            "read_stages",
+            [](uplift_history& h, const std::string& path, const journey& j) {
+                const std::string text = read_file(path);
+                py::gil_scoped_release release;
+                parse_stage_entries(h, text, j, path);
+            },
+            py::arg("path"), py::arg("journey"))
+        .def(
+            "read_interactions",
+            [](uplift_history& h, const std::string& path) {
+                const std::string text = read_file(path);
+                py::gil_scoped_release release;
+                parse_contacts(h, text, path);
+            },
+            py::arg("path"))
+        .def(
+            "read_activity",
+            [](uplift_history& h, const std::string& path, const journey& j) {
+                py::gil_scoped_release release;
+                read_activity(h, path, j);
+            },
+            py::arg("path"), py::arg("journey"))
+        .def(
+            "add_stages",
+            [](uplift_history& h, const std::vector<std::string>& members, const std::vector<std::string>& stages,
+               const py::object& times, const journey& j, const std::string& what) {
+                const std::vector<double> t = doubles_of(times, "timestamps");
+                if (members.size() != stages.size() || members.size() != t.size())
+                    throw config_error(fmt::format("{}: member, stage and timestamp columns differ in length", what));
+                column_guard guard(h);
+                for (std::size_t i = 0; i < members.size(); ++i) {
+                    const auto s = j.find_stage(detail::trim(stages[i]));
+                    if (!s) {
+                        std::string names;
+                        for (const auto& n : j.stages()) names += (names.empty() ? "" : ", ") + n;
+                        throw config_error(fmt::format("{} row {}: stage: unknown stage '{}' (journey '{}' has: {})",
+                                                       what, i, stages[i], j.name(), names));
+                    }
+                    if (!std::isfinite(t[i]))
+                        throw config_error(fmt::format("{} row {}: timestamp: expected a finite time", what, i));
+                    h.entry_member.push_back(h.intern(members[i]));
+                    h.entry_stage.push_back(*s);
+                    h.entry_time.push_back(t[i]);
+                }
+                guard.done = true;
+            },
+            py::arg("members"), py::arg("stages"), py::arg("timestamps"), py::arg("journey"), py::arg("what"))
+        .def(
+            "add_contacts",
+            [](uplift_history& h, const std::vector<std::string>& sources, const std::vector<std::string>& targets,
+               const py::object& times, const std::string& what) {
+                const std::vector<double> t = doubles_of(times, "timestamps");
+                if (sources.size() != targets.size() || sources.size() != t.size())
+                    throw config_error(fmt::format("{}: source, target and timestamp columns differ in length", what));
+                column_guard guard(h);
+                for (std::size_t i = 0; i < sources.size(); ++i) {
+                    if (!std::isfinite(t[i]))
+                        throw config_error(fmt::format("{} row {}: timestamp: expected a finite time", what, i));
+                    h.contact_source.push_back(h.intern(sources[i]));
+                    h.contact_target.push_back(h.intern(targets[i]));
+                    h.contact_time.push_back(t[i]);
+                }
+                guard.done = true;
+            },
+            py::arg("sources"), py::arg("targets"), py::arg("timestamps"), py::arg("what"))
+        .def(
+            "set_activity",
+            [](uplift_history& h, const std::vector<std::string>& ids, const py::object& values) {
+                const std::vector<double> v = doubles_of(values, "activity");
+                if (ids.size() != v.size()) throw config_error("members: id and activity columns differ in length");
+                std::vector<double> activity(h.ids.size(), std::nan(""));
+                for (std::size_t i = 0; i < ids.size(); ++i)
+                    if (const auto at = h.find(ids[i])) activity[*at] = v[i];
+                h.activity = std::move(activity);
+            },
+            py::arg("ids"), py::arg("activity"));
+
+    m.def(
+        "estimate_uplift",
+        [](const uplift_history& h, const journey& j, double window_days, const py::object& origin,
+           const std::vector<std::string>& covariates, const py::object& round_days) {
+            uplift_options o;
+            o.window_days = window_days;
+            if (!origin.is_none()) o.origin = origin.cast<double>();
+            o.covariates = covariates;
+            if (!round_days.is_none()) o.round_days = round_days.cast<double>();
+            uplift_result r;
+            {
+                py::gil_scoped_release release;
+                r = estimate_uplift(h, j, o);
+            }
+            const std::size_t n = r.steps.size();
+            std::vector<std::int64_t> from(n), to(n), windows(n), members(n), treated(n), advanced(n), tadv(n);
+            std::vector<double> base_rate(n), treated_rate(n), mean_contacts(n), odds(n), odds_lo(n), odds_hi(n),
+                pv(n), base(n), base_round(n), lift(n), lift_lo(n), lift_hi(n);
+            std::vector<bool> converged(n);
+            std::vector<std::string> status(n);
+            py::list params;
+            for (std::size_t i = 0; i < n; ++i) {
+                const uplift_step& s = r.steps[i];
+                from[i] = s.from;
+                to[i] = s.to;
+                windows[i] = static_cast<std::int64_t>(s.windows);
+                members[i] = static_cast<std::int64_t>(s.members);
+                treated[i] = static_cast<std::int64_t>(s.treated);
+                advanced[i] = static_cast<std::int64_t>(s.advanced);
+                tadv[i] = static_cast<std::int64_t>(s.treated_advanced);
+                base_rate[i] = s.base_rate;
+                treated_rate[i] = s.treated_rate;
+                mean_contacts[i] = s.mean_contacts;
+                odds[i] = s.odds_ratio;
+                odds_lo[i] = s.odds_ratio_low;
+                odds_hi[i] = s.odds_ratio_high;
+                pv[i] = s.p_value;
+                base[i] = s.base;
+                base_round[i] = s.base_round;
+                lift[i] = s.lift;
+                lift_lo[i] = s.lift_low;
+                lift_hi[i] = s.lift_high;
+                converged[i] = s.converged;
+                status[i] = s.status;
+                py::dict fit;
+                fit["terms"] = s.terms;
+                fit["params"] = s.fit.params;
+                fit["bse"] = s.fit.bse;
+                fit["cov"] = s.fit.cov;
+                fit["llf"] = s.fit.log_likelihood;
+                params.append(fit);
+            }
+            py::dict d;
+            d["from"] = array_of(from);
+            d["to"] = array_of(to);
+            d["windows"] = array_of(windows);
+            d["members"] = array_of(members);
+            d["treated"] = array_of(treated);
+            d["advanced"] = array_of(advanced);
+            d["treated_advanced"] = array_of(tadv);
+            d["base_rate"] = array_of(base_rate);
+            d["treated_rate"] = array_of(treated_rate);
+            d["mean_contacts"] = array_of(mean_contacts);
+            d["odds_ratio"] = array_of(odds);
+            d["odds_ratio_low"] = array_of(odds_lo);
+            d["odds_ratio_high"] = array_of(odds_hi);
+            d["p_value"] = array_of(pv);
+            d["base"] = array_of(base);
+            d["base_round"] = array_of(base_round);
+            d["lift"] = array_of(lift);
+            d["lift_low"] = array_of(lift_lo);
+            d["lift_high"] = array_of(lift_hi);
+            d["converged"] = py::cast(converged);
+            d["status"] = py::cast(status);
+            d["fits"] = params;
+            d["origin"] = r.origin;
+            d["data_end"] = r.data_end;
+            d["window_days"] = r.window_days;
+            d["self_contacts"] = r.self_contacts;
+            return d;
+        },
+        py::arg("history"), py::arg("journey"), py::arg("window_days"), py::arg("origin"), py::arg("covariates"),
+        py::arg("round_days"));
+
+    m.def(
+        "uplift_windows",
+        [](const uplift_history& h, const journey& j, double window_days, const py::object& origin) {
+            uplift_options o;
+            o.window_days = window_days;
+            if (!origin.is_none()) o.origin = origin.cast<double>();
+            uplift_windows w;
+            {
+                py::gil_scoped_release release;
+                w = build_uplift_windows(h, j, o);
+            }
+            const std::size_t n = w.windows.size();
+            std::vector<std::int64_t> member(n), from(n), k(n), contacts(n);
+            std::vector<bool> advanced(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                member[i] = w.windows[i].member;
+                from[i] = w.windows[i].from;
+                k[i] = w.windows[i].k;
+                contacts[i] = w.windows[i].contacts;
+                advanced[i] = w.windows[i].advanced;
+            }
+            py::dict d;
+            d["member"] = array_of(member);
+            d["from"] = array_of(from);
+            d["k"] = array_of(k);
+            d["contacts"] = array_of(contacts);
+            d["advanced"] = py::cast(advanced);
+            d["origin"] = w.origin;
+            d["window_seconds"] = w.window_seconds;
+            d["data_end"] = w.data_end;
+            return d;
+        },
+        py::arg("history"), py::arg("journey"), py::arg("window_days"), py::arg("origin"));
+
+    m.def(
+        "logistic_regression",
+        [](const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int max_iterations, double tolerance) {
+            logistic_options o;
+            o.max_iterations = max_iterations;
+            o.tolerance = tolerance;
+            logistic_fit f;
+            {
+                py::gil_scoped_release release;
+                f = logistic_regression(X, y, o);
+            }
+            py::dict d;
+            d["params"] = f.params;
+            d["bse"] = f.bse;
+            d["cov"] = f.cov;
+            d["llf"] = f.log_likelihood;
+            d["iterations"] = f.iterations;
+            d["converged"] = f.converged;
+            d["separation"] = f.separation;
+            return d;
+        },
+        py::arg("X"), py::arg("y"), py::arg("max_iterations") = 100, py::arg("tolerance") = 1e-10);
+}
+
+}  // namespace engage_right::python
