@@ -33,7 +33,7 @@ if ((want_python)); then
     echo "setup: creating .venv"
     "$python" -m venv .venv
   fi
-  if ! .venv/bin/python -c "import numpy, pandas, networkx, scipy, pytest" 2>/dev/null; then
+  if ! .venv/bin/python -c "import numpy, pandas, networkx, scipy, pytest, pyarrow, jsonschema, matplotlib, statsmodels" 2>/dev/null; then
     echo "setup: installing Python test packages into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
   fi
