@@ -371,16 +371,24 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> solve_optimal_dense(std::sp
                     if (pos[c] < nrem) take_out(c);
                 std::size_t mc = C;
                 double md = inf;
-                for (std::size_t i = 0; i < nrem; ++i) {
-                    const std::uint32_t c = rem[i];
+                // Raw pointers: the hot loop of the whole solver.
+                const std::uint32_t* const rm = rem.data();
+                const double* const pc = pcol.data();
+                double* const dc = dcol.data();
+                std::uint32_t* const cp = col_pred.data();
+                const std::size_t n = nrem;
+                for (std::size_t i = 0; i < n; ++i) {
+                    const std::uint32_t c = rm[i];
                     // base - row[c] - pcol[c] = dr + reduced cost (>= dr up to rounding)
-                    const double nd = std::max(dr, base - row[c] - pcol[c]);
-                    if (nd < dcol[c]) {
-                        dcol[c] = nd;
-                        col_pred[c] = r;
+                    const double nd = std::max(dr, base - row[c] - pc[c]);
+                    double d = dc[c];
+                    if (nd < d) {
+                        d = nd;
+                        dc[c] = nd;
+                        cp[c] = r;
                     }
-                    if (dcol[c] < md) {
-                        md = dcol[c];
+                    if (d < md) {
+                        md = d;
                         mc = c;
                     }
                 }

@@ -30,7 +30,8 @@ from ._core import Error
 
 __all__ = ["Journey", "Community", "recommend", "lead_scores", "infer_stages", "stage_history",
            "write_stage_history", "nps", "funnel", "plot_funnel", "match", "assign", "estimate_uplift",
-           "logistic_regression", "Error", "__version__"]
+           "logistic_regression", "simulate", "SimulationResult", "plot_simulations",
+           "viral_reproduction_number", "Error", "__version__"]
 __version__ = _core.__version__
 
 RESULT_COLUMNS = [
@@ -1321,6 +1322,7 @@ def funnel(community: "Community", *, min_satisfaction: Optional[int] = None,
 
 from .plotting import plot_funnel  # noqa: E402  (matplotlib itself is imported on first use)
 from .uplift import estimate_uplift, logistic_regression  # noqa: E402
+from .simulate import SimulationResult, plot_simulations, simulate, viral_reproduction_number  # noqa: E402
 
 
 # -- matching -----------------------------------------------------------------

@@ -21,6 +21,7 @@ void bind_community(py::module_& m);
 void bind_recommend(py::module_& m);
 void bind_lead(py::module_& m);
 void bind_match(py::module_& m);
+void bind_simulate(py::module_& m);
 void bind_uplift(py::module_& m);
 
 /// A member_table from columns handed over by the facade (which validated

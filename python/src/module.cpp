@@ -38,5 +38,6 @@ PYBIND11_MODULE(_core, m) {
     erp::bind_recommend(m);
     erp::bind_lead(m);
     erp::bind_match(m);
+    erp::bind_simulate(m);
     erp::bind_uplift(m);
 }

@@ -15,6 +15,7 @@ import subprocess
 import networkx as nx
 import numpy as np
 import pytest
+import scipy.sparse
 from scipy.optimize import linear_sum_assignment
 
 import engage_right as er
@@ -49,11 +50,13 @@ def test_assignment_equals_scipy(seed):
     values = rng.random((n, m)) + 0.01
     if seed % 5 == 0:
         values = np.round(values, 1) + 0.1  # many ties
-    rows, cols = er.assign(values)
     a, b = linear_sum_assignment(values, maximize=True)
-    assert len(rows) == len(a) == min(n, m)
-    assert values[rows, cols].sum() == pytest.approx(values[a, b].sum(), rel=1e-12, abs=1e-12)
-    assert len(set(rows.tolist())) == len(rows) and len(set(cols.tolist())) == len(cols)
+    # The dense solver and the arc-list solver (sparse input) both reach scipy's optimum.
+    for given in (values, scipy.sparse.csr_matrix(values)):
+        rows, cols = er.assign(given)
+        assert len(rows) == len(a) == min(n, m)
+        assert values[rows, cols].sum() == pytest.approx(values[a, b].sum(), rel=1e-12, abs=1e-12)
+        assert len(set(rows.tolist())) == len(rows) and len(set(cols.tolist())) == len(cols)
     # greedy and stable are feasible and never better
     for method in ("greedy", "stable"):
         r2, c2 = er.assign(values, method=method)
@@ -103,12 +106,13 @@ def test_capacitated_matching_equals_networkx_min_cost_flow(seed):
     capacity = rng.integers(0, 4, size=m)
     per_row = int(rng.integers(1, 3))
     spread = [0.0, 0.25, 1.0][seed % 3]
-    rows, cols = er.assign(values, capacity, per_row=per_row, spread=spread)
-    assert all(np.bincount(cols, minlength=m) <= capacity)
-    assert all(np.bincount(rows, minlength=n) <= per_row)
-    assert all(values[rows, cols] > 0)
-    assert objective(values, capacity, rows, cols, spread) == pytest.approx(
-        flow_reference(values, capacity, per_row, spread), abs=1e-6)
+    best = flow_reference(values, capacity, per_row, spread)
+    for dense in (True, False):  # array-based search and arc-list search
+        rows, cols = er.assign(values, capacity, per_row=per_row, spread=spread, dense=dense)
+        assert all(np.bincount(cols, minlength=m) <= capacity)
+        assert all(np.bincount(rows, minlength=n) <= per_row)
+        assert all(values[rows, cols] > 0)
+        assert objective(values, capacity, rows, cols, spread) == pytest.approx(best, abs=1e-6)
 
 
 def blocking_pairs(values, capacity, per_row, rows, cols):
