@@ -173,7 +173,7 @@ def k_gap(sizes, ks):
 
 def report(res, args):
     d, c, p = res["dense"], res["capacitated"], res["community"]
-    lines = [BEGIN, "", "## Matching (issue: who meets whom)", "",
+    lines = [BEGIN, "", "## Matching: who meets whom", "",
              f"`{res['command']}` on {res['machine']}, one run, every side checked for the same optimum.", "",
              "| problem | engage-right | Python reference | time (s) | ratio |", "|---|---|---|---|---|",
              f"| dense {d['n']:,} x {d['n']:,} assignment, every pair allowed | `er.assign` {d['er_s']:.2f} s "
