@@ -306,10 +306,18 @@ std::vector<double> seats_per_member(const community& c) {
             kappa[s] = c.journey().default_capacity();
             continue;
         }
-        double seats = 0;
-        for (member_index i = r.first; i < r.last; ++i)
-            if (may_be_peer(c, i)) seats += c.capacity(i);
-        kappa[s] = seats / static_cast<double>(r.size());
+        // may_be_peer() in arithmetic form: with branches, mispredictions on
+        // near-random attributes cost several times the memory traffic.
+        const int min_sat = c.journey().min_peer_satisfaction();
+        std::int64_t seats = 0;
+        for (member_index i = r.first; i < r.last; ++i) {
+            const int cap = c.capacity(i);
+            const int sat = c.satisfaction_raw(i);
+            const int ok = (1 - static_cast<int>(c.opted_out(i))) * static_cast<int>(cap > 0) *
+                           (static_cast<int>(sat < 0) | static_cast<int>(sat >= min_sat));
+            seats += ok * cap;
+        }
+        kappa[s] = static_cast<double>(seats) / static_cast<double>(r.size());
     }
     return kappa;
 }
@@ -627,7 +635,8 @@ private:
             auto& pr = peers[s + 1];
             if (sk.empty() || pr.empty()) continue;
             shuffle(sk, stream_key(o_.seed, round, s, purpose::seekers));
-            shuffle(pr, stream_key(o_.seed, round, s, purpose::peers));
+            // The order of the peers only decides who serves whom (the log).
+            if (o_.log) shuffle(pr, stream_key(o_.seed, round, s, purpose::peers));
             std::uint64_t seats = 0;
             for (std::uint32_t v : pr) seats += static_cast<std::uint64_t>(capacity_[v]);
             const std::uint64_t n = sk.size();
@@ -796,7 +805,9 @@ simulation_result simulate(const community& c, const simulation_options& options
         throw config_error(fmt::format("simulation: {} rounds of {} sub-steps are too many (at most 1e8 sub-steps)",
                                        rounds, r.params.substeps()));
     prepare(r, S, rounds);
-    const std::vector<double> kappa = seats_per_member(c);
+    // Eligible seats per member: one pass over the community, engage_right only.
+    const std::vector<double> kappa =
+        options.policy == sim_policy::engage_right ? seats_per_member(c) : std::vector<double>(S, 0.0);
     if (options.engine == sim_engine::mean_field) {
         run_mean_field(c, options, r, kappa);
     } else {

@@ -201,10 +201,9 @@ int cmd_simulate(const std::vector<std::string>& args) {
                                r.params.round_days);
         cli::write(buf, t, f);
         if (f == cli::format::table)
-            buf << fmt::format("\nViral reproduction number R: {} at the start, {} at the end ({})\n", r_text(r.viral_r),
-                               r_text(r.viral_r_final),
-                               r.viral_r > 1 ? "R > 1: the community grows by itself"
-                                             : "R <= 1: growth needs outside arrivals");
+            buf << fmt::format("\nViral reproduction number R: {} at the start, {} at the end "
+                               "(R > 1: the community grows by itself)\n",
+                               r_text(r.viral_r), r_text(r.viral_r_final));
     }
     write_out(a, buf.str());
     return 0;
