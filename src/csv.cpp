@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <cmath>
+
 namespace engage_right {
 
 input_error::input_error(std::string file, std::size_t line, std::size_t column, const std::string& what)
@@ -128,6 +131,18 @@ std::string csv_quote(std::string_view s) {
     }
     out += '"';
     return out;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::string shown(std::string_view s) {
+    if (s.size() > 40) return fmt::format("\"{}...\"", s.substr(0, 40));
+    return fmt::format("\"{}\"", s);
 }
 
 }  // namespace detail

@@ -18,35 +18,11 @@ namespace engage_right {
 using detail::csv_field;
 using detail::csv_reader;
 using detail::trim;
+using detail::lower;
+using detail::shown;
+using detail::parse_number;
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-// Quote a value for an error message, shortened when long.
-std::string shown(std::string_view s) {
-    if (s.size() > 40) return fmt::format("\"{}...\"", s.substr(0, 40));
-    return fmt::format("\"{}\"", s);
-}
-
-// A number filling the whole (trimmed) field; reals must be finite.
-template <class T>
-bool parse_number(std::string_view s, T& out) {
-    s = trim(s);
-    if (s.empty()) return false;
-    const char* b = s.data();
-    const char* e = b + s.size();
-    if (*b == '+') ++b;
-    auto [p, ec] = std::from_chars(b, e, out);
-    if (ec != std::errc() || p != e) return false;
-    if constexpr (std::is_floating_point_v<T>) return std::isfinite(out);
-    return true;
-}
 
 struct header_info {
     detail::csv_header header;

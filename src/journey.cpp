@@ -3,6 +3,8 @@
 
 #include "presets.hpp"
 
+#include "json_util.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -204,22 +206,8 @@ void journey::set_rule(stage_index s, std::optional<stage_rule> rule) {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-[[noreturn]] void bad(std::string_view source, const std::string& path, const std::string& what) {
-    throw config_error(fmt::format("{}: {}: {}", source, path, what));
-}
-
-const char* type_name(const json& v) {
-    switch (v.type()) {
-        case json::value_t::null: return "null";
-        case json::value_t::boolean: return "a boolean";
-        case json::value_t::string: return "a string";
-        case json::value_t::array: return "an array";
-        case json::value_t::object: return "an object";
-        case json::value_t::discarded: return "nothing";
-        default: return "a number";
-    }
-}
+using detail::bad;
+using detail::type_name;
 
 void check_keys(std::string_view source, const std::string& path, const json& obj,
                 std::initializer_list<const char*> allowed) {

@@ -22,18 +22,14 @@ namespace engage_right {
 using detail::csv_field;
 using detail::csv_reader;
 using detail::trim;
+using detail::lower;
+using detail::shown;
+using detail::parse_real;
 
 namespace {
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 constexpr double seconds_per_day = 86400.0;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
@@ -45,21 +41,6 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
         if (x != y) return false;
     }
     return true;
-}
-
-std::string shown(std::string_view s) {
-    if (s.size() > 40) return fmt::format("\"{}...\"", s.substr(0, 40));
-    return fmt::format("\"{}\"", s);
-}
-
-bool parse_real(std::string_view s, double& out) {
-    s = trim(s);
-    if (s.empty()) return false;
-    const char* b = s.data();
-    const char* e = b + s.size();
-    if (*b == '+') ++b;
-    auto [p, ec] = std::from_chars(b, e, out);
-    return ec == std::errc() && p == e && std::isfinite(out);
 }
 
 struct string_hash {

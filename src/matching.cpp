@@ -21,6 +21,8 @@ namespace engage_right {
 using detail::csv_field;
 using detail::csv_reader;
 using detail::trim;
+using detail::lower;
+using detail::shown;
 
 const char* to_string(match_method m) noexcept {
     switch (m) {
@@ -50,18 +52,6 @@ const char* to_string(unmatched_reason r) noexcept {
 // ------------------------------------------------------------- readers ---
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out)
-        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-    return out;
-}
-
-std::string shown(std::string_view s) {
-    if (s.size() > 40) return fmt::format("\"{}...\"", s.substr(0, 40));
-    return fmt::format("\"{}\"", s);
-}
 
 // Read a two- or three-column pair file; calls add(member, peer, row, time).
 template <class Add>

@@ -21,6 +21,9 @@ namespace engage_right {
 using detail::csv_field;
 using detail::csv_reader;
 using detail::trim;
+using detail::lower;
+using detail::shown;
+using detail::parse_real;
 
 namespace {
 
@@ -48,28 +51,6 @@ double log_likelihood(const Eigen::VectorXd& eta, const Eigen::VectorXd& y) {
 
 // ---------------------------------------------------------------------------
 // CSV helpers (the readers of io.cpp keep theirs private)
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-std::string shown(std::string_view s) {
-    if (s.size() > 40) return fmt::format("\"{}...\"", s.substr(0, 40));
-    return fmt::format("\"{}\"", s);
-}
-
-bool parse_real(std::string_view s, double& out) {
-    s = trim(s);
-    if (s.empty()) return false;
-    const char* b = s.data();
-    const char* e = b + s.size();
-    if (*b == '+') ++b;
-    auto [p, ec] = std::from_chars(b, e, out);
-    return ec == std::errc() && p == e && std::isfinite(out);
-}
 
 struct header {
     detail::csv_header names;
@@ -356,47 +337,35 @@ std::uint32_t uplift_history::intern(std::string_view id) {
     return it->second;
 }
 
-namespace {
+uplift_history_guard::uplift_history_guard(uplift_history& h) noexcept
+    : h_(h),
+      ids_(h.ids.size()),
+      entries_(h.entry_member.size()),
+      contacts_(h.contact_source.size()),
+      activity_(h.activity.size()) {}
 
-// Undo a failed parse by cutting every column back: nothing half-loaded.
-// (The id index notices the shorter id list and rebuilds itself.)
-struct history_guard {
-    uplift_history& h;
-    std::size_t ids, entries, contacts, activity;
-    bool done = false;
-    explicit history_guard(uplift_history& target)
-        : h(target),
-          ids(target.ids.size()),
-          entries(target.entry_member.size()),
-          contacts(target.contact_source.size()),
-          activity(target.activity.size()) {}
-    history_guard(const history_guard&) = delete;
-    history_guard& operator=(const history_guard&) = delete;
-    ~history_guard() {
-        if (done) return;
-        h.ids.resize(ids);
-        h.entry_member.resize(entries);
-        h.entry_stage.resize(entries);
-        h.entry_time.resize(entries);
-        h.contact_source.resize(contacts);
-        h.contact_target.resize(contacts);
-        h.contact_time.resize(contacts);
-        h.activity.resize(activity);
-    }
-};
-
-}  // namespace
+uplift_history_guard::~uplift_history_guard() {
+    if (done_) return;
+    h_.ids.resize(ids_);
+    h_.entry_member.resize(entries_);
+    h_.entry_stage.resize(entries_);
+    h_.entry_time.resize(entries_);
+    h_.contact_source.resize(contacts_);
+    h_.contact_target.resize(contacts_);
+    h_.contact_time.resize(contacts_);
+    h_.activity.resize(activity_);
+}
 
 void parse_stage_entries(uplift_history& h, std::string_view text, const journey& j, std::string_view source) {
-    history_guard guard(h);
+    uplift_history_guard guard(h);
     parse_stages_into(h, text, j, source);
-    guard.done = true;
+    guard.commit();
 }
 
 void parse_contacts(uplift_history& h, std::string_view text, std::string_view source) {
-    history_guard guard(h);
+    uplift_history_guard guard(h);
     parse_contacts_into(h, text, source);
-    guard.done = true;
+    guard.commit();
 }
 
 void read_activity(uplift_history& h, const std::filesystem::path& members, const journey& j) {

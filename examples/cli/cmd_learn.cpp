@@ -177,16 +177,6 @@ int cmd_learn(const std::vector<std::string>& args) {
     }
     if (auto p = a.get("params-out"))
         write_params(*p, r, j, o.round_days.value_or(o.window_days));
-    const std::string text = buf.str();
-    if (auto path = a.get("output")) {
-        std::ofstream out(*path, std::ios::binary);
-        if (!out) throw cli::usage_error(fmt::format("cannot write output file '{}'", *path));
-        out << text;
-        out.flush();
-        if (!out) throw std::runtime_error(fmt::format("writing '{}' failed", *path));
-    } else {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-    }
+    cli::emit_text(a, buf.str());
     return 0;
 }

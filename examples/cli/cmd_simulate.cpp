@@ -76,18 +76,6 @@ auto named(const cli::arguments& a, const std::string& option, const std::string
     }
 }
 
-void write_out(const cli::arguments& a, const std::string& text) {
-    if (auto path = a.get("output")) {
-        std::ofstream out(*path, std::ios::binary);
-        if (!out) throw cli::usage_error(fmt::format("cannot write output file '{}'", *path));
-        out << text;
-        out.flush();
-        if (!out) throw std::runtime_error(fmt::format("writing '{}' failed", *path));
-    } else {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-    }
-}
 
 std::string r_text(double r) {
     if (std::isinf(r)) return "infinite";
@@ -205,6 +193,6 @@ int cmd_simulate(const std::vector<std::string>& args) {
                                "(R > 1: the community grows by itself)\n",
                                r_text(r.viral_r), r_text(r.viral_r_final));
     }
-    write_out(a, buf.str());
+    cli::emit_text(a, buf.str());
     return 0;
 }

@@ -592,18 +592,6 @@ er::match_options match_options_of(const cli::arguments& a, const er::community&
     return o;
 }
 
-void emit_text(const cli::arguments& a, const std::string& text) {
-    if (auto path = a.get("output")) {
-        std::ofstream out(*path, std::ios::binary);
-        if (!out) throw cli::usage_error(fmt::format("cannot write output file '{}'", *path));
-        out << text;
-        out.flush();
-        if (!out) throw std::runtime_error(fmt::format("writing '{}' failed", *path));
-    } else {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-    }
-}
 
 int cmd_match(const std::vector<std::string>& args) {
     const cli::arguments a(args, match_valued, {"allow-existing"});
@@ -654,7 +642,7 @@ int cmd_match(const std::vector<std::string>& args) {
             cli::write(buf, unmatched, f);
         }
     }
-    emit_text(a, buf.str());
+    cli::emit_text(a, buf.str());
     return 0;
 }
 
@@ -684,7 +672,7 @@ int cmd_export(const std::vector<std::string>& args) {
     }
     std::ostringstream buf;
     er::write_graph(buf, c, gf, eo);
-    emit_text(a, buf.str());
+    cli::emit_text(a, buf.str());
     return 0;
 }
 

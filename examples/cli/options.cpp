@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <fstream>
 
 namespace cli {
 
@@ -60,6 +62,19 @@ std::optional<long long> arguments::get_int(const std::string& name, long long l
         throw usage_error("option --" + name + ": expected an integer " + std::to_string(lo) + ".." +
                           std::to_string(hi) + ", got '" + *v + "'");
     return x;
+}
+
+void emit_text(const arguments& a, const std::string& text) {
+    if (auto path = a.get("output")) {
+        std::ofstream out(*path, std::ios::binary);
+        if (!out) throw usage_error("cannot write output file '" + *path + "'");
+        out << text;
+        out.flush();
+        if (!out) throw std::runtime_error("writing '" + *path + "' failed");
+    } else {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+    }
 }
 
 }  // namespace cli

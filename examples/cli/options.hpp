@@ -33,4 +33,8 @@ private:
     bool help_ = false;
 };
 
+/// Write a command's output to `--output FILE` when given, else to
+/// standard output. @throws usage_error when the file cannot be opened.
+void emit_text(const arguments& a, const std::string& text);
+
 }  // namespace cli

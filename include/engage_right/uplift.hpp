@@ -97,6 +97,24 @@ private:
     void sync() const;
 };
 
+/// Undoes every append to a history made while it lives unless commit() is
+/// called: the "nothing half-loaded" rule for code that fills a history from
+/// several sources. (The id index notices the shorter id list and rebuilds.)
+class uplift_history_guard {
+public:
+    explicit uplift_history_guard(uplift_history& h) noexcept;
+    uplift_history_guard(const uplift_history_guard&) = delete;
+    uplift_history_guard& operator=(const uplift_history_guard&) = delete;
+    ~uplift_history_guard();
+    /// Keep the appends.
+    void commit() noexcept { done_ = true; }
+
+private:
+    uplift_history& h_;
+    std::size_t ids_, entries_, contacts_, activity_;
+    bool done_ = false;
+};
+
 /// Append the rows of stages.csv text (`member,stage,timestamp`; stage names
 /// resolved against the journey, ASCII case-insensitive; timestamps unix
 /// seconds or ISO-8601; unknown extra columns ignored) to a history.

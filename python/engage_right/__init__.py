@@ -252,6 +252,19 @@ def _to_unix_seconds(values: _pd.Series) -> _np.ndarray:
     return out
 
 
+def _activity_column(df: "_pd.DataFrame") -> tuple:
+    """The `activity` column as floats (NaN where empty) and its empty mask;
+    ValueError naming the row for a value that is not a finite number >= 0."""
+    act, absent, unparsable = _numbers(df["activity"])
+    with _np.errstate(invalid="ignore"):
+        bad = unparsable | (~absent & ((act < 0) | _np.isinf(act)))
+    if bad.any():
+        i = int(_np.argmax(bad))
+        raise ValueError(f"members row {i}: activity: expected a finite number >= 0 or empty, "
+                         f"got {df['activity'].iloc[i]!r}")
+    return act, absent
+
+
 def _int_column(df: _pd.DataFrame, name: str, lo: int, hi: int, missing: int, what: str,
                 row_label: str = "members row") -> Optional[_np.ndarray]:
     if name not in df.columns:
@@ -825,13 +838,7 @@ def _lead_members(members: Any, j: "_core.Journey") -> "_core.MemberTable":
     cap = _int_column(df, "capacity", 0, 10**9, -1, "an integer >= 0 or empty")
     act = None
     if "activity" in df.columns:
-        act, absent, unparsable = _numbers(df["activity"])
-        with _np.errstate(invalid="ignore"):
-            bad = unparsable | (~absent & ((act < 0) | _np.isinf(act)))
-        if bad.any():
-            i = int(_np.argmax(bad))
-            raise ValueError(f"members row {i}: activity: expected a finite number >= 0 or empty, "
-                             f"got {df['activity'].iloc[i]!r}")
+        act, absent = _activity_column(df)
     cfg = _core.lead_columns(j)
     extra = {}
     for name in cfg["text_columns"]:

@@ -145,7 +145,7 @@ def _positive(value: Any, name: str) -> float:
 
 
 def _history(interactions: Any, stages: Any, members: Any, j: "_core.Journey") -> "_core.UpliftHistory":
-    from . import _numbers, _text_cells, _time_seconds
+    from . import _activity_column, _numbers, _text_cells, _time_seconds
     h = _core.UpliftHistory()
     if isinstance(stages, (str, _os.PathLike)):
         h.read_stages(_os.fspath(stages), j)
@@ -182,13 +182,7 @@ def _history(interactions: Any, stages: Any, members: Any, j: "_core.Journey") -
     df = _frame(members, "members", ("id",))
     ids = _id_cells(df["id"], "members", "id")
     if "activity" in df.columns:
-        act, absent, unparsable = _numbers(df["activity"])
-        with _np.errstate(invalid="ignore"):
-            bad = unparsable | (~absent & ((act < 0) | _np.isinf(act)))
-        if bad.any():
-            i = int(_np.argmax(bad))
-            raise ValueError(f"members row {i}: activity: expected a finite number >= 0 or empty, "
-                             f"got {df['activity'].iloc[i]!r}")
+        act, absent = _activity_column(df)
         act = _np.where(absent, _np.nan, act)
     else:
         act = _np.full(len(ids), _np.nan)

@@ -23,31 +23,6 @@ std::vector<double> doubles_of(const py::object& o, const char* name) {
     return std::vector<double>(a.data(), a.data() + a.shape(0));
 }
 
-// Columns appended to a history, undone on error (nothing half-loaded).
-struct column_guard {
-    uplift_history& h;
-    std::size_t ids, entries, contacts, activity;
-    bool done = false;
-    explicit column_guard(uplift_history& target)
-        : h(target),
-          ids(target.ids.size()),
-          entries(target.entry_member.size()),
-          contacts(target.contact_source.size()),
-          activity(target.activity.size()) {}
-    column_guard(const column_guard&) = delete;
-    column_guard& operator=(const column_guard&) = delete;
-    ~column_guard() {
-        if (done) return;
-        h.ids.resize(ids);
-        h.entry_member.resize(entries);
-        h.entry_stage.resize(entries);
-        h.entry_time.resize(entries);
-        h.contact_source.resize(contacts);
-        h.contact_target.resize(contacts);
-        h.contact_time.resize(contacts);
-        h.activity.resize(activity);
-    }
-};
 
 template <class T>
 py::array_t<T> array_of(const std::vector<T>& v) {
@@ -94,7 +69,7 @@ void bind_uplift(py::module_& m) {
                 const std::vector<double> t = doubles_of(times, "timestamps");
                 if (members.size() != stages.size() || members.size() != t.size())
                     throw config_error(fmt::format("{}: member, stage and timestamp columns differ in length", what));
-                column_guard guard(h);
+                uplift_history_guard guard(h);
                 for (std::size_t i = 0; i < members.size(); ++i) {
                     const auto s = j.find_stage(detail::trim(stages[i]));
                     if (!s) {
@@ -109,7 +84,7 @@ void bind_uplift(py::module_& m) {
                     h.entry_stage.push_back(*s);
                     h.entry_time.push_back(t[i]);
                 }
-                guard.done = true;
+                guard.commit();
             },
             py::arg("members"), py::arg("stages"), py::arg("timestamps"), py::arg("journey"), py::arg("what"))
         .def(
@@ -119,7 +94,7 @@ void bind_uplift(py::module_& m) {
                 const std::vector<double> t = doubles_of(times, "timestamps");
                 if (sources.size() != targets.size() || sources.size() != t.size())
                     throw config_error(fmt::format("{}: source, target and timestamp columns differ in length", what));
-                column_guard guard(h);
+                uplift_history_guard guard(h);
                 for (std::size_t i = 0; i < sources.size(); ++i) {
                     if (!std::isfinite(t[i]))
                         throw config_error(fmt::format("{} row {}: timestamp: expected a finite time", what, i));
@@ -127,7 +102,7 @@ void bind_uplift(py::module_& m) {
                     h.contact_target.push_back(h.intern(targets[i]));
                     h.contact_time.push_back(t[i]);
                 }
-                guard.done = true;
+                guard.commit();
             },
             py::arg("sources"), py::arg("targets"), py::arg("timestamps"), py::arg("what"))
         .def(

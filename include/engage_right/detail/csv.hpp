@@ -2,11 +2,15 @@
 /// @file detail/csv.hpp
 /// RFC 4180 tokenizer with line/column tracking, shared by every reader.
 
+#include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <type_traits>
 #include <vector>
 
 namespace engage_right::detail {
@@ -61,5 +65,29 @@ std::string_view trim(std::string_view s) noexcept;
 
 /// Quote text for a field in CSV output when needed.
 std::string csv_quote(std::string_view s);
+
+/// ASCII lower case.
+std::string lower(std::string_view s);
+
+/// A value quoted for an error message, shortened past 40 characters.
+std::string shown(std::string_view s);
+
+/// Parse a number filling the whole field (spaces trimmed, an optional
+/// leading '+'); reals must be finite.
+template <class T>
+bool parse_number(std::string_view s, T& out) noexcept {
+    s = trim(s);
+    if (s.empty()) return false;
+    const char* b = s.data();
+    const char* e = b + s.size();
+    if (*b == '+') ++b;
+    auto [p, ec] = std::from_chars(b, e, out);
+    if (ec != std::errc() || p != e) return false;
+    if constexpr (std::is_floating_point_v<T>) return std::isfinite(out);
+    return true;
+}
+
+/// Parse a finite real number (spaces trimmed, an optional leading '+').
+inline bool parse_real(std::string_view s, double& out) noexcept { return parse_number(s, out); }
 
 }  // namespace engage_right::detail

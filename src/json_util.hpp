@@ -1,0 +1,34 @@
+#pragma once
+// JSON helpers shared by the readers of journey and simulation files. Private
+// to the library: nlohmann_json is not part of the public interface.
+
+#include <engage_right/error.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace engage_right::detail {
+
+/// Throw config_error "<source>: <JSON path>: <what>".
+[[noreturn]] inline void bad(std::string_view source, const std::string& path, const std::string& what) {
+    throw config_error(fmt::format("{}: {}: {}", source, path, what));
+}
+
+/// "a string", "an array", ... for error messages.
+inline const char* type_name(const nlohmann::ordered_json& v) {
+    using t = nlohmann::ordered_json::value_t;
+    switch (v.type()) {
+        case t::null: return "null";
+        case t::boolean: return "a boolean";
+        case t::string: return "a string";
+        case t::array: return "an array";
+        case t::object: return "an object";
+        case t::discarded: return "nothing";
+        default: return "a number";
+    }
+}
+
+}  // namespace engage_right::detail
