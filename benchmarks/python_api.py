@@ -23,6 +23,9 @@ import time
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report_section import replace_section  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BEGIN = "<!-- python-api: written by benchmarks/python_api.py -->"
 END = "<!-- /python-api -->"
@@ -109,14 +112,7 @@ def main() -> int:
     ]
     lines.append(END)
     section = "\n".join(lines)
-    old = open(args.report).read() if os.path.exists(args.report) else ""
-    start, end = old.find(BEGIN), old.find(END)
-    if start >= 0 and end > start:
-        new = old[:start] + section + old[end + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section + "\n"
-    with open(args.report, "w") as f:
-        f.write(new)
+    replace_section(args.report, BEGIN, END, section)
     print("\n".join(lines))
     return 0 if same else 1
 

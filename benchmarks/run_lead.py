@@ -18,14 +18,15 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
-import re
 import subprocess
 import sys
 import time
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report_section import replace_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -109,12 +110,7 @@ def write_report(path: str, args, data: dict, cpp: dict, py: dict, cmp: dict) ->
              f"{'byte-identical' if cmp['history_identical'] else '**different**'}. Inferred stages: "
              + ", ".join(f"{k} {v:,}" for k, v in sorted(cmp["stage_counts"].items(), key=lambda kv: -kv[1])) + ".",
              "", END]
-    text = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: "\n".join(lines), text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-    open(path, "w", encoding="utf-8").write(text)
+    replace_section(path, BEGIN, END, "\n".join(lines))
 
 
 def main(argv=None) -> int:

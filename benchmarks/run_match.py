@@ -38,6 +38,9 @@ from scipy.optimize import linear_sum_assignment
 
 import engage_right as er
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report_section import replace_section  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "benchmarks", "data")
 BEGIN, END = "<!-- matching: written by benchmarks/run_match.py -->", "<!-- /matching -->"
@@ -230,12 +233,7 @@ def report(res, args):
                      f"{g['pairs_all']:,} | {g['k_s']:.3f} | {g['all_s']:.3f} |")
     lines += ["", END]
     section = "\n".join(lines) + "\n"
-    old = open(args.report, encoding="utf-8").read()
-    start, end = old.find(BEGIN), old.find(END)
-    new = old[:start] + section + old[end + len(END) + 1:] if start >= 0 and end > start else \
-        old.rstrip("\n") + "\n\n" + section
-    with open(args.report, "w", encoding="utf-8") as f:
-        f.write(new)
+    replace_section(args.report, BEGIN, END, section)
 
 
 def main(argv=None):

@@ -19,7 +19,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import sim_peer  # noqa: E402
+from report_section import replace_section  # noqa: E402
 
 BEGIN, END = "<!-- simulate: written by benchmarks/run_simulate.py -->", "<!-- /simulate -->"
 POLICIES = ["none", "random", "mass_action", "engage_right"]
@@ -98,12 +98,7 @@ def write_report(path: str, args, info: dict, cpp: dict, mf: dict, peer: dict, c
               "distribution. The mean field (`engage_right` includes one pass over the community for the "
               "seats per member) is the best of 50 runs. engage-right's Monte Carlo is identical for every "
               "thread count; the numpy peer is single-threaded by nature.", "", END]
-    text = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: "\n".join(lines), text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-    open(path, "w", encoding="utf-8").write(text)
+    replace_section(path, BEGIN, END, "\n".join(lines))
 
 
 def main(argv=None) -> int:

@@ -380,13 +380,7 @@ stage_rule parse_rule(std::string_view source, const std::string& p, const json&
 }  // namespace
 
 journey journey::from_json(std::string_view text, std::string_view source) {
-    json doc;
-    try {
-        doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        throw config_error(fmt::format("{}: invalid JSON: {}", source, e.what()));
-    }
-    if (!doc.is_object()) bad(source, "$", fmt::format("expected an object, got {}", type_name(doc)));
+    json doc = detail::parse_json_object(text, source);
     check_keys(source, "$", doc,
                {"name", "stages", "steps", "min_peer_satisfaction", "default_capacity", "weights", "$schema",
                 "description", "lead_scoring", "stage_rules"});

@@ -17,6 +17,10 @@ namespace engage_right::detail {
     throw config_error(fmt::format("{}: {}: {}", source, path, what));
 }
 
+/// Parse a JSON document that must be an object.
+/// @throws config_error "<source>: invalid JSON: ..." or "<source>: $: expected an object, ...".
+inline nlohmann::ordered_json parse_json_object(std::string_view text, std::string_view source);
+
 /// "a string", "an array", ... for error messages.
 inline const char* type_name(const nlohmann::ordered_json& v) {
     using t = nlohmann::ordered_json::value_t;
@@ -29,6 +33,17 @@ inline const char* type_name(const nlohmann::ordered_json& v) {
         case t::discarded: return "nothing";
         default: return "a number";
     }
+}
+
+inline nlohmann::ordered_json parse_json_object(std::string_view text, std::string_view source) {
+    nlohmann::ordered_json doc;
+    try {
+        doc = nlohmann::ordered_json::parse(text.begin(), text.end());
+    } catch (const nlohmann::ordered_json::parse_error& e) {
+        throw config_error(fmt::format("{}: invalid JSON: {}", source, e.what()));
+    }
+    if (!doc.is_object()) bad(source, "$", fmt::format("expected an object, got {}", type_name(doc)));
+    return doc;
 }
 
 }  // namespace engage_right::detail

@@ -150,13 +150,7 @@ std::vector<double> json_rates(std::string_view source, const std::string& path,
 simulation_params simulation_params::from_json(std::string_view text, std::size_t stages, std::string_view source) {
     if (stages < 2 || stages > max_stages)
         throw config_error(fmt::format("{}: a journey needs 2 to {} stages, got {}", source, max_stages, stages));
-    json doc;
-    try {
-        doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        throw config_error(fmt::format("{}: invalid JSON: {}", source, e.what()));
-    }
-    if (!doc.is_object()) bad(source, "$", fmt::format("expected an object, got {}", type_name(doc)));
+    json doc = detail::parse_json_object(text, source);
     static constexpr const char* keys[] = {"base",         "lift",       "churn", "arrivals",   "referral_rate",
                                            "contact_rate", "per_member", "dt",    "round_days", "$schema",
                                            "description"};

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 #include <engage_right/engage_right.hpp>
 
+#include "test_helpers.hpp"
+
 #include <cmath>
 #include <string>
 
@@ -8,16 +10,8 @@ using namespace engage_right;
 
 namespace {
 
-constexpr double day = 86400.0;
-
-std::string error_of(auto&& f) {
-    try {
-        f();
-    } catch (const error& e) {
-        return e.what();
-    }
-    return "";
-}
+using test_support::day;
+using test_support::error_of;
 
 const char* const scoring_journey = R"({
   "stages": ["prospect", "customer"],

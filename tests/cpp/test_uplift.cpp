@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 #include <engage_right/engage_right.hpp>
 
+#include "test_helpers.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,16 +16,8 @@ using namespace engage_right;
 
 namespace {
 
-constexpr double day = 86400.0;
-
-std::string error_of(auto&& f) {
-    try {
-        f();
-    } catch (const error& e) {
-        return e.what();
-    }
-    return "";
-}
+using test_support::day;
+using test_support::error_of;
 
 // A 2x2 table as a 0/1 design: a treated successes, b treated failures,
 // c untreated successes, d untreated failures.

@@ -1,0 +1,22 @@
+"""One marked section of docs/performance.md per benchmark runner.
+
+Each runner owns the text between its two marker comments and rewrites only
+that; a missing section is appended at the end of the file.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def replace_section(path: str, begin: str, end: str, section: str) -> None:
+    """Write `section` (which starts with `begin` and ends with `end`) in place
+    of the current text between the two markers of `path`."""
+    old = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+    start, stop = old.find(begin), old.find(end)
+    if start >= 0 and stop > start:
+        new = old[:start] + section.rstrip("\n") + old[stop + len(end):]
+    else:
+        new = old.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(new)
