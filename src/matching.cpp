@@ -377,13 +377,15 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> solve_optimal_dense(std::sp
                         dc[c] = nd;
                         cp[c] = r;
                     }
-                    if (d < md) {
+                    // On ties prefer a column with a free seat: it ends the
+                    // search (ties are common when many peers score alike).
+                    if (d < md || (d == md && col_rows[c].size() < capacity[c])) {
                         md = d;
                         mc = c;
                     }
                 }
                 for (std::size_t i = nrem; i < before; ++i)
-                    if (dcol[rem[i]] < md) {
+                    if (dcol[rem[i]] < md || (dcol[rem[i]] == md && col_rows[rem[i]].size() < capacity[rem[i]])) {
                         md = dcol[rem[i]];
                         mc = rem[i];
                     }
@@ -428,7 +430,8 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> solve_optimal_dense(std::sp
                     min_col = C;
                     min_d = inf;
                     for (std::size_t i = 0; i < nrem; ++i)
-                        if (dcol[rem[i]] < min_d) {
+                        if (dcol[rem[i]] < min_d ||
+                            (dcol[rem[i]] == min_d && col_rows[rem[i]].size() < capacity[rem[i]])) {
                             min_d = dcol[rem[i]];
                             min_col = rem[i];
                         }

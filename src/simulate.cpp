@@ -1,6 +1,8 @@
 #include <engage_right/detail/csv.hpp>
 #include <engage_right/error.hpp>
 #include <engage_right/io.hpp>
+#include <engage_right/matching.hpp>
+#include <engage_right/scoring.hpp>
 #include <engage_right/simulate.hpp>
 
 #include "json_util.hpp"
@@ -619,6 +621,10 @@ private:
             shuffle(sk, stream_key(o_.seed, round, s, purpose::seekers));
             // The order of the peers only decides who serves whom (the log).
             if (o_.log) shuffle(pr, stream_key(o_.seed, round, s, purpose::peers));
+            if (o_.exact_plan) {
+                plan_exact(sk, pr, lg);
+                continue;
+            }
             std::uint64_t seats = 0;
             for (std::uint32_t v : pr) seats += static_cast<std::uint64_t>(capacity_[v]);
             const std::uint64_t n = sk.size();
@@ -634,6 +640,56 @@ private:
             }
         }
         if (o_.log) append_contacts(lg, round);
+    }
+
+    // engage_right with exact_plan: the optimal plan of match() on the
+    // current seekers and peers of one step. Seekers are taken in index
+    // order so that the plan does not depend on the shuffle.
+    void plan_exact(std::vector<std::uint32_t> sk, const std::vector<std::uint32_t>& pr,
+                    std::vector<std::pair<std::uint32_t, std::uint32_t>>& lg) {
+        std::sort(sk.begin(), sk.end());
+        std::vector<std::uint32_t> peers(pr.begin(), pr.end());
+        std::sort(peers.begin(), peers.end());
+        if (static_cast<double>(sk.size()) * static_cast<double>(peers.size()) > static_cast<double>(o_.max_plan_pairs))
+            throw config_error(fmt::format("simulation: exact_plan would score {} x {} pairs in one step, more than "
+                                           "max_plan_pairs ({}); use the default seat dealing for communities this large",
+                                           sk.size(), peers.size(), o_.max_plan_pairs));
+        const std::size_t n0 = c_.size();  // indices below are the community's own members
+        const score_weights& w = c_.journey().weights();
+        const auto p_row_demand = static_cast<std::uint32_t>(p_.per_member);
+        std::vector<std::uint32_t> capacity;
+        capacity.reserve(peers.size());
+        for (const std::uint32_t v : peers) capacity.push_back(static_cast<std::uint32_t>(std::max(0, capacity_[v])));
+        // The step is one dense problem (seekers x peers, NaN = not a
+        // pair); rows are scored in parallel blocks, each block its own rows.
+        const std::size_t cols = peers.size();
+        std::vector<double> values(sk.size() * cols, std::numeric_limits<double>::quiet_NaN());
+        const std::size_t parts =
+            sk.size() * cols >= 65536 ? std::max<std::size_t>(1, std::min<std::size_t>(threads_, sk.size())) : 1;
+        auto score_rows = [&](std::size_t part) {
+            for (std::size_t i = sk.size() * part / parts; i < sk.size() * (part + 1) / parts; ++i) {
+                const std::uint32_t u = sk[i];
+                double* row = values.data() + i * cols;
+                for (std::size_t k = 0; k < cols; ++k) {
+                    const std::uint32_t v = peers[k];
+                    if (u < n0 && v < n0) {
+                        if (!c_.has_interaction(u, v)) row[k] = score(c_, u, v, w);  // else hard rule 5
+                    } else {
+                        row[k] = w.happiness * (v < n0 ? happiness(c_, v) : 0.5);
+                    }
+                }
+            }
+        };
+        {
+            std::vector<std::jthread> pool;
+            for (std::size_t part = 1; part < parts; ++part) pool.emplace_back(score_rows, part);
+            score_rows(0);
+        }
+        for (const auto& [row, col] : solve_optimal_dense(values, sk.size(), capacity, p_row_demand, 0.0)) {
+            const std::uint32_t u = sk[row], v = peers[col];
+            ++contacts_[u];
+            if (o_.log) lg.emplace_back(u, v);
+        }
     }
 
     void append_contacts(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& lg, std::size_t round) {

@@ -45,6 +45,10 @@ options:
   --params FILE            model parameters, JSON: base, lift, churn (a number
                            or one per step/stage), arrivals, referral_rate,
                            contact_rate, per_member, dt, round_days
+  --exact-plan             engage_right, Monte Carlo: plan every round with the
+                           exact optimal matching of 'match' (scores, hard
+                           rules) instead of dealing seats; for communities
+                           up to about 20M seeker x peer pairs per step
   --seed S                 Monte Carlo seed (default 0)
   --threads N              worker threads (default: all cores; never changes
                            the result)
@@ -90,7 +94,7 @@ int cmd_simulate(const std::vector<std::string>& args) {
     const cli::arguments a(args,
                            {"members", "interactions", "journey", "rounds", "policy", "engine", "params", "seed",
                             "threads", "log-interactions", "log-stages", "origin", "format", "output"},
-                           {});
+                           {"exact-plan"});
     if (a.help()) {
         std::cout << simulate_usage;
         return 0;
@@ -104,6 +108,7 @@ int cmd_simulate(const std::vector<std::string>& args) {
     o.engine = named(a, "engine", "monte_carlo", [](const std::string& s) { return er::parse_sim_engine(s); });
     o.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, std::numeric_limits<long long>::max()).value_or(0));
     o.threads = static_cast<unsigned>(a.get_int("threads", 0, 1024).value_or(0));
+    o.exact_plan = a.has("exact-plan");
     if (auto t = a.get("origin")) {
         const auto v = er::parse_timestamp(*t);
         if (!v) throw cli::usage_error(fmt::format("option --origin: expected unix seconds or ISO-8601, got '{}'", *t));

@@ -106,6 +106,15 @@ struct simulation_options {
     /// Monte Carlo: stop with config_error when the population (members ever
     /// alive) would exceed this; protects against explosive parameters.
     std::size_t max_members = 200'000'000;
+    /// Monte Carlo `engage_right`: plan each round with the exact optimal
+    /// matching of match() (maximum total reference score over the eligible
+    /// pairs, capacities, per_member; pairs that have interacted are left
+    /// out) instead of dealing seats. Pairs with an arrival score only the
+    /// peer's happiness (arrivals have no profile). Costs a score per
+    /// (seeker, peer) pair and round, so a step may have at most
+    /// `max_plan_pairs` of them.
+    bool exact_plan = false;
+    std::size_t max_plan_pairs = 20'000'000;  ///< with exact_plan: seekers x peers per step and round
 };
 
 /// Event log of a Monte Carlo run, in the formats of DESIGN.md section 2.

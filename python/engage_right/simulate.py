@@ -226,7 +226,7 @@ def _pyplot():
 
 def simulate(community, *, rounds: int, policy: str = "engage_right", engine: str = "monte_carlo",
              params: Union[None, Mapping[str, Any], PathLike] = None, seed: int = 0, threads: int = 0,
-             log: bool = False, origin: Any = None) -> SimulationResult:
+             log: bool = False, origin: Any = None, exact_plan: bool = False) -> SimulationResult:
     """Simulate the community along its journey under a contact policy.
 
     Each round (a week by default), split into sub-steps of ``dt`` rounds, a
@@ -266,6 +266,12 @@ def simulate(community, *, rounds: int, policy: str = "engage_right", engine: st
     origin : timestamp, optional
         Start of round 0 in the log (default 2026-01-01T00:00:00Z): unix
         seconds, an ISO-8601 string, a datetime or a pandas Timestamp.
+    exact_plan : bool, default False
+        ``engage_right`` with Monte Carlo: plan every round with the exact
+        optimal matching of :func:`match` (reference scores, hard rules,
+        capacities) instead of dealing seats. Costs a score per (seeker,
+        peer) pair and round: for communities of up to a few thousand
+        members per stage.
 
     Returns
     -------
@@ -301,6 +307,8 @@ def simulate(community, *, rounds: int, policy: str = "engage_right", engine: st
         raise ValueError(f"engine: unknown engine {engine!r} (expected one of {', '.join(ENGINES)})")
     if not isinstance(log, (bool, np.bool_)):
         raise TypeError(f"log: expected True or False, got {type(log).__name__}")
+    if not isinstance(exact_plan, (bool, np.bool_)):
+        raise TypeError(f"exact_plan: expected True or False, got {type(exact_plan).__name__}")
     if log and engine != "monte_carlo":
         raise ValueError("log: the event log needs engine='monte_carlo'")
     origin_seconds = None
@@ -319,7 +327,7 @@ def simulate(community, *, rounds: int, policy: str = "engage_right", engine: st
             raise ValueError("origin: expected a finite time")
     text, source = _params_json(params)
     raw = _core.simulate(community._c, rounds, policy, engine, text, source, seed, threads, bool(log),
-                         origin_seconds)
+                         origin_seconds, bool(exact_plan))
     return SimulationResult(raw, policy, engine, seed)
 
 

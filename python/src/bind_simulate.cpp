@@ -33,7 +33,7 @@ void bind_simulate(py::module_& m) {
         "simulate",
         [](const community_ptr& c, int rounds, const std::string& policy, const std::string& engine,
            const py::object& params_json, const std::string& params_source, std::uint64_t seed, unsigned threads,
-           bool log, const py::object& origin) {
+           bool log, const py::object& origin, bool exact_plan) {
             simulation_options o;
             o.rounds = rounds;
             o.policy = parse_sim_policy(policy);
@@ -44,6 +44,7 @@ void bind_simulate(py::module_& m) {
             o.seed = seed;
             o.threads = threads;
             o.log = log;
+            o.exact_plan = exact_plan;
             if (!origin.is_none()) o.origin = origin.cast<double>();
             simulation_result r;
             {
@@ -109,7 +110,8 @@ void bind_simulate(py::module_& m) {
             return out;
         },
         py::arg("community"), py::arg("rounds"), py::arg("policy"), py::arg("engine"), py::arg("params_json"),
-        py::arg("params_source"), py::arg("seed"), py::arg("threads"), py::arg("log"), py::arg("origin"));
+        py::arg("params_source"), py::arg("seed"), py::arg("threads"), py::arg("log"), py::arg("origin"),
+        py::arg("exact_plan") = false);
 
     m.def(
         "viral_reproduction_number",
