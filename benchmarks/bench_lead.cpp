@@ -9,6 +9,8 @@
 #include <engage_right/detail/csv.hpp>
 #include <engage_right/engage_right.hpp>
 
+#include "bench_options.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -35,15 +37,9 @@ static long peak_rss_kib() {
 }
 
 int main(int argc, char** argv) {
-    std::map<std::string, std::string> opt;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string a = argv[i];
-        if (a.rfind("--", 0) != 0) {
-            std::cerr << "unexpected argument " << a << "\n";
-            return 2;
-        }
-        opt[a.substr(2)] = argv[i + 1];
-    }
+    auto parsed = bench::parse_options(argc, argv);
+    if (!parsed) return 2;
+    std::map<std::string, std::string>& opt = *parsed;
     if (!opt.count("members") || !opt.count("events") || !opt.count("journey")) {
         std::cerr << "usage: engage-right-bench-lead --members F --events F --journey J [--as-of T] [--out DIR]"
                      " [--threads N]\n";

@@ -9,6 +9,8 @@
 
 #include <engage_right/engage_right.hpp>
 
+#include "bench_options.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -31,15 +33,9 @@ static std::string json_counts(const er::simulation_result& r) {
 }
 
 int main(int argc, char** argv) {
-    std::map<std::string, std::string> opt;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string a = argv[i];
-        if (a.rfind("--", 0) != 0) {
-            std::cerr << "unexpected argument " << a << "\n";
-            return 2;
-        }
-        opt[a.substr(2)] = argv[i + 1];
-    }
+    auto parsed = bench::parse_options(argc, argv);
+    if (!parsed) return 2;
+    std::map<std::string, std::string>& opt = *parsed;
     if (!opt.count("members")) {
         std::cerr << "usage: engage-right-bench-simulate --members F [--rounds N] [--params F] [--seeds K]"
                      " [--threads N] [--policies a,b] [--repeat N]\n";

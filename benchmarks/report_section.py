@@ -7,6 +7,7 @@ that; a missing section is appended at the end of the file.
 from __future__ import annotations
 
 import os
+import subprocess
 
 
 def replace_section(path: str, begin: str, end: str, section: str) -> None:
@@ -20,3 +21,12 @@ def replace_section(path: str, begin: str, end: str, section: str) -> None:
         new = old.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
     with open(path, "w", encoding="utf-8") as f:
         f.write(new)
+
+
+def git_commit(root: str) -> str:
+    """The short hash of HEAD in `root`, or "?" when git cannot tell."""
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=root).stdout.strip() or "?"
+    except OSError:
+        return "?"

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report_section import replace_section  # noqa: E402
+from report_section import git_commit, replace_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -72,11 +72,7 @@ def compare(cpp_dir: str, py_dir: str) -> dict:
 
 def write_report(path: str, args, data: dict, cpp: dict, py: dict, cmp: dict) -> None:
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=ROOT).stdout.strip()
-    except OSError:
-        commit = "?"
+    commit = git_commit(ROOT)
     cpp_compute = cpp["read_members_s"] + cpp["read_events_s"] + cpp["infer_s"]
     py_compute = py["read_s"] + py["compute_s"]
     lines = [BEGIN, "", "## Lead scoring and stage inference", "",

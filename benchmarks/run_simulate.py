@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import sim_peer  # noqa: E402
-from report_section import replace_section  # noqa: E402
+from report_section import git_commit, replace_section  # noqa: E402
 
 BEGIN, END = "<!-- simulate: written by benchmarks/run_simulate.py -->", "<!-- /simulate -->"
 POLICIES = ["none", "random", "mass_action", "engage_right"]
@@ -66,11 +66,7 @@ def run_peer(members: str, rounds: int, seeds: int) -> dict:
 
 def write_report(path: str, args, info: dict, cpp: dict, mf: dict, peer: dict, check: dict) -> None:
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=ROOT).stdout.strip()
-    except OSError:
-        commit = "?"
+    commit = git_commit(ROOT)
     lines = [BEGIN, "", "## Simulation: Monte Carlo and mean field", "",
              f"{args.members:,} members (benchmarks/generate.py, seed 42: prospect 40 %, interested 25 %, "
              f"new_customer 15 %, loyal 12 %, advocate 8 %, capacities and satisfaction as generated), "
