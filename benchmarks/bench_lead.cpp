@@ -6,7 +6,6 @@
 // Writes DIR/stages_inferred.csv (member,stage,fit,engagement,total) and
 // DIR/history.csv (member,stage,timestamp) when --out is given.
 
-#include <engage_right/detail/csv.hpp>
 #include <engage_right/engage_right.hpp>
 
 #include "bench_options.hpp"

@@ -5,7 +5,6 @@
 //        [--output OUT.csv] [--single-member ID] [--repeat R] [--threads N]
 //        [--no-batch]   (load and single query only, for very large communities)
 
-#include <engage_right/detail/csv.hpp>
 #include <engage_right/engage_right.hpp>
 
 #include <fmt/format.h>
@@ -89,10 +88,10 @@ int main(int argc, char** argv) {
             const auto& j = c.journey();
             for (const auto& x : recs)
                 fmt::format_to(std::back_inserter(buf), "{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n",
-                               er::detail::csv_quote(c.id(x.member)), j.stage_name(c.stage(x.member)),
-                               er::detail::csv_quote(c.id(x.peer)), j.stage_name(c.stage(x.peer)), x.rank, x.score,
+                               er::csv_quote(c.id(x.member)), j.stage_name(c.stage(x.member)),
+                               er::csv_quote(c.id(x.peer)), j.stage_name(c.stage(x.peer)), x.rank, x.score,
                                x.components.similarity, x.components.tags, x.components.proximity,
-                               x.components.happiness, er::to_string(x.medium), er::detail::csv_quote(x.reason));
+                               x.components.happiness, er::to_string(x.medium), er::csv_quote(x.reason));
             std::ofstream out(opt["output"], std::ios::binary);
             out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
             write_s = seconds_since(t0);

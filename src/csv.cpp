@@ -1,5 +1,6 @@
 #include <engage_right/detail/csv.hpp>
 #include <engage_right/error.hpp>
+#include <engage_right/io.hpp>
 
 #include <fmt/format.h>
 
@@ -119,6 +120,20 @@ std::optional<std::size_t> csv_header::find(std::string_view name) const noexcep
     return std::nullopt;
 }
 
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::string shown(std::string_view s) {
+    if (s.size() > 40) return fmt::format("\"{}...\"", s.substr(0, 40));
+    return fmt::format("\"{}\"", s);
+}
+
+}  // namespace detail
+
 std::string csv_quote(std::string_view s) {
     bool need = false;
     for (char c : s) need = need || c == ',' || c == '"' || c == '\n' || c == '\r';
@@ -133,17 +148,4 @@ std::string csv_quote(std::string_view s) {
     return out;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-std::string shown(std::string_view s) {
-    if (s.size() > 40) return fmt::format("\"{}...\"", s.substr(0, 40));
-    return fmt::format("\"{}\"", s);
-}
-
-}  // namespace detail
 }  // namespace engage_right

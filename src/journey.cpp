@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <functional>
 #include <fstream>
@@ -50,6 +51,35 @@ void validate_weights(const score_weights& w) {
         if (!std::isfinite(value) || value < 0)
             throw config_error(fmt::format("weight '{}' must be a finite number >= 0, got {}", name, value));
     }
+}
+
+void set_weight(score_weights& w, std::string_view name, double value) {
+    if (name == "similarity") w.similarity = value;
+    else if (name == "tags") w.tags = value;
+    else if (name == "proximity") w.proximity = value;
+    else if (name == "happiness") w.happiness = value;
+    else
+        throw config_error(
+            fmt::format("unknown weight '{}' (expected similarity, tags, proximity, happiness)", name));
+}
+
+score_weights parse_weights(std::string_view text, score_weights w) {
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        const auto cut = rest.find(',');
+        const std::string_view item = rest.substr(0, cut);
+        rest = cut == std::string_view::npos ? std::string_view{} : rest.substr(cut + 1);
+        const auto eq = item.find('=');
+        if (eq == std::string_view::npos) throw config_error(fmt::format("expected name=value, got '{}'", item));
+        const std::string_view name = item.substr(0, eq), value = item.substr(eq + 1);
+        double v = 0;
+        auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+        if (ec != std::errc() || p != value.data() + value.size())
+            throw config_error(fmt::format("'{}' is not a number", value));
+        set_weight(w, name, v);
+    }
+    validate_weights(w);
+    return w;
 }
 
 journey::journey() : journey(preset("engage_right")) {}

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <array>
 #include <deque>
+#include <fstream>
+#include <ostream>
 #include <limits>
 #include <numeric>
 #include <thread>
@@ -757,6 +759,53 @@ std::string requirement::text() const {
             return fmt::format("{} x{} (has {})", action, number_text(required), number_text(current));
     }
     return {};
+}
+
+std::string checklist_text(std::span<const requirement> items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : "; ") + item.text() + (item.met ? ": yes" : ": no");
+    return out;
+}
+
+namespace {
+
+void check_stage_history(std::span<const std::string> members, std::span<const std::string> stages,
+                         std::span<const double> seconds) {
+    const std::size_t n = members.size();
+    if (stages.size() != n || seconds.size() != n)
+        throw config_error("stage history: member, stage and timestamp columns differ in length");
+    for (std::size_t k = 0; k < n; ++k)
+        if (!std::isfinite(seconds[k]))
+            throw config_error(fmt::format("stage history row {}: timestamp: expected a finite time", k));
+}
+
+}  // namespace
+
+void write_stage_history(const std::filesystem::path& path, std::span<const std::string> members,
+                         std::span<const std::string> stages, std::span<const double> seconds) {
+    check_stage_history(members, stages, seconds);
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw error(fmt::format("cannot write stage history file '{}'", path.string()));
+    write_stage_history(out, members, stages, seconds);
+    out.flush();
+    if (!out) throw error(fmt::format("writing '{}' failed", path.string()));
+}
+
+void write_stage_history(std::ostream& out, std::span<const std::string> members, std::span<const std::string> stages,
+                         std::span<const double> seconds) {
+    check_stage_history(members, stages, seconds);
+    const std::size_t n = members.size();
+    out << "member,stage,timestamp\n";
+    for (std::size_t k = 0; k < n; ++k)
+        out << csv_quote(members[k]) << ',' << csv_quote(stages[k]) << ',' << format_timestamp(seconds[k]) << '\n';
+}
+
+void write_stage_history(std::ostream& out, const stage_inference& inference, const member_table& members,
+                         const journey& j) {
+    out << "member,stage,timestamp\n";
+    for (const auto& e : stage_history(inference))
+        out << csv_quote(members.id[e.member]) << ',' << csv_quote(j.stage_name(e.stage)) << ','
+            << format_timestamp(e.timestamp) << '\n';
 }
 
 std::vector<requirement> next_milestone(const stage_inference& inf, const journey& j, std::size_t row) {

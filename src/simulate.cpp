@@ -878,9 +878,9 @@ void write_interactions_log(std::ostream& out, const community& c, const simulat
     std::string row;
     for (std::size_t k = 0; k < L.contact_source.size(); ++k) {
         row.clear();
-        row += detail::csv_quote(simulated_member_id(c, r, L.contact_source[k]));
+        row += csv_quote(simulated_member_id(c, r, L.contact_source[k]));
         row += ',';
-        row += detail::csv_quote(simulated_member_id(c, r, L.contact_target[k]));
+        row += csv_quote(simulated_member_id(c, r, L.contact_target[k]));
         row += ",1,";
         row += stamp(r, static_cast<double>(L.contact_round[k]));
         row += '\n';
@@ -895,9 +895,9 @@ void write_stages_log(std::ostream& out, const community& c, const simulation_re
     std::string row;
     for (std::size_t k = 0; k < L.entry_member.size(); ++k) {
         row.clear();
-        row += detail::csv_quote(simulated_member_id(c, r, L.entry_member[k]));
+        row += csv_quote(simulated_member_id(c, r, L.entry_member[k]));
         row += ',';
-        row += detail::csv_quote(j.stage_name(L.entry_stage[k]));
+        row += csv_quote(j.stage_name(L.entry_stage[k]));
         row += ',';
         row += stamp(r, L.entry_time[k]);
         row += '\n';

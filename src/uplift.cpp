@@ -194,19 +194,83 @@ std::uint32_t stage_at(const member_events& e, std::uint32_t u, double t) {
     return e.value[static_cast<std::size_t>(it - e.time.begin()) - 1];
 }
 
+void validate(const uplift_options& o);
+
+}  // namespace
+
+void validate_covariates(std::span<const std::string> covariates) {
+    for (std::size_t i = 0; i < covariates.size(); ++i) {
+        const std::string& c = covariates[i];
+        if (c != "contacts" && c != "activity")
+            throw config_error(fmt::format("unknown covariate '{}' (expected contacts, activity)", c));
+        for (std::size_t k = 0; k < i; ++k)
+            if (covariates[k] == c) throw config_error(fmt::format("covariate '{}' given twice", c));
+    }
+}
+
+std::vector<std::string> parse_covariates(std::string_view list) {
+    std::vector<std::string> out;
+    std::string_view rest = list;
+    while (!rest.empty()) {
+        const auto cut = rest.find(',');
+        std::string item(detail::trim(rest.substr(0, cut)));
+        rest = cut == std::string_view::npos ? std::string_view{} : rest.substr(cut + 1);
+        if (!item.empty()) out.push_back(std::move(item));
+    }
+    validate_covariates(out);
+    return out;
+}
+
+std::string uplift_rates::to_json() const {
+    std::string b = "[", l = "[";
+    for (double v : base) b += (b.size() > 1 ? ", " : "") + fmt::format("{}", v);
+    for (double v : lift) l += (l.size() > 1 ? ", " : "") + fmt::format("{}", v);
+    return "{\"base\": " + b + "], \"lift\": " + l + "]}\n";
+}
+
+simulation_params uplift_rates::to_params() const {
+    simulation_params p;
+    p.base = base;
+    p.lift = lift;
+    return p;
+}
+
+uplift_rates simulation_rates(const uplift_result& r, const journey& j, double round_days) {
+    if (!(std::isfinite(round_days) && round_days > 0))
+        throw config_error(fmt::format("round_days: expected a number > 0, got {}", round_days));
+    uplift_rates out;
+    for (const auto& s : r.steps) {
+        double b = s.base * round_days / r.window_days;
+        double l = s.lift;
+        const std::string step = fmt::format("{} -> {}", j.stage_name(s.from), j.stage_name(s.to));
+        if (!std::isfinite(b)) {
+            out.warnings.push_back(fmt::format("{}: no base estimate ({}), writing 0", step, s.status));
+            b = 0;
+        }
+        if (!std::isfinite(l)) {
+            out.warnings.push_back(fmt::format("{}: no lift estimate ({}), writing 0", step, s.status));
+            l = 0;
+        }
+        // A negative point estimate is data, but the simulator takes hazards >= 0.
+        if (l < 0) {
+            out.warnings.push_back(fmt::format("{}: lift estimate {:.4g} < 0, writing 0", step, l));
+            l = 0;
+        }
+        out.base.push_back(b);
+        out.lift.push_back(l);
+    }
+    return out;
+}
+
+namespace {
+
 void validate(const uplift_options& o) {
     if (!(std::isfinite(o.window_days) && o.window_days > 0))
         throw config_error(fmt::format("window_days: expected a number > 0, got {}", o.window_days));
     if (o.origin && !std::isfinite(*o.origin)) throw config_error("origin: expected a finite time");
     if (o.round_days && !(std::isfinite(*o.round_days) && *o.round_days > 0))
         throw config_error(fmt::format("round_days: expected a number > 0, got {}", *o.round_days));
-    for (std::size_t i = 0; i < o.covariates.size(); ++i) {
-        const std::string& c = o.covariates[i];
-        if (c != "contacts" && c != "activity")
-            throw config_error(fmt::format("unknown covariate '{}' (expected contacts, activity)", c));
-        for (std::size_t k = 0; k < i; ++k)
-            if (o.covariates[k] == c) throw config_error(fmt::format("covariate '{}' given twice", c));
-    }
+    validate_covariates(o.covariates);
     if (o.fit.max_iterations < 1) throw config_error("fit.max_iterations: expected at least 1");
     if (!(o.fit.tolerance > 0)) throw config_error("fit.tolerance: expected a number > 0");
 }

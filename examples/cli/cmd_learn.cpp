@@ -4,7 +4,6 @@
 #include "options.hpp"
 #include "output.hpp"
 
-#include <engage_right/detail/csv.hpp>
 #include <engage_right/engage_right.hpp>
 
 #include <fmt/format.h>
@@ -63,20 +62,11 @@ double positive_option(const cli::arguments& a, const std::string& name, double 
 }
 
 std::vector<std::string> covariate_list(const std::string& text) {
-    std::vector<std::string> out;
-    std::string_view rest = text;
-    while (!rest.empty()) {
-        const auto cut = rest.find(',');
-        std::string item(er::detail::trim(rest.substr(0, cut)));
-        rest = cut == std::string_view::npos ? std::string_view{} : rest.substr(cut + 1);
-        if (item.empty()) continue;
-        if (item != "contacts" && item != "activity")
-            throw cli::usage_error(fmt::format("option --covariates: unknown covariate '{}' (expected contacts, activity)", item));
-        for (const auto& seen : out)
-            if (seen == item) throw cli::usage_error(fmt::format("option --covariates: '{}' given twice", item));
-        out.push_back(std::move(item));
+    try {
+        return er::parse_covariates(text);
+    } catch (const er::config_error& e) {
+        throw cli::usage_error(std::string("option --covariates: ") + e.what());
     }
-    return out;
 }
 
 cli::cell real(double v) { return std::isnan(v) ? cli::cell::none() : cli::cell::dec(v); }
@@ -85,30 +75,11 @@ cli::cell count(std::size_t v) { return cli::cell::num(static_cast<long long>(v)
 std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
 
 void write_params(const std::string& path, const er::uplift_result& r, const er::journey& j, double round_days) {
-    std::string base = "[", lift = "[";
-    for (const auto& s : r.steps) {
-        double b = s.base * round_days / r.window_days;
-        double l = s.lift;
-        const std::string step = fmt::format("{} -> {}", j.stage_name(s.from), j.stage_name(s.to));
-        if (!std::isfinite(b)) {
-            std::cerr << fmt::format("engage-right: warning: {}: no base estimate ({}), writing 0\n", step, s.status);
-            b = 0;
-        }
-        if (!std::isfinite(l)) {
-            std::cerr << fmt::format("engage-right: warning: {}: no lift estimate ({}), writing 0\n", step, s.status);
-            l = 0;
-        }
-        // A negative point estimate is data, but the simulator takes hazards >= 0.
-        if (l < 0) {
-            std::cerr << fmt::format("engage-right: warning: {}: lift estimate {:.4g} < 0, writing 0\n", step, l);
-            l = 0;
-        }
-        base += (base.size() > 1 ? ", " : "") + fmt::format("{}", b);
-        lift += (lift.size() > 1 ? ", " : "") + fmt::format("{}", l);
-    }
+    const er::uplift_rates rates = er::simulation_rates(r, j, round_days);
+    for (const auto& w : rates.warnings) std::cerr << "engage-right: warning: " << w << '\n';
     std::ofstream out(path, std::ios::binary);
     if (!out) throw cli::usage_error(fmt::format("cannot write params file '{}'", path));
-    out << "{\"base\": " << base << "], \"lift\": " << lift << "]}\n";
+    out << rates.to_json();
     out.flush();
     if (!out) throw std::runtime_error(fmt::format("writing '{}' failed", path));
 }

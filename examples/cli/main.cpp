@@ -6,7 +6,6 @@
 #include "options.hpp"
 #include "output.hpp"
 
-#include <engage_right/detail/csv.hpp>
 #include <engage_right/engage_right.hpp>
 
 #include <fmt/format.h>
@@ -191,33 +190,11 @@ options:
 )";
 
 er::score_weights parse_weights(const std::string& text, er::score_weights w) {
-    std::string_view rest = text;
-    while (!rest.empty()) {
-        const auto cut = rest.find(',');
-        const std::string_view item = rest.substr(0, cut);
-        rest = cut == std::string_view::npos ? std::string_view{} : rest.substr(cut + 1);
-        const auto eq = item.find('=');
-        if (eq == std::string_view::npos)
-            throw cli::usage_error(fmt::format("option --weights: expected name=value, got '{}'", item));
-        const std::string_view name = item.substr(0, eq), value = item.substr(eq + 1);
-        double v = 0;
-        auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-        if (ec != std::errc() || p != value.data() + value.size())
-            throw cli::usage_error(fmt::format("option --weights: '{}' is not a number", value));
-        if (name == "similarity") w.similarity = v;
-        else if (name == "tags") w.tags = v;
-        else if (name == "proximity") w.proximity = v;
-        else if (name == "happiness") w.happiness = v;
-        else
-            throw cli::usage_error(fmt::format(
-                "option --weights: unknown weight '{}' (expected similarity, tags, proximity, happiness)", name));
-    }
     try {
-        er::validate_weights(w);
+        return er::parse_weights(text, w);
     } catch (const er::config_error& e) {
         throw cli::usage_error(std::string("option --weights: ") + e.what());
     }
-    return w;
 }
 
 
@@ -382,20 +359,11 @@ int cmd_score(const std::vector<std::string>& args) {
     return 0;
 }
 
-std::string checklist(const std::vector<er::requirement>& items) {
-    std::string out;
-    for (const auto& item : items) out += (out.empty() ? "" : "; ") + item.text() + (item.met ? ": yes" : ": no");
-    return out;
-}
-
 void write_history(const std::string& path, const er::stage_inference& inf, const er::member_table& m,
                    const er::journey& j) {
     std::ofstream out(path, std::ios::binary);
     if (!out) throw cli::usage_error(fmt::format("cannot write history file '{}'", path));
-    out << "member,stage,timestamp\n";
-    for (const auto& e : er::stage_history(inf))
-        out << er::detail::csv_quote(m.id[e.member]) << ',' << er::detail::csv_quote(j.stage_name(e.stage)) << ','
-            << er::format_timestamp(e.timestamp) << '\n';
+    er::write_stage_history(out, inf, m, j);
     out.flush();
     if (!out) throw std::runtime_error(fmt::format("writing '{}' failed", path));
 }
@@ -427,7 +395,7 @@ int cmd_infer(const std::vector<std::string>& args) {
                           cli::cell::dec(inf.scores[i].engagement), cli::cell::dec(inf.scores[i].total),
                           next < j.stage_count() ? cli::cell::str(j.stage_name(static_cast<er::stage_index>(next)))
                                                  : cli::cell::none(),
-                          cli::cell::str(checklist(er::next_milestone(inf, j, i)))});
+                          cli::cell::str(er::checklist_text(er::next_milestone(inf, j, i)))});
     }
     if (auto h = a.get("history-out")) write_history(*h, inf, in.members, j);
     emit(a, t);

@@ -1,8 +1,9 @@
 #include "output.hpp"
 
+#include <engage_right/io.hpp>
+
 #include "options.hpp"
 
-#include <engage_right/detail/csv.hpp>
 
 #include <fmt/format.h>
 
@@ -40,7 +41,7 @@ std::string json_escape(const std::string& s) {
 std::string render(const cell& c, format f) {
     switch (c.type) {
         case cell::kind::text:
-            if (f == format::csv) return engage_right::detail::csv_quote(c.text);
+            if (f == format::csv) return engage_right::csv_quote(c.text);
             if (f == format::json) return json_escape(c.text);
             return c.text;
         case cell::kind::integer: return std::to_string(c.integer);

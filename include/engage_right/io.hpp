@@ -57,6 +57,11 @@ std::optional<double> parse_timestamp(std::string_view text) noexcept;
 /// milliseconds (`.fffZ`) when the time is not a whole second.
 std::string format_timestamp(double unix_seconds);
 
+/// Quote text for one CSV output field (RFC 4180): fields holding a comma,
+/// quote, CR or LF, or starting or ending with a space, are wrapped in
+/// quotes with quotes doubled; others are returned unchanged.
+std::string csv_quote(std::string_view s);
+
 /// Read a whole file into a string. @throws input_error (line 0) when unreadable.
 std::string read_file(const std::filesystem::path& path);
 

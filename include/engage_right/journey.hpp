@@ -195,4 +195,13 @@ private:
 /// Check weights: finite and non-negative. @throws config_error.
 void validate_weights(const score_weights& w);
 
+/// Set one weight by name (similarity, tags, proximity, happiness).
+/// @throws config_error for an unknown name (the value is not checked here).
+void set_weight(score_weights& w, std::string_view name, double value);
+
+/// Parse `name=value[,name=value...]` (e.g. `similarity=0.6,tags=0.1`) over
+/// `base`: names not given keep base's weight. The result is validated.
+/// @throws config_error naming the item that is malformed, unknown or invalid.
+score_weights parse_weights(std::string_view text, score_weights base);
+
 }  // namespace engage_right

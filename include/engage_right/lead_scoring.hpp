@@ -13,7 +13,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,6 +130,11 @@ stage_inference infer_stages(const member_table& members, const event_table& eve
 /// empty for members at the last stage.
 std::vector<requirement> next_milestone(const stage_inference& inference, const journey& j, std::size_t row);
 
+/// A checklist as one line of text: `item: yes|no` items joined by `; `
+/// (the next_milestone column of infer-stages), e.g.
+/// `score >= 20 (has 12.5): no; review: yes`.
+std::string checklist_text(std::span<const requirement> items);
+
 /// Stage history rows (member row, stage, time) in member-row then stage
 /// order: the content of stages.csv.
 struct stage_entry {
@@ -136,5 +143,21 @@ struct stage_entry {
     double timestamp = 0;
 };
 std::vector<stage_entry> stage_history(const stage_inference& inference);
+
+/// Write stages.csv (`member,stage,timestamp`, ISO-8601 UTC times) from
+/// columns of equal length. @throws config_error naming the row of a
+/// non-finite timestamp or when the lengths differ (nothing is written then).
+void write_stage_history(std::ostream& out, std::span<const std::string> members, std::span<const std::string> stages,
+                         std::span<const double> seconds);
+
+/// Write stages.csv to a file; the columns are checked before the file is
+/// created. @throws config_error as above, error when the file cannot be written.
+void write_stage_history(const std::filesystem::path& path, std::span<const std::string> members,
+                         std::span<const std::string> stages, std::span<const double> seconds);
+
+/// Write the stage history of an inference as stages.csv (ids from `members`,
+/// stage names from `j`).
+void write_stage_history(std::ostream& out, const stage_inference& inference, const member_table& members,
+                         const journey& j);
 
 }  // namespace engage_right

@@ -13,6 +13,7 @@
 /// per contact, in the units that the simulator takes.
 
 #include <engage_right/journey.hpp>
+#include <engage_right/simulate.hpp>
 #include <engage_right/types.hpp>
 
 #include <Eigen/Core>
@@ -20,6 +21,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -167,6 +169,14 @@ struct uplift_options {
     logistic_options fit;
 };
 
+/// Parse a comma-separated covariate list (`contacts`, `activity`; spaces
+/// around names and empty items are ignored) into uplift_options::covariates.
+/// @throws config_error for an unknown or repeated name.
+std::vector<std::string> parse_covariates(std::string_view list);
+
+/// Check a covariate list (known names, none twice). @throws config_error.
+void validate_covariates(std::span<const std::string> covariates);
+
 /// One person-period window of a member at stage `from`.
 struct uplift_window {
     std::uint32_t member = 0;  ///< index into uplift_history::ids
@@ -259,6 +269,28 @@ struct uplift_result {
 /// @throws config_error on bad options, an unknown covariate, "activity"
 ///         without activity data or a member with windows and no activity.
 uplift_result estimate_uplift(const uplift_history& h, const journey& j, const uplift_options& options = {});
+
+/// Simulation rates taken from uplift estimates: what `learn --params-out`
+/// writes for `simulate --params`.
+struct uplift_rates {
+    std::vector<double> base;  ///< per step: base hazard per round (base * round_days / window_days)
+    std::vector<double> lift;  ///< per step: lift per contact, >= 0
+    /// One line per value that could not be taken as estimated and was
+    /// written as 0: no estimate (the step's status), or a negative lift
+    /// (the simulator takes hazards >= 0).
+    std::vector<std::string> warnings;
+
+    /// `{"base": [...], "lift": [...]}`: a params file for simulate (the
+    /// other simulation parameters keep their defaults).
+    std::string to_json() const;
+    /// Simulation parameters with base and lift set, the rest default.
+    simulation_params to_params() const;
+};
+
+/// Per-round simulation rates from estimates, for rounds of `round_days`
+/// days. Step names in the warnings come from `j`.
+/// @throws config_error when round_days is not a number > 0.
+uplift_rates simulation_rates(const uplift_result& result, const journey& j, double round_days);
 
 /// Read the files (read_uplift_history) and estimate.
 uplift_result estimate_uplift(const std::filesystem::path& interactions, const std::filesystem::path& stages,

@@ -147,12 +147,6 @@ lead_options make_lead_options(const std::optional<double>& as_of, unsigned thre
     return o;
 }
 
-std::string checklist_text(const std::vector<requirement>& items) {
-    std::string out;
-    for (const auto& item : items) out += (out.empty() ? "" : "; ") + item.text() + (item.met ? ": yes" : ": no");
-    return out;
-}
-
 /// Timestamps of an object array or sequence: (unix seconds, status) with
 /// status 0 parsed, 1 missing (None, NaN, blank text), 2 malformed text,
 /// 3 not text (the facade handles numbers and datetimes itself).
@@ -421,22 +415,9 @@ void bind_lead(py::module_& m) {
         [](const std::string& path, const std::vector<std::string>& members, const std::vector<std::string>& stages,
            const in_array<double>& seconds) {
             // The same bytes as the CLI's `infer-stages --history-out`.
-            const auto n = members.size();
-            if (stages.size() != n || static_cast<std::size_t>(seconds.size()) != n)
-                throw config_error("stage history: member, stage and timestamp columns differ in length");
-            const double* t = seconds.data();
-            for (std::size_t k = 0; k < n; ++k)
-                if (!std::isfinite(t[k]))
-                    throw config_error(fmt::format("stage history row {}: timestamp: expected a finite time", k));
+            const std::span<const double> t(seconds.data(), static_cast<std::size_t>(seconds.size()));
             py::gil_scoped_release release;
-            std::ofstream out(path, std::ios::binary);
-            if (!out) throw error(fmt::format("cannot write stage history file '{}'", path));
-            out << "member,stage,timestamp\n";
-            for (std::size_t k = 0; k < n; ++k)
-                out << detail::csv_quote(members[k]) << ',' << detail::csv_quote(stages[k]) << ','
-                    << format_timestamp(t[k]) << '\n';
-            out.flush();
-            if (!out) throw error(fmt::format("writing '{}' failed", path));
+            write_stage_history(std::filesystem::path(path), members, stages, t);
         },
         py::arg("path"), py::arg("members"), py::arg("stages"), py::arg("seconds"));
 

@@ -18,17 +18,8 @@ recommend_options make_options(const community& c, std::size_t k, const py::obje
     if (!min_satisfaction.is_none()) o.min_satisfaction = min_satisfaction.cast<int>();
     if (!weights.is_none()) {
         score_weights w = c.journey().weights();
-        for (auto item : weights.cast<py::dict>()) {
-            const auto key = item.first.cast<std::string>();
-            const double v = item.second.cast<double>();
-            if (key == "similarity") w.similarity = v;
-            else if (key == "tags") w.tags = v;
-            else if (key == "proximity") w.proximity = v;
-            else if (key == "happiness") w.happiness = v;
-            else
-                throw config_error(fmt::format(
-                    "unknown weight '{}' (expected similarity, tags, proximity, happiness)", key));
-        }
+        for (auto item : weights.cast<py::dict>())
+            set_weight(w, item.first.cast<std::string>(), item.second.cast<double>());
         o.weights = w;
     }
     return o;

@@ -63,9 +63,6 @@ struct csv_header {
 /// Trim ASCII spaces and tabs.
 std::string_view trim(std::string_view s) noexcept;
 
-/// Quote text for a field in CSV output when needed.
-std::string csv_quote(std::string_view s);
-
 /// ASCII lower case.
 std::string lower(std::string_view s);
 
