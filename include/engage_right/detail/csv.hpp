@@ -66,6 +66,9 @@ std::string_view trim(std::string_view s) noexcept;
 /// ASCII lower case.
 std::string lower(std::string_view s);
 
+/// Equal ignoring ASCII case.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
 /// A value quoted for an error message, shortened past 40 characters.
 std::string shown(std::string_view s);
 

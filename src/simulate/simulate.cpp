@@ -5,7 +5,7 @@
 #include <engage_right/scoring.hpp>
 #include <engage_right/simulate.hpp>
 
-#include "json_util.hpp"
+#include "util/json.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <fstream>
 
 namespace engage_right {
 
@@ -127,6 +128,18 @@ std::string lower(std::string_view s) {
     return out;
 }
 
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        auto x = static_cast<unsigned char>(a[i]);
+        auto y = static_cast<unsigned char>(b[i]);
+        if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
+
 std::string shown(std::string_view s) {
     if (s.size() > 40) return fmt::format("\"{}...\"", s.substr(0, 40));
     return fmt::format("\"{}\"", s);
@@ -146,6 +159,21 @@ std::string csv_quote(std::string_view s) {
     }
     out += '"';
     return out;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw input_error(path.string(), 0, 0, "cannot open file");
+    in.seekg(0, std::ios::end);
+    const auto size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    std::string text;
+    if (size > 0) {
+        text.resize(static_cast<std::size_t>(size));
+        in.read(text.data(), static_cast<std::streamsize>(size));
+    }
+    if (!in && !in.eof()) throw input_error(path.string(), 0, 0, "cannot read file");
+    return text;
 }
 
 }  // namespace engage_right

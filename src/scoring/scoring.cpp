@@ -1,6 +1,6 @@
 // Compiled with -ffp-contract=off: the canonical arithmetic must not be
 // re-associated or fused differently from the batch kernel.
-#include "kernel.hpp"
+#include "scoring/kernel.hpp"
 #include <engage_right/scoring.hpp>
 
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "kernel.hpp"
+#include "scoring/kernel.hpp"
 
 #include <engage_right/error.hpp>
 #include <engage_right/recommend.hpp>

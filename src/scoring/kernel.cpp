@@ -3,7 +3,7 @@
 // exact_cosine(), whose vector-ISA and portable versions perform the same IEEE
 // operations (the file is compiled with -ffp-contract=off), so final scores
 // are bit-identical everywhere.
-#include "kernel.hpp"
+#include "scoring/kernel.hpp"
 
 #include <cmath>
 

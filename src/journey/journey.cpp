@@ -1,9 +1,10 @@
+#include <engage_right/detail/csv.hpp>
 #include <engage_right/error.hpp>
 #include <engage_right/journey.hpp>
 
-#include "presets.hpp"
+#include "journey/presets.hpp"
 
-#include "json_util.hpp"
+#include "util/json.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -17,19 +18,10 @@
 #include <sstream>
 
 namespace engage_right {
+
+using detail::iequals;
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto x = static_cast<unsigned char>(a[i]);
-        auto y = static_cast<unsigned char>(b[i]);
-        if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
 
 // First and last steps are private (selection talks, inner circle), the
 // steps in between public (forums, knowledge base, user content).

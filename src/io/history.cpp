@@ -1,0 +1,196 @@
+#include "io/table.hpp"
+
+#include <engage_right/detail/csv.hpp>
+#include <engage_right/error.hpp>
+#include <engage_right/io.hpp>
+#include <engage_right/lead_scoring.hpp>
+#include <engage_right/uplift.hpp>
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <ostream>
+
+namespace engage_right {
+
+using detail::csv_field;
+using detail::trim;
+
+namespace {
+
+constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
+
+void parse_stages_into(uplift_history& h, std::string_view text, const journey& j, std::string_view source) {
+    detail::csv_table r(text, std::string(source));
+    const std::size_t c_member = r.require("member");
+    const std::size_t c_stage = r.require("stage");
+    const std::size_t c_time = r.require("timestamp");
+    std::vector<csv_field> row;
+    while (r.next(row)) {
+        const csv_field& fm = row[c_member];
+        if (trim(fm.text).empty()) r.fail(fm, detail::member_problem("member", {}));
+        const csv_field& fs = row[c_stage];
+        const auto s = j.find_stage(trim(fs.text));
+        if (!s) r.fail(fs, "stage: " + detail::unknown_stage_problem(j, fs.text));
+        const double t = detail::timestamp_cell(r, row[c_time], true);
+        h.entry_member.push_back(h.intern(fm.text));
+        h.entry_stage.push_back(*s);
+        h.entry_time.push_back(t);
+    }
+}
+
+void parse_contacts_into(uplift_history& h, std::string_view text, std::string_view source) {
+    detail::csv_table r(text, std::string(source));
+    const std::size_t c_src = r.require("source");
+    const std::size_t c_dst = r.require("target");
+    const auto c_w = r.optional("weight");
+    const std::size_t c_time = r.require("timestamp", " (uplift learning needs the time of every contact)");
+    std::vector<csv_field> row;
+    while (r.next(row)) {
+        const csv_field& fa = row[c_src];
+        const csv_field& fb = row[c_dst];
+        if (trim(fa.text).empty()) r.fail(fa, detail::member_problem("source", {}));
+        if (trim(fb.text).empty()) r.fail(fb, detail::member_problem("target", {}));
+        if (c_w) detail::weight_cell(r, row[*c_w]);
+        const double t = detail::timestamp_cell(r, row[c_time], true);
+        h.contact_source.push_back(h.intern(fa.text));
+        h.contact_target.push_back(h.intern(fb.text));
+        h.contact_time.push_back(t);
+    }
+}
+
+}  // namespace
+
+void uplift_history::sync() const {
+    if (index_.size() == ids.size()) return;
+    index_.clear();
+    index_.reserve(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) index_.emplace(ids[i], static_cast<std::uint32_t>(i));
+    if (index_.size() != ids.size()) throw config_error("uplift history: the ids are not distinct");
+}
+
+std::optional<std::uint32_t> uplift_history::find(std::string_view id) const {
+    sync();
+    const auto it = index_.find(std::string(id));
+    if (it == index_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::uint32_t uplift_history::intern(std::string_view id) {
+    sync();
+    const auto [it, fresh] = index_.try_emplace(std::string(id), static_cast<std::uint32_t>(ids.size()));
+    if (fresh) {
+        if (ids.size() >= std::numeric_limits<std::uint32_t>::max() - 1) {
+            index_.erase(it);
+            throw config_error("uplift history: too many members");
+        }
+        ids.emplace_back(id);
+        if (!activity.empty()) activity.push_back(nan_v);
+    }
+    return it->second;
+}
+
+uplift_history_guard::uplift_history_guard(uplift_history& h) noexcept
+    : h_(h),
+      ids_(h.ids.size()),
+      entries_(h.entry_member.size()),
+      contacts_(h.contact_source.size()),
+      activity_(h.activity.size()) {}
+
+uplift_history_guard::~uplift_history_guard() {
+    if (done_) return;
+    h_.ids.resize(ids_);
+    h_.entry_member.resize(entries_);
+    h_.entry_stage.resize(entries_);
+    h_.entry_time.resize(entries_);
+    h_.contact_source.resize(contacts_);
+    h_.contact_target.resize(contacts_);
+    h_.contact_time.resize(contacts_);
+    h_.activity.resize(activity_);
+}
+
+void parse_stage_entries(uplift_history& h, std::string_view text, const journey& j, std::string_view source) {
+    uplift_history_guard guard(h);
+    parse_stages_into(h, text, j, source);
+    guard.commit();
+}
+
+void parse_contacts(uplift_history& h, std::string_view text, std::string_view source) {
+    uplift_history_guard guard(h);
+    parse_contacts_into(h, text, source);
+    guard.commit();
+}
+
+void read_activity(uplift_history& h, const std::filesystem::path& members, const journey& j) {
+    member_read_options mo;
+    mo.stage_optional = true;
+    const member_table m = read_members(members, j, mo);
+    std::vector<double> activity(h.ids.size(), nan_v);
+    for (std::size_t r = 0; r < m.id.size(); ++r)
+        if (const auto at = h.find(m.id[r])) activity[*at] = m.activity[r];
+    h.activity = std::move(activity);
+}
+
+uplift_history parse_uplift_history(std::string_view interactions_text, std::string_view stages_text, const journey& j,
+                                    std::string_view interactions_source, std::string_view stages_source) {
+    uplift_history h;
+    parse_stages_into(h, stages_text, j, stages_source);
+    parse_contacts_into(h, interactions_text, interactions_source);
+    return h;
+}
+
+uplift_history read_uplift_history(const std::filesystem::path& interactions, const std::filesystem::path& stages,
+                                   const journey& j, const std::optional<std::filesystem::path>& members) {
+    uplift_history h;
+    parse_stages_into(h, read_file(stages), j, stages.string());
+    parse_contacts_into(h, read_file(interactions), interactions.string());
+    if (members) read_activity(h, *members, j);
+    return h;
+}
+
+// ------------------------------------------------------ stages.csv out ---
+
+namespace {
+
+void check_stage_history(std::span<const std::string> members, std::span<const std::string> stages,
+                         std::span<const double> seconds) {
+    const std::size_t n = members.size();
+    if (stages.size() != n || seconds.size() != n)
+        throw config_error("stage history: member, stage and timestamp columns differ in length");
+    for (std::size_t k = 0; k < n; ++k)
+        if (!std::isfinite(seconds[k]))
+            throw config_error(fmt::format("stage history row {}: timestamp: expected a finite time", k));
+}
+
+}  // namespace
+
+void write_stage_history(const std::filesystem::path& path, std::span<const std::string> members,
+                         std::span<const std::string> stages, std::span<const double> seconds) {
+    check_stage_history(members, stages, seconds);
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw error(fmt::format("cannot write stage history file '{}'", path.string()));
+    write_stage_history(out, members, stages, seconds);
+    out.flush();
+    if (!out) throw error(fmt::format("writing '{}' failed", path.string()));
+}
+
+void write_stage_history(std::ostream& out, std::span<const std::string> members, std::span<const std::string> stages,
+                         std::span<const double> seconds) {
+    check_stage_history(members, stages, seconds);
+    const std::size_t n = members.size();
+    out << "member,stage,timestamp\n";
+    for (std::size_t k = 0; k < n; ++k)
+        out << csv_quote(members[k]) << ',' << csv_quote(stages[k]) << ',' << format_timestamp(seconds[k]) << '\n';
+}
+
+void write_stage_history(std::ostream& out, const stage_inference& inference, const member_table& members,
+                         const journey& j) {
+    out << "member,stage,timestamp\n";
+    for (const auto& e : stage_history(inference))
+        out << csv_quote(members.id[e.member]) << ',' << csv_quote(j.stage_name(e.stage)) << ','
+            << format_timestamp(e.timestamp) << '\n';
+}
+
+}  // namespace engage_right

@@ -1,0 +1,84 @@
+#include "io/table.hpp"
+
+#include <engage_right/io.hpp>
+#include <engage_right/journey.hpp>
+
+#include <fmt/format.h>
+
+namespace engage_right::detail {
+
+csv_table::csv_table(std::string_view text, std::string source) : reader_(text, std::move(source)) {
+    if (!reader_.next(fields_)) reader_.fail(1, 0, "empty file: expected a header line naming the columns");
+    header_line_ = reader_.record_line();
+    for (const auto& f : fields_) header_.names.push_back(lower(trim(f.text)));
+}
+
+std::string csv_table::column_list() const {
+    std::string cols;
+    for (const auto& n : header_.names) cols += (cols.empty() ? "" : ", ") + n;
+    return cols;
+}
+
+void csv_table::check_once(std::size_t at, std::string_view name) {
+    // A known column named twice is ambiguous.
+    for (std::size_t i = at + 1; i < header_.names.size(); ++i)
+        if (header_.names[i] == name) reader_.fail(fields_[i], fmt::format("column '{}' appears twice in the header", name));
+}
+
+std::size_t csv_table::require(std::string_view name, std::string_view why) {
+    const auto at = header_.find(name);
+    if (!at)
+        reader_.fail(header_line_, 0,
+                     fmt::format("missing required column '{}'{} (header has: {})", name, why, column_list()));
+    check_once(*at, name);
+    return *at;
+}
+
+std::optional<std::size_t> csv_table::optional(std::string_view name) {
+    const auto at = header_.find(name);
+    if (at) check_once(*at, name);
+    return at;
+}
+
+std::string field_count_problem(std::size_t width, std::size_t got) {
+    return fmt::format("expected {} fields as in the header, got {}", width, got);
+}
+
+bool csv_table::next(std::vector<csv_field>& row) {
+    if (!reader_.next(row)) return false;
+    const std::size_t w = width();
+    if (row.size() != w) reader_.fail(reader_.record_line(), row.size() > w ? row[w].column : 0, field_count_problem(w, row.size()));
+    return true;
+}
+
+std::string timestamp_problem(std::string_view text) {
+    return fmt::format("timestamp: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z), got {}", shown(text));
+}
+
+double timestamp_cell(const csv_table& t, const csv_field& f, bool empty_named) {
+    if (empty_named && trim(f.text).empty())
+        t.fail(f, "timestamp: expected unix seconds or ISO-8601, got an empty field");
+    const auto v = parse_timestamp(f.text);
+    if (!v) t.fail(f, timestamp_problem(f.text));
+    return *v;
+}
+
+std::string member_problem(std::string_view what, std::string_view text) {
+    if (text.empty()) return fmt::format("{}: expected a member id, got an empty field", what);
+    return fmt::format("{}: unknown member id {} (not in the members file)", what, shown(text));
+}
+
+std::string unknown_stage_problem(const journey& j, std::string_view text) {
+    std::string names;
+    for (const auto& n : j.stages()) names += (names.empty() ? "" : ", ") + n;
+    return fmt::format("unknown stage {} (journey '{}' has: {})", shown(text), j.name(), names);
+}
+
+double weight_cell(const csv_table& t, const csv_field& f) {
+    double w = 1.0;
+    if (!trim(f.text).empty() && (!parse_number(f.text, w) || w <= 0))
+        t.fail(f, fmt::format("weight: expected a finite number > 0 or empty, got {}", shown(f.text)));
+    return w;
+}
+
+}  // namespace engage_right::detail
