@@ -16,6 +16,9 @@ set(ENGAGE_RIGHT_SOURCES
   recommend/recommend.cpp
   scoring/kernel.cpp
   scoring/scoring.cpp
+  simulate/mean_field.cpp
+  simulate/monte_carlo.cpp
+  simulate/params.cpp
   simulate/simulate.cpp
   stats/stats.cpp
   uplift/uplift.cpp)
