@@ -12,7 +12,10 @@ set(ENGAGE_RIGHT_SOURCES
   io/time.cpp
   journey/journey.cpp
   lead_scoring/lead_scoring.cpp
-  matching/matching.cpp
+  matching/dense.cpp
+  matching/match.cpp
+  matching/optimal.cpp
+  matching/stable_greedy.cpp
   recommend/recommend.cpp
   scoring/kernel.cpp
   scoring/scoring.cpp

@@ -1,0 +1,215 @@
+#include <engage_right/detail/csv.hpp>
+#include <engage_right/error.hpp>
+#include <engage_right/io.hpp>
+#include <engage_right/matching.hpp>
+
+#include "util/parallel.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <numeric>
+#include <queue>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+namespace engage_right {
+
+const char* to_string(match_method m) noexcept {
+    switch (m) {
+        case match_method::optimal: return "optimal";
+        case match_method::stable: return "stable";
+        case match_method::greedy: return "greedy";
+    }
+    return "?";
+}
+
+match_method parse_match_method(std::string_view name) {
+    if (name == "optimal") return match_method::optimal;
+    if (name == "stable") return match_method::stable;
+    if (name == "greedy") return match_method::greedy;
+    throw config_error(fmt::format("unknown matching method '{}' (expected optimal, stable or greedy)", name));
+}
+
+const char* to_string(unmatched_reason r) noexcept {
+    switch (r) {
+        case unmatched_reason::no_eligible_peer: return "no_eligible_peer";
+        case unmatched_reason::no_positive_score: return "no_positive_score";
+        case unmatched_reason::capacity_exhausted: return "capacity_exhausted";
+    }
+    return "?";
+}
+
+// ------------------------------------------------------------ community ---
+
+match_result match(const community& c, const match_options& o) {
+    if (o.per_member == 0 || o.per_member > 1000)
+        throw config_error(fmt::format("per_member must be 1..1000, got {}", o.per_member));
+    if (!(o.spread >= 0 && o.spread <= 1)) throw config_error(fmt::format("spread must be in [0, 1], got {}", o.spread));
+    if (!(o.cooldown_days >= 0) || !std::isfinite(o.cooldown_days))
+        throw config_error(fmt::format("cooldown_days must be a finite number >= 0, got {}", o.cooldown_days));
+    if (!std::isfinite(o.continuity_bonus) || o.continuity_bonus < 0)
+        throw config_error(fmt::format("continuity_bonus must be a finite number >= 0, got {}", o.continuity_bonus));
+    const journey& j = c.journey();
+    const pairing_history& h = o.history;
+    if (h.peer.size() != h.size() || h.timestamp.size() != h.size())
+        throw config_error("pairing history columns differ in length");
+
+    // History: pairs within the cooldown are blocked, older ones may get a bonus.
+    double as_of = 0;
+    if (o.as_of) as_of = *o.as_of;
+    else if (h.size()) as_of = *std::max_element(h.timestamp.begin(), h.timestamp.end());
+    auto key = [](member_index a, member_index b) {
+        if (a > b) std::swap(a, b);
+        return (static_cast<std::uint64_t>(a) << 32) | b;
+    };
+    std::unordered_map<std::uint64_t, double> last_met;  // pair -> latest meeting
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        if (h.member[i] >= c.size() || h.peer[i] >= c.size()) throw config_error("pairing history names an unknown member");
+        auto [it, fresh] = last_met.emplace(key(h.member[i], h.peer[i]), h.timestamp[i]);
+        if (!fresh) it->second = std::max(it->second, h.timestamp[i]);
+    }
+    recommend_options ro = o.scoring;
+    ro.reasons = false;
+    std::size_t excluded = 0;
+    const double window = o.cooldown_days * 86400.0;
+    for (const auto& [k, t] : last_met)
+        if (o.cooldown_days > 0 && t <= as_of && as_of - t < window) {
+            ro.blocked.emplace_back(static_cast<member_index>(k >> 32), static_cast<member_index>(k & 0xffffffffu));
+            ++excluded;
+        }
+    std::sort(ro.blocked.begin(), ro.blocked.end());
+
+    // Candidates: the top-K eligible peers of every member (all when K = 0).
+    std::size_t k = o.candidates;
+    if (k == 0) {
+        k = 1;
+        for (std::size_t s = 0; s < j.stage_count(); ++s)
+            k = std::max(k, c.stage_members(static_cast<stage_index>(s)).size());
+    }
+    ro.k = k;
+    const recommender rec(c, ro);
+    std::vector<recommendation> cands = rec.for_all();
+
+    match_result out;
+    out.candidate_pairs = cands.size();
+    out.excluded_by_cooldown = excluded;
+
+    // One problem per journey step: rows = seekers at s, columns = peers at s+1.
+    const std::size_t steps = j.stage_count() - 1;
+    std::vector<bipartite_problem> problems(steps);
+    std::vector<std::vector<std::size_t>> cand_of(steps);  // arc -> index into cands
+    for (auto& p : problems) {
+        p.row_demand = static_cast<std::uint32_t>(o.per_member);
+        p.spread = o.spread;
+    }
+    for (std::size_t s = 0; s < steps; ++s) {
+        const index_range right = c.stage_members(static_cast<stage_index>(s + 1));
+        problems[s].rows = c.stage_members(static_cast<stage_index>(s)).size();
+        problems[s].capacity.resize(right.size());
+        for (member_index v = right.first; v < right.last; ++v)
+            problems[s].capacity[v - right.first] = static_cast<std::uint32_t>(std::max(0, c.capacity(v)));
+    }
+    std::vector<std::uint8_t> has_candidate(c.size(), 0), has_positive(c.size(), 0);
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+        const recommendation& r = cands[i];
+        const std::size_t s = c.stage(r.member);
+        double value = r.score;
+        if (o.continuity_bonus > 0) {
+            const auto it = last_met.find(key(r.member, r.peer));
+            if (it != last_met.end() && it->second <= as_of) value += o.continuity_bonus;
+        }
+        has_candidate[r.member] = 1;
+        if (value > 0) has_positive[r.member] = 1;
+        problems[s].arcs.push_back({r.member - c.stage_members(static_cast<stage_index>(s)).first,
+                                    r.peer - c.stage_members(static_cast<stage_index>(s + 1)).first, value});
+        cand_of[s].push_back(i);
+    }
+
+    std::vector<std::vector<std::size_t>> chosen(steps);
+    auto solve = [&](std::size_t s) {
+        switch (o.method) {
+            case match_method::optimal: chosen[s] = solve_optimal(problems[s]); break;
+            case match_method::stable: chosen[s] = solve_stable(problems[s]); break;
+            case match_method::greedy: chosen[s] = solve_greedy(problems[s]); break;
+        }
+    };
+    unsigned threads = detail::thread_count(o.scoring.threads);
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, steps));
+    if (threads <= 1) {
+        for (std::size_t s = 0; s < steps; ++s) solve(s);
+    } else {
+        std::atomic<std::size_t> next{0};
+        std::vector<std::thread> pool;
+        std::exception_ptr failure;
+        std::mutex failure_lock;
+        for (unsigned t = 0; t < threads; ++t)
+            pool.emplace_back([&] {
+                for (std::size_t s; (s = next.fetch_add(1)) < steps;) {
+                    try {
+                        solve(s);
+                    } catch (...) {
+                        std::lock_guard<std::mutex> lock(failure_lock);
+                        if (!failure) failure = std::current_exception();
+                    }
+                }
+            });
+        for (auto& th : pool) th.join();
+        if (failure) std::rethrow_exception(failure);
+    }
+
+    // Pairs, with seats numbered per peer in value order (best pair, seat 0).
+    std::vector<std::uint32_t> matched(c.size(), 0);
+    for (std::size_t s = 0; s < steps; ++s) {
+        std::vector<match_pair> step_pairs;
+        for (const std::size_t a : chosen[s]) {
+            const recommendation& r = cands[cand_of[s][a]];
+            match_pair mp;
+            mp.member = r.member;
+            mp.peer = r.peer;
+            mp.score = r.score;
+            mp.value = problems[s].arcs[a].value;
+            mp.components = r.components;
+            mp.medium = r.medium;
+            step_pairs.push_back(std::move(mp));
+            ++matched[r.member];
+        }
+        std::sort(step_pairs.begin(), step_pairs.end(), [](const match_pair& a, const match_pair& b) {
+            if (a.peer != b.peer) return a.peer < b.peer;
+            if (a.value != b.value) return a.value > b.value;
+            return a.member < b.member;
+        });
+        for (std::size_t i = 0; i < step_pairs.size(); ++i) {
+            const std::uint32_t seat = i > 0 && step_pairs[i - 1].peer == step_pairs[i].peer ? step_pairs[i - 1].seat + 1 : 0;
+            step_pairs[i].seat = seat;
+            const double cost = o.spread * seat / std::max(1, c.capacity(step_pairs[i].peer));
+            step_pairs[i].value -= cost;
+        }
+        for (auto& mp : step_pairs) out.pairs.push_back(std::move(mp));
+    }
+    std::sort(out.pairs.begin(), out.pairs.end(), [](const match_pair& a, const match_pair& b) {
+        if (a.member != b.member) return a.member < b.member;
+        if (a.value != b.value) return a.value > b.value;
+        return a.peer < b.peer;
+    });
+    for (auto& mp : out.pairs) {
+        out.total_score += mp.score;
+        out.total_value += mp.value;
+        if (o.reasons) mp.reason = reason_sentence(c, mp.member, mp.peer, mp.components);
+    }
+    for (member_index u = 0; u < c.size(); ++u) {
+        if (c.stage(u) + 1u >= j.stage_count() || c.opted_out(u) || matched[u] >= o.per_member) continue;
+        unmatched_reason why = unmatched_reason::capacity_exhausted;
+        if (!has_candidate[u]) why = unmatched_reason::no_eligible_peer;
+        else if (!has_positive[u]) why = unmatched_reason::no_positive_score;
+        out.unmatched.push_back({u, matched[u], why});
+    }
+    return out;
+}
+
+}  // namespace engage_right
