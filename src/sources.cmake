@@ -11,6 +11,7 @@ set(ENGAGE_RIGHT_SOURCES
   io/table.cpp
   io/time.cpp
   journey/journey.cpp
+  journey/json.cpp
   lead_scoring/lead_scoring.cpp
   matching/dense.cpp
   matching/match.cpp
