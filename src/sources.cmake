@@ -17,6 +17,7 @@ set(ENGAGE_RIGHT_SOURCES
   matching/match.cpp
   matching/optimal.cpp
   matching/stable_greedy.cpp
+  recommend/reason.cpp
   recommend/recommend.cpp
   scoring/kernel.cpp
   scoring/scoring.cpp
