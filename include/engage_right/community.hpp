@@ -5,9 +5,8 @@
 
 #include <engage_right/detail/id_index.hpp>
 #include <engage_right/journey.hpp>
+#include <engage_right/tables.hpp>
 #include <engage_right/types.hpp>
-
-#include <Eigen/Core>
 
 #include <cmath>
 #include <cstdint>
@@ -20,65 +19,6 @@
 #include <vector>
 
 namespace engage_right {
-
-/// Row-major `rows x dims` float features, owned or borrowed (e.g. a numpy
-/// array kept alive by `owner`).
-struct feature_block {
-    std::shared_ptr<const void> owner;  ///< keeps `data` alive
-    const float* data = nullptr;        ///< rows * dims floats, row-major
-    std::size_t rows = 0;
-    std::size_t dims = 0;
-
-    /// Take ownership of a vector of rows * dims floats.
-    static feature_block own(std::vector<float> values, std::size_t rows, std::size_t dims);
-};
-
-/// Members as columns, in input order. This is what the CSV reader produces
-/// and what `community` is built from; all columns but `id` and `stage` may be
-/// left empty (then every member gets the default).
-struct member_table {
-    std::vector<std::string> id;             ///< unique, non-empty
-    std::vector<stage_index> stage;          ///< index into the journey's stages
-    std::vector<std::int8_t> satisfaction;   ///< 0..10, or unknown_satisfaction (-1)
-    std::vector<std::int32_t> capacity;      ///< >= 0, or -1 for the journey default
-    std::vector<std::uint8_t> opted_out;     ///< 0 or 1
-    std::vector<double> activity;            ///< >= 0, NaN when not given
-    std::vector<std::uint32_t> tag_offsets;  ///< CSR offsets (size n+1) into tag_ids, or empty
-    std::vector<std::uint32_t> tag_ids;      ///< indices into tag_names
-    std::vector<std::string> tag_names;      ///< distinct tags
-    feature_block features;                  ///< n x d, or d = 0
-
-    /// A column kept as text (see member_read_options::text_columns).
-    struct text_column {
-        std::string name;                 ///< lower case
-        std::vector<std::string> values;  ///< trimmed, one per member
-    };
-    std::vector<text_column> extra;          ///< extra columns kept as text
-    /// Empty when every member has a stage; otherwise 1/0 per member, 0 where
-    /// the stage was not given (it is then 0). Only readers with
-    /// member_read_options::stage_optional leave stages out.
-    std::vector<std::uint8_t> stage_known;
-
-    /// An extra text column by (lower-case) name, or nullptr.
-    const text_column* find_extra(std::string_view name) const noexcept {
-        for (const auto& c : extra)
-            if (c.name == name) return &c;
-        return nullptr;
-    }
-
-    std::size_t size() const noexcept { return id.size(); }
-};
-
-/// Interactions as columns. Endpoints are row positions in the member table
-/// they were read against (input order).
-struct interaction_table {
-    std::vector<std::uint32_t> source;
-    std::vector<std::uint32_t> target;
-    std::vector<double> weight;     ///< > 0; empty column means 1 for every row
-    std::vector<double> timestamp;  ///< unix seconds, NaN when not given; may be empty
-
-    std::size_t size() const noexcept { return source.size(); }
-};
 
 /// Half-open range of member indices [first, last).
 struct index_range {
@@ -163,11 +103,6 @@ public:
     /// The feature vector of a member (d floats).
     std::span<const float> features(member_index i) const noexcept {
         return {features_.data + std::size_t{input_pos_[i]} * features_.dims, features_.dims};
-    }
-    /// All features as an Eigen map, rows in input order (see input_position()).
-    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> feature_matrix()
-        const noexcept {
-        return {features_.data, static_cast<Eigen::Index>(features_.rows), static_cast<Eigen::Index>(features_.dims)};
     }
     /// The feature storage (shared with whoever owns it).
     const feature_block& feature_storage() const noexcept { return features_; }

@@ -6,6 +6,7 @@
 /// stage to the right on the customer journey.
 
 #include <engage_right/community.hpp>
+#include <engage_right/eigen.hpp>
 #include <engage_right/error.hpp>
 #include <engage_right/export.hpp>
 #include <engage_right/io.hpp>
@@ -16,6 +17,7 @@
 #include <engage_right/scoring.hpp>
 #include <engage_right/simulate.hpp>
 #include <engage_right/stats.hpp>
+#include <engage_right/tables.hpp>
 #include <engage_right/types.hpp>
 #include <engage_right/uplift.hpp>
 #include <engage_right/version.hpp>

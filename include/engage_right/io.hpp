@@ -7,10 +7,11 @@
 /// input_error naming file, line, column and what was expected; readers
 /// return complete tables or nothing.
 
-#include <engage_right/community.hpp>
 #include <engage_right/journey.hpp>
+#include <engage_right/tables.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <queue>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
 namespace engage_right {

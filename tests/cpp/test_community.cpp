@@ -40,7 +40,7 @@ TEST_CASE("features keep input order and can be borrowed without a copy") {
     CHECK(c.feature_storage().data == shared->data());
     CHECK(c.features(c.index_of("y"))[0] == 1.0f);
     CHECK(c.features(c.index_of("w"))[1] == 6.0f);
-    CHECK(c.feature_matrix()(1, 0) == 3.0f);
+    CHECK(feature_matrix(c)(1, 0) == 3.0f);
 }
 
 TEST_CASE("table validation reports the row") {
