@@ -1,25 +1,19 @@
 // engage-right learn: uplift of a contact one stage to the right, learned
 // from a community's history (docs/uplift.md).
 
-#include "options.hpp"
-#include "output.hpp"
-
-#include <engage_right/engage_right.hpp>
+#include "common.hpp"
 
 #include <fmt/format.h>
 
-#include <charconv>
-#include <cmath>
-#include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <algorithm>
+#include <filesystem>
+#include <limits>
 #include <sstream>
 
-namespace er = engage_right;
-
+namespace cli {
 namespace {
 
-constexpr const char* learn_usage = R"(usage: engage-right learn --interactions FILE --stages FILE [options]
+constexpr const char* usage = R"(usage: engage-right learn --interactions FILE --stages FILE [options]
 
 Does a contact one stage to the right move members forward? For every step
 s -> s+1, members at s are followed in windows of --window-days on a fixed
@@ -51,103 +45,86 @@ columns: from,to,windows,members,treated,advanced,treated_advanced,base_rate,
          p_value,base,base_round,lift,lift_low,lift_high,converged,status
 )";
 
-double positive_option(const cli::arguments& a, const std::string& name, double fallback) {
-    const auto text = a.get(name);
-    if (!text) return fallback;
-    double v = 0;
-    auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-    if (ec != std::errc() || p != text->data() + text->size() || !std::isfinite(v) || v <= 0)
-        throw cli::usage_error(fmt::format("option --{}: expected a number > 0, got '{}'", name, *text));
-    return v;
+// A real option > 0 (and finite).
+std::optional<double> positive_option(const arguments& a, const std::string& name) {
+    return a.get_real(name, std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::max(),
+                      "a number > 0");
 }
-
-std::vector<std::string> covariate_list(const std::string& text) {
-    try {
-        return er::parse_covariates(text);
-    } catch (const er::config_error& e) {
-        throw cli::usage_error(std::string("option --covariates: ") + e.what());
-    }
-}
-
-cli::cell real(double v) { return std::isnan(v) ? cli::cell::none() : cli::cell::dec(v); }
-cli::cell count(std::size_t v) { return cli::cell::num(static_cast<long long>(v)); }
-
-std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
 
 void write_params(const std::string& path, const er::uplift_result& r, const er::journey& j, double round_days) {
     const er::uplift_rates rates = er::simulation_rates(r, j, round_days);
-    for (const auto& w : rates.warnings) std::cerr << "engage-right: warning: " << w << '\n';
-    std::ofstream out(path, std::ios::binary);
-    if (!out) throw cli::usage_error(fmt::format("cannot write params file '{}'", path));
-    out << rates.to_json();
-    out.flush();
-    if (!out) throw std::runtime_error(fmt::format("writing '{}' failed", path));
+    for (const auto& w : rates.warnings) warn(w);
+    write_file(path, "params", [&](std::ostream& out) { out << rates.to_json(); });
 }
 
-}  // namespace
-
-int cmd_learn(const std::vector<std::string>& args) {
-    const cli::arguments a(args,
-                           {"interactions", "stages", "journey", "members", "window-days", "origin", "covariates",
-                            "round-days", "params-out", "format", "output"},
-                           {});
-    if (a.help()) {
-        std::cout << learn_usage;
-        return 0;
-    }
-    const cli::format f = cli::parse_format(a.get("format").value_or("table"));
-    const std::string interactions = a.require("interactions");
-    const std::string stages = a.require("stages");
-    er::uplift_options o;
-    o.window_days = positive_option(a, "window-days", 30);
-    if (auto t = a.get("origin")) {
-        const auto v = er::parse_timestamp(*t);
-        if (!v) throw cli::usage_error(fmt::format("option --origin: expected unix seconds or ISO-8601, got '{}'", *t));
-        o.origin = *v;
-    }
-    if (auto c = a.get("covariates")) o.covariates = covariate_list(*c);
-    if (a.has("round-days")) o.round_days = positive_option(a, "round-days", 7);
-    const er::journey j = er::journey::from_preset_or_file(a.get("journey").value_or("engage_right"));
-    std::optional<std::filesystem::path> members;
-    if (auto m = a.get("members")) members = *m;
-    bool wants_activity = false;
-    for (const auto& c : o.covariates) wants_activity = wants_activity || c == "activity";
-    if (wants_activity && !members) throw cli::usage_error("covariate 'activity' needs --members");
-
-    const er::uplift_result r = er::estimate_uplift(interactions, stages, j, o, members);
-    if (r.self_contacts > 0)
-        std::cerr << fmt::format("engage-right: warning: {}: {} self-contact{} ignored\n", interactions,
-                                 r.self_contacts, r.self_contacts == 1 ? "" : "s");
-
-    cli::result_table t;
+result_table step_table(const er::uplift_result& r, const er::journey& j) {
+    result_table t;
     t.columns = {"from",          "to",         "windows",        "members",         "treated",  "advanced",
                  "treated_advanced", "base_rate", "treated_rate", "mean_contacts", "odds_ratio", "odds_ratio_low",
                  "odds_ratio_high", "p_value",  "base",           "base_round",      "lift",     "lift_low",
                  "lift_high",     "converged",  "status"};
     for (const auto& s : r.steps)
-        t.rows.push_back({cli::cell::str(j.stage_name(s.from)), cli::cell::str(j.stage_name(s.to)), count(s.windows),
-                          count(s.members), count(s.treated), count(s.advanced), count(s.treated_advanced),
-                          real(s.base_rate), real(s.treated_rate), real(s.mean_contacts), real(s.odds_ratio),
-                          real(s.odds_ratio_low), real(s.odds_ratio_high), real(s.p_value), real(s.base),
-                          real(s.base_round), real(s.lift), real(s.lift_low), real(s.lift_high),
-                          cli::cell::str(s.converged ? "yes" : "no"), cli::cell::str(s.status)});
+        t.rows.push_back({cell::str(j.stage_name(s.from)), cell::str(j.stage_name(s.to)), cell::count(s.windows),
+                          cell::count(s.members), cell::count(s.treated), cell::count(s.advanced),
+                          cell::count(s.treated_advanced), cell::dec_or_none(s.base_rate),
+                          cell::dec_or_none(s.treated_rate), cell::dec_or_none(s.mean_contacts),
+                          cell::dec_or_none(s.odds_ratio), cell::dec_or_none(s.odds_ratio_low),
+                          cell::dec_or_none(s.odds_ratio_high), cell::dec_or_none(s.p_value),
+                          cell::dec_or_none(s.base), cell::dec_or_none(s.base_round), cell::dec_or_none(s.lift),
+                          cell::dec_or_none(s.lift_low), cell::dec_or_none(s.lift_high),
+                          cell::str(s.converged ? "yes" : "no"), cell::str(s.status)});
+    return t;
+}
 
+void run(const arguments& a) {
+    const format f = format_of(a);
+    const std::string interactions = a.require("interactions");
+    const std::string stages = a.require("stages");
+    er::uplift_options o;
+    o.window_days = positive_option(a, "window-days").value_or(30);
+    o.origin = time_option(a, "origin");
+    if (auto c = a.get("covariates"))
+        o.covariates = parsed_option("covariates", [&] { return er::parse_covariates(*c); });
+    if (auto d = positive_option(a, "round-days")) o.round_days = *d;
+    const er::journey j = journey_of(a);
+    std::optional<std::filesystem::path> members;
+    if (auto m = a.get("members")) members = *m;
+    const bool wants_activity = std::find(o.covariates.begin(), o.covariates.end(), "activity") != o.covariates.end();
+    if (wants_activity && !members) throw usage_error("covariate 'activity' needs --members");
+
+    const er::uplift_result r = er::estimate_uplift(interactions, stages, j, o, members);
+    warn_count(interactions, r.self_contacts, "self-contact", "ignored");
+
+    const result_table t = step_table(r, j);
     std::ostringstream buf;
-    if (f == cli::format::json) {
-        buf << "{\"origin\": " << cli::json_string(er::format_timestamp(r.origin))
-            << ", \"data_end\": " << cli::json_string(er::format_timestamp(r.data_end))
+    if (f == format::json) {
+        buf << "{\"origin\": " << json_string(er::format_timestamp(r.origin))
+            << ", \"data_end\": " << json_string(er::format_timestamp(r.data_end))
             << ", \"window_days\": " << json_number(r.window_days) << ", \"steps\": ";
-        cli::write(buf, t, f);
+        write(buf, t, f);
         buf << "}\n";
     } else {
-        cli::write(buf, t, f);
-        if (f == cli::format::table)
+        write(buf, t, f);
+        if (f == format::table)
             buf << fmt::format("\nWindows of {} days from {} to {}. Observational estimates: members who talk more "
                                "may also advance more for other reasons (docs/uplift.md).\n",
                                r.window_days, er::format_timestamp(r.origin), er::format_timestamp(r.data_end));
     }
-    if (auto p = a.get("params-out"))
-        write_params(*p, r, j, o.round_days.value_or(o.window_days));
-    cli::emit_text(a, buf.str());
-    return 0;
+    if (auto p = a.get("params-out")) write_params(*p, r, j, o.round_days.value_or(o.window_days));
+    emit_text(a, buf.str());
 }
+
+}  // namespace
+
+const command learn_command{
+    .name = "learn",
+    .summary = "uplift from history: odds ratio and lift per contact, per step",
+    .usage = usage,
+    .valued = {"interactions", "stages", "journey", "members", "window-days", "origin", "covariates", "round-days",
+               "params-out", "format", "output"},
+    .flags = {},
+    .required = {"interactions", "stages"},
+    .run = run,
+};
+
+}  // namespace cli

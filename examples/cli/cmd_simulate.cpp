@@ -1,25 +1,18 @@
 // engage-right simulate: stage counts per round under a contact policy, and
 // the viral reproduction number R (docs/simulation.md).
 
-#include "options.hpp"
-#include "output.hpp"
-
-#include <engage_right/engage_right.hpp>
+#include "common.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
-#include <cstdio>
-#include <fstream>
-#include <iostream>
 #include <limits>
 #include <sstream>
 
-namespace er = engage_right;
-
+namespace cli {
 namespace {
 
-constexpr const char* simulate_usage = R"(usage: engage-right simulate --members FILE --rounds N [options]
+constexpr const char* usage = R"(usage: engage-right simulate --members FILE --rounds N [options]
 
 Can the journey go viral? Simulates members moving along the journey: at
 stage s a member advances with hazard base[s] + lift[s] * c (c = contacts
@@ -64,140 +57,140 @@ columns: round, members per stage, alive, conversions per step ("a->b"),
          arrivals, referrals, churned, viral_r (R at the state after the round)
 )";
 
-er::community load(const cli::arguments& a) {
-    const er::journey j = er::journey::from_preset_or_file(a.get("journey").value_or("engage_right"));
-    std::optional<std::filesystem::path> interactions;
-    if (auto i = a.get("interactions")) interactions = *i;
-    return er::community::from_csv(a.require("members"), interactions, j);
+// Everything but --params, which needs the journey's stage count.
+er::simulation_options options_of(const arguments& a) {
+    er::simulation_options o;
+    o.rounds = static_cast<int>(*a.get_int("rounds", 0, 1000000));
+    o.policy = parsed_option("policy", [&] { return er::parse_sim_policy(a.get("policy").value_or("engage_right")); });
+    o.engine = parsed_option("engine", [&] { return er::parse_sim_engine(a.get("engine").value_or("monte_carlo")); });
+    o.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, std::numeric_limits<long long>::max()).value_or(0));
+    o.threads = static_cast<unsigned>(a.get_int("threads", 0, 1024).value_or(0));
+    o.exact_plan = a.has("exact-plan");
+    if (auto t = time_option(a, "origin")) o.origin = *t;
+    const bool log_inter = a.has("log-interactions"), log_stages = a.has("log-stages");
+    if (log_inter != log_stages) throw usage_error("options --log-interactions and --log-stages go together");
+    if (log_inter && o.engine != er::sim_engine::monte_carlo)
+        throw usage_error("the event log (--log-interactions, --log-stages) needs --engine monte_carlo");
+    o.log = log_inter;
+    return o;
 }
-
-template <class Parse>
-auto named(const cli::arguments& a, const std::string& option, const std::string& fallback, Parse parse) {
-    try {
-        return parse(a.get(option).value_or(fallback));
-    } catch (const er::config_error& e) {
-        throw cli::usage_error(fmt::format("option --{}: {}", option, e.what()));
-    }
-}
-
 
 std::string r_text(double r) {
     if (std::isinf(r)) return "infinite";
     return fmt::format("{:.3f}", r);
 }
 
-std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
+// Counts are whole members in Monte Carlo runs, expected values in mean-field ones.
+struct amounts {
+    bool whole;
+    cell operator()(double v) const { return whole ? cell::num(std::llround(v)) : cell::dec(v); }
+};
 
-}  // namespace
-
-int cmd_simulate(const std::vector<std::string>& args) {
-    const cli::arguments a(args,
-                           {"members", "interactions", "journey", "rounds", "policy", "engine", "params", "seed",
-                            "threads", "log-interactions", "log-stages", "origin", "format", "output"},
-                           {"exact-plan"});
-    if (a.help()) {
-        std::cout << simulate_usage;
-        return 0;
+void write_json(std::ostream& buf, const er::simulation_result& r, const er::simulation_options& o,
+                const er::journey& j, const std::vector<std::string>& steps, amounts amount) {
+    const std::size_t S = j.stage_count();
+    result_table counts, conversions, flows;
+    counts.columns = {"round"};
+    for (std::size_t s = 0; s < S; ++s) counts.columns.push_back(j.stage_name(static_cast<er::stage_index>(s)));
+    conversions.columns = {"round"};
+    for (const auto& name : steps) conversions.columns.push_back(name);
+    flows.columns = {"round", "arrivals", "referrals", "churned"};
+    for (std::size_t k = 0; k <= r.rounds; ++k) {
+        std::vector<cell> row = {cell::count(k)};
+        for (std::size_t s = 0; s < S; ++s) row.push_back(amount(r.count(k, s)));
+        counts.rows.push_back(std::move(row));
+        if (k == 0) continue;
+        std::vector<cell> conv = {cell::count(k)};
+        for (std::size_t s = 0; s + 1 < S; ++s) conv.push_back(amount(r.conversion(k, s)));
+        conversions.rows.push_back(std::move(conv));
+        flows.rows.push_back({cell::count(k), amount(r.arrivals[k]), amount(r.referrals[k]), amount(r.churned[k])});
     }
-    const cli::format f = cli::parse_format(a.get("format").value_or("table"));
-    a.require("members");
-    er::simulation_options o;
-    a.require("rounds");
-    o.rounds = static_cast<int>(*a.get_int("rounds", 0, 1000000));
-    o.policy = named(a, "policy", "engage_right", [](const std::string& s) { return er::parse_sim_policy(s); });
-    o.engine = named(a, "engine", "monte_carlo", [](const std::string& s) { return er::parse_sim_engine(s); });
-    o.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, std::numeric_limits<long long>::max()).value_or(0));
-    o.threads = static_cast<unsigned>(a.get_int("threads", 0, 1024).value_or(0));
-    o.exact_plan = a.has("exact-plan");
-    if (auto t = a.get("origin")) {
-        const auto v = er::parse_timestamp(*t);
-        if (!v) throw cli::usage_error(fmt::format("option --origin: expected unix seconds or ISO-8601, got '{}'", *t));
-        o.origin = *v;
-    }
-    const auto log_inter = a.get("log-interactions"), log_stages = a.get("log-stages");
-    if (log_inter.has_value() != log_stages.has_value())
-        throw cli::usage_error("options --log-interactions and --log-stages go together");
-    if (log_inter && o.engine != er::sim_engine::monte_carlo)
-        throw cli::usage_error("the event log (--log-interactions, --log-stages) needs --engine monte_carlo");
-    o.log = log_inter.has_value();
+    const format f = format::json;
+    buf << "{\"policy\": " << json_string(er::to_string(r.policy))
+        << ", \"engine\": " << json_string(er::to_string(r.engine)) << ", \"rounds\": " << r.rounds
+        << ", \"seed\": " << o.seed << ", \"counts\": ";
+    write(buf, counts, f);
+    buf << ", \"conversions\": ";
+    write(buf, conversions, f);
+    buf << ", \"flows\": ";
+    write(buf, flows, f);
+    buf << ", \"viral_r\": " << json_number(r.viral_r) << ", \"viral_r_final\": " << json_number(r.viral_r_final)
+        << ", \"viral_r_by_round\": [";
+    for (std::size_t k = 0; k <= r.rounds; ++k) buf << (k ? ", " : "") << json_number(r.viral_r_by_round[k]);
+    buf << "]}\n";
+}
 
-    const er::community c = load(a);
+// One row per round: members per stage, alive, conversions, flows, R.
+result_table round_table(const er::simulation_result& r, const er::journey& j, const std::vector<std::string>& steps,
+                         amounts amount) {
+    const std::size_t S = j.stage_count();
+    result_table t;
+    t.columns = {"round"};
+    for (std::size_t s = 0; s < S; ++s) t.columns.push_back(j.stage_name(static_cast<er::stage_index>(s)));
+    t.columns.push_back("alive");
+    for (const auto& name : steps) t.columns.push_back(name);
+    for (const char* name : {"arrivals", "referrals", "churned", "viral_r"}) t.columns.push_back(name);
+    for (std::size_t k = 0; k <= r.rounds; ++k) {
+        std::vector<cell> row = {cell::count(k)};
+        double alive = 0;
+        for (std::size_t s = 0; s < S; ++s) {
+            row.push_back(amount(r.count(k, s)));
+            alive += r.count(k, s);
+        }
+        row.push_back(amount(alive));
+        for (std::size_t s = 0; s + 1 < S; ++s) row.push_back(k == 0 ? cell::none() : amount(r.conversion(k, s)));
+        for (double v : {r.arrivals[k], r.referrals[k], r.churned[k]})
+            row.push_back(k == 0 ? cell::none() : amount(v));
+        row.push_back(cell::dec(r.viral_r_by_round[k]));
+        t.rows.push_back(std::move(row));
+    }
+    return t;
+}
+
+void run(const arguments& a) {
+    const format f = format_of(a);
+    er::simulation_options o = options_of(a);
+    const er::community c = load_community(a);
     const er::journey& j = c.journey();
     const std::size_t S = j.stage_count();
     if (auto p = a.get("params")) o.params = er::simulation_params::load(*p, S);
     const er::simulation_result r = er::simulate(c, o);
-    if (o.log) er::write_event_log(*log_inter, *log_stages, c, r);
+    if (o.log) er::write_event_log(a.require("log-interactions"), a.require("log-stages"), c, r);
 
-    const bool whole = o.engine == er::sim_engine::monte_carlo;
-    auto amount = [&](double v) { return whole ? cli::cell::num(std::llround(v)) : cli::cell::dec(v); };
+    const amounts amount{o.engine == er::sim_engine::monte_carlo};
     std::vector<std::string> steps;
     for (std::size_t s = 0; s + 1 < S; ++s)
         steps.push_back(j.stage_name(static_cast<er::stage_index>(s)) + "->" +
                         j.stage_name(static_cast<er::stage_index>(s + 1)));
 
     std::ostringstream buf;
-    if (f == cli::format::json) {
-        cli::result_table counts, conversions, flows;
-        counts.columns = {"round"};
-        for (std::size_t s = 0; s < S; ++s) counts.columns.push_back(j.stage_name(static_cast<er::stage_index>(s)));
-        conversions.columns = {"round"};
-        for (const auto& name : steps) conversions.columns.push_back(name);
-        flows.columns = {"round", "arrivals", "referrals", "churned"};
-        for (std::size_t k = 0; k <= r.rounds; ++k) {
-            std::vector<cli::cell> row = {cli::cell::num(static_cast<long long>(k))};
-            for (std::size_t s = 0; s < S; ++s) row.push_back(amount(r.count(k, s)));
-            counts.rows.push_back(std::move(row));
-            if (k == 0) continue;
-            std::vector<cli::cell> conv = {cli::cell::num(static_cast<long long>(k))};
-            for (std::size_t s = 0; s + 1 < S; ++s) conv.push_back(amount(r.conversion(k, s)));
-            conversions.rows.push_back(std::move(conv));
-            flows.rows.push_back({cli::cell::num(static_cast<long long>(k)), amount(r.arrivals[k]),
-                                  amount(r.referrals[k]), amount(r.churned[k])});
-        }
-        buf << "{\"policy\": " << cli::json_string(er::to_string(r.policy))
-            << ", \"engine\": " << cli::json_string(er::to_string(r.engine)) << ", \"rounds\": " << r.rounds
-            << ", \"seed\": " << o.seed << ", \"counts\": ";
-        cli::write(buf, counts, f);
-        buf << ", \"conversions\": ";
-        cli::write(buf, conversions, f);
-        buf << ", \"flows\": ";
-        cli::write(buf, flows, f);
-        buf << ", \"viral_r\": " << json_number(r.viral_r) << ", \"viral_r_final\": " << json_number(r.viral_r_final)
-            << ", \"viral_r_by_round\": [";
-        for (std::size_t k = 0; k <= r.rounds; ++k) buf << (k ? ", " : "") << json_number(r.viral_r_by_round[k]);
-        buf << "]}\n";
+    if (f == format::json) {
+        write_json(buf, r, o, j, steps, amount);
     } else {
-        cli::result_table t;
-        t.columns = {"round"};
-        for (std::size_t s = 0; s < S; ++s) t.columns.push_back(j.stage_name(static_cast<er::stage_index>(s)));
-        t.columns.push_back("alive");
-        for (const auto& name : steps) t.columns.push_back(name);
-        for (const char* name : {"arrivals", "referrals", "churned", "viral_r"}) t.columns.push_back(name);
-        for (std::size_t k = 0; k <= r.rounds; ++k) {
-            std::vector<cli::cell> row = {cli::cell::num(static_cast<long long>(k))};
-            double alive = 0;
-            for (std::size_t s = 0; s < S; ++s) {
-                row.push_back(amount(r.count(k, s)));
-                alive += r.count(k, s);
-            }
-            row.push_back(amount(alive));
-            for (std::size_t s = 0; s + 1 < S; ++s)
-                row.push_back(k == 0 ? cli::cell::none() : amount(r.conversion(k, s)));
-            for (double v : {r.arrivals[k], r.referrals[k], r.churned[k]})
-                row.push_back(k == 0 ? cli::cell::none() : amount(v));
-            row.push_back(cli::cell::dec(r.viral_r_by_round[k]));
-            t.rows.push_back(std::move(row));
-        }
-        if (f == cli::format::table)
+        if (f == format::table)
             buf << fmt::format("Simulation ({}): policy {}, {}, {} round{} of {} days\n", j.name(),
-                               er::to_string(r.policy), er::to_string(r.engine), r.rounds, r.rounds == 1 ? "" : "s",
+                               er::to_string(r.policy), er::to_string(r.engine), r.rounds, plural(r.rounds),
                                r.params.round_days);
-        cli::write(buf, t, f);
-        if (f == cli::format::table)
+        write(buf, round_table(r, j, steps, amount), f);
+        if (f == format::table)
             buf << fmt::format("\nViral reproduction number R: {} at the start, {} at the end "
                                "(R > 1: the community grows by itself)\n",
                                r_text(r.viral_r), r_text(r.viral_r_final));
     }
-    cli::emit_text(a, buf.str());
-    return 0;
+    emit_text(a, buf.str());
 }
+
+}  // namespace
+
+const command simulate_command{
+    .name = "simulate",
+    .summary = "can the journey go viral? stage counts per round, viral number R",
+    .usage = usage,
+    .valued = {"members", "interactions", "journey", "rounds", "policy", "engine", "params", "seed", "threads",
+               "log-interactions", "log-stages", "origin", "format", "output"},
+    .flags = {"exact-plan"},
+    .required = {"members", "rounds"},
+    .run = run,
+};
+
+}  // namespace cli

@@ -1,9 +1,9 @@
 #include "options.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
-#include <fstream>
 
 namespace cli {
 
@@ -64,17 +64,16 @@ std::optional<long long> arguments::get_int(const std::string& name, long long l
     return x;
 }
 
-void emit_text(const arguments& a, const std::string& text) {
-    if (auto path = a.get("output")) {
-        std::ofstream out(*path, std::ios::binary);
-        if (!out) throw usage_error("cannot write output file '" + *path + "'");
-        out << text;
-        out.flush();
-        if (!out) throw std::runtime_error("writing '" + *path + "' failed");
-    } else {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-    }
+std::optional<double> arguments::get_real(const std::string& name, double lo, double hi,
+                                          const std::string& expected) const {
+    auto v = get(name);
+    if (!v) return std::nullopt;
+    double x = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
+    if (ec != std::errc() || p != v->data() + v->size() || !(x >= lo && x <= hi))
+        throw usage_error(fmt::format("option --{}: expected {}, got '{}'", name,
+                                      expected.empty() ? fmt::format("a number {}..{}", lo, hi) : expected, *v));
+    return x;
 }
 
 }  // namespace cli

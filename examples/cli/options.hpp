@@ -26,15 +26,15 @@ public:
     std::string require(const std::string& name) const;
     /// Parse an integer option within [lo, hi].
     std::optional<long long> get_int(const std::string& name, long long lo, long long hi) const;
+    /// Parse a real option within [lo, hi]; `expected` names the range in the
+    /// error message (default "a number LO..HI").
+    std::optional<double> get_real(const std::string& name, double lo, double hi,
+                                   const std::string& expected = {}) const;
     bool help() const { return help_; }
 
 private:
     std::map<std::string, std::string> values_;
     bool help_ = false;
 };
-
-/// Write a command's output to `--output FILE` when given, else to
-/// standard output. @throws usage_error when the file cannot be opened.
-void emit_text(const arguments& a, const std::string& text);
 
 }  // namespace cli

@@ -2,13 +2,12 @@
 
 #include <engage_right/io.hpp>
 
-#include "options.hpp"
-
-
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 
 namespace cli {
 
@@ -18,6 +17,8 @@ format parse_format(const std::string& name) {
     if (name == "json") return format::json;
     throw usage_error("option --format: expected table, csv or json, got '" + name + "'");
 }
+
+format format_of(const arguments& a) { return parse_format(a.get("format").value_or("table")); }
 
 namespace {
 
@@ -46,7 +47,7 @@ std::string render(const cell& c, format f) {
             return c.text;
         case cell::kind::integer: return std::to_string(c.integer);
         case cell::kind::real:
-            if (f == format::json) return std::isfinite(c.real) ? fmt::format("{}", c.real) : "null";
+            if (f == format::json) return json_number(c.real);
             return f == format::csv ? fmt::format("{:.6f}", c.real) : fmt::format("{:.3f}", c.real);
         case cell::kind::null: return f == format::json ? "null" : "";
     }
@@ -56,6 +57,32 @@ std::string render(const cell& c, format f) {
 }  // namespace
 
 std::string json_string(const std::string& s) { return json_escape(s); }
+
+std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
+
+void write_file(const std::string& path, const std::string& what, const std::function<void(std::ostream&)>& body) {
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw usage_error(fmt::format("cannot write {} file '{}'", what, path));
+    body(out);
+    out.flush();
+    if (!out) throw std::runtime_error(fmt::format("writing '{}' failed", path));
+}
+
+void emit_text(const arguments& a, const std::string& text) {
+    if (auto path = a.get("output")) {
+        write_file(*path, "output", [&](std::ostream& out) { out << text; });
+    } else {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+    }
+}
+
+void emit(const arguments& a, const result_table& t) {
+    const format f = format_of(a);
+    std::ostringstream buf;
+    write(buf, t, f);
+    emit_text(a, buf.str());
+}
 
 void write(std::ostream& out, const result_table& t, format f) {
     if (f == format::csv) {
@@ -97,25 +124,23 @@ void write(std::ostream& out, const result_table& t, format f) {
                 is_numeric[i] = true;
                 break;
             }
-    auto numeric = [&](std::size_t i) { return is_numeric[i]; };
-    auto line = [&](const std::vector<std::string>& items, bool header) {
+    auto line = [&](const std::vector<std::string>& items) {
         std::string s;
         for (std::size_t i = 0; i < items.size(); ++i) {
             const bool last = i + 1 == items.size();
             const std::size_t pad = width[i] - items[i].size();
             if (i) s += "  ";
-            if (numeric(i) && !header) s += std::string(pad, ' ') + items[i];
-            else if (numeric(i) && header) s += std::string(pad, ' ') + items[i];
+            if (is_numeric[i]) s += std::string(pad, ' ') + items[i];
             else s += last ? items[i] : items[i] + std::string(pad, ' ');
         }
         while (!s.empty() && s.back() == ' ') s.pop_back();
         out << s << '\n';
     };
-    line(t.columns, true);
+    line(t.columns);
     std::vector<std::string> rule;
     for (auto w : width) rule.push_back(std::string(w, '-'));
-    line(rule, true);
-    for (const auto& r : cells) line(r, false);
+    line(rule);
+    for (const auto& r : cells) line(r);
     if (t.rows.empty()) out << "(no rows)\n";
 }
 

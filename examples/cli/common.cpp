@@ -1,0 +1,91 @@
+#include "common.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+namespace cli {
+
+void warn(const std::string& message) { std::cerr << "engage-right: warning: " << message << '\n'; }
+
+void warn_count(const std::string& file, std::size_t n, const std::string& noun, const std::string& rest) {
+    if (n > 0) warn(fmt::format("{}: {} {}{} {}", file, n, noun, plural(n), rest));
+}
+
+std::optional<double> time_option(const arguments& a, const std::string& name) {
+    const auto text = a.get(name);
+    if (!text) return std::nullopt;
+    const auto t = er::parse_timestamp(*text);
+    if (!t) throw usage_error(fmt::format("option --{}: expected unix seconds or ISO-8601, got '{}'", name, *text));
+    return t;
+}
+
+er::journey journey_of(const arguments& a) {
+    return er::journey::from_preset_or_file(a.get("journey").value_or("engage_right"));
+}
+
+er::community load_community(const arguments& a) {
+    const er::journey j = journey_of(a);
+    const std::string members = a.require("members");
+    const auto interactions = a.get("interactions");
+    std::optional<std::filesystem::path> interactions_path;
+    if (interactions) interactions_path = *interactions;
+    er::community c = er::community::from_csv(members, interactions_path, j);
+    if (interactions) warn_count(*interactions, c.self_loops_dropped(), "self-loop", "dropped");
+    return c;
+}
+
+er::recommend_options recommend_options_of(const arguments& a, const er::community& c) {
+    er::recommend_options o;
+    if (auto w = a.get("weights"))
+        o.weights = parsed_option("weights", [&] { return er::parse_weights(*w, c.journey().weights()); });
+    if (auto m = a.get_int("min-satisfaction", 0, 11)) o.min_satisfaction = static_cast<int>(*m);
+    o.allow_existing = a.has("allow-existing");
+    return o;
+}
+
+lead_inputs load_lead_inputs(const arguments& a) {
+    lead_inputs in;
+    in.options.as_of = time_option(a, "as-of");
+    in.j = journey_of(a);
+    in.members = er::read_members(a.require("members"), in.j, er::lead_read_options(in.j));
+    er::event_read_options eo;
+    eo.skip_unknown_members = a.has("skip-unknown-members");
+    const std::string events = a.require("events");
+    in.events = er::read_events(events, in.members, in.j, eo);
+    warn_count(events, in.events.skipped_unknown_members, "event", "of unknown members skipped");
+    return in;
+}
+
+er::graph_format graph_format_of(const arguments& a) {
+    const std::string name = a.require("format");
+    return parsed_option("format", [&] { return er::parse_graph_format(name); });
+}
+
+std::vector<std::string> match_valued() {
+    return {"members",    "interactions", "journey",       "weights",          "min-satisfaction", "per-member",
+            "method",     "candidates",   "history",       "cooldown-days",    "continuity-bonus", "as-of",
+            "blocked",    "spread",       "threads",       "format",           "output"};
+}
+
+er::match_options match_options_of(const arguments& a, const er::community& c) {
+    er::match_options o;
+    o.scoring = recommend_options_of(a, c);
+    o.scoring.threads = static_cast<unsigned>(a.get_int("threads", 0, 1024).value_or(0));
+    if (auto m = a.get("method")) o.method = parsed_option("method", [&] { return er::parse_match_method(*m); });
+    o.per_member = static_cast<std::size_t>(a.get_int("per-member", 1, 1000).value_or(1));
+    o.candidates = static_cast<std::size_t>(a.get_int("candidates", 0, 100000000).value_or(50));
+    o.cooldown_days = a.get_real("cooldown-days", 0, 1e6).value_or(90);
+    o.continuity_bonus = a.get_real("continuity-bonus", 0, 1e6).value_or(0);
+    o.spread = a.get_real("spread", 0, 1).value_or(0);
+    o.as_of = time_option(a, "as-of");
+    if (auto h = a.get("history")) o.history = er::read_pairs(*h, c);
+    if (auto b = a.get("blocked")) {
+        const auto blocked = er::read_blocked(*b, c);
+        o.scoring.blocked.insert(o.scoring.blocked.end(), blocked.begin(), blocked.end());
+    }
+    return o;
+}
+
+}  // namespace cli
