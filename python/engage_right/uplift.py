@@ -11,6 +11,16 @@ import numpy as _np
 import pandas as _pd
 
 from . import _core
+from ._frames import (
+    _activity_column,
+    _as_of_seconds,
+    _lower_columns,
+    _numbers,
+    _text_cells,
+    _time_seconds,
+    _timestamp_of,
+)
+from ._journey import _journey_arg
 
 __all__ = ["estimate_uplift", "logistic_regression", "LogitResult", "UPLIFT_COLUMNS"]
 
@@ -94,7 +104,6 @@ def logistic_regression(X: Any, y: Any, *, max_iterations: int = 100, tolerance:
 
 
 def _id_cells(col: _pd.Series, what: str, name: str) -> list:
-    from . import _text_cells
     cells = _text_cells(col)
     for i, text in enumerate(cells):
         if text == "":
@@ -103,7 +112,6 @@ def _id_cells(col: _pd.Series, what: str, name: str) -> list:
 
 
 def _frame(data: Any, what: str, needed: Sequence[str]) -> Any:
-    from . import _lower_columns
     if not isinstance(data, _pd.DataFrame):
         raise TypeError(f"{what} must be a DataFrame or a path to {what}.csv, got {type(data).__name__}")
     df = _lower_columns(data, what)
@@ -114,7 +122,6 @@ def _frame(data: Any, what: str, needed: Sequence[str]) -> Any:
 
 
 def _origin_seconds(origin: Any) -> Optional[float]:
-    from . import _as_of_seconds
     try:
         return _as_of_seconds(origin)
     except (TypeError, ValueError) as e:
@@ -145,7 +152,6 @@ def _positive(value: Any, name: str) -> float:
 
 
 def _history(interactions: Any, stages: Any, members: Any, j: "_core.Journey") -> "_core.UpliftHistory":
-    from . import _activity_column, _numbers, _text_cells, _time_seconds
     h = _core.UpliftHistory()
     if isinstance(stages, (str, _os.PathLike)):
         h.read_stages(_os.fspath(stages), j)
@@ -261,7 +267,6 @@ def estimate_uplift(interactions: Any, stages: Any, *, journey: Any = None, wind
     >>> import engage_right as er
     >>> er.estimate_uplift("interactions.csv", "stages.csv", window_days=7)  # doctest: +SKIP
     """
-    from . import _journey_arg, _timestamp_of
     j = _journey_arg(journey)
     w = _positive(window_days, "window_days")
     r_days = None if round_days is None else _positive(round_days, "round_days")
