@@ -11,20 +11,18 @@ import pandas as _pd
 
 from . import _core
 from ._community import Community
-from ._frames import _as_of_seconds, _time_seconds
+from ._frames import _as_of_seconds, _is_path, _time_seconds
 
 MATCH_COLUMNS = ["member", "member_stage", "peer", "peer_stage", "score", "channel", "reason"]
 UNMATCHED_COLUMNS = ["member", "member_stage", "matched", "reason"]
 
 
 def _pair_frame(data: Any, what: str, with_time: bool) -> tuple:
-    """member/peer (and timestamp) columns of a pairs argument: a DataFrame,
-    a path to a CSV file, or a list of tuples."""
+    """member/peer (and timestamp) columns of a pairs argument: a DataFrame
+    or a list of tuples (files are read in C++, see match())."""
     if data is None:
         return None, None, None
-    if isinstance(data, (str, _os.PathLike)):
-        data = _pd.read_csv(data, dtype=str, keep_default_na=False)
-    elif not isinstance(data, _pd.DataFrame):
+    if not isinstance(data, _pd.DataFrame):
         rows = list(data)
         names = ["member", "peer", "timestamp"] if with_time else ["member", "peer"]
         data = _pd.DataFrame([tuple(r) for r in rows], columns=names[:len(rows[0])] if rows else names)
@@ -93,6 +91,13 @@ def match(community: Community, *, per_member: int = 1, method: str = "optimal",
         maximised objective), ``candidate_pairs`` and ``method``. The second
         frame has ``member, member_stage, matched, reason`` with reason
         ``no_eligible_peer``, ``no_positive_score`` or ``capacity_exhausted``.
+
+    Raises
+    ------
+    ValueError
+        Bad options or pairs: for `history` and `blocked` files the message
+        is the CLI's, ``FILE:LINE:COLUMN: what was expected``; for frames
+        and lists it names the row.
     """
     if not isinstance(community, Community):
         raise TypeError(f"community: expected an engage_right.Community, got {type(community).__name__}")
@@ -102,12 +107,14 @@ def match(community: Community, *, per_member: int = 1, method: str = "optimal",
         raise ValueError(f"per_member must be at least 1, got {per_member}")
     if int(candidates) < 0:
         raise ValueError(f"candidates must be >= 0, got {candidates}")
-    hm, hp, ht = _pair_frame(history, "history", True)
-    bm, bp, _ = _pair_frame(blocked, "blocked", False)
+    history_file = _os.fspath(history) if _is_path(history) else None
+    blocked_file = _os.fspath(blocked) if _is_path(blocked) else None
+    hm, hp, ht = _pair_frame(None if history_file else history, "history", True)
+    bm, bp, _ = _pair_frame(None if blocked_file else blocked, "blocked", False)
     out = _core.match(community._c, int(per_member), method, int(candidates),
                       None if weights is None else dict(weights), min_satisfaction, bool(allow_existing),
                       int(threads), hm, hp, ht, float(cooldown_days), float(continuity_bonus),
-                      _as_of_seconds(as_of), bm, bp, float(spread), bool(reasons))
+                      _as_of_seconds(as_of), bm, bp, float(spread), bool(reasons), history_file, blocked_file)
     pairs = _pd.DataFrame({name: out["pairs"][name] for name in MATCH_COLUMNS})
     pairs["score"] = pairs["score"].astype(float)
     pairs.attrs.update(total_score=float(out["total_score"]), total_value=float(out["total_value"]),

@@ -237,7 +237,9 @@ def estimate_uplift(interactions: Any, stages: Any, *, journey: Any = None, wind
         ``members.csv`` (or a frame with ``id`` and ``activity``) for the
         ``activity`` covariate.
     round_days : float, optional
-        The simulator's round length in days: also report ``base_round``.
+        The simulator's round length in days: also report ``base_round``,
+        and give ``attrs["params"]`` per round of this length (default: per
+        window).
 
     Returns
     -------
@@ -253,7 +255,15 @@ def estimate_uplift(interactions: Any, stages: Any, *, journey: Any = None, wind
         ``no_treated``, ``all_treated``, ``rank_deficient``, ``separation``,
         ``not_converged``; model-based numbers are NaN unless ``ok``).
         ``attrs`` holds ``origin``, ``data_end`` (Timestamps),
-        ``window_days`` and ``self_contacts`` (ignored rows).
+        ``window_days`` and ``self_contacts`` (ignored rows), and the
+        simulation parameters learned: ``params``, ``{"base": [...],
+        "lift": [...]}`` with one value per step, ``base`` per round of
+        `round_days` (per window without it), the same numbers as the file
+        that ``engage-right learn --params-out`` writes; pass it to
+        :func:`engage_right.simulate` as ``params`` (add other keys to a
+        copy). A missing estimate (status not ``ok``) or a negative lift is
+        given as 0 and listed in ``params_warnings`` (list of str, the CLI's
+        warnings; empty when every value was taken as estimated).
 
     Raises
     ------
@@ -266,6 +276,9 @@ def estimate_uplift(interactions: Any, stages: Any, *, journey: Any = None, wind
     --------
     >>> import engage_right as er
     >>> er.estimate_uplift("interactions.csv", "stages.csv", window_days=7)  # doctest: +SKIP
+    >>> learned = er.estimate_uplift("interactions.csv", "stages.csv", round_days=7)  # doctest: +SKIP
+    >>> learned.attrs["params_warnings"]                                           # doctest: +SKIP
+    >>> er.simulate(community, rounds=52, params=learned.attrs["params"])          # doctest: +SKIP
     """
     j = _journey_arg(journey)
     w = _positive(window_days, "window_days")
@@ -285,4 +298,6 @@ def estimate_uplift(interactions: Any, stages: Any, *, journey: Any = None, wind
     df.attrs["data_end"] = _timestamp_of(d["data_end"])
     df.attrs["window_days"] = float(d["window_days"])
     df.attrs["self_contacts"] = int(d["self_contacts"])
+    df.attrs["params"] = {"base": list(d["params"]["base"]), "lift": list(d["params"]["lift"])}
+    df.attrs["params_warnings"] = list(d["params_warnings"])
     return df
