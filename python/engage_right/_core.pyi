@@ -111,7 +111,8 @@ def match(community: Community, per_member: int, method: str, candidates: int, w
           min_satisfaction: Optional[int], allow_existing: bool, threads: int, history_member: Optional[list],
           history_peer: Optional[list], history_time: Optional[npt.NDArray[Any]], cooldown_days: float,
           continuity_bonus: float, as_of: Optional[float], blocked_member: Optional[list],
-          blocked_peer: Optional[list], spread: float, reasons: bool) -> dict: ...
+          blocked_peer: Optional[list], spread: float, reasons: bool, history_file: Optional[str] = ...,
+          blocked_file: Optional[str] = ...) -> dict: ...
 def simulate(community: Community, rounds: int, policy: str, engine: str, params_json: Optional[str],
              params_source: str, seed: int, threads: int, log: bool, origin: Optional[float],
              exact_plan: bool = ...) -> dict[str, Any]: ...

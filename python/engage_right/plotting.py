@@ -9,6 +9,9 @@ from typing import Any, Optional
 
 import pandas as pd
 
+from ._community import Community
+from ._stats import funnel
+
 __all__ = ["plot_funnel"]
 
 BAR_COLOUR = "#4c72b0"
@@ -59,8 +62,6 @@ def plot_funnel(data: Any, ax: Optional[Any] = None):
     ImportError
         matplotlib is not installed (``pip install engage_right[plot]``).
     """
-    from . import Community, funnel
-
     if isinstance(data, Community):
         df = funnel(data)
     elif isinstance(data, pd.DataFrame):

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._community import Community
+from ._frames import PathLike
 
 __all__ = ["simulate", "SimulationResult", "plot_simulations", "viral_reproduction_number"]
 
-PathLike = Union[str, "os.PathLike[str]"]
 POLICIES = ("engage_right", "random", "none", "mass_action")
 ENGINES = ("monte_carlo", "mean_field")
 
@@ -292,8 +293,6 @@ def simulate(community, *, rounds: int, policy: str = "engage_right", engine: st
     ...                   params={"arrivals": 10, "referral_rate": 0.05})  # doctest: +SKIP
     >>> res.viral_r, res.counts.tail(1)                                    # doctest: +SKIP
     """
-    from . import Community
-
     if not isinstance(community, Community):
         raise TypeError(f"community: expected an engage_right.Community, got {type(community).__name__}")
     rounds = _non_negative_int(rounds, "rounds")

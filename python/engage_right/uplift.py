@@ -11,6 +11,16 @@ import numpy as _np
 import pandas as _pd
 
 from . import _core
+from ._frames import (
+    _activity_column,
+    _as_of_seconds,
+    _lower_columns,
+    _numbers,
+    _text_cells,
+    _time_seconds,
+    _timestamp_of,
+)
+from ._journey import _journey_arg
 
 __all__ = ["estimate_uplift", "logistic_regression", "LogitResult", "UPLIFT_COLUMNS"]
 
@@ -94,7 +104,6 @@ def logistic_regression(X: Any, y: Any, *, max_iterations: int = 100, tolerance:
 
 
 def _id_cells(col: _pd.Series, what: str, name: str) -> list:
-    from . import _text_cells
     cells = _text_cells(col)
     for i, text in enumerate(cells):
         if text == "":
@@ -103,7 +112,6 @@ def _id_cells(col: _pd.Series, what: str, name: str) -> list:
 
 
 def _frame(data: Any, what: str, needed: Sequence[str]) -> Any:
-    from . import _lower_columns
     if not isinstance(data, _pd.DataFrame):
         raise TypeError(f"{what} must be a DataFrame or a path to {what}.csv, got {type(data).__name__}")
     df = _lower_columns(data, what)
@@ -114,7 +122,6 @@ def _frame(data: Any, what: str, needed: Sequence[str]) -> Any:
 
 
 def _origin_seconds(origin: Any) -> Optional[float]:
-    from . import _as_of_seconds
     try:
         return _as_of_seconds(origin)
     except (TypeError, ValueError) as e:
@@ -145,7 +152,6 @@ def _positive(value: Any, name: str) -> float:
 
 
 def _history(interactions: Any, stages: Any, members: Any, j: "_core.Journey") -> "_core.UpliftHistory":
-    from . import _activity_column, _numbers, _text_cells, _time_seconds
     h = _core.UpliftHistory()
     if isinstance(stages, (str, _os.PathLike)):
         h.read_stages(_os.fspath(stages), j)
@@ -231,7 +237,9 @@ def estimate_uplift(interactions: Any, stages: Any, *, journey: Any = None, wind
         ``members.csv`` (or a frame with ``id`` and ``activity``) for the
         ``activity`` covariate.
     round_days : float, optional
-        The simulator's round length in days: also report ``base_round``.
+        The simulator's round length in days: also report ``base_round``,
+        and give ``attrs["params"]`` per round of this length (default: per
+        window).
 
     Returns
     -------
@@ -247,7 +255,15 @@ def estimate_uplift(interactions: Any, stages: Any, *, journey: Any = None, wind
         ``no_treated``, ``all_treated``, ``rank_deficient``, ``separation``,
         ``not_converged``; model-based numbers are NaN unless ``ok``).
         ``attrs`` holds ``origin``, ``data_end`` (Timestamps),
-        ``window_days`` and ``self_contacts`` (ignored rows).
+        ``window_days`` and ``self_contacts`` (ignored rows), and the
+        simulation parameters learned: ``params``, ``{"base": [...],
+        "lift": [...]}`` with one value per step, ``base`` per round of
+        `round_days` (per window without it), the same numbers as the file
+        that ``engage-right learn --params-out`` writes; pass it to
+        :func:`engage_right.simulate` as ``params`` (add other keys to a
+        copy). A missing estimate (status not ``ok``) or a negative lift is
+        given as 0 and listed in ``params_warnings`` (list of str, the CLI's
+        warnings; empty when every value was taken as estimated).
 
     Raises
     ------
@@ -260,8 +276,10 @@ def estimate_uplift(interactions: Any, stages: Any, *, journey: Any = None, wind
     --------
     >>> import engage_right as er
     >>> er.estimate_uplift("interactions.csv", "stages.csv", window_days=7)  # doctest: +SKIP
+    >>> learned = er.estimate_uplift("interactions.csv", "stages.csv", round_days=7)  # doctest: +SKIP
+    >>> learned.attrs["params_warnings"]                                           # doctest: +SKIP
+    >>> er.simulate(community, rounds=52, params=learned.attrs["params"])          # doctest: +SKIP
     """
-    from . import _journey_arg, _timestamp_of
     j = _journey_arg(journey)
     w = _positive(window_days, "window_days")
     r_days = None if round_days is None else _positive(round_days, "round_days")
@@ -280,4 +298,6 @@ def estimate_uplift(interactions: Any, stages: Any, *, journey: Any = None, wind
     df.attrs["data_end"] = _timestamp_of(d["data_end"])
     df.attrs["window_days"] = float(d["window_days"])
     df.attrs["self_contacts"] = int(d["self_contacts"])
+    df.attrs["params"] = {"base": list(d["params"]["base"]), "lift": list(d["params"]["lift"])}
+    df.attrs["params_warnings"] = list(d["params_warnings"])
     return df

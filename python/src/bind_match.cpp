@@ -97,7 +97,8 @@ void bind_match(py::module_& m) {
            const py::object& weights, const py::object& min_satisfaction, bool allow_existing, unsigned threads,
            const py::object& history_member, const py::object& history_peer, const py::object& history_time,
            double cooldown_days, double continuity_bonus, const py::object& as_of, const py::object& blocked_member,
-           const py::object& blocked_peer, double spread, bool reasons) {
+           const py::object& blocked_peer, double spread, bool reasons, const py::object& history_file,
+           const py::object& blocked_file) {
             match_options o;
             o.scoring = make_options(*c, 1, weights, min_satisfaction, allow_existing, threads);
             o.method = parse_match_method(method);
@@ -122,6 +123,19 @@ void bind_match(py::module_& m) {
             }
             if (!blocked_member.is_none()) {
                 const auto pairs = id_pairs(*c, blocked_member, blocked_peer, "blocked");
+                o.scoring.blocked.insert(o.scoring.blocked.end(), pairs.begin(), pairs.end());
+            }
+            // Files go through the library's readers, as in the CLI, so errors
+            // name file, line and column.
+            if (!history_file.is_none()) {
+                const auto path = history_file.cast<std::string>();
+                py::gil_scoped_release release;
+                o.history = read_pairs(path, *c);
+            }
+            if (!blocked_file.is_none()) {
+                const auto path = blocked_file.cast<std::string>();
+                py::gil_scoped_release release;
+                const auto pairs = read_blocked(path, *c);
                 o.scoring.blocked.insert(o.scoring.blocked.end(), pairs.begin(), pairs.end());
             }
             match_result r;
@@ -175,7 +189,8 @@ void bind_match(py::module_& m) {
         py::arg("community"), py::arg("per_member"), py::arg("method"), py::arg("candidates"), py::arg("weights"),
         py::arg("min_satisfaction"), py::arg("allow_existing"), py::arg("threads"), py::arg("history_member"),
         py::arg("history_peer"), py::arg("history_time"), py::arg("cooldown_days"), py::arg("continuity_bonus"),
-        py::arg("as_of"), py::arg("blocked_member"), py::arg("blocked_peer"), py::arg("spread"), py::arg("reasons"));
+        py::arg("as_of"), py::arg("blocked_member"), py::arg("blocked_peer"), py::arg("spread"), py::arg("reasons"),
+        py::arg("history_file") = py::none(), py::arg("blocked_file") = py::none());
 }
 
 }  // namespace engage_right::python

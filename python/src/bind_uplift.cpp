@@ -196,6 +196,14 @@ void bind_uplift(py::module_& m) {
             d["data_end"] = r.data_end;
             d["window_days"] = r.window_days;
             d["self_contacts"] = r.self_contacts;
+            // The simulator's rates, as `learn --params-out` writes them: per
+            // round of round_days, or of one window without it.
+            const uplift_rates rates = simulation_rates(r, j, o.round_days.value_or(o.window_days));
+            py::dict sim;
+            sim["base"] = rates.base;
+            sim["lift"] = rates.lift;
+            d["params"] = sim;
+            d["params_warnings"] = rates.warnings;
             return d;
         },
         py::arg("history"), py::arg("journey"), py::arg("window_days"), py::arg("origin"), py::arg("covariates"),

@@ -1,5 +1,5 @@
 // engage_right._core: the compiled part of the Python package. The public
-// API is the facade in engage_right/__init__.py.
+// API is the facade in engage_right/ (__init__.py re-exports it).
 #include "bindings.hpp"
 
 namespace engage_right::python {
