@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Build and install the engage_right Python package into .venv (created by
-# scripts/setup.sh --python). Incremental: the CMake build is kept under build/.
+# scripts/setup.sh --python, which also installs the build requirements
+# scikit-build-core and pybind11 there). Incremental: the CMake build is kept
+# under build/<wheel tag>; without build isolation pip installs no build
+# environment of its own; ccache (when installed) serves the library objects
+# that scripts/build.sh compiled. A plain `pip install .` works on its own too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/python -m pip install --quiet --disable-pip-version-check .
+args=(--no-build-isolation)
+if command -v ccache >/dev/null; then args+=(-C cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check "${args[@]}" .
