@@ -8,6 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 args=(-DCMAKE_BUILD_TYPE=Release)
 if [ ! -f build/CMakeCache.txt ] && command -v ninja >/dev/null; then args+=(-G Ninja); fi
-if command -v ccache >/dev/null; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+if command -v ccache >/dev/null; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER="$PWD/cmake/ccache-launcher.sh"); fi
 cmake -S . -B build "${args[@]}" "$@" >/dev/null
 cmake --build build --parallel "$(nproc)"

@@ -8,5 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 args=(--no-build-isolation)
-if command -v ccache >/dev/null; then args+=(-C cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+if command -v ccache >/dev/null; then args+=(-C cmake.define.CMAKE_CXX_COMPILER_LAUNCHER="$PWD/cmake/ccache-launcher.sh"); fi
+# The compiler CMake picks by itself, as in scripts/build.sh (scikit-build-core
+# would take Python's, "g++", and ccache would see another command line).
+export CXX="${CXX:-c++}"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check "${args[@]}" .
