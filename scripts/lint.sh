@@ -18,6 +18,10 @@ done
 
 scripts/setup.sh --lint
 ruff=.venv/bin/ruff
+clang_major=$(clang-format --version | sed -E 's/.*version ([0-9]+).*/\1/')
+if [ "$clang_major" != 14 ]; then
+  echo "lint: note: .clang-format was tuned with clang-format 14 (Debian 12); $clang_major may format differently"
+fi
 
 # Tracked files; outside a git checkout (an unpacked sdist), every file.
 files() {
