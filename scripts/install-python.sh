@@ -7,8 +7,7 @@
 # that scripts/build.sh compiled. A plain `pip install .` works on its own too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-args=(--no-build-isolation)
-if command -v ccache >/dev/null; then args+=(-C cmake.define.CMAKE_CXX_COMPILER_LAUNCHER="$PWD/cmake/ccache-launcher.sh"); fi
+args=(--no-build-isolation -C cmake.define.CMAKE_CXX_COMPILER_LAUNCHER="$PWD/cmake/ccache-launcher.sh")
 # The compiler CMake picks by itself, as in scripts/build.sh (scikit-build-core
 # would take Python's, "g++", and ccache would see another command line).
 export CXX="${CXX:-c++}"
