@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Installs what engage-right needs, and nothing that is already there:
-#   - Debian packages: compiler, CMake, Ninja, Eigen, Boost.Graph, fmt, JSON, doctest
-#   - with --python: a virtual environment .venv with the test packages
+#   - Debian packages: compiler, CMake, Ninja, ccache, Eigen, Boost.Graph, fmt, JSON, doctest
+#   - with --python: a virtual environment .venv with the packages of requirements-dev.txt
+#   - with --lint: clang-format (Debian) and ruff (into .venv, the version of requirements-dev.txt)
 # Idempotent and quiet when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_python=0
+want_lint=0
 for arg in "$@"; do
   case "$arg" in
     --python) want_python=1 ;;
+    --lint) want_lint=1 ;;
     *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
 
-packages=(g++ cmake ninja-build libeigen3-dev libboost-graph-dev libfmt-dev nlohmann-json3-dev doctest-dev)
+packages=(g++ cmake ninja-build ccache libeigen3-dev libboost-graph-dev libfmt-dev nlohmann-json3-dev doctest-dev)
+if ((want_lint)); then packages+=(clang-format); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -27,14 +31,32 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+pip() { .venv/bin/python -m pip install --quiet --disable-pip-version-check "$@"; }
+if ((want_python || want_lint)) && [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "${PYTHON:-python3}" -m venv .venv
+fi
 if ((want_python)); then
-  python=${PYTHON:-python3}
-  if [ ! -x .venv/bin/python ]; then
-    echo "setup: creating .venv"
-    "$python" -m venv .venv
+  # pip only when a package of requirements-dev.txt is missing or a pinned
+  # one has another version (asking pip itself takes seconds).
+  if ! .venv/bin/python - requirements-dev.txt 2>/dev/null <<'EOF'; then
+import importlib.metadata as md, re, sys
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line:
+        continue
+    name, op, want = re.match(r"([A-Za-z0-9_.\-]+)\s*(==|>=)?\s*(\S*)", line).groups()
+    have = md.version(name)  # raises when missing
+    if op == "==" and have != want:
+        sys.exit(1)
+EOF
+    echo "setup: installing Python packages of requirements-dev.txt into .venv"
+    pip -r requirements-dev.txt
   fi
-  if ! .venv/bin/python -c "import numpy, pandas, networkx, scipy, pytest, pyarrow, jsonschema, matplotlib, statsmodels" 2>/dev/null; then
-    echo "setup: installing Python test packages into .venv"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+elif ((want_lint)); then
+  ruff_req=$(grep -E '^ruff' requirements-dev.txt)
+  if [ "$(.venv/bin/ruff --version 2>/dev/null)" != "ruff ${ruff_req#ruff==}" ]; then
+    echo "setup: installing $ruff_req into .venv"
+    pip "$ruff_req"
   fi
 fi

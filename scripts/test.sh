@@ -1,13 +1,34 @@
 #!/usr/bin/env bash
 # Set up, build, and run every test: the C++ suite and package-consumer
 # builds through CTest, then install the Python package into .venv and run
-# the Python suite (CLI and package tests) through pytest.
+# the Python suite (CLI and package tests) through pytest, then check the
+# format and lint (scripts/lint.sh). A failing test or lint step fails the
+# run but does not stop the steps after it. Ends with the time of each step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --python
-scripts/build.sh -DENGAGE_RIGHT_BUILD_TESTS=ON -DENGAGE_RIGHT_BUILD_BENCHMARKS=ON
+
 status=0
-(cd build && ctest --output-on-failure) || status=1
-scripts/install-python.sh
-.venv/bin/python -m pytest -W error -q tests/python || status=1
+timings=()
+# step NAME COMMAND...: run and time a step; a failure is fatal unless NAME
+# is one of the checking steps.
+step() {
+  local name=$1 start=$SECONDS rc=0
+  shift
+  "$@" || rc=$?
+  timings+=("$(printf '%s %ds' "$name" $((SECONDS - start)))")
+  if ((rc)); then
+    case "$name" in
+      ctest | pytest | lint) status=1 ;;
+      *) echo "test.sh: step $name failed" >&2; exit "$rc" ;;
+    esac
+  fi
+}
+
+step setup scripts/setup.sh --python
+step build scripts/build.sh -DENGAGE_RIGHT_BUILD_TESTS=ON -DENGAGE_RIGHT_BUILD_BENCHMARKS=ON
+step ctest ctest --test-dir build --output-on-failure
+step python-install scripts/install-python.sh
+step pytest .venv/bin/python -m pytest -W error -q tests/python
+step lint scripts/lint.sh
+echo "test.sh: $(IFS=,; echo "${timings[*]}" | sed 's/,/, /g'); exit status $status"
 exit $status
