@@ -87,8 +87,8 @@ int main(int argc, char** argv) {
             "{{\"members\": {}, \"events\": {}, \"read_members_s\": {:.4f}, \"read_events_s\": {:.4f}, "
             "\"infer_s\": {:.4f}, \"write_s\": {:.4f}, \"total_s\": {:.4f}, \"history_rows\": {}, "
             "\"peak_rss_kib\": {}}}\n",
-            members.size(), events.size(), t_members, t_events, t_infer, t_write, seconds_since(t_start),
-            history_rows, peak_rss_kib());
+            members.size(), events.size(), t_members, t_events, t_infer, t_write, seconds_since(t_start), history_rows,
+            peak_rss_kib());
     } catch (const std::exception& e) {
         std::cerr << "engage-right-bench-lead: " << e.what() << "\n";
         return 2;

@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
             const auto t0 = clock_type::now();
             std::string buf;
             buf.reserve(recs.size() * 160);
-            buf += "member,member_stage,peer,peer_stage,rank,score,similarity,tags,proximity,happiness,channel,reason\n";
+            buf +=
+                "member,member_stage,peer,peer_stage,rank,score,similarity,tags,proximity,happiness,channel,reason\n";
             const auto& j = c.journey();
             for (const auto& x : recs)
                 fmt::format_to(std::back_inserter(buf), "{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{}\n",

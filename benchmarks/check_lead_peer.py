@@ -49,12 +49,22 @@ import lead_peer  # noqa: E402
 import lead_reference as ref  # noqa: E402
 
 STAGES = ["prospect", "interested", "new_customer", "loyal", "advocate"]
-ACTIONS = ["visit", "webinar", "purchase", "unsubscribe", "review", "referral",
-           "renewal", "chat", "demo_request", "email_open"]
+ACTIONS = [
+    "visit",
+    "webinar",
+    "purchase",
+    "unsubscribe",
+    "review",
+    "referral",
+    "renewal",
+    "chat",
+    "demo_request",
+    "email_open",
+]
 ACTION_P = [0.30, 0.10, 0.14, 0.08, 0.06, 0.04, 0.06, 0.07, 0.05, 0.10]
 TAGS = ["kubernetes", "security", "python", "golang", "cloud", "ml", "api", "linux"]
 COUNTRIES = ["DE", "de", " De ", "US", "FR", "GB", ""]
-BASE_T = 1704067200       # 2024-01-01
+BASE_T = 1704067200  # 2024-01-01
 
 
 def base_journey() -> dict:
@@ -85,7 +95,10 @@ def base_journey() -> dict:
         "stage_rules": {
             "interested": {"min_score": 14.3},
             "new_customer": {"milestones": ["purchase"], "min_fit": -1},
-            "loyal": {"min_engagement": 21.7, "milestones": [{"action": "purchase", "at_least": 2}, {"any_of": ["chat", "review"], "at_least": 2}]},
+            "loyal": {
+                "min_engagement": 21.7,
+                "milestones": [{"action": "purchase", "at_least": 2}, {"any_of": ["chat", "review"], "at_least": 2}],
+            },
             "advocate": {"min_score": 47.9, "milestones": ["review", {"action": "referral", "at_least": 2}]},
         },
     }
@@ -96,28 +109,32 @@ def write_instance(out: str, n: int, e: int, seed: int) -> None:
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "members.csv"), "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["id", "stage", "satisfaction", "capacity", "opted_out", "Activity",
-                    "tags", "country", "employees"])
+        w.writerow(["id", "stage", "satisfaction", "capacity", "opted_out", "Activity", "tags", "country", "employees"])
         for i in range(n):
             k = rng.integers(0, 4)
             tags = [str(x) for x in rng.choice(TAGS, size=k, replace=False)]
             if tags and rng.random() < 0.3:
                 tags[0] = " " + tags[0].upper() + " "
-            w.writerow([
-                f"m{i:05d}", STAGES[rng.integers(0, 5)],
-                "" if rng.random() < 0.2 else int(rng.integers(0, 11)),
-                "", 0,
-                "" if rng.random() < 0.1 else round(float(rng.gamma(2.0, 6.0)), 1),
-                ";".join(tags), COUNTRIES[rng.integers(0, len(COUNTRIES))],
-                "" if rng.random() < 0.3 else int(rng.choice([10, 50, 51, 700, 5000, 5001, 90000])),
-            ])
+            w.writerow(
+                [
+                    f"m{i:05d}",
+                    STAGES[rng.integers(0, 5)],
+                    "" if rng.random() < 0.2 else int(rng.integers(0, 11)),
+                    "",
+                    0,
+                    "" if rng.random() < 0.1 else round(float(rng.gamma(2.0, 6.0)), 1),
+                    ";".join(tags),
+                    COUNTRIES[rng.integers(0, len(COUNTRIES))],
+                    "" if rng.random() < 0.3 else int(rng.choice([10, 50, 51, 700, 5000, 5001, 90000])),
+                ]
+            )
     # skewed members (some heavy), a coarse time grid (ties), 1 in 5 events
     # copying the previous row's member and time (same-timestamp bursts)
     weight = rng.lognormal(0.0, 1.0, n)
-    weight[rng.random(n) < 0.05] = 0.0     # members without events
+    weight[rng.random(n) < 0.05] = 0.0  # members without events
     weight /= weight.sum()
     mem = rng.choice(n, size=e, p=weight)
-    slot = rng.integers(0, 24 * 300, e)    # hours over ~10 months
+    slot = rng.integers(0, 24 * 300, e)  # hours over ~10 months
     burst = rng.random(e) < 0.2
     for i in np.flatnonzero(burst):
         if i > 0:
@@ -126,18 +143,20 @@ def write_instance(out: str, n: int, e: int, seed: int) -> None:
     with open(os.path.join(out, "events.csv"), "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["member", "action", "timestamp", "value"])
-        for i in rng.permutation(e):     # row order must not matter
+        for i in rng.permutation(e):  # row order must not matter
             a = ACTIONS[act[i]]
             if a == "purchase":
                 value = f"{rng.lognormal(4.0, 1.0):.2f}"
             elif rng.random() < 0.05:
-                value = f"{rng.normal(0, 10):.3f}"     # allowed, unused
+                value = f"{rng.normal(0, 10):.3f}"  # allowed, unused
             else:
                 value = ""
             w.writerow([f"m{mem[i]:05d}", a, BASE_T + 3600 * int(slot[i]), value])
     # the same events with ISO-8601 timestamps (mixed forms)
-    with open(os.path.join(out, "events.csv"), newline="", encoding="utf-8") as src, \
-            open(os.path.join(out, "events_iso.csv"), "w", newline="", encoding="utf-8") as dst:
+    with (
+        open(os.path.join(out, "events.csv"), newline="", encoding="utf-8") as src,
+        open(os.path.join(out, "events_iso.csv"), "w", newline="", encoding="utf-8") as dst,
+    ):
         w = csv.writer(dst, lineterminator="\n")
         for k, row in enumerate(csv.reader(src)):
             if k and k % 3 == 1:
@@ -145,7 +164,7 @@ def write_instance(out: str, n: int, e: int, seed: int) -> None:
             elif k and k % 3 == 2:
                 row[2] = ref.format_ts(int(row[2]) + 7200)[:-1] + "+02:00"
             elif k and k % 30 == 0:
-                row[2] = row[2] + ".25"           # fractional unix seconds
+                row[2] = row[2] + ".25"  # fractional unix seconds
             w.writerow(row)
 
 
@@ -154,7 +173,7 @@ def journeys() -> dict:
     j["decay"] = (base_journey(), None)
     nd = base_journey()
     nd["lead_scoring"]["half_life_days"] = None
-    nd["stage_rules"]["interested"]["min_score"] = 15          # integer sums: exact on both sides
+    nd["stage_rules"]["interested"]["min_score"] = 15  # integer sums: exact on both sides
     j["no_decay"] = (nd, None)
     sg = base_journey()
     sg["lead_scoring"]["half_life_days"] = 0.01
@@ -162,8 +181,7 @@ def journeys() -> dict:
     sg["stage_rules"]["loyal"]["min_engagement"] = 3.1
     sg["stage_rules"]["advocate"]["min_score"] = 12.2
     j["tiny_half_life"] = (sg, None)
-    j["segments"] = (base_journey() | {"lead_scoring": dict(base_journey()["lead_scoring"],
-                                                            half_life_days=2)}, None)
+    j["segments"] = (base_journey() | {"lead_scoring": dict(base_journey()["lead_scoring"], half_life_days=2)}, None)
     ao = base_journey()
     ao["lead_scoring"]["half_life_days"] = 7
     j["as_of"] = (ao, ref.format_ts(BASE_T + 3600 * 24 * 170 + 1800))
@@ -188,8 +206,9 @@ def check_one(name, journey, as_of, data, out) -> list:
     if name == "as_of":
         lead_peer.CHUNK_ROWS = 7001
     try:
-        res = lead_peer.run(os.path.join(data, "members.csv"), os.path.join(data, events_file),
-                            jpath, as_of=as_of, out=pout)
+        res = lead_peer.run(
+            os.path.join(data, "members.csv"), os.path.join(data, events_file), jpath, as_of=as_of, out=pout
+        )
     finally:
         lead_peer.SEGMENT_HALVINGS, lead_peer.CHUNK_ROWS = saved
     t_peer = time.perf_counter() - t
@@ -206,8 +225,7 @@ def check_one(name, journey, as_of, data, out) -> list:
 
     # scores, from the peer's scores.csv
     with open(os.path.join(pout, "scores.csv"), newline="", encoding="utf-8") as fh:
-        got = {r["member"]: (float(r["fit"]), float(r["engagement"]), float(r["total"]))
-               for r in csv.DictReader(fh)}
+        got = {r["member"]: (float(r["fit"]), float(r["engagement"]), float(r["total"])) for r in csv.DictReader(fh)}
     if list(got) != list(expect):
         problems.append(f"{name}: scores.csv members differ in set or order")
     worst = 0.0
@@ -226,8 +244,10 @@ def check_one(name, journey, as_of, data, out) -> list:
         inferred = {r["member"]: r["stage"] for r in csv.DictReader(fh)}
     bad = [m for m, r in expect.items() if inferred.get(m) != r["stage_name"]]
     for m in bad[:10]:
-        problems.append(f"{name}: stage of {m}: peer {inferred.get(m)} reference {expect[m]['stage_name']} "
-                        f"(total {expect[m]['total']!r}, engagement {expect[m]['engagement']!r})")
+        problems.append(
+            f"{name}: stage of {m}: peer {inferred.get(m)} reference {expect[m]['stage_name']} "
+            f"(total {expect[m]['total']!r}, engagement {expect[m]['engagement']!r})"
+        )
 
     # history, from the peer's stages.csv (ISO text read back) and its arrays
     want_rows = ref.history_rows(expect, journey)
@@ -239,8 +259,9 @@ def check_one(name, journey, as_of, data, out) -> list:
     for label, rows in (("stages.csv", got_rows), ("arrays", arr_rows)):
         if rows != want_rows:
             diff = [(a, b) for a, b in zip(rows, want_rows) if a != b][:5]
-            problems.append(f"{name}: history ({label}) differs: {len(rows)} vs {len(want_rows)} rows; "
-                            f"first differences {diff}")
+            problems.append(
+                f"{name}: history ({label}) differs: {len(rows)} vs {len(want_rows)} rows; first differences {diff}"
+            )
 
     # how close did anything come to a threshold (an exact-equality flake would show up here)
     near = 0
@@ -253,12 +274,24 @@ def check_one(name, journey, as_of, data, out) -> list:
     for r in expect.values():
         for s, _ in r["history"]:
             reached[s] += 1
-    print(json.dumps({"journey": name, "as_of": ref_as_of, "members": len(expect), "events": len(events),
-                      "history_rows": len(want_rows), "history_reached": reached,
-                      "inferred": [sum(1 for r in expect.values() if r["stage"] == s) for s in range(len(STAGES))],
-                      "max_rel_score_diff": worst, "near_threshold": near,
-                      "peer_s": round(t_peer, 3), "reference_s": round(t_ref, 3),
-                      "ok": not problems}))
+    print(
+        json.dumps(
+            {
+                "journey": name,
+                "as_of": ref_as_of,
+                "members": len(expect),
+                "events": len(events),
+                "history_rows": len(want_rows),
+                "history_reached": reached,
+                "inferred": [sum(1 for r in expect.values() if r["stage"] == s) for s in range(len(STAGES))],
+                "max_rel_score_diff": worst,
+                "near_threshold": near,
+                "peer_s": round(t_peer, 3),
+                "reference_s": round(t_ref, 3),
+                "ok": not problems,
+            }
+        )
+    )
     return problems
 
 

@@ -78,11 +78,15 @@ def jaccard(a, b):
 
 def eligible(members, g, u, v):
     mu, mv = members[u], members[v]
-    return (mv["stage"] == mu["stage"] + 1 and u != v
-            and not mu["opted"] and not mv["opted"]
-            and (mv["sat"] is None or mv["sat"] >= 7)
-            and mv["cap"] > 0
-            and not g.has_edge(u, v))
+    return (
+        mv["stage"] == mu["stage"] + 1
+        and u != v
+        and not mu["opted"]
+        and not mv["opted"]
+        and (mv["sat"] is None or mv["sat"] >= 7)
+        and mv["cap"] > 0
+        and not g.has_edge(u, v)
+    )
 
 
 def reference(members, g, u, top):
@@ -111,9 +115,13 @@ def make_edge_case_data(out_dir: str, n: int = 3000, seed: int = 11) -> None:
     6 and 7, capacity 0, self-loops and duplicate interaction rows."""
     import numpy as np
     import pandas as pd
+
     base = os.path.join(out_dir, "base")
-    subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), "--members", str(n),
-                    "--seed", str(seed), "--out", base], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, os.path.join(HERE, "generate.py"), "--members", str(n), "--seed", str(seed), "--out", base],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     rng = np.random.default_rng(seed)
     m = pd.read_csv(os.path.join(base, "members.csv"), dtype=str, keep_default_na=False)
     e = pd.read_csv(os.path.join(base, "interactions.csv"), dtype=str, keep_default_na=False)
@@ -144,15 +152,17 @@ def make_edge_case_data(out_dir: str, n: int = 3000, seed: int = 11) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=os.path.join(HERE, "data", "10k"))
-    ap.add_argument("--members-n", type=int, default=10000,
-                    help="community size to generate when --data is missing")
+    ap.add_argument("--members-n", type=int, default=10000, help="community size to generate when --data is missing")
     ap.add_argument("--sample", type=int, default=50)
     ap.add_argument("--top", type=int, default=5)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--output", default=os.path.join(HERE, "out", "check_python_peer.csv"))
-    ap.add_argument("--edge-cases", action="store_true",
-                    help="check on a small generated community full of corner cases "
-                         "(written to benchmarks/out/edge) instead of --data")
+    ap.add_argument(
+        "--edge-cases",
+        action="store_true",
+        help="check on a small generated community full of corner cases "
+        "(written to benchmarks/out/edge) instead of --data",
+    )
     args = ap.parse_args(argv)
     if args.edge_cases:
         args.data = os.path.join(HERE, "out", "edge")
@@ -161,13 +171,35 @@ def main(argv=None) -> int:
     mpath = os.path.join(args.data, "members.csv")
     ipath = os.path.join(args.data, "interactions.csv")
     if not (os.path.exists(mpath) and os.path.exists(ipath)):
-        subprocess.run([sys.executable, os.path.join(HERE, "generate.py"),
-                        "--members", str(args.members_n), "--seed", "42", "--out", args.data],
-                       check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                os.path.join(HERE, "generate.py"),
+                "--members",
+                str(args.members_n),
+                "--seed",
+                "42",
+                "--out",
+                args.data,
+            ],
+            check=True,
+        )
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
-    subprocess.run([sys.executable, os.path.join(HERE, "python_peer.py"),
-                    "--members", mpath, "--interactions", ipath,
-                    "--top", str(args.top), "--output", args.output], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            os.path.join(HERE, "python_peer.py"),
+            "--members",
+            mpath,
+            "--interactions",
+            ipath,
+            "--top",
+            str(args.top),
+            "--output",
+            args.output,
+        ],
+        check=True,
+    )
 
     members = read_members(mpath)
     g = read_graph(ipath, list(members))
@@ -181,8 +213,7 @@ def main(argv=None) -> int:
             u, v = row["member"], row["peer"]
             if not eligible(members, g, u, v):
                 rule_violations.append((u, v))
-            if row["member_stage"] != STAGES[members[u]["stage"]] or \
-               row["peer_stage"] != STAGES[members[v]["stage"]]:
+            if row["member_stage"] != STAGES[members[u]["stage"]] or row["peer_stage"] != STAGES[members[v]["stage"]]:
                 rule_violations.append((u, v, "stage column"))
     for u, rows in out.items():
         ranks = [int(r["rank"]) for r in rows]
@@ -196,12 +227,13 @@ def main(argv=None) -> int:
     by_stage = {s: [u for u in active if members[u]["stage"] == s] for s in range(len(STAGES) - 1)}
     sample = []
     # a few from every step, the rest at random, plus a few that must get nothing
-    for s, lst in by_stage.items():
+    for lst in by_stage.values():
         sample += rng.sample(lst, min(5, len(lst)))
     rest = [u for u in active if u not in set(sample)]
     sample += rng.sample(rest, max(0, args.sample - len(sample)))
-    nothing = rng.sample([u for u in ids if members[u]["opted"]], 3) + \
-        rng.sample([u for u in ids if members[u]["stage"] == len(STAGES) - 1], 3)
+    nothing = rng.sample([u for u in ids if members[u]["opted"]], 3) + rng.sample(
+        [u for u in ids if members[u]["stage"] == len(STAGES) - 1], 3
+    )
 
     mismatches = []
     max_diff = 0.0
@@ -215,8 +247,13 @@ def main(argv=None) -> int:
         for (v, score, sim, tags, prox, hap), r in zip(ref, got):
             with_prox += prox > 0
             with_tags += tags > 0
-            for name, x in (("score", score), ("similarity", sim), ("tags", tags),
-                            ("proximity", prox), ("happiness", hap)):
+            for name, x in (
+                ("score", score),
+                ("similarity", sim),
+                ("tags", tags),
+                ("proximity", prox),
+                ("happiness", hap),
+            ):
                 d = abs(float(r[name]) - x)
                 max_diff = max(max_diff, d)
                 if d > TOL:
@@ -224,8 +261,10 @@ def main(argv=None) -> int:
 
     n_ref_rows = sum(len(out.get(u, [])) for u in sample)
     print(f"python_peer rows: {n_rows}; hard-rule violations over all rows: {len(rule_violations)}")
-    print(f"sampled members: {len(sample)} (+{len(nothing)} opted-out / last-stage that must get nothing); "
-          f"compared rows: {n_ref_rows} ({with_prox} with proximity > 0, {with_tags} with tags > 0)")
+    print(
+        f"sampled members: {len(sample)} (+{len(nothing)} opted-out / last-stage that must get nothing); "
+        f"compared rows: {n_ref_rows} ({with_prox} with proximity > 0, {with_tags} with tags > 0)"
+    )
     print(f"mismatches: {len(mismatches)}; max abs difference: {max_diff:.2e} (tolerance {TOL:g})")
     for mm in mismatches[:10]:
         print("  ", mm)

@@ -43,10 +43,10 @@ STAGES = ["prospect", "interested", "new_customer", "loyal", "advocate"]
 STAGE_SHARES = [0.40, 0.25, 0.15, 0.12, 0.08]
 N_FEATURES = 16
 N_TAGS = 72
-ZIPF_S = 0.40           # tag popularity exponent
-TAGS_PER_CLUSTER = 6    # favourite topics of a cluster
+ZIPF_S = 0.40  # tag popularity exponent
+TAGS_PER_CLUSTER = 6  # favourite topics of a cluster
 LOCAL_EDGE_SHARE = 0.75
-T0, T1 = 1672531200, 1735689600   # 2023-01-01 .. 2025-01-01 (UTC)
+T0, T1 = 1672531200, 1735689600  # 2023-01-01 .. 2025-01-01 (UTC)
 CHUNK_ROWS = 131072
 
 ZERO = ord("0")
@@ -73,13 +73,12 @@ def bytes_field(strings: np.ndarray) -> Field:
     return Field(b, b != 0)
 
 
-def int_field(v: np.ndarray, width: int, pad: bool = False,
-              empty: np.ndarray | None = None) -> Field:
+def int_field(v: np.ndarray, width: int, pad: bool = False, empty: np.ndarray | None = None) -> Field:
     """Non-negative integers as decimal text (zero padded when pad=True).
     Rows where ``empty`` is True render as the empty string."""
     v = np.asarray(v, dtype=np.int64)
-    assert v.size == 0 or (v.min() >= 0 and v.max() < 10 ** width)
-    pw = (10 ** np.arange(width - 1, -1, -1, dtype=np.int64))
+    assert v.size == 0 or (v.min() >= 0 and v.max() < 10**width)
+    pw = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
     d = (v[:, None] // pw[None, :]) % 10
     b = (d + ZERO).astype(np.uint8)
     if pad:
@@ -111,12 +110,12 @@ def float_field(x: np.ndarray) -> Field:
     e = np.floor(np.log10(a_safe)).astype(np.int64)
     m = np.rint(a_safe * 10.0 ** (5 - e)).astype(np.int64)
     # log10 / scaling round-off at decade boundaries
-    hi = m >= 10 ** 6
+    hi = m >= 10**6
     e = np.where(hi, e + 1, e)
-    lo = m < 10 ** 5
+    lo = m < 10**5
     e = np.where(lo, e - 1, e)
     m = np.where(hi | lo, np.rint(a_safe * 10.0 ** (5 - e)).astype(np.int64), m)
-    m = np.where(m >= 10 ** 6, 10 ** 5, m)
+    m = np.where(m >= 10**6, 10**5, m)
     e = np.where(zero, 0, e)
     if n and e.max() > 4:
         raise ValueError("float_field supports |x| < 1e5 only")
@@ -277,9 +276,19 @@ def generate(n: int, seed: int):
     # same as sorting the rows by a random timestamp
     ts = np.sort(rng.integers(T0, T1, size=m))
 
-    members = dict(stage=stage, feats=feats, ctags=ctags, tvalid=tvalid,
-                   sat=sat, sat_empty=sat_empty, cap=cap, cap_empty=cap_empty,
-                   opted=opted, activity=activity, cluster=cluster)
+    members = dict(
+        stage=stage,
+        feats=feats,
+        ctags=ctags,
+        tvalid=tvalid,
+        sat=sat,
+        sat_empty=sat_empty,
+        cap=cap,
+        cap_empty=cap_empty,
+        opted=opted,
+        activity=activity,
+        cluster=cluster,
+    )
     inter = dict(src=src, tgt=tgt, weight=weight, ts=ts)
     return members, inter
 
@@ -289,8 +298,9 @@ def write_members(path: str, mem: dict) -> None:
     wid = id_width(n)
     stage_names = np.array([s.encode() for s in STAGES])
     tag_names = np.array([f"t{i:02d}".encode() for i in range(N_TAGS)])
-    header = ["id", "stage", "satisfaction", "capacity", "opted_out",
-              "activity", "tags"] + [f"f_{i}" for i in range(N_FEATURES)]
+    header = ["id", "stage", "satisfaction", "capacity", "opted_out", "activity", "tags"] + [
+        f"f_{i}" for i in range(N_FEATURES)
+    ]
     with open(path, "wb") as fh:
         fh.write((",".join(header) + "\n").encode())
         for a in range(0, n, CHUNK_ROWS):
@@ -298,25 +308,28 @@ def write_members(path: str, mem: dict) -> None:
             idx = np.arange(a, b)
             k = b - a
             ids = int_field(idx, wid, pad=True)
-            ids = Field(np.concatenate([np.full((k, 1), ord("u"), np.uint8), ids.b], axis=1),
-                        np.concatenate([np.ones((k, 1), bool), ids.m], axis=1))
+            ids = Field(
+                np.concatenate([np.full((k, 1), ord("u"), np.uint8), ids.b], axis=1),
+                np.concatenate([np.ones((k, 1), bool), ids.m], axis=1),
+            )
             tv = mem["tvalid"][a:b]
             ct = mem["ctags"][a:b]
             tb = [bytes_field(tag_names[ct[:, 0]])]
             for j in (1, 2):
                 f = bytes_field(tag_names[ct[:, j]])
-                f.m &= tv[:, j:j + 1]
-                sep = Field(np.full((k, 1), ord(";"), np.uint8), tv[:, j:j + 1].copy())
+                f.m &= tv[:, j : j + 1]
+                sep = Field(np.full((k, 1), ord(";"), np.uint8), tv[:, j : j + 1].copy())
                 tb += [sep, f]
-            tags = Field(np.concatenate([f.b for f in tb], axis=1),
-                         np.concatenate([f.m for f in tb], axis=1))
-            fields = [ids,
-                      bytes_field(stage_names[mem["stage"][a:b]]),
-                      int_field(mem["sat"][a:b], 2, empty=mem["sat_empty"][a:b]),
-                      int_field(mem["cap"][a:b], 1, empty=mem["cap_empty"][a:b]),
-                      int_field(mem["opted"][a:b], 1),
-                      float_field(mem["activity"][a:b]),
-                      tags]
+            tags = Field(np.concatenate([f.b for f in tb], axis=1), np.concatenate([f.m for f in tb], axis=1))
+            fields = [
+                ids,
+                bytes_field(stage_names[mem["stage"][a:b]]),
+                int_field(mem["sat"][a:b], 2, empty=mem["sat_empty"][a:b]),
+                int_field(mem["cap"][a:b], 1, empty=mem["cap_empty"][a:b]),
+                int_field(mem["opted"][a:b], 1),
+                float_field(mem["activity"][a:b]),
+                tags,
+            ]
             fields += [float_field(mem["feats"][a:b, j]) for j in range(N_FEATURES)]
             write_rows(fh, fields)
 
@@ -333,16 +346,19 @@ def write_interactions(path: str, inter: dict, n: int) -> None:
             one = np.ones((k, 1), bool)
             s = int_field(inter["src"][a:b], wid, pad=True)
             t = int_field(inter["tgt"][a:b], wid, pad=True)
-            fields = [Field(np.concatenate([u, s.b], 1), np.concatenate([one, s.m], 1)),
-                      Field(np.concatenate([u, t.b], 1), np.concatenate([one, t.m], 1)),
-                      int_field(inter["weight"][a:b], 1),
-                      int_field(inter["ts"][a:b], 10)]
+            fields = [
+                Field(np.concatenate([u, s.b], 1), np.concatenate([one, s.m], 1)),
+                Field(np.concatenate([u, t.b], 1), np.concatenate([one, t.m], 1)),
+                int_field(inter["weight"][a:b], 1),
+                int_field(inter["ts"][a:b], 10),
+            ]
             write_rows(fh, fields)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--members", type=int, required=True, help="number of members N (>= 2)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", required=True, help="output directory")
@@ -362,11 +378,16 @@ def main(argv=None) -> int:
     os.replace(mpath + ".tmp", mpath)
     os.replace(ipath + ".tmp", ipath)
     t2 = time.perf_counter()
-    info = {"members": args.members, "interactions": len(inter["src"]),
-            "seed": args.seed, "generate_s": round(t1 - t0, 3),
-            "write_s": round(t2 - t1, 3), "total_s": round(t2 - t0, 3),
-            "members_bytes": os.path.getsize(mpath),
-            "interactions_bytes": os.path.getsize(ipath)}
+    info = {
+        "members": args.members,
+        "interactions": len(inter["src"]),
+        "seed": args.seed,
+        "generate_s": round(t1 - t0, 3),
+        "write_s": round(t2 - t1, 3),
+        "total_s": round(t2 - t0, 3),
+        "members_bytes": os.path.getsize(mpath),
+        "interactions_bytes": os.path.getsize(ipath),
+    }
     with open(os.path.join(args.out, "generate.json"), "w") as fh:
         json.dump(info, fh)
         fh.write("\n")

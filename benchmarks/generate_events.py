@@ -42,24 +42,100 @@ import numpy as np
 
 STAGES = ["prospect", "interested", "new_customer", "loyal", "advocate"]
 STAGE_SHARES = np.array([0.40, 0.25, 0.15, 0.12, 0.08])
-STAGE_ACTIVITY = np.array([0.6, 1.0, 1.3, 1.6, 2.0])   # event-rate multiplier per stage
+STAGE_ACTIVITY = np.array([0.6, 1.0, 1.3, 1.6, 2.0])  # event-rate multiplier per stage
 
-ACTIONS = ["visit", "email_open", "content_download", "email_click", "webinar",
-           "purchase", "unsubscribe", "demo_request", "trial_start", "renewal",
-           "review", "referral"]
+ACTIONS = [
+    "visit",
+    "email_open",
+    "content_download",
+    "email_click",
+    "webinar",
+    "purchase",
+    "unsubscribe",
+    "demo_request",
+    "trial_start",
+    "renewal",
+    "review",
+    "referral",
+]
 ACTION_P = np.array([0.40, 0.18, 0.10, 0.08, 0.05, 0.05, 0.045, 0.03, 0.02, 0.02, 0.015, 0.01])
 
-TAGS = ["kubernetes", "security", "python", "java", "golang", "rust", "devops", "cloud",
-        "aws", "azure", "gcp", "terraform", "ansible", "docker", "linux", "windows",
-        "networking", "databases", "postgres", "mysql", "mongodb", "redis", "kafka", "spark",
-        "ml", "ai", "analytics", "bi", "dashboards", "observability", "monitoring", "logging",
-        "tracing", "sre", "testing", "ci", "cd", "gitops", "frontend", "backend",
-        "mobile", "ios", "android", "api", "graphql", "grpc", "compliance", "privacy",
-        "finops", "billing"]
-COUNTRIES = ["US", "DE", "GB", "FR", "IN", "BR", "CA", "NL", "ES", "IT",
-             "JP", "AU", "SE", "PL", "CH", "MX", "KR", "SG", "ZA", "IE"]
+TAGS = [
+    "kubernetes",
+    "security",
+    "python",
+    "java",
+    "golang",
+    "rust",
+    "devops",
+    "cloud",
+    "aws",
+    "azure",
+    "gcp",
+    "terraform",
+    "ansible",
+    "docker",
+    "linux",
+    "windows",
+    "networking",
+    "databases",
+    "postgres",
+    "mysql",
+    "mongodb",
+    "redis",
+    "kafka",
+    "spark",
+    "ml",
+    "ai",
+    "analytics",
+    "bi",
+    "dashboards",
+    "observability",
+    "monitoring",
+    "logging",
+    "tracing",
+    "sre",
+    "testing",
+    "ci",
+    "cd",
+    "gitops",
+    "frontend",
+    "backend",
+    "mobile",
+    "ios",
+    "android",
+    "api",
+    "graphql",
+    "grpc",
+    "compliance",
+    "privacy",
+    "finops",
+    "billing",
+]
+COUNTRIES = [
+    "US",
+    "DE",
+    "GB",
+    "FR",
+    "IN",
+    "BR",
+    "CA",
+    "NL",
+    "ES",
+    "IT",
+    "JP",
+    "AU",
+    "SE",
+    "PL",
+    "CH",
+    "MX",
+    "KR",
+    "SG",
+    "ZA",
+    "IE",
+]
 
-T0, T1 = 1672531200, 1735689600        # 2023-01-01 .. 2025-01-01 (UTC)
+T0, T1 = 1672531200, 1735689600  # 2023-01-01 .. 2025-01-01 (UTC)
 CHUNK = 1 << 20
 
 JOURNEY = {
@@ -202,20 +278,27 @@ def write_members(path: str, rng, n: int) -> np.ndarray:
             b = min(n, a + CHUNK)
             k = b - a
             sl = slice(a, b)
-            write_rows(fh, [
-                [const_field(k, b"m"), int_field(np.arange(a + 1, b + 1), w, pad=True)],
-                [bytes_field(stage[sl], stage_tab)],
-                [int_field(sat[sl], 2, empty=sat_empty[sl])],
-                [int_field(cap[sl], 1, empty=cap_empty[sl])],
-                [int_field(opted[sl], 1)],
-                [int_field(act10[sl] // 10, 5, empty=act_empty[sl]),
-                 const_field(k, b".", empty=act_empty[sl]),
-                 int_field(act10[sl] % 10, 1, empty=act_empty[sl])],
-                [bytes_field(t1[sl], tag_tab, empty=n_tags[sl] < 1),
-                 bytes_field(t2[sl], semi_tag_tab, empty=n_tags[sl] < 2),
-                 bytes_field(t3[sl], semi_tag_tab, empty=n_tags[sl] < 3)],
-                [bytes_field(country[sl], country_tab)],
-            ])
+            write_rows(
+                fh,
+                [
+                    [const_field(k, b"m"), int_field(np.arange(a + 1, b + 1), w, pad=True)],
+                    [bytes_field(stage[sl], stage_tab)],
+                    [int_field(sat[sl], 2, empty=sat_empty[sl])],
+                    [int_field(cap[sl], 1, empty=cap_empty[sl])],
+                    [int_field(opted[sl], 1)],
+                    [
+                        int_field(act10[sl] // 10, 5, empty=act_empty[sl]),
+                        const_field(k, b".", empty=act_empty[sl]),
+                        int_field(act10[sl] % 10, 1, empty=act_empty[sl]),
+                    ],
+                    [
+                        bytes_field(t1[sl], tag_tab, empty=n_tags[sl] < 1),
+                        bytes_field(t2[sl], semi_tag_tab, empty=n_tags[sl] < 2),
+                        bytes_field(t3[sl], semi_tag_tab, empty=n_tags[sl] < 3),
+                    ],
+                    [bytes_field(country[sl], country_tab)],
+                ],
+            )
     return stage
 
 
@@ -240,14 +323,19 @@ def write_events(path: str, rng, n: int, e: int, stage: np.ndarray) -> None:
             act = np.minimum(np.searchsorted(action_cdf, rng.random(k), side="right"), len(ACTIONS) - 1)
             cents = np.minimum(np.rint(rng.lognormal(4.0, 1.0, k) * 100), 99_999_999).astype(np.int64)
             no_value = act != purchase
-            write_rows(fh, [
-                [const_field(k, b"m"), int_field(mem + 1, w, pad=True)],
-                [bytes_field(act, action_tab)],
-                [int_field(ts[a:b], 10)],
-                [int_field(cents // 100, 6, empty=no_value),
-                 const_field(k, b".", empty=no_value),
-                 int_field(cents % 100, 2, pad=True, empty=no_value)],
-            ])
+            write_rows(
+                fh,
+                [
+                    [const_field(k, b"m"), int_field(mem + 1, w, pad=True)],
+                    [bytes_field(act, action_tab)],
+                    [int_field(ts[a:b], 10)],
+                    [
+                        int_field(cents // 100, 6, empty=no_value),
+                        const_field(k, b".", empty=no_value),
+                        int_field(cents % 100, 2, pad=True, empty=no_value),
+                    ],
+                ],
+            )
 
 
 def main(argv=None) -> int:
@@ -255,13 +343,13 @@ def main(argv=None) -> int:
     ap.add_argument("--members", type=int, default=1_000_000)
     ap.add_argument("--events", type=int, default=20_000_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", default=None,
-                    help="output directory (default benchmarks/data/lead_<members>_<events>)")
+    ap.add_argument("--out", default=None, help="output directory (default benchmarks/data/lead_<members>_<events>)")
     args = ap.parse_args(argv)
     if args.members < 1 or args.events < 0:
         ap.error("--members must be >= 1 and --events >= 0")
-    out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
-                                   f"lead_{args.members}_{args.events}")
+    out = args.out or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "data", f"lead_{args.members}_{args.events}"
+    )
     os.makedirs(out, exist_ok=True)
     rng = np.random.default_rng(args.seed)
     t = time.perf_counter()
@@ -273,9 +361,15 @@ def main(argv=None) -> int:
     with open(os.path.join(out, "journey.json"), "w", encoding="utf-8") as fh:
         json.dump(JOURNEY, fh, indent=2)
         fh.write("\n")
-    info = {"members": args.members, "events": args.events, "seed": args.seed, "out": out,
-            "members_s": round(t_members, 3), "events_s": round(t_events, 3),
-            "events_bytes": os.path.getsize(os.path.join(out, "events.csv"))}
+    info = {
+        "members": args.members,
+        "events": args.events,
+        "seed": args.seed,
+        "out": out,
+        "members_s": round(t_members, 3),
+        "events_s": round(t_events, 3),
+        "events_bytes": os.path.getsize(os.path.join(out, "events.csv")),
+    }
     with open(os.path.join(out, "generate.json"), "w", encoding="utf-8") as fh:
         json.dump(info, fh, indent=2)
         fh.write("\n")

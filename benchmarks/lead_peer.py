@@ -53,6 +53,7 @@ import pandas as pd
 
 try:  # noqa: SIM105
     import pyarrow  # noqa: F401
+
     ENGINE = "pyarrow"
 except ImportError:  # pragma: no cover - depends on the environment
     ENGINE = "c"
@@ -107,8 +108,13 @@ class Plan:
                     ms.append((tuple(dict.fromkeys(item["any_of"])), int(item.get("at_least", 1))))
                 else:
                     ms.append(((item["action"],), int(item.get("at_least", 1))))
-            self.rules.append({k: (None if spec.get(k) is None else float(spec[k]))
-                               for k in ("min_score", "min_fit", "min_engagement")} | {"milestones": ms})
+            self.rules.append(
+                {
+                    k: (None if spec.get(k) is None else float(spec[k]))
+                    for k in ("min_score", "min_fit", "min_engagement")
+                }
+                | {"milestones": ms}
+            )
         self.milestone_actions = sorted({a for r in self.rules for acts, _ in r["milestones"] for a in acts})
 
 
@@ -131,8 +137,7 @@ def read_members(path: str, plan: Plan) -> pd.DataFrame:
         need.add("tags")
     use = [hdr[c] for c in need if c in hdr]
     # members.csv is small next to events.csv: the C engine (text columns)
-    df = pd.read_csv(path, usecols=use, dtype=object, keep_default_na=False, na_filter=False,
-                     engine="c")
+    df = pd.read_csv(path, usecols=use, dtype=object, keep_default_na=False, na_filter=False, engine="c")
     df.columns = [ascii_lower(str(c).strip(_SPACES)).lstrip("\ufeff") for c in df.columns]
     df = df.astype(object)
     if df["id"].eq("").any():
@@ -179,8 +184,9 @@ def read_events(path: str, members: pd.DataFrame, skip_unknown: bool = False):
             dtype = {hdr["member"]: "category", hdr["action"]: "category", hdr["timestamp"]: ts_dtype}
             if "value" in hdr:
                 dtype[hdr["value"]] = np.float64
-            yield pd.read_csv(path, engine="pyarrow", usecols=list(names), dtype=dtype,
-                              keep_default_na=False, na_values=[""])
+            yield pd.read_csv(
+                path, engine="pyarrow", usecols=list(names), dtype=dtype, keep_default_na=False, na_values=[""]
+            )
         else:
             # the C engine: object columns (its categorical conversion is far
             # slower), in chunks so that only numeric arrays stay in memory
@@ -219,8 +225,7 @@ def read_events(path: str, members: pd.DataFrame, skip_unknown: bool = False):
         parts["m"].append(m.astype(np.int32))
         parts["a"].append(remap[codes] if len(uniq) else codes.astype(np.int16))
         parts["t"].append(_to_seconds(df["timestamp"]))
-        parts["v"].append(df["value"].to_numpy(dtype=np.float64) if "value" in df
-                          else np.full(len(df), np.nan))
+        parts["v"].append(df["value"].to_numpy(dtype=np.float64) if "value" in df else np.full(len(df), np.nan))
 
     try:
         for df in chunks(np.float64):
@@ -241,8 +246,14 @@ def read_events(path: str, members: pd.DataFrame, skip_unknown: bool = False):
     names_by_code = [None] * len(action_code)
     for a, c in action_code.items():
         names_by_code[c] = a
-    return (cat["m"].astype(np.int32), cat["a"].astype(np.int16), cat["t"].astype(np.float64),
-            cat["v"].astype(np.float64), names_by_code, skipped)
+    return (
+        cat["m"].astype(np.int32),
+        cat["a"].astype(np.int16),
+        cat["t"].astype(np.float64),
+        cat["v"].astype(np.float64),
+        names_by_code,
+        skipped,
+    )
 
 
 def parse_as_of(text):
@@ -384,9 +395,9 @@ def running_scores(ms, ts, ps, run_start, run_id, half_life):
     member, value at t_i."""
     if half_life is None:
         return pd.Series(ps).groupby(ms, sort=False).cumsum().to_numpy()
-    x = (ts - ts[run_start][run_id]) / (SECONDS_PER_DAY * half_life)   # >= 0
+    x = (ts - ts[run_start][run_id]) / (SECONDS_PER_DAY * half_life)  # >= 0
     seg = np.floor(x / SEGMENT_HALVINGS)
-    y = x - seg * SEGMENT_HALVINGS                                     # in [0, 512)
+    y = x - seg * SEGMENT_HALVINGS  # in [0, 512)
     q = ps * np.exp2(y)
     if not seg.any():
         c = pd.Series(q).groupby(ms, sort=False).cumsum().to_numpy()
@@ -397,10 +408,10 @@ def running_scores(ms, ts, ps, run_start, run_id, half_life):
     g = ms.astype(np.int64) * k + seg
     c = pd.Series(q).groupby(g, sort=False).cumsum().to_numpy()
     # carry[i] = value of the member's earlier segments at the start of seg_i
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])            # (member, seg) runs
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])  # (member, seg) runs
     ends = np.r_[starts[1:], len(g)] - 1
     g_member, g_seg = ms[starts], seg[starts]
-    total = c[ends]                                                   # Σ p 2^y of the run
+    total = c[ends]  # Σ p 2^y of the run
     carry_run = np.zeros(len(starts))
     first_of_member = np.r_[True, g_member[1:] != g_member[:-1]]
     # sequential over runs of the same member, vectorised over members:
@@ -443,8 +454,9 @@ def compute(members: pd.DataFrame, m, a, t, v, action_names, plan: Plan, as_of=N
         slot[mil_codes] = np.arange(len(mil_codes))
         sl = slot[ak]
         sel = sl >= 0
-        cnt = np.bincount(mk[sel].astype(np.int64) * len(mil_codes) + sl[sel],
-                          minlength=n * len(mil_codes)).reshape(n, len(mil_codes))
+        cnt = np.bincount(mk[sel].astype(np.int64) * len(mil_codes) + sl[sel], minlength=n * len(mil_codes)).reshape(
+            n, len(mil_codes)
+        )
         for j, c in enumerate(mil_codes):
             counts[action_names[c]] = cnt[:, j]
     zeros_n = np.zeros(n, dtype=np.int64)
@@ -467,7 +479,7 @@ def compute(members: pd.DataFrame, m, a, t, v, action_names, plan: Plan, as_of=N
             if x not in code_of:
                 continue
             cs = np.cumsum(as_ == code_of[x], dtype=np.int64)
-            base = np.r_[0, cs][run_start]                 # count before the member's first row
+            base = np.r_[0, cs][run_start]  # count before the member's first row
             cum[x] = (cs - base[run_id])[ev_rows]
         zeros_e = np.zeros(len(ev_rows), dtype=np.int64)
         st_ev = prefix_stage(plan, fit[ms[ev_rows]], s_run[ev_rows], lambda x: cum.get(x, zeros_e))
@@ -479,7 +491,7 @@ def compute(members: pd.DataFrame, m, a, t, v, action_names, plan: Plan, as_of=N
             idx = np.flatnonzero(st_ev >= s)
             if not len(idx):
                 break
-            first = idx[np.r_[True, m_ev[idx[1:]] != m_ev[idx[:-1]]]]   # groupby-first
+            first = idx[np.r_[True, m_ev[idx[1:]] != m_ev[idx[:-1]]]]  # groupby-first
             hist_m.append(m_ev[first])
             hist_s.append(np.full(len(first), s, dtype=np.int8))
             hist_t.append(t_ev[first])
@@ -488,8 +500,15 @@ def compute(members: pd.DataFrame, m, a, t, v, action_names, plan: Plan, as_of=N
         history = (hm[o], hs[o], ht[o])
     else:
         history = (np.empty(0, np.int32), np.empty(0, np.int8), np.empty(0))
-    return {"fit": fit, "engagement": eng, "total": fit + eng, "stage": stage,
-            "history": history, "as_of": as_of, "events_used": int(len(mk))}
+    return {
+        "fit": fit,
+        "engagement": eng,
+        "total": fit + eng,
+        "stage": stage,
+        "history": history,
+        "as_of": as_of,
+        "events_used": int(len(mk)),
+    }
 
 
 # ----------------------------------------------------------------------------
@@ -498,21 +517,23 @@ def compute(members: pd.DataFrame, m, a, t, v, action_names, plan: Plan, as_of=N
 def iso(ts: np.ndarray) -> np.ndarray:
     if ts.size and bool((ts == np.floor(ts)).all()):
         return np.datetime_as_string(ts.astype(np.int64).astype("datetime64[s]"), unit="s", timezone="UTC")
-    return np.datetime_as_string(np.rint(ts * 1000).astype(np.int64).astype("datetime64[ms]"),
-                                 unit="ms", timezone="UTC")
+    return np.datetime_as_string(
+        np.rint(ts * 1000).astype(np.int64).astype("datetime64[ms]"), unit="ms", timezone="UTC"
+    )
 
 
 def write_outputs(out: str, members: pd.DataFrame, plan: Plan, res: dict) -> None:
     os.makedirs(out, exist_ok=True)
     ids = members["id"].to_numpy(dtype=object)
-    pd.DataFrame({"member": ids, "fit": res["fit"], "engagement": res["engagement"],
-                  "total": res["total"]}).to_csv(os.path.join(out, "scores.csv"), index=False)
+    pd.DataFrame({"member": ids, "fit": res["fit"], "engagement": res["engagement"], "total": res["total"]}).to_csv(
+        os.path.join(out, "scores.csv"), index=False
+    )
     names = np.array(plan.stages, dtype=object)
-    pd.DataFrame({"member": ids, "stage": names[res["stage"]]}).to_csv(
-        os.path.join(out, "inferred.csv"), index=False)
+    pd.DataFrame({"member": ids, "stage": names[res["stage"]]}).to_csv(os.path.join(out, "inferred.csv"), index=False)
     hm, hs, ht = res["history"]
     pd.DataFrame({"member": ids[hm], "stage": names[hs], "timestamp": iso(ht)}).to_csv(
-        os.path.join(out, "stages.csv"), index=False)
+        os.path.join(out, "stages.csv"), index=False
+    )
 
 
 def run(members_path, events_path, journey, as_of=None, out=None, skip_unknown=False) -> dict:
@@ -533,10 +554,15 @@ def run(members_path, events_path, journey, as_of=None, out=None, skip_unknown=F
     res["members"] = members
     res["plan"] = plan
     res["timings"] = {
-        "engine": ENGINE, "members": len(members), "events": int(len(t)), "skipped": skipped,
+        "engine": ENGINE,
+        "members": len(members),
+        "events": int(len(t)),
+        "skipped": skipped,
         "history_rows": int(len(res["history"][0])),
-        "read_s": round(t_read - t_start, 3), "compute_s": round(t_compute - t_read, 3),
-        "write_s": round(t_end - t_compute, 3), "total_s": round(t_end - t_start, 3),
+        "read_s": round(t_read - t_start, 3),
+        "compute_s": round(t_compute - t_read, 3),
+        "write_s": round(t_end - t_compute, 3),
+        "total_s": round(t_end - t_start, 3),
     }
     return res
 

@@ -9,6 +9,7 @@ benchmarks/run.py keeps). Needs the package installed
 (scripts/install-python.sh), build/bin/engage-right and benchmarks/data/<size>/
 (made by benchmarks/generate.py or benchmarks/run.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,20 +66,47 @@ def main() -> int:
     cli = os.path.join(ROOT, "build", "bin", "engage-right")
     out_csv = os.path.join(HERE, "out", f"cli_{args.size}.csv")
     os.makedirs(os.path.dirname(out_csv), exist_ok=True)
-    cmd = [cli, "recommend", "--members", members_csv, "--interactions", inter_csv, "--top", "5",
-           "--format", "csv", "--output", out_csv]
+    cmd = [
+        cli,
+        "recommend",
+        "--members",
+        members_csv,
+        "--interactions",
+        inter_csv,
+        "--top",
+        "5",
+        "--format",
+        "csv",
+        "--output",
+        out_csv,
+    ]
     t_cli, _ = best_of(args.repeat, lambda: subprocess.run(cmd, check=True))
 
-    peer = [sys.executable, os.path.join(HERE, "python_peer.py"), "--members", members_csv,
-            "--interactions", inter_csv, "--top", "5", "--output", os.path.join(HERE, "out", f"peer_{args.size}.csv"),
-            "--repeat", str(args.repeat)]
-    peer_json = json.loads(subprocess.run(peer, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    peer = [
+        sys.executable,
+        os.path.join(HERE, "python_peer.py"),
+        "--members",
+        members_csv,
+        "--interactions",
+        inter_csv,
+        "--top",
+        "5",
+        "--output",
+        os.path.join(HERE, "out", f"peer_{args.size}.csv"),
+        "--repeat",
+        str(args.repeat),
+    ]
+    peer_json = json.loads(
+        subprocess.run(peer, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    )
 
     # Same answer as the CLI: peers and scores.
     cli_rows = pd.read_csv(out_csv, keep_default_na=False, dtype={"member": str, "peer": str})
-    same = (len(cli_rows) == len(result)
-            and (cli_rows["peer"].to_numpy() == result["peer"].to_numpy()).all()
-            and np.abs(cli_rows["score"].to_numpy() - result["score"].to_numpy()).max() <= 1e-6)
+    same = (
+        len(cli_rows) == len(result)
+        and (cli_rows["peer"].to_numpy() == result["peer"].to_numpy()).all()
+        and np.abs(cli_rows["score"].to_numpy() - result["score"].to_numpy()).max() <= 1e-6
+    )
 
     py_total = t_frames + t_rec
     peer_total = peer_json["load_s"] + peer_json["recommend_s"]

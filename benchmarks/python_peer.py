@@ -46,13 +46,25 @@ import pandas as pd
 import scipy.sparse as sp
 
 STAGES = ["prospect", "interested", "new_customer", "loyal", "advocate"]
-CHANNELS = ["private", "public", "public", "private"]   # step s -> s+1
+CHANNELS = ["private", "public", "public", "private"]  # step s -> s+1
 W_SIM, W_TAGS, W_PROX, W_HAPPY = 0.50, 0.15, 0.25, 0.10
 MIN_PEER_SATISFACTION = 7.0
 DEFAULT_CAPACITY = 3
-CANDIDATE_EPS = 1e-5      # float32 margin when picking exact-rescore candidates
-OUT_COLUMNS = ["member", "member_stage", "peer", "peer_stage", "rank", "score",
-               "similarity", "tags", "proximity", "happiness", "channel", "reason"]
+CANDIDATE_EPS = 1e-5  # float32 margin when picking exact-rescore candidates
+OUT_COLUMNS = [
+    "member",
+    "member_stage",
+    "peer",
+    "peer_stage",
+    "rank",
+    "score",
+    "similarity",
+    "tags",
+    "proximity",
+    "happiness",
+    "channel",
+    "reason",
+]
 
 
 class InputError(Exception):
@@ -68,9 +80,13 @@ class Community:
     def __init__(self, members_path: str, interactions_path: str):
         # ids, stages, tags and flags as text (an id like "NA" stays an id);
         # numeric columns parsed by the C reader, empty cells -> NaN
-        m = pd.read_csv(members_path, engine="c", keep_default_na=False,
-                        dtype={"id": str, "stage": str, "tags": str, "opted_out": str},
-                        na_values={"satisfaction": [""], "capacity": [""], "activity": [""]})
+        m = pd.read_csv(
+            members_path,
+            engine="c",
+            keep_default_na=False,
+            dtype={"id": str, "stage": str, "tags": str, "opted_out": str},
+            na_values={"satisfaction": [""], "capacity": [""], "activity": [""]},
+        )
         if "id" not in m.columns or "stage" not in m.columns:
             raise InputError(f"{members_path}: columns 'id' and 'stage' are required")
         self.ids = m["id"].to_numpy(dtype=object)
@@ -88,8 +104,7 @@ class Community:
         self.stage = lut[codes]
         if (self.stage < 0).any():
             bad = int(np.flatnonzero(self.stage < 0)[0])
-            raise InputError(f"{members_path}: line {bad + 2}: unknown stage "
-                             f"{m['stage'].iloc[bad]!r}")
+            raise InputError(f"{members_path}: line {bad + 2}: unknown stage {m['stage'].iloc[bad]!r}")
 
         def numeric(col, default=np.nan):
             if col not in m.columns:
@@ -108,8 +123,7 @@ class Community:
         self.happiness = np.where(np.isnan(self.satisfaction), 0.5, self.satisfaction / 10.0)
 
         # features: f_0 .. f_{d-1}, L2-normalised (all-zero rows stay zero)
-        fcols = sorted((c for c in m.columns if re.fullmatch(r"f_\d+", c)),
-                       key=lambda c: int(c[2:]))
+        fcols = sorted((c for c in m.columns if re.fullmatch(r"f_\d+", c)), key=lambda c: int(c[2:]))
         if fcols:
             X = np.empty((n, len(fcols)), dtype=np.float64)
             for j, c in enumerate(fcols):
@@ -126,8 +140,9 @@ class Community:
             t = t[t.notna() & (t != "")]
             rows = t.index.to_numpy()
             codes, self.tag_names = pd.factorize(t.to_numpy())
-            T = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, codes)),
-                              shape=(n, max(len(self.tag_names), 1)))
+            T = sp.csr_matrix(
+                (np.ones(len(rows), dtype=np.float32), (rows, codes)), shape=(n, max(len(self.tag_names), 1))
+            )
             T.sum_duplicates()
             T.data[:] = 1.0
         else:
@@ -136,8 +151,14 @@ class Community:
         self.ntags = np.diff(T.indptr).astype(np.float64)
 
         # interactions: simple undirected graph
-        e = pd.read_csv(interactions_path, dtype=str, usecols=["source", "target"],
-                        keep_default_na=False, na_filter=False, engine="c")
+        e = pd.read_csv(
+            interactions_path,
+            dtype=str,
+            usecols=["source", "target"],
+            keep_default_na=False,
+            na_filter=False,
+            engine="c",
+        )
         index = pd.Index(self.ids)
         s = index.get_indexer(e["source"])
         d = index.get_indexer(e["target"])
@@ -148,8 +169,9 @@ class Community:
         keep = s != d
         self.self_loops = int((~keep).sum())
         s, d = s[keep], d[keep]
-        A = sp.csr_matrix((np.ones(2 * len(s), dtype=np.float64),
-                           (np.concatenate([s, d]), np.concatenate([d, s]))), shape=(n, n))
+        A = sp.csr_matrix(
+            (np.ones(2 * len(s), dtype=np.float64), (np.concatenate([s, d]), np.concatenate([d, s]))), shape=(n, n)
+        )
         A.sum_duplicates()
         A.data[:] = 1.0
         self.A = A
@@ -184,7 +206,7 @@ def top_candidates(score: np.ndarray, n_valid: int, top: int, block: int):
     kb = min(nb, top + 2)
     bm = score.reshape(r, nb, block).max(axis=2)
     if kb < nb:
-        bsel = np.argpartition(bm, nb - kb, axis=1)[:, nb - kb:]
+        bsel = np.argpartition(bm, nb - kb, axis=1)[:, nb - kb :]
         rest_max = np.take_along_axis(bm, bsel, axis=1).min(axis=1)
     else:
         bsel = np.broadcast_to(np.arange(nb), (r, nb))
@@ -209,10 +231,10 @@ def top_candidates(score: np.ndarray, n_valid: int, top: int, block: int):
     return rr, cc
 
 
-def recommend(c: Community, top: int, chunk_elems: int = 1 << 22,
-              exclude_existing: bool = True, block: int = 64) -> dict:
-    out = {k: [] for k in ("member", "peer", "rank", "score", "similarity",
-                           "tags", "proximity", "happiness", "step")}
+def recommend(
+    c: Community, top: int, chunk_elems: int = 1 << 22, exclude_existing: bool = True, block: int = 64
+) -> dict:
+    out = {k: [] for k in ("member", "peer", "rank", "score", "similarity", "tags", "proximity", "happiness", "step")}
     pairs = 0
     sat_ok = np.isnan(c.satisfaction) | (c.satisfaction >= MIN_PEER_SATISFACTION)
     peer_ok = ~c.opted_out & sat_ok & (c.capacity > 0)
@@ -233,27 +255,27 @@ def recommend(c: Community, top: int, chunk_elems: int = 1 << 22,
         right[:P, -1] = W_HAPPY * c.happiness[peers]
         right = np.ascontiguousarray(right.T)
         # tags and Adamic-Adar right-hand operands
-        Tp = c.T[peers].T.tocsr()                                      # tags x P
-        B = sp.diags(c.inv_log_deg) @ A_csc[:, peers]                  # N x P
+        Tp = c.T[peers].T.tocsr()  # tags x P
+        B = sp.diags(c.inv_log_deg) @ A_csc[:, peers]  # N x P
         B = B.tocsr()
         ntag_p = c.ntags[peers].astype(np.float32)
         ntag_u = c.ntags[rows].astype(np.float32)
         pairs += len(rows) * P
         chunk = max(1, chunk_elems // Pp)
         for a in range(0, len(rows), chunk):
-            u = rows[a:a + chunk]
+            u = rows[a : a + chunk]
             r = len(u)
             left = np.empty((r, right.shape[0]), dtype=np.float32)
             left[:, :-1] = W_SIM * c.Xn32[u]
             left[:, -1] = 1.0
-            score = left @ right                                        # r x Pp float32
+            score = left @ right  # r x Pp float32
             score[:, P:] = -np.inf
             flat = score.ravel()
             # tags: Jaccard where the intersection is non-empty
             inter = (c.T[u] @ Tp).tocsr()
             ir = np.repeat(np.arange(r, dtype=np.int64), np.diff(inter.indptr))
             iv = inter.data
-            jac = iv / (ntag_u[a:a + r][ir] + ntag_p[inter.indices] - iv)
+            jac = iv / (ntag_u[a : a + r][ir] + ntag_p[inter.indices] - iv)
             flat[ir * Pp + inter.indices] += W_TAGS * jac
             # proximity: Adamic-Adar by sparse products
             Au = c.A[u]
@@ -280,7 +302,7 @@ def recommend(c: Community, top: int, chunk_elems: int = 1 << 22,
             ic = np.asarray(c.T[mu].multiply(c.T[pv]).sum(axis=1), dtype=np.float64).ravel()
             un = c.ntags[mu] + c.ntags[pv] - ic
             tg = np.divide(ic, un, out=np.zeros_like(ic), where=un > 0)
-            px = _lookup(ak, prox, ck)                                  # ak is sorted
+            px = _lookup(ak, prox, ck)  # ak is sorted
             hp = c.happiness[pv]
             sc = W_SIM * sim + W_TAGS * tg + W_PROX * px + W_HAPPY * hp
             order = np.lexsort((c.id_rank[pv], -sc, cr))
@@ -299,29 +321,36 @@ def recommend(c: Community, top: int, chunk_elems: int = 1 << 22,
             out["step"].append(np.full(len(sel), s, dtype=np.int64))
     res = {"pairs": pairs}
     for k, v in out.items():
-        res[k] = np.concatenate(v) if v else np.zeros(0, dtype=np.float64 if k in
-                                                        ("score", "similarity", "tags",
-                                                         "proximity", "happiness") else np.int64)
+        res[k] = (
+            np.concatenate(v)
+            if v
+            else np.zeros(
+                0, dtype=np.float64 if k in ("score", "similarity", "tags", "proximity", "happiness") else np.int64
+            )
+        )
     return res
 
 
 def to_frame(c: Community, rec: dict) -> pd.DataFrame:
     stage_names = np.array(STAGES, dtype=object)
     channels = np.array(CHANNELS, dtype=object)
-    return pd.DataFrame({
-        "member": c.ids[rec["member"]],
-        "member_stage": stage_names[rec["step"]],
-        "peer": c.ids[rec["peer"]],
-        "peer_stage": stage_names[rec["step"] + 1],
-        "rank": rec["rank"],
-        "score": rec["score"],
-        "similarity": rec["similarity"],
-        "tags": rec["tags"],
-        "proximity": rec["proximity"],
-        "happiness": rec["happiness"],
-        "channel": channels[rec["step"]],
-        "reason": "",
-    }, columns=OUT_COLUMNS)
+    return pd.DataFrame(
+        {
+            "member": c.ids[rec["member"]],
+            "member_stage": stage_names[rec["step"]],
+            "peer": c.ids[rec["peer"]],
+            "peer_stage": stage_names[rec["step"] + 1],
+            "rank": rec["rank"],
+            "score": rec["score"],
+            "similarity": rec["similarity"],
+            "tags": rec["tags"],
+            "proximity": rec["proximity"],
+            "happiness": rec["happiness"],
+            "channel": channels[rec["step"]],
+            "reason": "",
+        },
+        columns=OUT_COLUMNS,
+    )
 
 
 def peak_rss_mb() -> float:
@@ -334,12 +363,11 @@ def main(argv=None) -> int:
     ap.add_argument("--interactions", required=True)
     ap.add_argument("--top", type=int, default=5)
     ap.add_argument("--output", required=True)
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="run the recommendation R times and report the best time")
-    ap.add_argument("--chunk-elems", type=int, default=1 << 22,
-                    help="dense score block size (chunk rows x peers), default 4M")
-    ap.add_argument("--block", type=int, default=64,
-                    help="column block size of the block-max top-k pre-selection")
+    ap.add_argument("--repeat", type=int, default=1, help="run the recommendation R times and report the best time")
+    ap.add_argument(
+        "--chunk-elems", type=int, default=1 << 22, help="dense score block size (chunk rows x peers), default 4M"
+    )
+    ap.add_argument("--block", type=int, default=64, help="column block size of the block-max top-k pre-selection")
     args = ap.parse_args(argv)
     try:
         t0 = time.perf_counter()
@@ -357,10 +385,20 @@ def main(argv=None) -> int:
     except (InputError, OSError, ValueError) as ex:
         print(f"python_peer: error: {ex}", file=sys.stderr)
         return 2
-    print(json.dumps({"members": c.n, "load_s": round(t1 - t0, 4),
-                      "recommend_s": round(best, 4), "write_s": round(t3 - t2, 4),
-                      "rows": int(len(df)), "pairs": int(rec["pairs"]),
-                      "repeat": max(1, args.repeat), "peak_rss_mb": round(peak_rss_mb(), 1)}))
+    print(
+        json.dumps(
+            {
+                "members": c.n,
+                "load_s": round(t1 - t0, 4),
+                "recommend_s": round(best, 4),
+                "write_s": round(t3 - t2, 4),
+                "rows": int(len(df)),
+                "pairs": int(rec["pairs"]),
+                "repeat": max(1, args.repeat),
+                "peak_rss_mb": round(peak_rss_mb(), 1),
+            }
+        )
+    )
     return 0
 
 

@@ -16,7 +16,7 @@ def replace_section(path: str, begin: str, end: str, section: str) -> None:
     old = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
     start, stop = old.find(begin), old.find(end)
     if start >= 0 and stop > start:
-        new = old[:start] + section.rstrip("\n") + old[stop + len(end):]
+        new = old[:start] + section.rstrip("\n") + old[stop + len(end) :]
     else:
         new = old.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
     with open(path, "w", encoding="utf-8") as f:
@@ -26,7 +26,11 @@ def replace_section(path: str, begin: str, end: str, section: str) -> None:
 def git_commit(root: str) -> str:
     """The short hash of HEAD in `root`, or "?" when git cannot tell."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=root).stdout.strip() or "?"
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=root
+            ).stdout.strip()
+            or "?"
+        )
     except OSError:
         return "?"

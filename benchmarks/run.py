@@ -85,8 +85,7 @@ def run_measured(cmd: list[str], log_prefix: str, timeout: float) -> dict:
     if js is None:
         raise BenchError(f"no JSON line on stdout of {shlex.join(cmd)}:\n{stdout[-2000:]}")
     # ru_maxrss is KiB on Linux
-    return {"wall_s": wall, "peak_rss_mib": ru.ru_maxrss / 1024.0, "json": js,
-            "cmd": cmd, "stderr": stderr}
+    return {"wall_s": wall, "peak_rss_mib": ru.ru_maxrss / 1024.0, "json": js, "cmd": cmd, "stderr": stderr}
 
 
 # --------------------------------------------------------------------------
@@ -99,11 +98,14 @@ def ensure_data(label: str, n: int, seed: int, timeout: float) -> dict:
     if not (os.path.exists(m) and os.path.exists(i)):
         os.makedirs(d, exist_ok=True)
         print(f"[{label}] generating {n} members into {os.path.relpath(d, ROOT)}", flush=True)
-        r = run_measured([sys.executable, os.path.join(HERE, "generate.py"),
-                          "--members", str(n), "--seed", str(seed), "--out", d],
-                         os.path.join(HERE, "out", f"generate_{label}"), timeout)
-        info.update(generated=True, generate=r["json"], generate_wall_s=r["wall_s"],
-                    generate_peak_rss_mib=r["peak_rss_mib"])
+        r = run_measured(
+            [sys.executable, os.path.join(HERE, "generate.py"), "--members", str(n), "--seed", str(seed), "--out", d],
+            os.path.join(HERE, "out", f"generate_{label}"),
+            timeout,
+        )
+        info.update(
+            generated=True, generate=r["json"], generate_wall_s=r["wall_s"], generate_peak_rss_mib=r["peak_rss_mib"]
+        )
     else:
         meta = os.path.join(d, "generate.json")
         if os.path.exists(meta):
@@ -122,9 +124,14 @@ def community_stats(members_path: str, interactions_path: str) -> dict:
     check the hard rules on an output (see check_rules)."""
     import numpy as np
     import pandas as pd
-    m = pd.read_csv(members_path, usecols=["id", "stage", "satisfaction", "capacity", "opted_out"],
-                    dtype={"id": str, "stage": str, "opted_out": str},
-                    keep_default_na=False, na_values={"satisfaction": [""], "capacity": [""]})
+
+    m = pd.read_csv(
+        members_path,
+        usecols=["id", "stage", "satisfaction", "capacity", "opted_out"],
+        dtype={"id": str, "stage": str, "opted_out": str},
+        keep_default_na=False,
+        na_values={"satisfaction": [""], "capacity": [""]},
+    )
     st = m["stage"].str.strip().str.lower().map({s: k for k, s in enumerate(STAGES)}).to_numpy()
     opted = m["opted_out"].str.strip().str.lower().isin(["1", "true"]).to_numpy()
     sat = m["satisfaction"].to_numpy(dtype=float)
@@ -140,10 +147,13 @@ def community_stats(members_path: str, interactions_path: str) -> dict:
     n = len(m)
     lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
     edge_keys = np.unique(lo * n + hi)
-    return {"members": n, "interactions": len(e), "pairs": pairs,
-            "single_member": str(m["id"].iloc[first[0]]) if len(first) else None,
-            "_rules": {"index": index, "stage": st, "opted": opted, "peer_ok": peer_ok,
-                       "edge_keys": edge_keys}}
+    return {
+        "members": n,
+        "interactions": len(e),
+        "pairs": pairs,
+        "single_member": str(m["id"].iloc[first[0]]) if len(first) else None,
+        "_rules": {"index": index, "stage": st, "opted": opted, "peer_ok": peer_ok, "edge_keys": edge_keys},
+    }
 
 
 CHANNELS = ["private", "public", "public", "private"]
@@ -155,6 +165,7 @@ def check_rules(df, rules: dict) -> dict:
     opted out, peer satisfaction/capacity, no existing interaction, stage and
     channel columns right, no peer twice for a member, ranks 1..n."""
     import numpy as np
+
     n = len(rules["stage"])
     mi = rules["index"].get_indexer(df["member"])
     pi = rules["index"].get_indexer(df["peer"])
@@ -162,7 +173,7 @@ def check_rules(df, rules: dict) -> dict:
     mi_, pi_ = np.where(unknown, 0, mi), np.where(unknown, 0, pi)
     st = rules["stage"]
     names = np.array(STAGES + [""], dtype=object)
-    step_ok = (st[pi_] == st[mi_] + 1)
+    step_ok = st[pi_] == st[mi_] + 1
     lo, hi = np.minimum(mi_, pi_).astype(np.int64), np.maximum(mi_, pi_).astype(np.int64)
     keys = lo * n + hi
     pos = np.minimum(np.searchsorted(rules["edge_keys"], keys), max(len(rules["edge_keys"]) - 1, 0))
@@ -174,15 +185,17 @@ def check_rules(df, rules: dict) -> dict:
         "member_opted_out": rules["opted"][mi_],
         "peer_not_eligible": ~rules["peer_ok"][pi_],
         "existing_interaction": has_edge,
-        "stage_columns": (df["member_stage"].to_numpy() != names[st[mi_]]) |
-                         (df["peer_stage"].to_numpy() != names[np.clip(st[pi_], 0, len(STAGES))]),
+        "stage_columns": (df["member_stage"].to_numpy() != names[st[mi_]])
+        | (df["peer_stage"].to_numpy() != names[np.clip(st[pi_], 0, len(STAGES))]),
         "channel": df["channel"].to_numpy() != ch,
         "duplicate_peer": df.duplicated(["member", "peer"]).to_numpy(),
         "duplicate_rank": df.duplicated(["member", "rank"]).to_numpy(),
     }
     # rows with an unknown id were checked against row 0: only count them once
-    bad = {k: (np.asarray(v, dtype=bool) if k == "unknown_id" else np.asarray(v, dtype=bool) & ~unknown)
-           for k, v in bad.items()}
+    bad = {
+        k: (np.asarray(v, dtype=bool) if k == "unknown_id" else np.asarray(v, dtype=bool) & ~unknown)
+        for k, v in bad.items()
+    }
     g = df.groupby("member")["rank"]
     rank_gap = int(((g.max() != g.size()) | (g.min() != 1)).sum())
     any_bad = np.zeros(len(df), dtype=bool)
@@ -199,14 +212,17 @@ def check_rules(df, rules: dict) -> dict:
 # --------------------------------------------------------------------------
 def read_output(path: str):
     import pandas as pd
-    return pd.read_csv(path, dtype={"member": str, "peer": str, "member_stage": str,
-                                    "peer_stage": str, "channel": str, "reason": str},
-                       keep_default_na=False)
+
+    return pd.read_csv(
+        path,
+        dtype={"member": str, "peer": str, "member_stage": str, "peer_stage": str, "channel": str, "reason": str},
+        keep_default_na=False,
+    )
 
 
 def compare(py_csv: str, cpp_csv: str) -> dict:
     import numpy as np
-    import pandas as pd
+
     a = read_output(py_csv)
     b = read_output(cpp_csv)
     j = a.merge(b, on=["member", "rank"], how="outer", suffixes=("_py", "_cpp"), indicator=True)
@@ -224,14 +240,24 @@ def compare(py_csv: str, cpp_csv: str) -> dict:
         if len(d):
             max_diff = max(max_diff, float(d.max()))
         comp_bad |= d > TOL
-    meta_bad = ((same["peer_stage_py"] != same["peer_stage_cpp"]) |
-                (same["member_stage_py"] != same["member_stage_cpp"]) |
-                (same["channel_py"] != same["channel_cpp"])).sum()
+    meta_bad = (
+        (same["peer_stage_py"] != same["peer_stage_cpp"])
+        | (same["member_stage_py"] != same["member_stage_cpp"])
+        | (same["channel_py"] != same["channel_cpp"])
+    ).sum()
     mismatches = only_py + only_cpp + int(peer_diff.sum()) + int(comp_bad.sum()) + int(meta_bad)
-    return {"rows_py": len(a), "rows_cpp": len(b), "only_py": only_py, "only_cpp": only_cpp,
-            "peer_diff": int(peer_diff.sum()), "peer_diff_near_tie": int(near_tie.sum()),
-            "value_diff": int(comp_bad.sum()), "meta_diff": int(meta_bad),
-            "max_abs_diff": max_diff, "mismatches": mismatches}
+    return {
+        "rows_py": len(a),
+        "rows_cpp": len(b),
+        "only_py": only_py,
+        "only_cpp": only_cpp,
+        "peer_diff": int(peer_diff.sum()),
+        "peer_diff_near_tie": int(near_tie.sum()),
+        "value_diff": int(comp_bad.sum()),
+        "meta_diff": int(meta_bad),
+        "max_abs_diff": max_diff,
+        "mismatches": mismatches,
+    }
 
 
 # --------------------------------------------------------------------------
@@ -245,9 +271,13 @@ def sh(cmd: list[str]) -> str:
 
 
 def machine_info(bench: str) -> dict:
-    info = {"nproc": sh(["nproc"]) or str(os.cpu_count()),
-            "cpu": "unknown", "mem_gib": None, "kernel": platform.release(),
-            "python": platform.python_version()}
+    info = {
+        "nproc": sh(["nproc"]) or str(os.cpu_count()),
+        "cpu": "unknown",
+        "mem_gib": None,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
     try:
         for line in open("/proc/cpuinfo"):
             if line.startswith("model name"):
@@ -273,19 +303,24 @@ def machine_info(bench: str) -> dict:
     info["build_type"] = btype
     info["cxx_flags"] = flags
     try:
-        import numpy, pandas, scipy
+        import numpy
+        import pandas
+        import scipy
+
         info["numpy"], info["pandas"], info["scipy"] = numpy.__version__, pandas.__version__, scipy.__version__
         try:
             cfg = numpy.show_config(mode="dicts")
             blas = cfg["Build Dependencies"]["blas"]
-            info["blas"] = f'{blas.get("name")} {blas.get("version", "")}'.strip()
-        except Exception:   # older numpy
+            info["blas"] = f"{blas.get('name')} {blas.get('version', '')}".strip()
+        except Exception:  # older numpy
             info["blas"] = "unknown"
     except ImportError:
         pass
     info["commit"] = sh(["git", "rev-parse", "--short", "HEAD"]) or "unknown"
     if os.path.exists(bench):
-        info["bench_mtime"] = dt.datetime.fromtimestamp(os.path.getmtime(bench), dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        info["bench_mtime"] = dt.datetime.fromtimestamp(os.path.getmtime(bench), dt.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        )
     info["loadavg"] = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
     return info
 
@@ -313,39 +348,48 @@ PY_API_BEGIN = "<!-- python-api: written by benchmarks/python_api.py -->"
 PY_API_END = "<!-- /python-api -->"
 
 
-def write_report(path: str, results: list[dict], mach: dict, args, command: str,
-                 load_end: list[str]) -> None:
+def write_report(path: str, results: list[dict], mach: dict, args, command: str, load_end: list[str]) -> None:
     L = []
     L.append("# Performance: engage-right (C++) vs the pure-Python peer\n")
-    L.append("Generated by `benchmarks/run.py` — do not edit by hand; re-run the "
-             "command below to refresh it.\n")
-    L.append(f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, "
-             f"commit `{mach['commit']}`")
+    L.append("Generated by `benchmarks/run.py` — do not edit by hand; re-run the command below to refresh it.\n")
+    L.append(f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, commit `{mach['commit']}`")
     L.append(f"- command: `{command}`")
-    L.append(f"- machine: {mach['nproc']} × {mach['cpu']}, {mach['mem_gib']} GiB RAM, "
-             f"Linux {mach['kernel']}; load average at start {' / '.join(mach['loadavg'])}, "
-             f"at end {' / '.join(load_end)}")
-    L.append(f"- C++: `{os.path.relpath(args.bench, ROOT)}` (built {mach.get('bench_mtime', '?')}), {mach['cxx']}"
-             + (f", CMAKE_BUILD_TYPE={mach['build_type']}" if mach.get("build_type") else "")
-             + (f", CMAKE_CXX_FLAGS=`{mach['cxx_flags']}`" if mach.get("cxx_flags") else ""))
-    L.append(f"- Python {mach['python']}, numpy {mach.get('numpy')}, pandas {mach.get('pandas')}, "
-             f"scipy {mach.get('scipy')}, BLAS {mach.get('blas')}")
-    L.append(f"- workload: `recommend --top {args.top}` on the default journey; "
-             f"recommend time is the best of {args.repeat} runs in both implementations "
-             f"({args.repeat_1m} for 1m); load = CSV parsing + building all indexes/matrices; "
-             "write = CSV output. The C++ recommend time includes building the one-sentence "
-             "reasons (the Python peer leaves `reason` empty); *w/o reasons* is the C++ time "
-             "without them, the like-for-like figure. Scored pairs = sum over the journey steps "
-             "of (members at s) × (eligible peers at s+1).\n")
+    L.append(
+        f"- machine: {mach['nproc']} × {mach['cpu']}, {mach['mem_gib']} GiB RAM, "
+        f"Linux {mach['kernel']}; load average at start {' / '.join(mach['loadavg'])}, "
+        f"at end {' / '.join(load_end)}"
+    )
+    L.append(
+        f"- C++: `{os.path.relpath(args.bench, ROOT)}` (built {mach.get('bench_mtime', '?')}), {mach['cxx']}"
+        + (f", CMAKE_BUILD_TYPE={mach['build_type']}" if mach.get("build_type") else "")
+        + (f", CMAKE_CXX_FLAGS=`{mach['cxx_flags']}`" if mach.get("cxx_flags") else "")
+    )
+    L.append(
+        f"- Python {mach['python']}, numpy {mach.get('numpy')}, pandas {mach.get('pandas')}, "
+        f"scipy {mach.get('scipy')}, BLAS {mach.get('blas')}"
+    )
+    L.append(
+        f"- workload: `recommend --top {args.top}` on the default journey; "
+        f"recommend time is the best of {args.repeat} runs in both implementations "
+        f"({args.repeat_1m} for 1m); load = CSV parsing + building all indexes/matrices; "
+        "write = CSV output. The C++ recommend time includes building the one-sentence "
+        "reasons (the Python peer leaves `reason` empty); *w/o reasons* is the C++ time "
+        "without them, the like-for-like figure. Scored pairs = sum over the journey steps "
+        "of (members at s) × (eligible peers at s+1).\n"
+    )
     if args.python_only:
-        L.append("> **C++ not run** (`--python-only`): only the Python peer was measured. "
-                 "Re-run without `--python-only` to measure the C++ side.\n")
+        L.append(
+            "> **C++ not run** (`--python-only`): only the Python peer was measured. "
+            "Re-run without `--python-only` to measure the C++ side.\n"
+        )
 
     L.append("## Timings (seconds)\n")
-    L.append("| community | members | interactions | scored pairs | C++ load | C++ recommend "
-             "| C++ recommend w/o reasons | C++ write "
-             "| Python load | Python recommend | Python write | recommend Python/C++ "
-             "| recommend Python/C++ w/o reasons | load+recommend Python/C++ |")
+    L.append(
+        "| community | members | interactions | scored pairs | C++ load | C++ recommend "
+        "| C++ recommend w/o reasons | C++ write "
+        "| Python load | Python recommend | Python write | recommend Python/C++ "
+        "| recommend Python/C++ w/o reasons | load+recommend Python/C++ |"
+    )
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         c, p, st = r.get("cpp"), r.get("py"), r["stats"]
@@ -356,50 +400,81 @@ def write_report(path: str, results: list[dict], mach: dict, args, command: str,
         if p is None and r.get("py_estimate") is not None:
             py_rec = None
             py_note = f"skipped (≈{r['py_estimate']:.0f} extrapolated)"
-        L.append("| " + " | ".join([
-            r["label"], f"{st['members']:,}", f"{st['interactions']:,}", f"{st['pairs']:,}",
-            fmt_s(cj.get("load_s")), fmt_s(cj.get("recommend_s")),
-            fmt_s(cj.get("recommend_no_reasons_s")), fmt_s(cj.get("write_s")),
-            fmt_s(pj.get("load_s")), py_note or fmt_s(py_rec), fmt_s(pj.get("write_s")),
-            fmt_ratio(py_rec, cj.get("recommend_s")) if not py_note else
-            fmt_ratio(r["py_estimate"], cj.get("recommend_s")) + " (extrapolated)",
-            fmt_ratio(py_rec, cj.get("recommend_no_reasons_s")) if not py_note else
-            fmt_ratio(r["py_estimate"], cj.get("recommend_no_reasons_s")) + " (extrapolated)",
-            fmt_ratio((pj.get("load_s") or 0) + (py_rec or 0) if pj else None,
-                      (cj.get("load_s") or 0) + (cj.get("recommend_s") or 0) if cj else None),
-        ]) + " |")
+        L.append(
+            "| "
+            + " | ".join(
+                [
+                    r["label"],
+                    f"{st['members']:,}",
+                    f"{st['interactions']:,}",
+                    f"{st['pairs']:,}",
+                    fmt_s(cj.get("load_s")),
+                    fmt_s(cj.get("recommend_s")),
+                    fmt_s(cj.get("recommend_no_reasons_s")),
+                    fmt_s(cj.get("write_s")),
+                    fmt_s(pj.get("load_s")),
+                    py_note or fmt_s(py_rec),
+                    fmt_s(pj.get("write_s")),
+                    fmt_ratio(py_rec, cj.get("recommend_s"))
+                    if not py_note
+                    else fmt_ratio(r["py_estimate"], cj.get("recommend_s")) + " (extrapolated)",
+                    fmt_ratio(py_rec, cj.get("recommend_no_reasons_s"))
+                    if not py_note
+                    else fmt_ratio(r["py_estimate"], cj.get("recommend_no_reasons_s")) + " (extrapolated)",
+                    fmt_ratio(
+                        (pj.get("load_s") or 0) + (py_rec or 0) if pj else None,
+                        (cj.get("load_s") or 0) + (cj.get("recommend_s") or 0) if cj else None,
+                    ),
+                ]
+            )
+            + " |"
+        )
     L.append("")
 
     L.append("## Memory, threads and single query\n")
-    L.append("Peak RSS is measured by `run.py` for each child process (wait4); wall includes "
-             "interpreter start-up, all repeats and writing the output.\n")
-    L.append("| community | C++ threads | C++ peak RSS (MiB) | Python peak RSS (MiB) | C++ wall (s) "
-             "| Python wall (s) | C++ single-member query |")
+    L.append(
+        "Peak RSS is measured by `run.py` for each child process (wait4); wall includes "
+        "interpreter start-up, all repeats and writing the output.\n"
+    )
+    L.append(
+        "| community | C++ threads | C++ peak RSS (MiB) | Python peak RSS (MiB) | C++ wall (s) "
+        "| Python wall (s) | C++ single-member query |"
+    )
     L.append("|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
         c, p = r.get("cpp"), r.get("py")
         sq = c["json"].get("single_query_s") if c else None
-        L.append("| " + " | ".join([
-            r["label"],
-            str(c["json"].get("threads", "?")) if c else "–",
-            f"{c['peak_rss_mib']:.0f}" if c else "–",
-            f"{p['peak_rss_mib']:.0f}" if p else "–",
-            fmt_s(c["wall_s"]) if c else "–",
-            fmt_s(p["wall_s"]) if p else "–",
-            (f"{sq * 1000:.2f} ms" if isinstance(sq, (int, float)) else "–"),
-        ]) + " |")
+        L.append(
+            "| "
+            + " | ".join(
+                [
+                    r["label"],
+                    str(c["json"].get("threads", "?")) if c else "–",
+                    f"{c['peak_rss_mib']:.0f}" if c else "–",
+                    f"{p['peak_rss_mib']:.0f}" if p else "–",
+                    fmt_s(c["wall_s"]) if c else "–",
+                    fmt_s(p["wall_s"]) if p else "–",
+                    (f"{sq * 1000:.2f} ms" if isinstance(sq, (int, float)) else "–"),
+                ]
+            )
+            + " |"
+        )
     L.append("")
 
     L.append("## Agreement and hard rules (same files, same top-k)\n")
-    L.append(f"A mismatch is a (member, rank) present on one side only, a different peer, a "
-             f"different stage/channel, or a score/component differing by more than {TOL:g}. "
-             f"Peer differences whose two scores are within {TOL:g} of each other (near-ties) "
-             "are shown in parentheses. Independently, every output row of each side is checked "
-             "against the hard rules of DESIGN.md §3 (peer one stage to the right, nobody opted "
-             "out, peer satisfaction ≥ 7 or unknown, capacity > 0, no existing interaction) and "
-             "for sanity (known ids, right stage/channel columns, no peer twice, ranks 1..n).\n")
-    L.append("| community | rows C++ | rows Python | mismatches | different peer (near-tie) "
-             "| value > 1e-5 | max abs diff | rule violations C++ | rule violations Python |")
+    L.append(
+        f"A mismatch is a (member, rank) present on one side only, a different peer, a "
+        f"different stage/channel, or a score/component differing by more than {TOL:g}. "
+        f"Peer differences whose two scores are within {TOL:g} of each other (near-ties) "
+        "are shown in parentheses. Independently, every output row of each side is checked "
+        "against the hard rules of DESIGN.md §3 (peer one stage to the right, nobody opted "
+        "out, peer satisfaction ≥ 7 or unknown, capacity > 0, no existing interaction) and "
+        "for sanity (known ids, right stage/channel columns, no peer twice, ranks 1..n).\n"
+    )
+    L.append(
+        "| community | rows C++ | rows Python | mismatches | different peer (near-tie) "
+        "| value > 1e-5 | max abs diff | rule violations C++ | rule violations Python |"
+    )
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 
     def viol(r, side):
@@ -410,17 +485,38 @@ def write_report(path: str, results: list[dict], mach: dict, args, command: str,
         a = r.get("agree")
         if a is None:
             why = "C++ not run" if not r.get("cpp") else "Python not run"
-            L.append(f"| {r['label']} | " + (f"{r['cpp']['json'].get('rows', 0):,}" if r.get("cpp") else "–")
-                     + " | " + (f"{r['py']['json']['rows']:,}" if r.get("py") else "–")
-                     + f" | – ({why}) | – | – | – | {viol(r, 'cpp')} | {viol(r, 'py')} |")
+            L.append(
+                f"| {r['label']} | "
+                + (f"{r['cpp']['json'].get('rows', 0):,}" if r.get("cpp") else "–")
+                + " | "
+                + (f"{r['py']['json']['rows']:,}" if r.get("py") else "–")
+                + f" | – ({why}) | – | – | – | {viol(r, 'cpp')} | {viol(r, 'py')} |"
+            )
             continue
-        L.append("| " + " | ".join([
-            r["label"], f"{a['rows_cpp']:,}", f"{a['rows_py']:,}", f"**{a['mismatches']}**",
-            f"{a['peer_diff']} ({a['peer_diff_near_tie']})", str(a["value_diff"]),
-            f"{a['max_abs_diff']:.1e}", viol(r, "cpp"), viol(r, "py")]) + " |")
+        L.append(
+            "| "
+            + " | ".join(
+                [
+                    r["label"],
+                    f"{a['rows_cpp']:,}",
+                    f"{a['rows_py']:,}",
+                    f"**{a['mismatches']}**",
+                    f"{a['peer_diff']} ({a['peer_diff_near_tie']})",
+                    str(a["value_diff"]),
+                    f"{a['max_abs_diff']:.1e}",
+                    viol(r, "cpp"),
+                    viol(r, "py"),
+                ]
+            )
+            + " |"
+        )
     L.append("")
-    details = [(r["label"], side, r["rules_" + side]) for r in results for side in ("cpp", "py")
-               if r.get("rules_" + side) and r["rules_" + side]["violating_rows"]]
+    details = [
+        (r["label"], side, r["rules_" + side])
+        for r in results
+        for side in ("cpp", "py")
+        if r.get("rules_" + side) and r["rules_" + side]["violating_rows"]
+    ]
     if details:
         L.append("Rule violations by kind:\n")
         for label, side, v in details:
@@ -429,9 +525,11 @@ def write_report(path: str, results: list[dict], mach: dict, args, command: str,
         L.append("")
 
     L.append("## Data\n")
-    L.append("Synthetic communities from `benchmarks/generate.py` (16 cluster-structured "
-             "features, 1–3 of 72 tags, stage shares 40/25/15/12/8 %, mean degree 8; "
-             "`python3 benchmarks/generate.py --members N --seed S --out DIR`).\n")
+    L.append(
+        "Synthetic communities from `benchmarks/generate.py` (16 cluster-structured "
+        "features, 1–3 of 72 tags, stage shares 40/25/15/12/8 %, mean degree 8; "
+        "`python3 benchmarks/generate.py --members N --seed S --out DIR`).\n"
+    )
     L.append("| community | seed | members.csv | interactions.csv | generation time (s) |")
     L.append("|---|---:|---:|---:|---:|")
     for r in results:
@@ -443,8 +541,10 @@ def write_report(path: str, results: list[dict], mach: dict, args, command: str,
         if d.get("generated"):
             gen += f", peak RSS {d['generate_peak_rss_mib']:.0f} MiB"
         seed = g.get("seed", "?") if g else "?"
-        L.append(f"| {r['label']} | {seed} | {fmt_bytes(d['members_bytes'])} | "
-                 f"{fmt_bytes(d['interactions_bytes'])} | {gen} |")
+        L.append(
+            f"| {r['label']} | {seed} | {fmt_bytes(d['members_bytes'])} | "
+            f"{fmt_bytes(d['interactions_bytes'])} | {gen} |"
+        )
     L.append("")
 
     L.append("## What is compared\n")
@@ -459,7 +559,8 @@ def write_report(path: str, results: list[dict], mach: dict, args, command: str,
         "for the GEMM; everything else is single-threaded.\n"
         "- `benchmarks/check_python_peer.py` verifies the Python peer against a per-member "
         "loop with networkx `adamic_adar_index` on a 10k community.\n"
-        "- Timings on a shared machine are noisy; the load averages above tell how busy it was.")
+        "- Timings on a shared machine are noisy; the load averages above tell how busy it was."
+    )
     L.append("")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     # Keep the section that benchmarks/python_api.py maintains.
@@ -468,25 +569,29 @@ def write_report(path: str, results: list[dict], mach: dict, args, command: str,
         old = open(path).read()
         start, end = old.find(PY_API_BEGIN), old.find(PY_API_END)
         if start >= 0 and end > start:
-            kept = "\n" + old[start:end + len(PY_API_END)] + "\n"
+            kept = "\n" + old[start : end + len(PY_API_END)] + "\n"
     with open(path, "w") as fh:
         fh.write("\n".join(L) + kept)
 
 
 # --------------------------------------------------------------------------
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog=__doc__.split("\n\n", 1)[1])
-    ap.add_argument("--sizes", default="10k,100k",
-                    help="comma-separated community sizes among 10k, 100k, 1m (default 10k,100k)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
+    ap.add_argument(
+        "--sizes", default="10k,100k", help="comma-separated community sizes among 10k, 100k, 1m (default 10k,100k)"
+    )
     ap.add_argument("--with-1m", action="store_true", help="also run the 1M community")
-    ap.add_argument("--python-1m", action="store_true",
-                    help="also run the Python peer on 1M (slow: tens of minutes)")
-    ap.add_argument("--python-only", action="store_true",
-                    help="do not run the C++ binary (no agreement check)")
-    ap.add_argument("--bench", default=os.path.join(ROOT, "build", "bin", "engage-right-bench"),
-                    help="path of the C++ benchmark binary")
+    ap.add_argument("--python-1m", action="store_true", help="also run the Python peer on 1M (slow: tens of minutes)")
+    ap.add_argument("--python-only", action="store_true", help="do not run the C++ binary (no agreement check)")
+    ap.add_argument(
+        "--bench",
+        default=os.path.join(ROOT, "build", "bin", "engage-right-bench"),
+        help="path of the C++ benchmark binary",
+    )
     ap.add_argument("--top", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=3, help="best-of-R for the recommend step")
     ap.add_argument("--repeat-1m", type=int, default=1, help="best-of-R on the 1M community")
@@ -494,8 +599,9 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=4 * 3600, help="per-process timeout (s)")
     ap.add_argument("--report", default=os.path.join(ROOT, "docs", "performance.md"))
     ap.add_argument("--no-report", action="store_true", help="print results, do not write the report")
-    ap.add_argument("--wait", action="store_true",
-                    help="wait for another run.py to finish instead of refusing to start")
+    ap.add_argument(
+        "--wait", action="store_true", help="wait for another run.py to finish instead of refusing to start"
+    )
     args = ap.parse_args(argv)
 
     labels = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
@@ -507,10 +613,12 @@ def main(argv=None) -> int:
 
     if not args.python_only:
         if not os.path.isfile(args.bench) or not os.access(args.bench, os.X_OK):
-            print(f"error: C++ benchmark binary not found or not executable: {args.bench}\n"
-                  "  build it first (e.g. cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && "
-                  "cmake --build build -j), pass --bench PATH, or run with --python-only.",
-                  file=sys.stderr)
+            print(
+                f"error: C++ benchmark binary not found or not executable: {args.bench}\n"
+                "  build it first (e.g. cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && "
+                "cmake --build build -j), pass --bench PATH, or run with --python-only.",
+                file=sys.stderr,
+            )
             return 2
 
     os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
@@ -521,19 +629,22 @@ def main(argv=None) -> int:
     except BlockingIOError:
         lock.seek(0)
         other = lock.read().strip() or "?"
-        print(f"error: another benchmarks/run.py is running (pid {other}); concurrent runs share "
-              "benchmarks/out/ and distort each other's timings. Wait for it or pass --wait.",
-              file=sys.stderr)
+        print(
+            f"error: another benchmarks/run.py is running (pid {other}); concurrent runs share "
+            "benchmarks/out/ and distort each other's timings. Wait for it or pass --wait.",
+            file=sys.stderr,
+        )
         return 2
     lock.seek(0)
     lock.truncate()
     lock.write(str(os.getpid()))
     lock.flush()
     mach = machine_info(args.bench)
-    command = "python3 " + shlex.join([os.path.relpath(os.path.abspath(sys.argv[0]), ROOT)] +
-                                      (sys.argv[1:] if argv is None else list(argv)))
+    command = "python3 " + shlex.join(
+        [os.path.relpath(os.path.abspath(sys.argv[0]), ROOT)] + (sys.argv[1:] if argv is None else list(argv))
+    )
     results = []
-    py_ref = None    # (recommend_s, pairs) of the largest Python run, for extrapolation
+    py_ref = None  # (recommend_s, pairs) of the largest Python run, for extrapolation
     try:
         for lb in labels:
             n = SIZES[lb]
@@ -541,30 +652,50 @@ def main(argv=None) -> int:
             stats = community_stats(data["members"], data["interactions"])
             r = {"label": lb, "data": data, "stats": stats}
             outdir = os.path.join(HERE, "out")
-            for side in ("cpp", "py"):    # never check or compare a stale file
+            for side in ("cpp", "py"):  # never check or compare a stale file
                 stale = os.path.join(outdir, f"{side}_{lb}.csv")
                 if os.path.exists(stale):
                     os.remove(stale)
             if not args.python_only:
-                cmd = [args.bench, "recommend", "--members", data["members"],
-                       "--interactions", data["interactions"], "--top", str(args.top),
-                       "--output", os.path.join(outdir, f"cpp_{lb}.csv"),
-                       "--repeat", str(args.repeat_1m if lb == "1m" else args.repeat)]
+                cmd = [
+                    args.bench,
+                    "recommend",
+                    "--members",
+                    data["members"],
+                    "--interactions",
+                    data["interactions"],
+                    "--top",
+                    str(args.top),
+                    "--output",
+                    os.path.join(outdir, f"cpp_{lb}.csv"),
+                    "--repeat",
+                    str(args.repeat_1m if lb == "1m" else args.repeat),
+                ]
                 if stats["single_member"]:
                     cmd += ["--single-member", stats["single_member"]]
                 if lb == "1m" and not args.python_1m:
                     # Load and single-member query only: the batch is measured up to 100k.
                     i = cmd.index("--output")
-                    del cmd[i:i + 2]
+                    del cmd[i : i + 2]
                     cmd.append("--no-batch")
                 print(f"[{lb}] C++: {shlex.join(cmd)}", flush=True)
                 r["cpp"] = run_measured(cmd, os.path.join(outdir, f"cpp_{lb}"), args.timeout)
                 print(f"[{lb}] C++ -> {json.dumps(r['cpp']['json'])}", flush=True)
             if n <= 100_000 or args.python_1m:
-                cmd = [sys.executable, os.path.join(HERE, "python_peer.py"),
-                       "--members", data["members"], "--interactions", data["interactions"],
-                       "--top", str(args.top), "--output", os.path.join(outdir, f"py_{lb}.csv"),
-                       "--repeat", str(args.repeat_1m if lb == "1m" else args.repeat)]
+                cmd = [
+                    sys.executable,
+                    os.path.join(HERE, "python_peer.py"),
+                    "--members",
+                    data["members"],
+                    "--interactions",
+                    data["interactions"],
+                    "--top",
+                    str(args.top),
+                    "--output",
+                    os.path.join(outdir, f"py_{lb}.csv"),
+                    "--repeat",
+                    str(args.repeat_1m if lb == "1m" else args.repeat),
+                ]
                 print(f"[{lb}] Python: {shlex.join(cmd)}", flush=True)
                 r["py"] = run_measured(cmd, os.path.join(outdir, f"py_{lb}"), args.timeout)
                 print(f"[{lb}] Python -> {json.dumps(r['py']['json'])}", flush=True)
@@ -574,16 +705,18 @@ def main(argv=None) -> int:
                 if py_ref and py_ref[1]:
                     r["py_estimate"] = py_ref[0] * stats["pairs"] / py_ref[1]
             if r.get("cpp") and r.get("py"):
-                r["agree"] = compare(os.path.join(outdir, f"py_{lb}.csv"),
-                                     os.path.join(outdir, f"cpp_{lb}.csv"))
+                r["agree"] = compare(os.path.join(outdir, f"py_{lb}.csv"), os.path.join(outdir, f"cpp_{lb}.csv"))
                 print(f"[{lb}] agreement -> {json.dumps(r['agree'])}", flush=True)
             for side in ("cpp", "py"):
-                if r.get(side) and os.path.exists(os.path.join(outdir, f"{side}_{lb}.csv")) \
-                        and r[side]["json"].get("rows"):
-                    r["rules_" + side] = check_rules(read_output(os.path.join(outdir, f"{side}_{lb}.csv")),
-                                                     stats["_rules"])
-                    print(f"[{lb}] hard rules on {side} output -> {json.dumps(r['rules_' + side])}",
-                          flush=True)
+                if (
+                    r.get(side)
+                    and os.path.exists(os.path.join(outdir, f"{side}_{lb}.csv"))
+                    and r[side]["json"].get("rows")
+                ):
+                    r["rules_" + side] = check_rules(
+                        read_output(os.path.join(outdir, f"{side}_{lb}.csv")), stats["_rules"]
+                    )
+                    print(f"[{lb}] hard rules on {side} output -> {json.dumps(r['rules_' + side])}", flush=True)
             stats.pop("_rules")
             results.append(r)
     except BenchError as ex:

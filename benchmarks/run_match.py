@@ -95,11 +95,19 @@ def capacitated(seekers, peers, arcs, seed, repeat, with_max_flow_min_cost):
     dense = np.zeros((seekers, peers))
     dense[rows, cols] = vals
     import scipy.sparse as sp
+
     sparse = sp.csr_matrix((vals, (rows, cols)), shape=(seekers, peers))
     t_er, (r, c) = best_of(lambda: er.assign(sparse, capacity), repeat)
     total_er = float(dense[r, c].sum())
-    out = {"members": seekers + peers, "seekers": seekers, "peers": peers, "arcs": int(rows.size),
-           "seats": int(capacity.sum()), "er_s": t_er, "total_er": total_er}
+    out = {
+        "members": seekers + peers,
+        "seekers": seekers,
+        "peers": peers,
+        "arcs": int(rows.size),
+        "seats": int(capacity.sum()),
+        "er_s": t_er,
+        "total_er": total_er,
+    }
 
     def simplex():
         g, scale = networkx_flow(rows, cols, vals, capacity, seekers, 1)
@@ -113,10 +121,15 @@ def capacitated(seekers, peers, arcs, seed, repeat, with_max_flow_min_cost):
         # totally unimodular, so the LP optimum is integral): HiGHS through
         # scipy.optimize.linprog.
         from scipy.optimize import linprog
+
         m = rows.size
         arc = np.arange(m)
-        a_ub = sp.vstack([sp.csr_matrix((np.ones(m), (rows, arc)), shape=(seekers, m)),
-                          sp.csr_matrix((np.ones(m), (cols, arc)), shape=(peers, m))]).tocsr()
+        a_ub = sp.vstack(
+            [
+                sp.csr_matrix((np.ones(m), (rows, arc)), shape=(seekers, m)),
+                sp.csr_matrix((np.ones(m), (cols, arc)), shape=(peers, m)),
+            ]
+        ).tocsr()
         b_ub = np.concatenate([np.ones(seekers), capacity.astype(float)])
         res = linprog(-vals, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs")
         assert res.status == 0, res.message
@@ -129,9 +142,11 @@ def capacitated(seekers, peers, arcs, seed, repeat, with_max_flow_min_cost):
     out.update(network_simplex_s=t_ns, total_network_simplex=total_ns)
     assert abs(total_ns - total_er) < 1e-6, (total_ns, total_er)
     if with_max_flow_min_cost:
+
         def mfmc():
             g, scale = networkx_flow(rows, cols, vals, capacity, seekers, 1)
             return -nx.cost_of_flow(g, nx.max_flow_min_cost(g, "s", "t")) / scale
+
         t_mf, total_mf = best_of(mfmc, 1)
         out.update(max_flow_min_cost_s=t_mf, total_max_flow_min_cost=total_mf)
         assert abs(total_mf - total_er) < 1e-6, (total_mf, total_er)
@@ -142,8 +157,20 @@ def ensure_community(n, seed=42):
     label = f"{n // 1000}k"
     d = os.path.join(DATA, label)
     if not os.path.exists(os.path.join(d, "members.csv")):
-        subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "generate.py"), "--members", str(n),
-                        "--seed", str(seed), "--out", d], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                os.path.join(ROOT, "benchmarks", "generate.py"),
+                "--members",
+                str(n),
+                "--seed",
+                str(seed),
+                "--out",
+                d,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return os.path.join(d, "members.csv"), os.path.join(d, "interactions.csv")
 
 
@@ -152,14 +179,25 @@ def community_plan(n, repeat, cli):
     c = er.Community.from_csv(members, inter)
     t_py, plan = best_of(lambda: er.match(c, candidates=50), repeat)
     t_nr, _ = best_of(lambda: er.match(c, candidates=50, reasons=False), repeat)
-    out = {"members": n, "pairs": len(plan), "total_score": plan.attrs["total_score"],
-           "candidate_pairs": plan.attrs["candidate_pairs"], "python_s": t_py, "python_no_reasons_s": t_nr}
+    out = {
+        "members": n,
+        "pairs": len(plan),
+        "total_score": plan.attrs["total_score"],
+        "candidate_pairs": plan.attrs["candidate_pairs"],
+        "python_s": t_py,
+        "python_no_reasons_s": t_nr,
+    }
     if cli and os.path.exists(cli):
+
         def run_cli():
             t = time.perf_counter()
-            p = subprocess.run([cli, "match", "--members", members, "--interactions", inter, "--candidates", "50",
-                                "--format", "json"], check=True, capture_output=True)
+            p = subprocess.run(
+                [cli, "match", "--members", members, "--interactions", inter, "--candidates", "50", "--format", "json"],
+                check=True,
+                capture_output=True,
+            )
             return time.perf_counter() - t, json.loads(p.stdout)
+
         times = [run_cli() for _ in range(repeat)]
         out["cli_s"] = min(t for t, _ in times)
         doc = times[0][1]
@@ -183,11 +221,22 @@ def k_gap(sizes, ks):
                 t_k = time.perf_counter() - t0
                 v = plan.attrs["total_value"]
                 assert v <= best + 1e-9 * max(1.0, best)
-                rows.append({"members": n, "per_member": per_member, "k": k, "value": v, "best": best,
-                             "gap_pct": 100.0 * (best - v) / best if best else 0.0, "pairs": len(plan),
-                             "pairs_all": len(full), "k_s": t_k, "all_s": t_full,
-                             "candidate_pairs": plan.attrs["candidate_pairs"],
-                             "all_candidate_pairs": full.attrs["candidate_pairs"]})
+                rows.append(
+                    {
+                        "members": n,
+                        "per_member": per_member,
+                        "k": k,
+                        "value": v,
+                        "best": best,
+                        "gap_pct": 100.0 * (best - v) / best if best else 0.0,
+                        "pairs": len(plan),
+                        "pairs_all": len(full),
+                        "k_s": t_k,
+                        "all_s": t_full,
+                        "candidate_pairs": plan.attrs["candidate_pairs"],
+                        "all_candidate_pairs": full.attrs["candidate_pairs"],
+                    }
+                )
     return rows
 
 
@@ -198,39 +247,60 @@ def ratio(reference_s, ours_s):
 
 def report(res, args):
     d, c, p = res["dense"], res["capacitated"], res["community"]
-    lines = [BEGIN, "", "## Matching: who meets whom", "",
-             f"`{res['command']}` on {res['machine']}, one run, every side checked for the same optimum.", "",
-             "| problem | engage-right | Python reference | time (s) | ratio |", "|---|---|---|---|---|",
-             f"| dense {d['n']:,} x {d['n']:,} assignment, every pair allowed | `er.assign` {d['er_s']:.2f} s "
-             f"| `scipy.optimize.linear_sum_assignment` | {d['scipy_s']:.2f} | "
-             f"{ratio(d['scipy_s'], d['er_s'])} |"]
+    lines = [
+        BEGIN,
+        "",
+        "## Matching: who meets whom",
+        "",
+        f"`{res['command']}` on {res['machine']}, one run, every side checked for the same optimum.",
+        "",
+        "| problem | engage-right | Python reference | time (s) | ratio |",
+        "|---|---|---|---|---|",
+        f"| dense {d['n']:,} x {d['n']:,} assignment, every pair allowed | `er.assign` {d['er_s']:.2f} s "
+        f"| `scipy.optimize.linear_sum_assignment` | {d['scipy_s']:.2f} | "
+        f"{ratio(d['scipy_s'], d['er_s'])} |",
+    ]
     base = min(c["network_simplex_s"], c.get("max_flow_min_cost_s", float("inf")), c["highs_s"])
-    lines.append(f"| capacitated, {c['members']:,} members ({c['seekers']:,} seekers x 20 allowed peers, "
-                 f"{c['peers']:,} peers, {c['seats']:,} seats) | `er.assign` {c['er_s']:.3f} s | networkx "
-                 f"`network_simplex` | {c['network_simplex_s']:.2f} | {ratio(c['network_simplex_s'], c['er_s'])} |")
-    lines.append(f"| same | `er.assign` {c['er_s']:.3f} s | scipy `linprog(method=\"highs\")` (LP) | "
-                 f"{c['highs_s']:.2f} | {ratio(c['highs_s'], c['er_s'])} |")
+    lines.append(
+        f"| capacitated, {c['members']:,} members ({c['seekers']:,} seekers x 20 allowed peers, "
+        f"{c['peers']:,} peers, {c['seats']:,} seats) | `er.assign` {c['er_s']:.3f} s | networkx "
+        f"`network_simplex` | {c['network_simplex_s']:.2f} | {ratio(c['network_simplex_s'], c['er_s'])} |"
+    )
+    lines.append(
+        f'| same | `er.assign` {c["er_s"]:.3f} s | scipy `linprog(method="highs")` (LP) | '
+        f"{c['highs_s']:.2f} | {ratio(c['highs_s'], c['er_s'])} |"
+    )
     if "max_flow_min_cost_s" in c:
-        lines.append(f"| same | `er.assign` {c['er_s']:.3f} s | networkx `max_flow_min_cost` | "
-                     f"{c['max_flow_min_cost_s']:.2f} | {ratio(c['max_flow_min_cost_s'], c['er_s'])} |")
-    lines += ["",
-              f"The ratio is the reference's time over engage-right's (higher = engage-right faster); the "
-              f"fastest Python-side solver took {base:.2f} s. Optimal totals: dense {d['total_er']:.6f} "
-              f"(scipy {d['total_scipy']:.6f}); capacitated {c['total_er']:.4f} "
-              f"(networkx {c['total_network_simplex']:.4f}).", "",
-              f"**Community plan**: {p['members']:,} members (benchmarks/generate.py, seed 42), K = 50, "
-              f"optimal, one peer per member: {p['candidate_pairs']:,} candidate pairs, {p['pairs']:,} pairs, "
-              f"total score {p['total_score']:.3f}. `er.match` from a loaded community: {p['python_s']:.2f} s "
-              f"({p['python_no_reasons_s']:.2f} s without reasons)"
-              + (f"; the CLI from the CSV files to JSON: {p['cli_s']:.2f} s." if "cli_s" in p else "."), "",
-              "**Optimality gap of K candidates** (total value with each member's top-K eligible peers against "
-              "every eligible pair, `candidates=0`; generate.py communities, seed 7):", "",
-              "| members | per member | K | candidate pairs | total value | all pairs | gap | pairs (K / all) "
-              "| time K (s) | time all (s) |", "|---|---|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| same | `er.assign` {c['er_s']:.3f} s | networkx `max_flow_min_cost` | "
+            f"{c['max_flow_min_cost_s']:.2f} | {ratio(c['max_flow_min_cost_s'], c['er_s'])} |"
+        )
+    lines += [
+        "",
+        f"The ratio is the reference's time over engage-right's (higher = engage-right faster); the "
+        f"fastest Python-side solver took {base:.2f} s. Optimal totals: dense {d['total_er']:.6f} "
+        f"(scipy {d['total_scipy']:.6f}); capacitated {c['total_er']:.4f} "
+        f"(networkx {c['total_network_simplex']:.4f}).",
+        "",
+        f"**Community plan**: {p['members']:,} members (benchmarks/generate.py, seed 42), K = 50, "
+        f"optimal, one peer per member: {p['candidate_pairs']:,} candidate pairs, {p['pairs']:,} pairs, "
+        f"total score {p['total_score']:.3f}. `er.match` from a loaded community: {p['python_s']:.2f} s "
+        f"({p['python_no_reasons_s']:.2f} s without reasons)"
+        + (f"; the CLI from the CSV files to JSON: {p['cli_s']:.2f} s." if "cli_s" in p else "."),
+        "",
+        "**Optimality gap of K candidates** (total value with each member's top-K eligible peers against "
+        "every eligible pair, `candidates=0`; generate.py communities, seed 7):",
+        "",
+        "| members | per member | K | candidate pairs | total value | all pairs | gap | pairs (K / all) "
+        "| time K (s) | time all (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for g in res["gap"]:
-        lines.append(f"| {g['members']:,} | {g['per_member']} | {g['k']} | {g['candidate_pairs']:,} | "
-                     f"{g['value']:.3f} | {g['best']:.3f} | {g['gap_pct']:.3f} % | {g['pairs']:,} / "
-                     f"{g['pairs_all']:,} | {g['k_s']:.3f} | {g['all_s']:.3f} |")
+        lines.append(
+            f"| {g['members']:,} | {g['per_member']} | {g['k']} | {g['candidate_pairs']:,} | "
+            f"{g['value']:.3f} | {g['best']:.3f} | {g['gap_pct']:.3f} % | {g['pairs']:,} / "
+            f"{g['pairs_all']:,} | {g['k_s']:.3f} | {g['all_s']:.3f} |"
+        )
     lines += ["", END]
     section = "\n".join(lines) + "\n"
     replace_section(args.report, BEGIN, END, section)
@@ -245,12 +315,15 @@ def main(argv=None):
     ap.add_argument("--no-report", action="store_true")
     args = ap.parse_args(argv)
     q = args.quick
-    res = {"command": "python benchmarks/run_match.py" + (" --quick" if q else ""),
-           "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"}
+    res = {
+        "command": "python benchmarks/run_match.py" + (" --quick" if q else ""),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+    }
     res["dense"] = dense_assignment(500 if q else 5000, 1, 1 if q else args.repeat)
     print(json.dumps(res["dense"]), flush=True)
-    res["capacitated"] = capacitated(400 if q else 4000, 100 if q else 1000, 20, 2, 1 if q else args.repeat,
-                                     with_max_flow_min_cost=True)
+    res["capacitated"] = capacitated(
+        400 if q else 4000, 100 if q else 1000, 20, 2, 1 if q else args.repeat, with_max_flow_min_cost=True
+    )
     print(json.dumps(res["capacitated"]), flush=True)
     res["community"] = community_plan(10_000 if q else 100_000, 1 if q else args.repeat, args.cli)
     print(json.dumps(res["community"]), flush=True)

@@ -33,14 +33,35 @@ from report_section import git_commit, replace_section  # noqa: E402
 
 BEGIN, END = "<!-- simulate: written by benchmarks/run_simulate.py -->", "<!-- /simulate -->"
 POLICIES = ["none", "random", "mass_action", "engage_right"]
-PARAMS = {"base": 0.02, "lift": 0.10, "churn": 0.02, "arrivals": 2000, "referral_rate": 0.05, "contact_rate": 1,
-          "per_member": 1, "dt": 1}
+PARAMS = {
+    "base": 0.02,
+    "lift": 0.10,
+    "churn": 0.02,
+    "arrivals": 2000,
+    "referral_rate": 0.05,
+    "contact_rate": 1,
+    "per_member": 1,
+    "dt": 1,
+}
 TARGETS = {"none": 10, "random": 10, "mass_action": 10, "engage_right": 90}
 
 
 def run_cpp(bench: str, members: str, params: str, rounds: int, seeds: int, threads: int) -> list:
-    cmd = [bench, "--members", members, "--params", params, "--rounds", str(rounds), "--seeds", str(seeds),
-           "--threads", str(threads), "--repeat", "50"]
+    cmd = [
+        bench,
+        "--members",
+        members,
+        "--params",
+        params,
+        "--rounds",
+        str(rounds),
+        "--seeds",
+        str(seeds),
+        "--threads",
+        str(threads),
+        "--repeat",
+        "50",
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
@@ -59,41 +80,53 @@ def run_peer(members: str, rounds: int, seeds: int) -> dict:
             counts = sim.run(rounds)
             times.append(time.perf_counter() - t0)
             finals.append(counts[-1].tolist())
-        out[policy] = {"seconds": float(np.median(times)), "finals": finals,
-                       "mean": np.mean(finals, axis=0).tolist()}
+        out[policy] = {"seconds": float(np.median(times)), "finals": finals, "mean": np.mean(finals, axis=0).tolist()}
     return out
 
 
 def write_report(path: str, args, info: dict, cpp: dict, mf: dict, peer: dict, check: dict) -> None:
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     commit = git_commit(ROOT)
-    lines = [BEGIN, "", "## Simulation: Monte Carlo and mean field", "",
-             f"{args.members:,} members (benchmarks/generate.py, seed 42: prospect 40 %, interested 25 %, "
-             f"new_customer 15 %, loyal 12 %, advocate 8 %, capacities and satisfaction as generated), "
-             f"{args.rounds} weekly rounds, `dt` = 1, parameters `{json.dumps(PARAMS)}`. "
-             f"engage-right: `engage-right-bench-simulate`, {info['threads']} threads, time of `simulate()` only "
-             f"(loading the CSV: {info['cpp_load']:.2f} s), median of {args.seeds} seeds. numpy peer: "
-             f"`benchmarks/sim_peer.py`, the same model vectorised with numpy (one process, median of "
-             f"{args.peer_seeds} seeds; loading "
-             f"{peer['load_seconds']:.2f} s). {now}, commit {commit}, "
-             f"load average at the start {info['load']}.", "",
-             "| policy | engage-right (s) | numpy peer (s) | ratio | target | final alive (C++ mean / numpy) | "
-             "largest z | agree |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        BEGIN,
+        "",
+        "## Simulation: Monte Carlo and mean field",
+        "",
+        f"{args.members:,} members (benchmarks/generate.py, seed 42: prospect 40 %, interested 25 %, "
+        f"new_customer 15 %, loyal 12 %, advocate 8 %, capacities and satisfaction as generated), "
+        f"{args.rounds} weekly rounds, `dt` = 1, parameters `{json.dumps(PARAMS)}`. "
+        f"engage-right: `engage-right-bench-simulate`, {info['threads']} threads, time of `simulate()` only "
+        f"(loading the CSV: {info['cpp_load']:.2f} s), median of {args.seeds} seeds. numpy peer: "
+        f"`benchmarks/sim_peer.py`, the same model vectorised with numpy (one process, median of "
+        f"{args.peer_seeds} seeds; loading "
+        f"{peer['load_seconds']:.2f} s). {now}, commit {commit}, "
+        f"load average at the start {info['load']}.",
+        "",
+        "| policy | engage-right (s) | numpy peer (s) | ratio | target | final alive (C++ mean / numpy) | "
+        "largest z | agree |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for p in POLICIES:
         c, q, k = cpp[p], peer[p], check[p]
-        lines.append(f"| `{p}` Monte Carlo | {c['median']:.2f} | {q['seconds']:.2f} | "
-                     f"**{q['seconds'] / c['median']:.1f}×** | ≤ {TARGETS[p]} s | "
-                     f"{sum(c['mean']):,.0f} / {sum(q['mean']):,.0f} | {k['z']:.2f} | {'yes' if k['ok'] else '**no**'} |")
+        lines.append(
+            f"| `{p}` Monte Carlo | {c['median']:.2f} | {q['seconds']:.2f} | "
+            f"**{q['seconds'] / c['median']:.1f}×** | ≤ {TARGETS[p]} s | "
+            f"{sum(c['mean']):,.0f} / {sum(q['mean']):,.0f} | {k['z']:.2f} | {'yes' if k['ok'] else '**no**'} |"
+        )
     lines += ["", "| policy | mean field (ms) | target | R |", "|---|---|---|---|"]
     for p in POLICIES:
         lines.append(f"| `{p}` | {mf[p]['seconds'] * 1000:.3f} | ≤ 10 ms | {mf[p]['viral_r']:.3f} |")
-    lines += ["", "The ratio is the numpy time over engage-right's (higher = engage-right faster). \"Largest z\": "
-              "over the five stages, |numpy mean − C++ mean| / (C++ standard deviation × √(1/M + 1/K)) for the "
-              "final counts (K C++ seeds, M numpy seeds; agreement: at most 4); the two implementations use different random streams, so they can only agree in "
-              "distribution. The mean field (`engage_right` includes one pass over the community for the "
-              "seats per member) is the best of 50 runs. engage-right's Monte Carlo is identical for every "
-              "thread count; the numpy peer is single-threaded by nature.", "", END]
+    lines += [
+        "",
+        'The ratio is the numpy time over engage-right\'s (higher = engage-right faster). "Largest z": '
+        "over the five stages, |numpy mean − C++ mean| / (C++ standard deviation × √(1/M + 1/K)) for the "
+        "final counts (K C++ seeds, M numpy seeds; agreement: at most 4); the two implementations use different random streams, so they can only agree in "
+        "distribution. The mean field (`engage_right` includes one pass over the community for the "
+        "seats per member) is the best of 50 runs. engage-right's Monte Carlo is identical for every "
+        "thread count; the numpy peer is single-threaded by nature.",
+        "",
+        END,
+    ]
     replace_section(path, BEGIN, END, "\n".join(lines))
 
 
@@ -113,8 +146,20 @@ def main(argv=None) -> int:
     data_dir = os.path.join(HERE, "data", f"sim_{args.members}")
     members = os.path.join(data_dir, "members.csv")
     if not os.path.exists(members):
-        subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), "--members", str(args.members),
-                        "--seed", "42", "--out", data_dir], check=True, stdout=sys.stderr)
+        subprocess.run(
+            [
+                sys.executable,
+                os.path.join(HERE, "generate.py"),
+                "--members",
+                str(args.members),
+                "--seed",
+                "42",
+                "--out",
+                data_dir,
+            ],
+            check=True,
+            stdout=sys.stderr,
+        )
     out_dir = os.path.join(HERE, "out", "simulate")
     os.makedirs(out_dir, exist_ok=True)
     params = os.path.join(out_dir, "params.json")
@@ -132,7 +177,7 @@ def main(argv=None) -> int:
             cpp.setdefault(r["policy"], {"seconds": [], "finals": []})
             cpp[r["policy"]]["seconds"].append(r["seconds"])
             cpp[r["policy"]]["finals"].append(r["final"])
-    for p, c in cpp.items():
+    for c in cpp.values():
         finals = np.array(c["finals"], dtype=float)
         c["median"] = float(np.median(c["seconds"]))
         c["mean"] = finals.mean(axis=0).tolist()
@@ -141,8 +186,9 @@ def main(argv=None) -> int:
     check = {}
     for p in POLICIES:
         mean, sd = np.array(cpp[p]["mean"]), np.array(cpp[p]["sd"])
-        z = np.abs(np.array(peer[p]["mean"]) - mean) / (np.maximum(sd, 1.0) * np.sqrt(1 / args.peer_seeds
-                                                                                       + 1 / args.seeds))
+        z = np.abs(np.array(peer[p]["mean"]) - mean) / (
+            np.maximum(sd, 1.0) * np.sqrt(1 / args.peer_seeds + 1 / args.seeds)
+        )
         check[p] = {"z": float(z.max()), "ok": bool(z.max() <= 4)}
     print(json.dumps({"cpp": cpp, "mean_field": mf, "numpy": peer, "check": check}, indent=1))
     if not args.no_report:

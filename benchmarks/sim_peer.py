@@ -31,8 +31,17 @@ import numpy as np
 import pandas as pd
 
 STAGES = ["prospect", "interested", "new_customer", "loyal", "advocate"]
-DEFAULTS = {"base": 0.02, "lift": 0.10, "churn": 0.02, "arrivals": 0.0, "referral_rate": 0.05,
-            "contact_rate": 1.0, "per_member": 1, "dt": 1.0, "round_days": 7.0}
+DEFAULTS = {
+    "base": 0.02,
+    "lift": 0.10,
+    "churn": 0.02,
+    "arrivals": 0.0,
+    "referral_rate": 0.05,
+    "contact_rate": 1.0,
+    "per_member": 1,
+    "dt": 1.0,
+    "round_days": 7.0,
+}
 GONE = -1
 
 
@@ -47,8 +56,9 @@ def resolve(params: dict, n_stages: int) -> dict:
 
 
 def load_members(path: str, min_satisfaction: int = 7, default_capacity: int = 3):
-    df = pd.read_csv(path, usecols=["id", "stage", "satisfaction", "capacity", "opted_out"],
-                     dtype={"id": str, "stage": str})
+    df = pd.read_csv(
+        path, usecols=["id", "stage", "satisfaction", "capacity", "opted_out"], dtype={"id": str, "stage": str}
+    )
     stage = df["stage"].map({s: i for i, s in enumerate(STAGES)}).to_numpy(np.int8)
     sat = df["satisfaction"].to_numpy(float)
     cap = df["capacity"].fillna(default_capacity).to_numpy(np.int64)

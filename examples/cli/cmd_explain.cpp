@@ -28,8 +28,8 @@ void run(const arguments& a) {
     const er::explanation e = er::explain(c, member, peer, o);
     const auto& j = c.journey();
     result_table t;
-    t.columns = {"member", "member_stage", "peer", "peer_stage", "eligible", "failed_rule", "why", "score",
-                 "similarity", "tags", "proximity", "happiness", "channel", "reason"};
+    t.columns = {"member", "member_stage", "peer", "peer_stage", "eligible",  "failed_rule", "why",
+                 "score",  "similarity",   "tags", "proximity",  "happiness", "channel",     "reason"};
     t.rows.push_back({cell::str(member), cell::str(j.stage_name(c.stage(e.member))), cell::str(peer),
                       cell::str(j.stage_name(c.stage(e.peer))), cell::str(e.verdict.eligible ? "yes" : "no"),
                       cell::num(static_cast<int>(e.verdict.failed)), cell::str(e.verdict.why), cell::dec(e.score),

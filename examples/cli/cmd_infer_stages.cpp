@@ -35,13 +35,12 @@ void run(const arguments& a) {
     for (std::size_t i = 0; i < inf.size(); ++i) {
         const bool known = in.members.stage_known.empty() || in.members.stage_known[i];
         const std::size_t next = std::size_t{inf.stage[i]} + 1;
-        t.rows.push_back({cell::str(in.members.id[i]),
-                          known ? cell::str(j.stage_name(in.members.stage[i])) : cell::none(),
-                          cell::str(j.stage_name(inf.stage[i])), cell::dec(inf.scores[i].fit),
-                          cell::dec(inf.scores[i].engagement), cell::dec(inf.scores[i].total),
-                          next < j.stage_count() ? cell::str(j.stage_name(static_cast<er::stage_index>(next)))
-                                                 : cell::none(),
-                          cell::str(er::checklist_text(er::next_milestone(inf, j, i)))});
+        t.rows.push_back(
+            {cell::str(in.members.id[i]), known ? cell::str(j.stage_name(in.members.stage[i])) : cell::none(),
+             cell::str(j.stage_name(inf.stage[i])), cell::dec(inf.scores[i].fit), cell::dec(inf.scores[i].engagement),
+             cell::dec(inf.scores[i].total),
+             next < j.stage_count() ? cell::str(j.stage_name(static_cast<er::stage_index>(next))) : cell::none(),
+             cell::str(er::checklist_text(er::next_milestone(inf, j, i)))});
     }
     if (auto h = a.get("history-out"))
         write_file(*h, "history", [&](std::ostream& out) { er::write_stage_history(out, inf, in.members, j); });

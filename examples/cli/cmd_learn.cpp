@@ -59,20 +59,49 @@ void write_params(const std::string& path, const er::uplift_result& r, const er:
 
 result_table step_table(const er::uplift_result& r, const er::journey& j) {
     result_table t;
-    t.columns = {"from",          "to",         "windows",        "members",         "treated",  "advanced",
-                 "treated_advanced", "base_rate", "treated_rate", "mean_contacts", "odds_ratio", "odds_ratio_low",
-                 "odds_ratio_high", "p_value",  "base",           "base_round",      "lift",     "lift_low",
-                 "lift_high",     "converged",  "status"};
+    t.columns = {"from",
+                 "to",
+                 "windows",
+                 "members",
+                 "treated",
+                 "advanced",
+                 "treated_advanced",
+                 "base_rate",
+                 "treated_rate",
+                 "mean_contacts",
+                 "odds_ratio",
+                 "odds_ratio_low",
+                 "odds_ratio_high",
+                 "p_value",
+                 "base",
+                 "base_round",
+                 "lift",
+                 "lift_low",
+                 "lift_high",
+                 "converged",
+                 "status"};
     for (const auto& s : r.steps)
-        t.rows.push_back({cell::str(j.stage_name(s.from)), cell::str(j.stage_name(s.to)), cell::count(s.windows),
-                          cell::count(s.members), cell::count(s.treated), cell::count(s.advanced),
-                          cell::count(s.treated_advanced), cell::dec_or_none(s.base_rate),
-                          cell::dec_or_none(s.treated_rate), cell::dec_or_none(s.mean_contacts),
-                          cell::dec_or_none(s.odds_ratio), cell::dec_or_none(s.odds_ratio_low),
-                          cell::dec_or_none(s.odds_ratio_high), cell::dec_or_none(s.p_value),
-                          cell::dec_or_none(s.base), cell::dec_or_none(s.base_round), cell::dec_or_none(s.lift),
-                          cell::dec_or_none(s.lift_low), cell::dec_or_none(s.lift_high),
-                          cell::str(s.converged ? "yes" : "no"), cell::str(s.status)});
+        t.rows.push_back({cell::str(j.stage_name(s.from)),
+                          cell::str(j.stage_name(s.to)),
+                          cell::count(s.windows),
+                          cell::count(s.members),
+                          cell::count(s.treated),
+                          cell::count(s.advanced),
+                          cell::count(s.treated_advanced),
+                          cell::dec_or_none(s.base_rate),
+                          cell::dec_or_none(s.treated_rate),
+                          cell::dec_or_none(s.mean_contacts),
+                          cell::dec_or_none(s.odds_ratio),
+                          cell::dec_or_none(s.odds_ratio_low),
+                          cell::dec_or_none(s.odds_ratio_high),
+                          cell::dec_or_none(s.p_value),
+                          cell::dec_or_none(s.base),
+                          cell::dec_or_none(s.base_round),
+                          cell::dec_or_none(s.lift),
+                          cell::dec_or_none(s.lift_low),
+                          cell::dec_or_none(s.lift_high),
+                          cell::str(s.converged ? "yes" : "no"),
+                          cell::str(s.status)});
     return t;
 }
 
@@ -106,9 +135,10 @@ void run(const arguments& a) {
     } else {
         write(buf, t, f);
         if (f == format::table)
-            buf << fmt::format("\nWindows of {} days from {} to {}. Observational estimates: members who talk more "
-                               "may also advance more for other reasons (docs/uplift.md).\n",
-                               r.window_days, er::format_timestamp(r.origin), er::format_timestamp(r.data_end));
+            buf << fmt::format(
+                "\nWindows of {} days from {} to {}. Observational estimates: members who talk more "
+                "may also advance more for other reasons (docs/uplift.md).\n",
+                r.window_days, er::format_timestamp(r.origin), er::format_timestamp(r.data_end));
     }
     if (auto p = a.get("params-out")) write_params(*p, r, j, o.round_days.value_or(o.window_days));
     emit_text(a, buf.str());

@@ -46,8 +46,8 @@ void run(const arguments& a) {
         recs = er::recommender(c, o).for_all();
     }
     result_table t;
-    t.columns = {"member", "member_stage", "peer", "peer_stage", "rank", "score", "similarity", "tags",
-                 "proximity", "happiness", "channel", "reason"};
+    t.columns = {"member",     "member_stage", "peer",      "peer_stage", "rank",    "score",
+                 "similarity", "tags",         "proximity", "happiness",  "channel", "reason"};
     t.rows.reserve(recs.size());
     const auto& j = c.journey();
     for (const auto& r : recs) {
@@ -66,8 +66,8 @@ const command recommend_command{
     .name = "recommend",
     .summary = "top-k peers for every member (or one member)",
     .usage = usage,
-    .valued = {"members", "interactions", "journey", "top", "member", "weights", "min-satisfaction", "format",
-               "output", "threads"},
+    .valued = {"members", "interactions", "journey", "top", "member", "weights", "min-satisfaction", "format", "output",
+               "threads"},
     .flags = {"allow-existing"},
     .required = {"members"},
     .run = run,

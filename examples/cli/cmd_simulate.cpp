@@ -139,8 +139,7 @@ result_table round_table(const er::simulation_result& r, const er::journey& j, c
         }
         row.push_back(amount(alive));
         for (std::size_t s = 0; s + 1 < S; ++s) row.push_back(k == 0 ? cell::none() : amount(r.conversion(k, s)));
-        for (double v : {r.arrivals[k], r.referrals[k], r.churned[k]})
-            row.push_back(k == 0 ? cell::none() : amount(v));
+        for (double v : {r.arrivals[k], r.referrals[k], r.churned[k]}) row.push_back(k == 0 ? cell::none() : amount(v));
         row.push_back(cell::dec(r.viral_r_by_round[k]));
         t.rows.push_back(std::move(row));
     }
@@ -173,9 +172,10 @@ void run(const arguments& a) {
                                r.params.round_days);
         write(buf, round_table(r, j, steps, amount), f);
         if (f == format::table)
-            buf << fmt::format("\nViral reproduction number R: {} at the start, {} at the end "
-                               "(R > 1: the community grows by itself)\n",
-                               r_text(r.viral_r), r_text(r.viral_r_final));
+            buf << fmt::format(
+                "\nViral reproduction number R: {} at the start, {} at the end "
+                "(R > 1: the community grows by itself)\n",
+                r_text(r.viral_r), r_text(r.viral_r_final));
     }
     emit_text(a, buf.str());
 }

@@ -48,8 +48,8 @@ er::community funnel_community(const arguments& a) {
 result_table stage_table(const er::funnel_report& r, const er::community& c) {
     const auto& j = c.journey();
     result_table stages;
-    stages.columns = {"stage", "members", "share", "reached", "conversion", "promoters", "passives", "detractors",
-                      "unknown", "nps"};
+    stages.columns = {"stage",     "members",  "share",      "reached", "conversion",
+                      "promoters", "passives", "detractors", "unknown", "nps"};
     auto add = [&](std::vector<cell> row, const er::nps_summary& n) {
         for (auto v : {n.promoters, n.passives, n.detractors, n.unknown}) row.push_back(cell::count(v));
         row.push_back(cell::dec_or_none(n.nps()));
@@ -67,15 +67,14 @@ result_table stage_table(const er::funnel_report& r, const er::community& c) {
 
 result_table step_table(const er::funnel_report& r, const er::journey& j) {
     result_table steps;
-    steps.columns = {"from", "to", "enabled", "channel", "seekers", "seekers_without_peer", "peers", "seats",
-                     "seats_per_seeker", "bottleneck"};
+    steps.columns = {"from",  "to",    "enabled",          "channel",   "seekers", "seekers_without_peer",
+                     "peers", "seats", "seats_per_seeker", "bottleneck"};
     for (const auto& s : r.steps)
-        steps.rows.push_back({cell::str(j.stage_name(s.from)),
-                              cell::str(j.stage_name(static_cast<er::stage_index>(s.from + 1))),
-                              cell::str(s.enabled ? "yes" : "no"), cell::str(er::to_string(s.medium)),
-                              cell::count(s.seekers), cell::count(s.seekers_without_peer), cell::count(s.peers),
-                              cell::count(s.seats), cell::dec_or_none(s.seats_per_seeker),
-                              cell::str(r.bottleneck && *r.bottleneck == s.from ? "yes" : "no")});
+        steps.rows.push_back(
+            {cell::str(j.stage_name(s.from)), cell::str(j.stage_name(static_cast<er::stage_index>(s.from + 1))),
+             cell::str(s.enabled ? "yes" : "no"), cell::str(er::to_string(s.medium)), cell::count(s.seekers),
+             cell::count(s.seekers_without_peer), cell::count(s.peers), cell::count(s.seats),
+             cell::dec_or_none(s.seats_per_seeker), cell::str(r.bottleneck && *r.bottleneck == s.from ? "yes" : "no")});
     return steps;
 }
 

@@ -64,9 +64,10 @@ er::graph_format graph_format_of(const arguments& a) {
 }
 
 std::vector<std::string> match_valued() {
-    return {"members",    "interactions", "journey",       "weights",          "min-satisfaction", "per-member",
-            "method",     "candidates",   "history",       "cooldown-days",    "continuity-bonus", "as-of",
-            "blocked",    "spread",       "threads",       "format",           "output"};
+    return {"members",          "interactions", "journey",    "weights", "min-satisfaction",
+            "per-member",       "method",       "candidates", "history", "cooldown-days",
+            "continuity-bonus", "as-of",        "blocked",    "spread",  "threads",
+            "format",           "output"};
 }
 
 er::match_options match_options_of(const arguments& a, const er::community& c) {

@@ -98,11 +98,11 @@ INITIALS = "abcdefghijklmnoprstvwyz"
 # distribution of the non-detractors over 7..10).
 DETRACTOR_SHARE = (0.13, 0.12, 0.12, 0.08, 0.05)
 HAPPY_DIST = (
-    {7: 0.35, 8: 0.35, 9: 0.2, 10: 0.1},    # prospect
-    {7: 0.3, 8: 0.35, 9: 0.22, 10: 0.13},   # interested
+    {7: 0.35, 8: 0.35, 9: 0.2, 10: 0.1},  # prospect
+    {7: 0.3, 8: 0.35, 9: 0.22, 10: 0.13},  # interested
     {7: 0.25, 8: 0.35, 9: 0.25, 10: 0.15},  # new_customer
     {7: 0.12, 8: 0.28, 9: 0.32, 10: 0.28},  # loyal
-    {7: 0.0, 8: 0.08, 9: 0.37, 10: 0.55},   # advocate
+    {7: 0.0, 8: 0.08, 9: 0.37, 10: 0.55},  # advocate
 )
 DETRACTOR_DIST = {0: 0.04, 1: 0.04, 2: 0.06, 3: 0.1, 4: 0.16, 5: 0.25, 6: 0.35}
 UNKNOWN_SHARE = 0.15
@@ -117,8 +117,8 @@ OPTED_OUT_PER_STAGE = (3, 2, 2, 1, 1)
 
 DIM = 8
 N_INTERACTIONS = 900
-CONTACT_EXPONENT = 0.6     # P(member takes part in a contact) ~ (activity + 1) ** 0.6
-REPEAT_ACCEPT = 0.25       # a pair already in touch is drawn again with this probability
+CONTACT_EXPONENT = 0.6  # P(member takes part in a contact) ~ (activity + 1) ** 0.6
+REPEAT_ACCEPT = 0.25  # a pair already in touch is drawn again with this probability
 START = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 END = dt.datetime(2026, 10, 31, 23, 59, tzinfo=dt.timezone.utc)
 
@@ -180,8 +180,7 @@ def make_tags(d):
     while len(tags) < n:
         # Same theme 3x more likely than another theme.
         cands = [t for t in TOPICS if t not in tags]
-        weights = [TOPIC_WEIGHT[t] * (3.0 if TOPIC_THEME[t] == TOPIC_THEME[first] else 1.0)
-                   for t in cands]
+        weights = [TOPIC_WEIGHT[t] * (3.0 if TOPIC_THEME[t] == TOPIC_THEME[first] else 1.0) for t in cands]
         tags.append(d.weighted(cands, weights))
     return tags
 
@@ -234,11 +233,19 @@ def generate(seed):
                 activity = 0.0
             else:
                 activity = ACTIVITY_MEDIAN[si] * math.exp(ACTIVITY_SIGMA * d.normal())
-            members.append({
-                "id": ids[k], "stage": stage, "stage_idx": si,
-                "satisfaction": sats[j], "capacity": "", "opted_out": 0,
-                "activity": round(activity, 1), "tags": tags, "f": vec,
-            })
+            members.append(
+                {
+                    "id": ids[k],
+                    "stage": stage,
+                    "stage_idx": si,
+                    "satisfaction": sats[j],
+                    "capacity": "",
+                    "opted_out": 0,
+                    "activity": round(activity, 1),
+                    "tags": tags,
+                    "f": vec,
+                }
+            )
             k += 1
 
     # Explicit capacities for some loyal members and advocates.
@@ -267,12 +274,13 @@ def generate(seed):
         s = d.weighted(range(n), src_weights)
         ms = members[s]
         if d.uniform() < 0.8:
-            cands = [i for i, m in enumerate(members)
-                     if i != s and abs(m["stage_idx"] - ms["stage_idx"]) <= 1
-                     and set(m["tags"]) & set(ms["tags"])]
+            cands = [
+                i
+                for i, m in enumerate(members)
+                if i != s and abs(m["stage_idx"] - ms["stage_idx"]) <= 1 and set(m["tags"]) & set(ms["tags"])
+            ]
         else:
-            cands = [i for i, m in enumerate(members)
-                     if i != s and abs(m["stage_idx"] - ms["stage_idx"]) <= 2]
+            cands = [i for i, m in enumerate(members) if i != s and abs(m["stage_idx"] - ms["stage_idx"]) <= 2]
         if not cands:
             continue
         t = d.weighted(cands, [src_weights[i] for i in cands])
@@ -304,14 +312,23 @@ def main(argv=None):
     members, rows = generate(args.seed)
     os.makedirs(args.out, exist_ok=True)
 
-    header = "id,stage,satisfaction,capacity,opted_out,activity,tags," + ",".join(
-        f"f_{i}" for i in range(DIM))
+    header = "id,stage,satisfaction,capacity,opted_out,activity,tags," + ",".join(f"f_{i}" for i in range(DIM))
     lines = [header]
     for m in sorted(members, key=lambda m: m["id"]):
-        lines.append(",".join(
-            [m["id"], m["stage"], m["satisfaction"], m["capacity"], str(m["opted_out"]),
-             f"{m['activity']:.1f}", ";".join(m["tags"])]
-            + [fmt4(x) for x in m["f"]]))
+        lines.append(
+            ",".join(
+                [
+                    m["id"],
+                    m["stage"],
+                    m["satisfaction"],
+                    m["capacity"],
+                    str(m["opted_out"]),
+                    f"{m['activity']:.1f}",
+                    ";".join(m["tags"]),
+                ]
+                + [fmt4(x) for x in m["f"]]
+            )
+        )
     write(os.path.join(args.out, "members.csv"), lines)
 
     lines = ["source,target,weight,timestamp"]

@@ -1,7 +1,8 @@
 """Quickstart: load the bundled sample community, recommend, print a table.
 
-    python examples/python/quickstart.py
+python examples/python/quickstart.py
 """
+
 from pathlib import Path
 
 import engage_right as er
@@ -12,8 +13,11 @@ print(community)
 print(community.stage_counts().to_string())
 
 recs = er.recommend(community, k=2)
-print(recs.head(10)[["member", "member_stage", "peer", "peer_stage", "rank", "score", "channel", "reason"]]
-      .to_string(index=False))
+print(
+    recs.head(10)[["member", "member_stage", "peer", "peer_stage", "rank", "score", "channel", "reason"]].to_string(
+        index=False
+    )
+)
 
 first = recs.iloc[0]
 print()

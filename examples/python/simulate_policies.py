@@ -30,23 +30,33 @@ def main() -> None:
     args = ap.parse_args()
 
     journey = args.folder / "journey.json"
-    community = er.Community.from_csv(args.folder / "members.csv", args.folder / "interactions.csv",
-                                      journey=journey if journey.exists() else None)
+    community = er.Community.from_csv(
+        args.folder / "members.csv", args.folder / "interactions.csv", journey=journey if journey.exists() else None
+    )
     rows, runs = [], []
     for policy in POLICIES:
         mc = er.simulate(community, rounds=args.rounds, policy=policy, params=args.params, seed=args.seed)
         mf = er.simulate(community, rounds=args.rounds, policy=policy, engine="mean_field", params=args.params)
         runs.append(mc)
         last = community.journey.stages[-1]
-        rows.append({"policy": policy, "R": mc.viral_r, "R (end)": mc.viral_r_final,
-                     "alive (MC)": int(mc.counts.iloc[-1].sum()), "alive (MF)": mf.counts.iloc[-1].sum(),
-                     f"{last} (MC)": int(mc.counts[last].iloc[-1]), f"{last} (MF)": mf.counts[last].iloc[-1],
-                     "conversions (MC)": int(mc.conversions.to_numpy().sum())})
+        rows.append(
+            {
+                "policy": policy,
+                "R": mc.viral_r,
+                "R (end)": mc.viral_r_final,
+                "alive (MC)": int(mc.counts.iloc[-1].sum()),
+                "alive (MF)": mf.counts.iloc[-1].sum(),
+                f"{last} (MC)": int(mc.counts[last].iloc[-1]),
+                f"{last} (MF)": mf.counts[last].iloc[-1],
+                "conversions (MC)": int(mc.conversions.to_numpy().sum()),
+            }
+        )
     start = community.stage_counts()
     print(f"{len(community)} members at the start: " + ", ".join(f"{s} {n}" for s, n in start.items()))
     print(pd.DataFrame(rows).set_index("policy").round(2).to_string())
     if args.png:
         import matplotlib
+
         matplotlib.use("Agg")
         axes = er.plot_simulations(runs)
         axes[0].figure.savefig(args.png, dpi=110)

@@ -60,9 +60,7 @@ public:
     std::size_t size() const noexcept { return ids_.size(); }
 
     /// Members of a stage: a contiguous index range.
-    index_range stage_members(stage_index s) const noexcept {
-        return {stage_begin_[s], stage_begin_[s + 1u]};
-    }
+    index_range stage_members(stage_index s) const noexcept { return {stage_begin_[s], stage_begin_[s + 1u]}; }
 
     /// Index of a member id, or nullopt. O(1) expected.
     std::optional<member_index> find(std::string_view id) const noexcept;

@@ -18,8 +18,8 @@ namespace engage_right {
 
 /// Rules for one step `s -> s+1` of a journey.
 struct journey_step {
-    bool enabled = true;                 ///< pairing across this step allowed
-    channel medium = channel::public_;   ///< where members of this step talk
+    bool enabled = true;                ///< pairing across this step allowed
+    channel medium = channel::public_;  ///< where members of this step talk
 
     friend bool operator==(const journey_step&, const journey_step&) = default;
 };
@@ -39,8 +39,8 @@ struct fit_rule {
     /// [`min`, `max`].
     enum class kind : std::uint8_t { tag, equals, range };
     kind type = kind::tag;
-    std::string name;  ///< the tag (lower case) or the column (lower case)
-    std::string text;  ///< for `equals`
+    std::string name;                                       ///< the tag (lower case) or the column (lower case)
+    std::string text;                                       ///< for `equals`
     double min = -std::numeric_limits<double>::infinity();  ///< for `range`, inclusive
     double max = std::numeric_limits<double>::infinity();   ///< for `range`, inclusive
     double points = 0;
@@ -82,7 +82,7 @@ struct milestone {
 
 /// What a member needs to hold a stage (all listed conditions, `>=`).
 struct stage_rule {
-    std::optional<double> min_score;       ///< total = fit + engagement
+    std::optional<double> min_score;  ///< total = fit + engagement
     std::optional<double> min_fit;
     std::optional<double> min_engagement;
     std::vector<milestone> milestones;

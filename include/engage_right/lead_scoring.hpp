@@ -91,9 +91,9 @@ lead_scores_result lead_scores(const member_table& members, const event_table& e
 struct requirement {
     enum class kind : std::uint8_t { score, fit, engagement, milestone };
     kind type = kind::score;
-    std::string action;        ///< for milestones: the action, or "a or b" for alternatives
-    double required = 0;       ///< threshold, or count for milestones
-    double current = 0;        ///< the member's value
+    std::string action;   ///< for milestones: the action, or "a or b" for alternatives
+    double required = 0;  ///< threshold, or count for milestones
+    double current = 0;   ///< the member's value
     bool met = false;
 
     /// e.g. `score >= 20 (has 12.5)`, `purchase x2 (has 1)`, `review`.
@@ -102,10 +102,10 @@ struct requirement {
 
 /// Inferred stages, scores and history of every member row.
 struct stage_inference {
-    double as_of = 0;                  ///< time of the inference (see lead_options)
+    double as_of = 0;  ///< time of the inference (see lead_options)
     std::size_t stage_count = 0;
-    std::vector<lead_score> scores;    ///< per member row
-    std::vector<stage_index> stage;    ///< inferred stage per member row
+    std::vector<lead_score> scores;  ///< per member row
+    std::vector<stage_index> stage;  ///< inferred stage per member row
     /// rows x stage_count, row-major: when the member first held the stage
     /// (unix seconds), NaN when never. A member holds stage s at time t when
     /// the rules of stages 1..s all hold at t.

@@ -63,8 +63,7 @@ pairing_history read_pairs(const std::filesystem::path& path, const community& c
 std::vector<std::pair<member_index, member_index>> parse_blocked(std::string_view text, const community& c,
                                                                  std::string_view source = "blocked.csv");
 /// Read blocked.csv. @throws input_error.
-std::vector<std::pair<member_index, member_index>> read_blocked(const std::filesystem::path& path,
-                                                                const community& c);
+std::vector<std::pair<member_index, member_index>> read_blocked(const std::filesystem::path& path, const community& c);
 
 /// Options of match().
 struct match_options {
@@ -99,12 +98,12 @@ struct match_options {
 struct match_pair {
     member_index member = no_member;
     member_index peer = no_member;
-    score_t score = 0;              ///< the reference score of the pair
-    score_t value = 0;              ///< what the matching maximised: score + continuity bonus - seat cost
+    score_t score = 0;  ///< the reference score of the pair
+    score_t value = 0;  ///< what the matching maximised: score + continuity bonus - seat cost
     score_components components;
     channel medium = channel::private_;
-    std::uint32_t seat = 0;         ///< 0-based seat of the peer this pair uses
-    std::string reason;             ///< one human sentence (empty when reasons are off)
+    std::uint32_t seat = 0;  ///< 0-based seat of the peer this pair uses
+    std::string reason;      ///< one human sentence (empty when reasons are off)
 };
 
 /// A member who got fewer peers than `per_member`.

@@ -40,23 +40,23 @@ struct recommend_options {
 
 /// One recommended pairing.
 struct recommendation {
-    member_index member = no_member;  ///< who the recommendation is for
-    member_index peer = no_member;    ///< the recommended peer, one stage to the right
-    std::uint32_t rank = 0;           ///< 1 = best
-    score_t score = 0;                ///< weighted score
-    score_components components;      ///< raw components (before weighting)
+    member_index member = no_member;     ///< who the recommendation is for
+    member_index peer = no_member;       ///< the recommended peer, one stage to the right
+    std::uint32_t rank = 0;              ///< 1 = best
+    score_t score = 0;                   ///< weighted score
+    score_components components;         ///< raw components (before weighting)
     channel medium = channel::private_;  ///< channel of the step
-    std::string reason;               ///< one human sentence; empty when reasons are off
+    std::string reason;                  ///< one human sentence; empty when reasons are off
 };
 
 /// The hard rules of DESIGN.md section 3, numbered as there.
 enum class rule : std::uint8_t {
-    none = 0,                ///< eligible
-    next_stage = 1,          ///< peer not exactly one stage right, step disabled, or member at the last stage
-    distinct_active = 2,     ///< same member, an opted-out member, or a blocked pair
-    satisfaction = 3,        ///< peer's satisfaction known and below the minimum
-    capacity = 4,            ///< peer's capacity is 0
-    no_existing_contact = 5, ///< the two have already interacted
+    none = 0,                 ///< eligible
+    next_stage = 1,           ///< peer not exactly one stage right, step disabled, or member at the last stage
+    distinct_active = 2,      ///< same member, an opted-out member, or a blocked pair
+    satisfaction = 3,         ///< peer's satisfaction known and below the minimum
+    capacity = 4,             ///< peer's capacity is 0
+    no_existing_contact = 5,  ///< the two have already interacted
 };
 
 /// Verdict of the hard rules for one (member, peer) pair.
@@ -73,11 +73,11 @@ struct explanation {
     score_components components;
     score_t score = 0;
     eligibility verdict;
-    std::optional<channel> medium;   ///< the step's channel when peer is one stage right
+    std::optional<channel> medium;  ///< the step's channel when peer is one stage right
     std::vector<std::string> shared_tags;
     std::size_t mutual_contacts = 0;
     bool existing_contact = false;
-    std::string sentence;            ///< the reason sentence
+    std::string sentence;  ///< the reason sentence
 };
 
 /// Top-k recommender over one community. The constructor validates the

@@ -55,10 +55,10 @@ sim_engine parse_sim_engine(std::string_view name);
 /// step or stage); otherwise `base` and `lift` have one value per step (S-1)
 /// and `churn` one per stage (S). resolve() checks and expands them.
 struct simulation_params {
-    std::vector<double> base;   ///< spontaneous advance hazard per step, >= 0 (default 0.02)
-    std::vector<double> lift;   ///< extra advance hazard per contact per step, >= 0 (default 0.10)
-    std::vector<double> churn;  ///< leaving hazard per stage, >= 0 (default 0.02)
-    double arrivals = 0;        ///< new prospects per round (Poisson), >= 0
+    std::vector<double> base;     ///< spontaneous advance hazard per step, >= 0 (default 0.02)
+    std::vector<double> lift;     ///< extra advance hazard per contact per step, >= 0 (default 0.10)
+    std::vector<double> churn;    ///< leaving hazard per stage, >= 0 (default 0.02)
+    double arrivals = 0;          ///< new prospects per round (Poisson), >= 0
     double referral_rate = 0.05;  ///< referrals per last-stage member per round (Poisson), >= 0
     double contact_rate = 1;      ///< mass_action: contacts per round when everyone is at s+1, >= 0
     int per_member = 1;           ///< engage_right and random: contacts per seeker per round, >= 0
@@ -83,8 +83,7 @@ struct simulation_params {
     /// defaults. The result is resolved for `stages` stages.
     /// @throws config_error "SOURCE: $.key: what" for unknown keys, wrong types
     /// and invalid values.
-    static simulation_params from_json(std::string_view text, std::size_t stages,
-                                       std::string_view source = "<params>");
+    static simulation_params from_json(std::string_view text, std::size_t stages, std::string_view source = "<params>");
     /// Read a JSON params file. @throws config_error.
     static simulation_params load(const std::filesystem::path& path, std::size_t stages);
     /// The resolved parameters as a JSON object (full-length arrays).
@@ -93,16 +92,16 @@ struct simulation_params {
 
 /// Options of simulate().
 struct simulation_options {
-    int rounds = 52;                             ///< rounds to simulate, >= 0
+    int rounds = 52;  ///< rounds to simulate, >= 0
     sim_policy policy = sim_policy::engage_right;
     sim_engine engine = sim_engine::monte_carlo;
-    simulation_params params;                    ///< resolved against the community's journey
-    std::uint64_t seed = 0;                      ///< Monte Carlo seed
-    unsigned threads = 0;                        ///< Monte Carlo worker threads, 0 = all cores; never changes results
+    simulation_params params;  ///< resolved against the community's journey
+    std::uint64_t seed = 0;    ///< Monte Carlo seed
+    unsigned threads = 0;      ///< Monte Carlo worker threads, 0 = all cores; never changes results
     /// Monte Carlo: keep the event log (contacts and stage entries). Memory
     /// grows with the number of events, so it is off by default.
     bool log = false;
-    double origin = 1767225600;                  ///< unix seconds of the start of round 0 (2026-01-01T00:00:00Z)
+    double origin = 1767225600;  ///< unix seconds of the start of round 0 (2026-01-01T00:00:00Z)
     /// Monte Carlo: stop with config_error when the population (members ever
     /// alive) would exceed this; protects against explosive parameters.
     std::size_t max_members = 200'000'000;
@@ -122,7 +121,7 @@ struct simulation_options {
 /// later indices are arrivals in order of arrival, named `sim-<n>` with
 /// n = index - initial_members + 1. Times are in rounds since the origin.
 struct simulation_log {
-    bool kept = false;                 ///< true when the run kept a log
+    bool kept = false;  ///< true when the run kept a log
     std::size_t initial_members = 0;
     /// Contacts with a member one stage to the right: seeker, peer, round.
     std::vector<std::uint32_t> contact_source;
@@ -139,9 +138,9 @@ struct simulation_log {
 struct simulation_result {
     sim_policy policy = sim_policy::engage_right;
     sim_engine engine = sim_engine::monte_carlo;
-    std::size_t stages = 0;   ///< S
+    std::size_t stages = 0;  ///< S
     std::size_t rounds = 0;
-    simulation_params params; ///< resolved
+    simulation_params params;         ///< resolved
     std::vector<double> counts;       ///< (rounds+1) x S alive members per stage (integers in Monte Carlo)
     std::vector<double> conversions;  ///< (rounds+1) x (S-1) members advancing s -> s+1 during the round
     std::vector<double> arrivals;     ///< rounds+1: prospects arriving during the round
@@ -149,10 +148,10 @@ struct simulation_result {
     std::vector<double> churned;      ///< rounds+1: members leaving during the round
     std::vector<double> contacts;     ///< (rounds+1) x (S-1): the policy's expected contacts per seeker at each state
     std::vector<double> viral_r_by_round;  ///< rounds+1: R at the state after each round
-    double viral_r = 0;        ///< R at the initial state
-    double viral_r_final = 0;  ///< R at the final state
-    double origin = 0;         ///< unix seconds of the start of round 0
-    simulation_log log;        ///< Monte Carlo with options.log only
+    double viral_r = 0;                    ///< R at the initial state
+    double viral_r_final = 0;              ///< R at the final state
+    double origin = 0;                     ///< unix seconds of the start of round 0
+    simulation_log log;                    ///< Monte Carlo with options.log only
 
     /// Alive members at stage s after round r.
     double count(std::size_t r, std::size_t s) const { return counts[r * stages + s]; }
@@ -175,9 +174,8 @@ simulation_result simulate(const community& c, const simulation_options& options
 /// n[s+1] / N; random per_member * n[s+1] / N; engage_right min(per_member,
 /// kappa[s+1] * n[s+1] / n[s]) with kappa the eligible seats per member of
 /// each stage (0 on disabled steps). `params` must be resolved.
-std::vector<double> expected_contacts(sim_policy policy, const simulation_params& params,
-                                      std::span<const double> kappa, std::span<const double> counts,
-                                      const journey& j);
+std::vector<double> expected_contacts(sim_policy policy, const simulation_params& params, std::span<const double> kappa,
+                                      std::span<const double> counts, const journey& j);
 
 /// Eligible seats per member of each stage in a community: the capacities of
 /// members who may be peers (not opted out, satisfaction unknown or >= the
@@ -205,7 +203,7 @@ void write_interactions_log(std::ostream& out, const community& c, const simulat
 /// Write the logged stage entries as stages.csv (`member,stage,timestamp`).
 void write_stages_log(std::ostream& out, const community& c, const simulation_result& r);
 /// Write both files. @throws config_error when the run kept no log, error when a file cannot be written.
-void write_event_log(const std::filesystem::path& interactions, const std::filesystem::path& stages,
-                     const community& c, const simulation_result& r);
+void write_event_log(const std::filesystem::path& interactions, const std::filesystem::path& stages, const community& c,
+                     const simulation_result& r);
 
 }  // namespace engage_right

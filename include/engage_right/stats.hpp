@@ -53,8 +53,8 @@ struct step_stats {
     /// Seekers with no eligible peer left: every eligible peer is already a
     /// contact (rule 5), or there is no eligible peer at all.
     std::size_t seekers_without_peer = 0;
-    std::size_t peers = 0;     ///< eligible peers at `from + 1` (rules 2-4)
-    std::uint64_t seats = 0;   ///< sum of the capacities of those peers
+    std::size_t peers = 0;    ///< eligible peers at `from + 1` (rules 2-4)
+    std::uint64_t seats = 0;  ///< sum of the capacities of those peers
     /// seats / seekers; NaN with no seekers.
     double seats_per_seeker = 0;
 };

@@ -46,7 +46,7 @@ struct member_table {
         std::string name;                 ///< lower case
         std::vector<std::string> values;  ///< trimmed, one per member
     };
-    std::vector<text_column> extra;          ///< extra columns kept as text
+    std::vector<text_column> extra;  ///< extra columns kept as text
     /// Empty when every member has a stage; otherwise 1/0 per member, 0 where
     /// the stage was not given (it is then 0). Only readers with
     /// member_read_options::stage_optional leave stages out.

@@ -34,9 +34,7 @@ enum class channel : std::uint8_t {
 };
 
 /// "private" or "public".
-constexpr const char* to_string(channel c) noexcept {
-    return c == channel::private_ ? "private" : "public";
-}
+constexpr const char* to_string(channel c) noexcept { return c == channel::private_ ? "private" : "public"; }
 
 /// The four weights of the reference score (DESIGN.md section 4).
 struct score_weights {

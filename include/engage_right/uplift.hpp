@@ -43,9 +43,9 @@ struct logistic_options {
 
 /// A fitted logistic regression P(y = 1 | x) = 1 / (1 + exp(-x'b)).
 struct logistic_fit {
-    Eigen::VectorXd params;  ///< coefficients b, one per column of X
-    Eigen::VectorXd bse;     ///< standard errors: sqrt(diag(cov))
-    Eigen::MatrixXd cov;     ///< inverse Fisher information (X' W X)^-1 at b, W = diag(p (1 - p))
+    Eigen::VectorXd params;     ///< coefficients b, one per column of X
+    Eigen::VectorXd bse;        ///< standard errors: sqrt(diag(cov))
+    Eigen::MatrixXd cov;        ///< inverse Fisher information (X' W X)^-1 at b, W = diag(p (1 - p))
     double log_likelihood = 0;  ///< sum of y ln p + (1 - y) ln(1 - p) at b
     int iterations = 0;         ///< Newton steps taken
     bool converged = false;     ///< the coefficients settled within the tolerance
@@ -139,8 +139,8 @@ void read_activity(uplift_history& h, const std::filesystem::path& members, cons
 
 /// Parse stages.csv and interactions.csv text (parse_stage_entries, then
 /// parse_contacts). @throws input_error naming file, line and column.
-uplift_history parse_uplift_history(std::string_view interactions_text, std::string_view stages_text,
-                                    const journey& j, std::string_view interactions_source = "interactions.csv",
+uplift_history parse_uplift_history(std::string_view interactions_text, std::string_view stages_text, const journey& j,
+                                    std::string_view interactions_source = "interactions.csv",
                                     std::string_view stages_source = "stages.csv");
 
 /// Read both files; with `members`, also members.csv (the stage column may
@@ -179,20 +179,20 @@ void validate_covariates(std::span<const std::string> covariates);
 
 /// One person-period window of a member at stage `from`.
 struct uplift_window {
-    std::uint32_t member = 0;  ///< index into uplift_history::ids
-    stage_index from = 0;      ///< the member's stage at the window start
-    std::uint32_t k = 0;       ///< window number: start = origin + k W
+    std::uint32_t member = 0;    ///< index into uplift_history::ids
+    stage_index from = 0;        ///< the member's stage at the window start
+    std::uint32_t k = 0;         ///< window number: start = origin + k W
     std::uint32_t contacts = 0;  ///< contacts with members at from+1, before the outcome
     bool advanced = false;       ///< entered a stage > from within the window
 };
 
 /// The windows of a history, and the grid used.
 struct uplift_windows {
-    double origin = 0;          ///< unix seconds
-    double window_seconds = 0;  ///< W in seconds
-    double data_end = 0;        ///< latest timestamp of either file
-    std::size_t grid_windows = 0;  ///< K: windows k = 0..K-1 end no later than data_end
-    std::size_t self_contacts = 0;  ///< contacts of a member with itself, ignored
+    double origin = 0;                   ///< unix seconds
+    double window_seconds = 0;           ///< W in seconds
+    double data_end = 0;                 ///< latest timestamp of either file
+    std::size_t grid_windows = 0;        ///< K: windows k = 0..K-1 end no later than data_end
+    std::size_t self_contacts = 0;       ///< contacts of a member with itself, ignored
     std::vector<uplift_window> windows;  ///< by member, then k
 };
 
@@ -216,20 +216,20 @@ uplift_windows build_uplift_windows(const uplift_history& h, const journey& j, c
 /// outcome on [1, treated, covariates...]. Model-based numbers are NaN
 /// unless status is "ok".
 struct uplift_step {
-    stage_index from = 0;  ///< s
-    stage_index to = 0;    ///< s + 1
-    std::size_t windows = 0;   ///< person-period windows at s
-    std::size_t members = 0;   ///< distinct members among them
-    std::size_t treated = 0;   ///< windows with at least one contact at s+1
-    std::size_t advanced = 0;  ///< windows in which the member advanced
+    stage_index from = 0;              ///< s
+    stage_index to = 0;                ///< s + 1
+    std::size_t windows = 0;           ///< person-period windows at s
+    std::size_t members = 0;           ///< distinct members among them
+    std::size_t treated = 0;           ///< windows with at least one contact at s+1
+    std::size_t advanced = 0;          ///< windows in which the member advanced
     std::size_t treated_advanced = 0;  ///< treated windows in which the member advanced
-    double base_rate = 0;     ///< advance rate of untreated windows (NaN when none)
-    double treated_rate = 0;  ///< advance rate of treated windows (NaN when none)
-    double mean_contacts = 0;  ///< m: mean contacts of the treated windows (NaN when none)
-    double odds_ratio = 0;     ///< exp(b_treated)
-    double odds_ratio_low = 0;   ///< 95% Wald interval of the odds ratio
+    double base_rate = 0;              ///< advance rate of untreated windows (NaN when none)
+    double treated_rate = 0;           ///< advance rate of treated windows (NaN when none)
+    double mean_contacts = 0;          ///< m: mean contacts of the treated windows (NaN when none)
+    double odds_ratio = 0;             ///< exp(b_treated)
+    double odds_ratio_low = 0;         ///< 95% Wald interval of the odds ratio
     double odds_ratio_high = 0;
-    double p_value = 0;        ///< two-sided Wald test of b_treated = 0
+    double p_value = 0;  ///< two-sided Wald test of b_treated = 0
     /// Cumulative hazard of advancing per window without contact,
     /// -ln(1 - p0). When the model is not "ok" but untreated windows exist,
     /// the crude -ln(1 - base_rate).
@@ -239,7 +239,7 @@ struct uplift_step {
     double base_round = 0;
     /// Extra cumulative hazard per contact: (-ln(1-p1) + ln(1-p0)) / m.
     double lift = 0;
-    double lift_low = 0;   ///< 95% delta-method interval of lift
+    double lift_low = 0;  ///< 95% delta-method interval of lift
     double lift_high = 0;
     bool converged = false;  ///< the regression converged
     /// "ok", "no_windows", "no_treated", "all_treated", "rank_deficient"
@@ -253,9 +253,9 @@ struct uplift_step {
 
 /// Estimates per step, in step order, and the grid.
 struct uplift_result {
-    double origin = 0;          ///< unix seconds
+    double origin = 0;  ///< unix seconds
     double window_days = 0;
-    double data_end = 0;        ///< unix seconds
+    double data_end = 0;  ///< unix seconds
     std::size_t self_contacts = 0;
     std::vector<uplift_step> steps;  ///< one per step, stage_count() - 1
 };

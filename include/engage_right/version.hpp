@@ -8,7 +8,8 @@
 #define ENGAGE_RIGHT_VERSION_PATCH 0
 
 #define ENGAGE_RIGHT_DETAIL_STR(x) #x
-#define ENGAGE_RIGHT_DETAIL_VERSION(a, b, c) ENGAGE_RIGHT_DETAIL_STR(a) "." ENGAGE_RIGHT_DETAIL_STR(b) "." ENGAGE_RIGHT_DETAIL_STR(c)
+#define ENGAGE_RIGHT_DETAIL_VERSION(a, b, c) \
+    ENGAGE_RIGHT_DETAIL_STR(a) "." ENGAGE_RIGHT_DETAIL_STR(b) "." ENGAGE_RIGHT_DETAIL_STR(c)
 
 namespace engage_right {
 /// The library version as "major.minor.patch".

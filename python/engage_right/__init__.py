@@ -46,8 +46,26 @@ from .simulate import (
 )
 from .uplift import estimate_uplift, logistic_regression
 
-__all__ = ["Journey", "Community", "recommend", "lead_scores", "infer_stages", "stage_history",
-           "write_stage_history", "nps", "funnel", "plot_funnel", "match", "assign", "estimate_uplift",
-           "logistic_regression", "simulate", "SimulationResult", "plot_simulations",
-           "viral_reproduction_number", "Error", "__version__"]
+__all__ = [
+    "Journey",
+    "Community",
+    "recommend",
+    "lead_scores",
+    "infer_stages",
+    "stage_history",
+    "write_stage_history",
+    "nps",
+    "funnel",
+    "plot_funnel",
+    "match",
+    "assign",
+    "estimate_uplift",
+    "logistic_regression",
+    "simulate",
+    "SimulationResult",
+    "plot_simulations",
+    "viral_reproduction_number",
+    "Error",
+    "__version__",
+]
 __version__ = _core.__version__

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os as _os
-from typing import Mapping, Optional, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Optional, Union
 
 import numpy as _np
 import pandas as _pd
@@ -22,8 +23,18 @@ from ._frames import (
 from ._journey import Journey, _journey_arg
 
 RESULT_COLUMNS = [
-    "member", "member_stage", "peer", "peer_stage", "rank", "score",
-    "similarity", "tags", "proximity", "happiness", "channel", "reason",
+    "member",
+    "member_stage",
+    "peer",
+    "peer_stage",
+    "rank",
+    "score",
+    "similarity",
+    "tags",
+    "proximity",
+    "happiness",
+    "channel",
+    "reason",
 ]
 
 
@@ -38,13 +49,14 @@ class Community:
 
     __slots__ = ("_c",)
 
-    def __init__(self, core: "_core.Community"):
+    def __init__(self, core: _core.Community):
         self._c = core
 
     # -- construction -----------------------------------------------------
     @classmethod
-    def from_csv(cls, members: PathLike, interactions: Optional[PathLike] = None,
-                 journey: Union[None, str, Journey] = None) -> "Community":
+    def from_csv(
+        cls, members: PathLike, interactions: Optional[PathLike] = None, journey: Union[None, str, Journey] = None
+    ) -> Community:
         """Read ``members.csv`` and, optionally, ``interactions.csv``.
 
         Parameters
@@ -64,9 +76,13 @@ class Community:
         return cls(_core.Community.from_csv(_os.fspath(members), inter, j))
 
     @classmethod
-    def from_frames(cls, members: _pd.DataFrame, interactions: Optional[_pd.DataFrame] = None,
-                    journey: Union[None, str, Journey] = None,
-                    features: Optional[_np.ndarray] = None) -> "Community":
+    def from_frames(
+        cls,
+        members: _pd.DataFrame,
+        interactions: Optional[_pd.DataFrame] = None,
+        journey: Union[None, str, Journey] = None,
+        features: Optional[_np.ndarray] = None,
+    ) -> Community:
         """Build from DataFrames with the columns of the CSV files.
 
         Parameters
@@ -106,8 +122,9 @@ class Community:
             bad = unparsable | (~absent & ((act < 0) | _np.isinf(act)))
             if bad.any():
                 i = int(_np.argmax(bad))
-                raise ValueError(f"members row {i}: activity: expected a finite number >= 0, "
-                                 f"got {members['activity'].iloc[i]!r}")
+                raise ValueError(
+                    f"members row {i}: activity: expected a finite number >= 0, got {members['activity'].iloc[i]!r}"
+                )
         feats = features if features is not None else _feature_matrix(members)
         if feats is not None and not isinstance(feats, _np.ndarray):
             feats = _np.asarray(feats, dtype=_np.float32)
@@ -123,8 +140,9 @@ class Community:
             for col in ("source", "target"):
                 absent = _missing_mask(interactions[col])
                 if absent.any():
-                    raise ValueError(f"interactions row {int(_np.argmax(absent))}: {col}: expected a member id, "
-                                     "got an empty value")
+                    raise ValueError(
+                        f"interactions row {int(_np.argmax(absent))}: {col}: expected a member id, got an empty value"
+                    )
                 ends[col] = interactions[col].astype(str).tolist()
             src, dst = ends["source"], ends["target"]
             if "weight" in interactions.columns:
@@ -133,21 +151,32 @@ class Community:
                     bad = unparsable | (~absent & (~(w > 0) | ~_np.isfinite(w)))
                 if bad.any():
                     i = int(_np.argmax(bad))
-                    raise ValueError(f"interactions row {i}: weight: expected a finite number > 0, "
-                                     f"got {interactions['weight'].iloc[i]!r}")
+                    raise ValueError(
+                        f"interactions row {i}: weight: expected a finite number > 0, "
+                        f"got {interactions['weight'].iloc[i]!r}"
+                    )
                 w = _np.where(absent, 1.0, w)
             if "timestamp" in interactions.columns:
                 ts = _to_unix_seconds(interactions["timestamp"])
         core = _core.Community._from_columns(
-            j, ids, stages,
+            j,
+            ids,
+            stages,
             None if sat is None else sat.astype(_np.int8),
             None if cap is None else cap.astype(_np.int32),
             _bool_column(members, "opted_out"),
-            act, _tag_strings(members), feats, src, dst, w, ts)
+            act,
+            _tag_strings(members),
+            feats,
+            src,
+            dst,
+            w,
+            ts,
+        )
         return cls(core)
 
     @classmethod
-    def from_networkx(cls, graph, stage: str = "stage", journey: Union[None, str, Journey] = None) -> "Community":
+    def from_networkx(cls, graph, stage: str = "stage", journey: Union[None, str, Journey] = None) -> Community:
         """Build from a networkx graph: nodes are members (ids are ``str(node)``),
         node attributes map to member columns (`stage` names the stage
         attribute), edges are interactions (attribute ``weight`` optional).
@@ -163,8 +192,9 @@ class Community:
         members = _pd.DataFrame(rows)
         if members.empty:
             members = _pd.DataFrame({"id": [], "stage": []})
-        edges = [{"source": str(a), "target": str(b), "weight": d.get("weight", 1.0)}
-                 for a, b, d in graph.edges(data=True)]
+        edges = [
+            {"source": str(a), "target": str(b), "weight": d.get("weight", 1.0)} for a, b, d in graph.edges(data=True)
+        ]
         inter = _pd.DataFrame(edges, columns=["source", "target", "weight"]) if edges else None
         return cls.from_frames(members, inter, journey=journey)
 
@@ -202,15 +232,17 @@ class Community:
         stages = self.journey.stages
         sat = self._c._satisfaction().astype("int64")
         cap = self._c._capacity().astype("int64")
-        df = _pd.DataFrame({
-            "id": self._c._ids(),
-            "stage": [stages[i] for i in self._c._stage_index()],
-            "satisfaction": _pd.array(_np.where(sat < 0, 0, sat), dtype="Int64"),
-            "capacity": _pd.array(_np.where(cap < 0, 0, cap), dtype="Int64"),
-            "opted_out": self._c._opted_out().astype(bool),
-            "activity": self._c._activity(),
-            "tags": self._c._tags(),
-        })
+        df = _pd.DataFrame(
+            {
+                "id": self._c._ids(),
+                "stage": [stages[i] for i in self._c._stage_index()],
+                "satisfaction": _pd.array(_np.where(sat < 0, 0, sat), dtype="Int64"),
+                "capacity": _pd.array(_np.where(cap < 0, 0, cap), dtype="Int64"),
+                "opted_out": self._c._opted_out().astype(bool),
+                "activity": self._c._activity(),
+                "tags": self._c._tags(),
+            }
+        )
         df.loc[sat < 0, "satisfaction"] = _pd.NA
         df.loc[cap < 0, "capacity"] = _pd.NA
         f = self.features()
@@ -239,8 +271,15 @@ class Community:
             g.add_edge(ids[x], ids[y], weight=wt)
         return g
 
-    def explain(self, member: str, peer: str, *, weights: Optional[Mapping[str, float]] = None,
-                min_satisfaction: Optional[int] = None, allow_existing: bool = False) -> dict:
+    def explain(
+        self,
+        member: str,
+        peer: str,
+        *,
+        weights: Optional[Mapping[str, float]] = None,
+        min_satisfaction: Optional[int] = None,
+        allow_existing: bool = False,
+    ) -> dict:
         """Score components, eligibility and the reason sentence for one pair.
 
         Returns
@@ -256,13 +295,20 @@ class Community:
         KeyError
             An unknown id.
         """
-        return _core.explain(self._c, member, peer, None if weights is None else dict(weights),
-                             min_satisfaction, allow_existing)
+        return _core.explain(
+            self._c, member, peer, None if weights is None else dict(weights), min_satisfaction, allow_existing
+        )
 
 
-def recommend(community: Community, member: Union[None, str, Sequence[str]] = None, k: int = 5,
-              weights: Optional[Mapping[str, float]] = None, min_satisfaction: Optional[int] = None,
-              allow_existing: bool = False, threads: int = 0) -> _pd.DataFrame:
+def recommend(
+    community: Community,
+    member: Union[None, str, Sequence[str]] = None,
+    k: int = 5,
+    weights: Optional[Mapping[str, float]] = None,
+    min_satisfaction: Optional[int] = None,
+    allow_existing: bool = False,
+    threads: int = 0,
+) -> _pd.DataFrame:
     """Engage Right recommendations: the top-`k` peers one stage to the right.
 
     Parameters
@@ -307,6 +353,13 @@ def recommend(community: Community, member: Union[None, str, Sequence[str]] = No
         members = [str(m) for m in member]
     if int(k) < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    cols = _core.recommend(community._c, members, int(k), None if weights is None else dict(weights),
-                           min_satisfaction, bool(allow_existing), int(threads))
+    cols = _core.recommend(
+        community._c,
+        members,
+        int(k),
+        None if weights is None else dict(weights),
+        min_satisfaction,
+        bool(allow_existing),
+        int(threads),
+    )
     return _pd.DataFrame({name: cols[name] for name in RESULT_COLUMNS})

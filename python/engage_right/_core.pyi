@@ -1,5 +1,7 @@
 """Type stubs of the compiled core. Use the engage_right facade instead."""
-from typing import Any, Optional, Sequence
+
+from collections.abc import Sequence
+from typing import Any, Optional
 
 import numpy as np
 import numpy.typing as npt
@@ -37,9 +39,21 @@ class Community:
     @staticmethod
     def from_csv(members: str, interactions: Optional[str], journey: Journey) -> Community: ...
     @staticmethod
-    def _from_columns(journey: Journey, ids: list[str], stages: list[str], satisfaction: Any, capacity: Any,
-                      opted_out: Any, activity: Any, tags: Optional[list[list[str]]], features: Any,
-                      sources: list[str], targets: list[str], weights: Any, timestamps: Any) -> Community: ...
+    def _from_columns(
+        journey: Journey,
+        ids: list[str],
+        stages: list[str],
+        satisfaction: Any,
+        capacity: Any,
+        opted_out: Any,
+        activity: Any,
+        tags: Optional[list[list[str]]],
+        features: Any,
+        sources: list[str],
+        targets: list[str],
+        weights: Any,
+        timestamps: Any,
+    ) -> Community: ...
     def __len__(self) -> int: ...
     def __contains__(self, member_id: str) -> bool: ...
     @property
@@ -57,11 +71,23 @@ class Community:
     def _tags(self) -> list[str]: ...
     def _edges(self) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...
 
-def recommend(community: Community, members: Optional[list[str]], k: int, weights: Optional[dict[str, float]],
-              min_satisfaction: Optional[int], allow_existing: bool, threads: int) -> dict[str, Any]: ...
-def explain(community: Community, member: str, peer: str, weights: Optional[dict[str, float]],
-            min_satisfaction: Optional[int], allow_existing: bool) -> dict[str, Any]: ...
-
+def recommend(
+    community: Community,
+    members: Optional[list[str]],
+    k: int,
+    weights: Optional[dict[str, float]],
+    min_satisfaction: Optional[int],
+    allow_existing: bool,
+    threads: int,
+) -> dict[str, Any]: ...
+def explain(
+    community: Community,
+    member: str,
+    peer: str,
+    weights: Optional[dict[str, float]],
+    min_satisfaction: Optional[int],
+    allow_existing: bool,
+) -> dict[str, Any]: ...
 def parse_timestamp(text: str) -> Optional[float]: ...
 def parse_timestamps(values: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]]: ...
 def format_timestamp(seconds: float) -> str: ...
@@ -70,9 +96,17 @@ class MemberTable:
     @staticmethod
     def read_csv(path: str, journey: Journey) -> MemberTable: ...
     @staticmethod
-    def _from_columns(journey: Journey, ids: list[str], stages: Optional[list[Optional[str]]], satisfaction: Any,
-                      capacity: Any, opted_out: Any, activity: Any, tags: Optional[list[str]],
-                      extra: Optional[dict[str, list[str]]]) -> MemberTable: ...
+    def _from_columns(
+        journey: Journey,
+        ids: list[str],
+        stages: Optional[list[Optional[str]]],
+        satisfaction: Any,
+        capacity: Any,
+        opted_out: Any,
+        activity: Any,
+        tags: Optional[list[str]],
+        extra: Optional[dict[str, list[str]]],
+    ) -> MemberTable: ...
     def __len__(self) -> int: ...
     def _ids(self) -> list[str]: ...
     def _rows_of(self, ids: list[str]) -> npt.NDArray[np.int64]: ...
@@ -82,10 +116,17 @@ class EventTable:
     @staticmethod
     def read_csv(path: str, members: MemberTable, journey: Journey, skip_unknown_members: bool) -> EventTable: ...
     @staticmethod
-    def _from_columns(members: MemberTable, journey: Journey, rows: npt.NDArray[np.uint32],
-                      actions: npt.NDArray[np.uint32], names: list[str], timestamps: npt.NDArray[np.float64],
-                      values: Optional[npt.NDArray[np.float64]], skipped: int,
-                      origin: Optional[npt.NDArray[np.int64]]) -> EventTable: ...
+    def _from_columns(
+        members: MemberTable,
+        journey: Journey,
+        rows: npt.NDArray[np.uint32],
+        actions: npt.NDArray[np.uint32],
+        names: list[str],
+        timestamps: npt.NDArray[np.float64],
+        values: Optional[npt.NDArray[np.float64]],
+        skipped: int,
+        origin: Optional[npt.NDArray[np.int64]],
+    ) -> EventTable: ...
     def __len__(self) -> int: ...
     @property
     def skipped_unknown_members(self) -> int: ...
@@ -94,28 +135,65 @@ class EventTable:
 
 def lead_columns(journey: Journey) -> dict[str, Any]: ...
 def check_inference(journey: Journey) -> None: ...
-def lead_scores(members: MemberTable, events: EventTable, journey: Journey, as_of: Optional[float],
-                threads: int) -> dict[str, Any]: ...
-def infer_stages(members: MemberTable, events: EventTable, journey: Journey, as_of: Optional[float], threads: int,
-                 details: bool) -> dict[str, Any]: ...
+def lead_scores(
+    members: MemberTable, events: EventTable, journey: Journey, as_of: Optional[float], threads: int
+) -> dict[str, Any]: ...
+def infer_stages(
+    members: MemberTable, events: EventTable, journey: Journey, as_of: Optional[float], threads: int, details: bool
+) -> dict[str, Any]: ...
 def write_stages_csv(path: str, members: list[str], stages: list[str], seconds: npt.NDArray[np.float64]) -> None: ...
-def nps_groups(satisfaction: npt.NDArray[np.int8], groups: Optional[npt.NDArray[np.int64]],
-               group_count: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+def nps_groups(
+    satisfaction: npt.NDArray[np.int8], groups: Optional[npt.NDArray[np.int64]], group_count: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
 def funnel(community: Community, min_satisfaction: Optional[int], allow_existing: bool) -> dict[str, Any]: ...
-
-def solve_matching(rows: int, capacity: npt.NDArray[Any], arc_row: npt.NDArray[Any], arc_col: npt.NDArray[Any],
-                   arc_value: npt.NDArray[Any], row_demand: int, method: str, spread: float) -> npt.NDArray[Any]: ...
-def solve_matching_dense(values: npt.NDArray[np.float64], capacity: npt.NDArray[Any], row_demand: int,
-                         spread: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
-def match(community: Community, per_member: int, method: str, candidates: int, weights: Optional[dict],
-          min_satisfaction: Optional[int], allow_existing: bool, threads: int, history_member: Optional[list],
-          history_peer: Optional[list], history_time: Optional[npt.NDArray[Any]], cooldown_days: float,
-          continuity_bonus: float, as_of: Optional[float], blocked_member: Optional[list],
-          blocked_peer: Optional[list], spread: float, reasons: bool, history_file: Optional[str] = ...,
-          blocked_file: Optional[str] = ...) -> dict: ...
-def simulate(community: Community, rounds: int, policy: str, engine: str, params_json: Optional[str],
-             params_source: str, seed: int, threads: int, log: bool, origin: Optional[float],
-             exact_plan: bool = ...) -> dict[str, Any]: ...
+def solve_matching(
+    rows: int,
+    capacity: npt.NDArray[Any],
+    arc_row: npt.NDArray[Any],
+    arc_col: npt.NDArray[Any],
+    arc_value: npt.NDArray[Any],
+    row_demand: int,
+    method: str,
+    spread: float,
+) -> npt.NDArray[Any]: ...
+def solve_matching_dense(
+    values: npt.NDArray[np.float64], capacity: npt.NDArray[Any], row_demand: int, spread: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def match(
+    community: Community,
+    per_member: int,
+    method: str,
+    candidates: int,
+    weights: Optional[dict],
+    min_satisfaction: Optional[int],
+    allow_existing: bool,
+    threads: int,
+    history_member: Optional[list],
+    history_peer: Optional[list],
+    history_time: Optional[npt.NDArray[Any]],
+    cooldown_days: float,
+    continuity_bonus: float,
+    as_of: Optional[float],
+    blocked_member: Optional[list],
+    blocked_peer: Optional[list],
+    spread: float,
+    reasons: bool,
+    history_file: Optional[str] = ...,
+    blocked_file: Optional[str] = ...,
+) -> dict: ...
+def simulate(
+    community: Community,
+    rounds: int,
+    policy: str,
+    engine: str,
+    params_json: Optional[str],
+    params_source: str,
+    seed: int,
+    threads: int,
+    log: bool,
+    origin: Optional[float],
+    exact_plan: bool = ...,
+) -> dict[str, Any]: ...
 def viral_reproduction_number(params_json: str, contacts: list[float], source: str) -> float: ...
 
 class UpliftHistory:
@@ -129,15 +207,25 @@ class UpliftHistory:
     def read_stages(self, path: str, journey: Journey) -> None: ...
     def read_interactions(self, path: str) -> None: ...
     def read_activity(self, path: str, journey: Journey) -> None: ...
-    def add_stages(self, members: list[str], stages: list[str], timestamps: npt.NDArray[np.float64],
-                   journey: Journey, what: str) -> None: ...
-    def add_contacts(self, sources: list[str], targets: list[str], timestamps: npt.NDArray[np.float64],
-                     what: str) -> None: ...
+    def add_stages(
+        self, members: list[str], stages: list[str], timestamps: npt.NDArray[np.float64], journey: Journey, what: str
+    ) -> None: ...
+    def add_contacts(
+        self, sources: list[str], targets: list[str], timestamps: npt.NDArray[np.float64], what: str
+    ) -> None: ...
     def set_activity(self, ids: list[str], activity: npt.NDArray[np.float64]) -> None: ...
 
-def estimate_uplift(history: UpliftHistory, journey: Journey, window_days: float, origin: Optional[float],
-                    covariates: list[str], round_days: Optional[float]) -> dict[str, Any]: ...
-def uplift_windows(history: UpliftHistory, journey: Journey, window_days: float,
-                   origin: Optional[float]) -> dict[str, Any]: ...
-def logistic_regression(X: npt.NDArray[np.float64], y: npt.NDArray[np.float64], max_iterations: int = 100,
-                        tolerance: float = 1e-10) -> dict[str, Any]: ...
+def estimate_uplift(
+    history: UpliftHistory,
+    journey: Journey,
+    window_days: float,
+    origin: Optional[float],
+    covariates: list[str],
+    round_days: Optional[float],
+) -> dict[str, Any]: ...
+def uplift_windows(
+    history: UpliftHistory, journey: Journey, window_days: float, origin: Optional[float]
+) -> dict[str, Any]: ...
+def logistic_regression(
+    X: npt.NDArray[np.float64], y: npt.NDArray[np.float64], max_iterations: int = 100, tolerance: float = 1e-10
+) -> dict[str, Any]: ...

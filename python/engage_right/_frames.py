@@ -76,13 +76,15 @@ def _to_unix_seconds(values: _pd.Series) -> _np.ndarray:
             continue
         parsed = _core.parse_timestamp(str(v))
         if parsed is None:
-            raise ValueError(f"interactions row {i}: timestamp: expected unix seconds or ISO-8601 "
-                             f"(e.g. 2026-03-14T09:30:00Z), got {v!r}")
+            raise ValueError(
+                f"interactions row {i}: timestamp: expected unix seconds or ISO-8601 "
+                f"(e.g. 2026-03-14T09:30:00Z), got {v!r}"
+            )
         out[i] = parsed
     return out
 
 
-def _activity_column(df: "_pd.DataFrame") -> tuple:
+def _activity_column(df: _pd.DataFrame) -> tuple:
     """The `activity` column as floats (NaN where empty) and its empty mask;
     ValueError naming the row for a value that is not a finite number >= 0."""
     act, absent, unparsable = _numbers(df["activity"])
@@ -90,13 +92,15 @@ def _activity_column(df: "_pd.DataFrame") -> tuple:
         bad = unparsable | (~absent & ((act < 0) | _np.isinf(act)))
     if bad.any():
         i = int(_np.argmax(bad))
-        raise ValueError(f"members row {i}: activity: expected a finite number >= 0 or empty, "
-                         f"got {df['activity'].iloc[i]!r}")
+        raise ValueError(
+            f"members row {i}: activity: expected a finite number >= 0 or empty, got {df['activity'].iloc[i]!r}"
+        )
     return act, absent
 
 
-def _int_column(df: _pd.DataFrame, name: str, lo: int, hi: int, missing: int, what: str,
-                row_label: str = "members row") -> Optional[_np.ndarray]:
+def _int_column(
+    df: _pd.DataFrame, name: str, lo: int, hi: int, missing: int, what: str, row_label: str = "members row"
+) -> Optional[_np.ndarray]:
     if name not in df.columns:
         return None
     col = df[name]
@@ -134,8 +138,12 @@ def _tag_strings(df: _pd.DataFrame) -> Optional[list]:
         return None
     col = df["tags"]
     if col.dtype == object and col.map(lambda v: isinstance(v, (list, tuple, set, _np.ndarray))).any():
-        return [";".join(str(t) for t in v) if isinstance(v, (list, tuple, set, _np.ndarray))
-                else ("" if _is_missing(v) else str(v)) for v in col.tolist()]
+        return [
+            ";".join(str(t) for t in v)
+            if isinstance(v, (list, tuple, set, _np.ndarray))
+            else ("" if _is_missing(v) else str(v))
+            for v in col.tolist()
+        ]
     return col.where(~_missing_mask(col), "").astype(str).tolist()
 
 
@@ -199,7 +207,7 @@ def _threads_arg(threads: int) -> int:
     return int(threads)
 
 
-def _seconds_of_timestamp(t: "_pd.Timestamp") -> float:
+def _seconds_of_timestamp(t: _pd.Timestamp) -> float:
     """Unix seconds of a Timestamp (naive = UTC), exact to the nanosecond."""
     if t.tzinfo is None:
         t = t.tz_localize("UTC")
@@ -210,7 +218,7 @@ def _seconds_of_timestamp(t: "_pd.Timestamp") -> float:
 # Times are unix seconds in float64 inside the library: about 0.24 us of
 # resolution today. Results show them rounded to the microsecond, so that
 # "…00.057" comes back as .057000 rather than .056999922.
-def _timestamp_of(seconds: float) -> "_pd.Timestamp":
+def _timestamp_of(seconds: float) -> _pd.Timestamp:
     """A UTC Timestamp of unix seconds (to the microsecond); NaT for NaN."""
     if seconds is None or not _math.isfinite(seconds):
         return _pd.NaT
@@ -260,6 +268,7 @@ def _time_seconds(col: _pd.Series, what: str, origin: Optional[_np.ndarray] = No
     tz-aware), numbers (unix seconds), or text with the CSV reader's rules
     (unix seconds or ISO-8601). Every value is required; errors name the
     row (``origin[i]`` when given)."""
+
     def row(i: int) -> int:
         return int(origin[i]) if origin is not None else int(i)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json as _json
 import os as _os
-from typing import Any, Mapping, Optional, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional, Union
 
 from . import _core
 from ._frames import PathLike
@@ -34,13 +35,13 @@ class Journey:
         self._j = _core.Journey() if stages is None else _core.Journey(list(stages), name)
 
     @classmethod
-    def _of(cls, core: "_core.Journey") -> "Journey":
+    def _of(cls, core: _core.Journey) -> Journey:
         j = cls.__new__(cls)
         j._j = core
         return j
 
     @classmethod
-    def preset(cls, name: str) -> "Journey":
+    def preset(cls, name: str) -> Journey:
         """A built-in journey: ``engage_right``, ``four_phase``,
         ``loyalty_loop``, ``inbound`` or ``success``.
 
@@ -57,7 +58,7 @@ class Journey:
         return list(_core.Journey.presets())
 
     @classmethod
-    def from_json(cls, source: Union[PathLike, Mapping[str, Any], str]) -> "Journey":
+    def from_json(cls, source: Union[PathLike, Mapping[str, Any], str]) -> Journey:
         """Load a journey from a JSON file, a JSON text or a dict.
 
         The format is documented in ``docs/journey.md``; only ``stages`` is
@@ -143,7 +144,7 @@ class Journey:
         return repr(self._j)
 
 
-def _journey_arg(journey: Union[None, str, PathLike, Journey, Mapping[str, Any]]) -> "_core.Journey":
+def _journey_arg(journey: Union[None, str, PathLike, Journey, Mapping[str, Any]]) -> _core.Journey:
     if journey is None:
         return _core.Journey()
     if isinstance(journey, Journey):

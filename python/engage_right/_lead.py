@@ -6,7 +6,8 @@ from __future__ import annotations
 import math as _math
 import os as _os
 import re as _re
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, Optional
 
 import numpy as _np
 import pandas as _pd
@@ -40,15 +41,24 @@ from ._journey import _journey_arg
 # and the event table is built from numpy arrays.
 
 LEAD_COLUMNS = ["member", "fit", "engagement", "total"]
-INFER_COLUMNS = ["member", "recorded_stage", "stage", "fit", "engagement", "total", "next_stage",
-                 "next_milestone", "missing"]
+INFER_COLUMNS = [
+    "member",
+    "recorded_stage",
+    "stage",
+    "fit",
+    "engagement",
+    "total",
+    "next_stage",
+    "next_milestone",
+    "missing",
+]
 HISTORY_COLUMNS = ["member", "stage", "timestamp"]
 
 # A finite decimal number as members.csv accepts it for min/max fit rules.
 _NUMBER_RE = _re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
-def _lead_members(members: Any, j: "_core.Journey") -> "_core.MemberTable":
+def _lead_members(members: Any, j: _core.Journey) -> _core.MemberTable:
     """The member table for lead scoring: members.csv read in C++ with the
     journey's lead_read_options, or a DataFrame."""
     if _is_path(members):
@@ -79,24 +89,33 @@ def _lead_members(members: Any, j: "_core.Journey") -> "_core.MemberTable":
         if name in extra:
             continue
         if name not in df.columns:
-            raise ValueError(f"members: missing column {name!r} needed by {cfg['needed_by']} "
-                             f"(columns: {', '.join(map(str, df.columns))})")
+            raise ValueError(
+                f"members: missing column {name!r} needed by {cfg['needed_by']} "
+                f"(columns: {', '.join(map(str, df.columns))})"
+            )
         cells = _text_cells(df[name])
         if name in cfg["numeric_columns"]:
             for i, text in enumerate(cells):
                 if text and (not _NUMBER_RE.match(text) or not _math.isfinite(float(text))):
-                    raise ValueError(f"members row {i}: {name}: expected a finite number or empty (it is compared "
-                                     f"with min/max), got {df[name].iloc[i]!r}")
+                    raise ValueError(
+                        f"members row {i}: {name}: expected a finite number or empty (it is compared "
+                        f"with min/max), got {df[name].iloc[i]!r}"
+                    )
         extra[name] = cells
     return _core.MemberTable._from_columns(
-        j, ids, stages,
+        j,
+        ids,
+        stages,
         None if sat is None else sat.astype(_np.int8),
         None if cap is None else cap.astype(_np.int32),
-        _bool_column(df, "opted_out"), act, _tag_strings(df), extra)
+        _bool_column(df, "opted_out"),
+        act,
+        _tag_strings(df),
+        extra,
+    )
 
 
-def _lead_events(events: Any, mt: "_core.MemberTable", j: "_core.Journey",
-                 skip_unknown_members: bool) -> "_core.EventTable":
+def _lead_events(events: Any, mt: _core.MemberTable, j: _core.Journey, skip_unknown_members: bool) -> _core.EventTable:
     """The event table: events.csv read in C++, or a DataFrame turned into
     numpy columns (member rows, action codes, seconds, values)."""
     if _is_path(events):
@@ -111,7 +130,7 @@ def _lead_events(events: Any, mt: "_core.MemberTable", j: "_core.Journey",
     # Members: factorize, then resolve the distinct ids through the C++ index.
     codes, uniques = _factorize(df["member"])
     ids = _uniques_as_text(uniques)
-    lookup = _np.append(mt._rows_of(ids), -2)           # code -1 (missing) -> -2
+    lookup = _np.append(mt._rows_of(ids), -2)  # code -1 (missing) -> -2
     lookup[:-1][_np.array([u == "" for u in ids], dtype=bool)] = -2
     rows = lookup[codes]
     empty = rows == -2
@@ -123,8 +142,10 @@ def _lead_events(events: Any, mt: "_core.MemberTable", j: "_core.Journey",
     if unknown.any():
         if not skip_unknown_members:
             i = int(_np.argmax(unknown))
-            raise ValueError(f"events row {i}: member: unknown member id {ids[codes[i]]!r} (not in the members; "
-                             "skip_unknown_members=True drops such events)")
+            raise ValueError(
+                f"events row {i}: member: unknown member id {ids[codes[i]]!r} (not in the members; "
+                "skip_unknown_members=True drops such events)"
+            )
         keep = ~unknown
         skipped = int(unknown.sum())
         origin = _np.flatnonzero(keep).astype(_np.int64)
@@ -164,12 +185,13 @@ def _lead_events(events: Any, mt: "_core.MemberTable", j: "_core.Journey",
     # The C++ builder checks the rest (per_value actions need a value) and
     # names the frame's row.
     return _core.EventTable._from_columns(
-        mt, j, rows.astype(_np.uint32), _np.asarray(acodes).astype(_np.uint32), names, seconds, values, skipped,
-        origin)
+        mt, j, rows.astype(_np.uint32), _np.asarray(acodes).astype(_np.uint32), names, seconds, values, skipped, origin
+    )
 
 
-def _lead_inputs(members: Any, events: Any, journey: Any, as_of: Any, skip_unknown_members: bool,
-                 threads: int, inference: bool) -> tuple:
+def _lead_inputs(
+    members: Any, events: Any, journey: Any, as_of: Any, skip_unknown_members: bool, threads: int, inference: bool
+) -> tuple:
     j = _journey_arg(journey)
     t = _as_of_seconds(as_of)
     n_threads = _threads_arg(threads)
@@ -180,7 +202,7 @@ def _lead_inputs(members: Any, events: Any, journey: Any, as_of: Any, skip_unkno
     return j, t, n_threads, mt, ev
 
 
-def _set_lead_attrs(df: _pd.DataFrame, as_of: float, ev: "_core.EventTable") -> _pd.DataFrame:
+def _set_lead_attrs(df: _pd.DataFrame, as_of: float, ev: _core.EventTable) -> _pd.DataFrame:
     df.attrs["as_of"] = _timestamp_of(as_of)
     df.attrs["skipped_unknown_members"] = int(ev.skipped_unknown_members)
     return df
@@ -212,8 +234,15 @@ _LEAD_INPUT_DOC = """members : DataFrame or path
         ``attrs["skipped_unknown_members"]``) instead of raising."""
 
 
-def lead_scores(members: Any, events: Any, journey: Any = None, *, as_of: Any = None,
-                skip_unknown_members: bool = False, threads: int = 0) -> _pd.DataFrame:
+def lead_scores(
+    members: Any,
+    events: Any,
+    journey: Any = None,
+    *,
+    as_of: Any = None,
+    skip_unknown_members: bool = False,
+    threads: int = 0,
+) -> _pd.DataFrame:
     """Lead scores: fit points for member attributes plus engagement points
     for actions, halved every ``half_life_days`` (docs/journey.md, "Lead
     scoring"); the Python form of ``engage-right score``.
@@ -260,8 +289,15 @@ def _names_of(index: _np.ndarray, names: Sequence[str]) -> _np.ndarray:
     return table[idx]
 
 
-def infer_stages(members: Any, events: Any, journey: Any = None, *, as_of: Any = None,
-                 skip_unknown_members: bool = False, threads: int = 0) -> _pd.DataFrame:
+def infer_stages(
+    members: Any,
+    events: Any,
+    journey: Any = None,
+    *,
+    as_of: Any = None,
+    skip_unknown_members: bool = False,
+    threads: int = 0,
+) -> _pd.DataFrame:
     """Infer every member's stage from the journey's stage rules: the
     furthest stage whose rule holds together with the rules of all earlier
     stages (docs/journey.md, "Stage rules"); the Python form of
@@ -296,23 +332,32 @@ def infer_stages(members: Any, events: Any, journey: Any = None, *, as_of: Any =
     r = _core.infer_stages(mt, ev, j, t, n_threads, True)
     names = list(j.stages)
     stage = _np.asarray(r["stage"], dtype=_np.int64)
-    df = _pd.DataFrame({
-        "member": mt._ids(),
-        "recorded_stage": _names_of(mt._recorded_stage(), names),
-        "stage": _names_of(stage, names),
-        "fit": r["fit"],
-        "engagement": r["engagement"],
-        "total": r["total"],
-        "next_stage": _names_of(stage + 1, names),
-        "next_milestone": r["next_milestone"],
-        "missing": r["missing"],
-    })
+    df = _pd.DataFrame(
+        {
+            "member": mt._ids(),
+            "recorded_stage": _names_of(mt._recorded_stage(), names),
+            "stage": _names_of(stage, names),
+            "fit": r["fit"],
+            "engagement": r["engagement"],
+            "total": r["total"],
+            "next_stage": _names_of(stage + 1, names),
+            "next_milestone": r["next_milestone"],
+            "missing": r["missing"],
+        }
+    )
     return _set_lead_attrs(df, r["as_of"], ev)
 
 
-def stage_history(members: Any, events: Any, journey: Any = None, *, as_of: Any = None,
-                  skip_unknown_members: bool = False, threads: int = 0,
-                  path: Optional[PathLike] = None) -> _pd.DataFrame:
+def stage_history(
+    members: Any,
+    events: Any,
+    journey: Any = None,
+    *,
+    as_of: Any = None,
+    skip_unknown_members: bool = False,
+    threads: int = 0,
+    path: Optional[PathLike] = None,
+) -> _pd.DataFrame:
     """The stage history: when each member first held each stage (every
     earlier stage's rule holding at the same moment), as stages.csv holds
     it; the Python form of ``engage-right infer-stages --history-out``.
@@ -336,11 +381,13 @@ def stage_history(members: Any, events: Any, journey: Any = None, *, as_of: Any 
     j, t, n_threads, mt, ev = _lead_inputs(members, events, journey, as_of, skip_unknown_members, threads, True)
     r = _core.infer_stages(mt, ev, j, t, n_threads, False)
     ids = _np.array(mt._ids(), dtype=object)
-    df = _pd.DataFrame({
-        "member": ids[_np.asarray(r["history_member"], dtype=_np.int64)],
-        "stage": _names_of(r["history_stage"], list(j.stages)),
-        "timestamp": _datetimes_of(r["history_timestamp"]),
-    })
+    df = _pd.DataFrame(
+        {
+            "member": ids[_np.asarray(r["history_member"], dtype=_np.int64)],
+            "stage": _names_of(r["history_stage"], list(j.stages)),
+            "timestamp": _datetimes_of(r["history_timestamp"]),
+        }
+    )
     _set_lead_attrs(df, r["as_of"], ev)
     if path is not None:
         write_stage_history(df, path)

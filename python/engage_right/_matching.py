@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import os as _os
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
 import numpy as _np
 import pandas as _pd
@@ -25,7 +26,7 @@ def _pair_frame(data: Any, what: str, with_time: bool) -> tuple:
     if not isinstance(data, _pd.DataFrame):
         rows = list(data)
         names = ["member", "peer", "timestamp"] if with_time else ["member", "peer"]
-        data = _pd.DataFrame([tuple(r) for r in rows], columns=names[:len(rows[0])] if rows else names)
+        data = _pd.DataFrame([tuple(r) for r in rows], columns=names[: len(rows[0])] if rows else names)
     cols = {str(c).strip().lower(): c for c in data.columns}
     needed = ["member", "peer"] + (["timestamp"] if with_time else [])
     for name in needed:
@@ -39,11 +40,25 @@ def _pair_frame(data: Any, what: str, with_time: bool) -> tuple:
     return members, peers, times
 
 
-def match(community: Community, *, per_member: int = 1, method: str = "optimal", candidates: int = 50,
-          history: Any = None, cooldown_days: float = 90.0, continuity_bonus: float = 0.0, as_of: Any = None,
-          blocked: Any = None, spread: float = 0.0, weights: Optional[Mapping[str, float]] = None,
-          min_satisfaction: Optional[int] = None, allow_existing: bool = False, threads: int = 0,
-          reasons: bool = True, with_unmatched: bool = False):
+def match(
+    community: Community,
+    *,
+    per_member: int = 1,
+    method: str = "optimal",
+    candidates: int = 50,
+    history: Any = None,
+    cooldown_days: float = 90.0,
+    continuity_bonus: float = 0.0,
+    as_of: Any = None,
+    blocked: Any = None,
+    spread: float = 0.0,
+    weights: Optional[Mapping[str, float]] = None,
+    min_satisfaction: Optional[int] = None,
+    allow_existing: bool = False,
+    threads: int = 0,
+    reasons: bool = True,
+    with_unmatched: bool = False,
+):
     """Who meets whom: a capacity-aware plan (docs/matching.md).
 
     Every member gets up to `per_member` peers one stage to the right, every
@@ -111,14 +126,36 @@ def match(community: Community, *, per_member: int = 1, method: str = "optimal",
     blocked_file = _os.fspath(blocked) if _is_path(blocked) else None
     hm, hp, ht = _pair_frame(None if history_file else history, "history", True)
     bm, bp, _ = _pair_frame(None if blocked_file else blocked, "blocked", False)
-    out = _core.match(community._c, int(per_member), method, int(candidates),
-                      None if weights is None else dict(weights), min_satisfaction, bool(allow_existing),
-                      int(threads), hm, hp, ht, float(cooldown_days), float(continuity_bonus),
-                      _as_of_seconds(as_of), bm, bp, float(spread), bool(reasons), history_file, blocked_file)
+    out = _core.match(
+        community._c,
+        int(per_member),
+        method,
+        int(candidates),
+        None if weights is None else dict(weights),
+        min_satisfaction,
+        bool(allow_existing),
+        int(threads),
+        hm,
+        hp,
+        ht,
+        float(cooldown_days),
+        float(continuity_bonus),
+        _as_of_seconds(as_of),
+        bm,
+        bp,
+        float(spread),
+        bool(reasons),
+        history_file,
+        blocked_file,
+    )
     pairs = _pd.DataFrame({name: out["pairs"][name] for name in MATCH_COLUMNS})
     pairs["score"] = pairs["score"].astype(float)
-    pairs.attrs.update(total_score=float(out["total_score"]), total_value=float(out["total_value"]),
-                       candidate_pairs=int(out["candidate_pairs"]), method=method)
+    pairs.attrs.update(
+        total_score=float(out["total_score"]),
+        total_value=float(out["total_value"]),
+        candidate_pairs=int(out["candidate_pairs"]),
+        method=method,
+    )
     if not with_unmatched:
         return pairs
     unmatched = _pd.DataFrame({name: out["unmatched"][name] for name in UNMATCHED_COLUMNS})
@@ -126,8 +163,15 @@ def match(community: Community, *, per_member: int = 1, method: str = "optimal",
     return pairs, unmatched
 
 
-def assign(values: Any, capacity: Any = None, *, per_row: int = 1, method: str = "optimal",
-           spread: float = 0.0, dense: Optional[bool] = None) -> tuple:
+def assign(
+    values: Any,
+    capacity: Any = None,
+    *,
+    per_row: int = 1,
+    method: str = "optimal",
+    spread: float = 0.0,
+    dense: Optional[bool] = None,
+) -> tuple:
     """Solve a matching on your own values (a dense or scipy.sparse matrix).
 
     Rows ask for `per_row` columns each; column j takes at most
@@ -180,8 +224,16 @@ def assign(values: Any, capacity: Any = None, *, per_row: int = 1, method: str =
     cap = _np.ones(n_cols, dtype=_np.uint32) if capacity is None else _np.asarray(capacity)
     if cap.shape != (n_cols,) or (cap < 0).any():
         raise ValueError(f"capacity: expected {n_cols} non-negative integers")
-    chosen = _core.solve_matching(int(n_rows), cap.astype(_np.uint32), r.astype(_np.uint32), c.astype(_np.uint32),
-                                  v.astype(float), int(per_row), method, float(spread))
+    chosen = _core.solve_matching(
+        int(n_rows),
+        cap.astype(_np.uint32),
+        r.astype(_np.uint32),
+        c.astype(_np.uint32),
+        v.astype(float),
+        int(per_row),
+        method,
+        float(spread),
+    )
     rows, cols = r[chosen].astype(_np.int64), c[chosen].astype(_np.int64)
     order = _np.lexsort((cols, rows))
     return rows[order], cols[order]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
 import numpy as _np
 import pandas as _pd
@@ -13,15 +14,33 @@ from ._frames import _int_column, _lower_columns, _uniques_as_text
 from ._journey import _journey_arg
 
 NPS_COLUMNS = ["promoters", "passives", "detractors", "unknown", "responses", "nps"]
-FUNNEL_COLUMNS = ["members", "share", "reached", "conversion", "promoters", "passives", "detractors", "unknown",
-                  "nps", "next_stage", "enabled", "channel", "seekers", "seekers_without_peer", "peers", "seats",
-                  "seats_per_seeker", "bottleneck"]
+FUNNEL_COLUMNS = [
+    "members",
+    "share",
+    "reached",
+    "conversion",
+    "promoters",
+    "passives",
+    "detractors",
+    "unknown",
+    "nps",
+    "next_stage",
+    "enabled",
+    "channel",
+    "seekers",
+    "seekers_without_peer",
+    "peers",
+    "seats",
+    "seats_per_seeker",
+    "bottleneck",
+]
 
 
 def _satisfaction_codes(col: _pd.Series, row_label: str) -> _np.ndarray:
     frame = _pd.DataFrame({"satisfaction": col.reset_index(drop=True)})
-    return _int_column(frame, "satisfaction", 0, 10, -1, "an integer 0-10 or empty",
-                       row_label=row_label).astype(_np.int8)
+    return _int_column(frame, "satisfaction", 0, 10, -1, "an integer 0-10 or empty", row_label=row_label).astype(
+        _np.int8
+    )
 
 
 def nps(data: Any, by: Optional[str] = "stage", *, journey: Any = None) -> _pd.DataFrame:
@@ -86,15 +105,20 @@ def nps(data: Any, by: Optional[str] = "stage", *, journey: Any = None) -> _pd.D
             bad = groups < 0
             if bad.any():
                 i = int(_np.argmax(bad))
-                raise ValueError(f"members row {i}: stage: expected a stage of journey '{j.name}' "
-                                 f"({', '.join(names)}), got {df['stage'].iloc[i]!r}")
+                raise ValueError(
+                    f"members row {i}: stage: expected a stage of journey '{j.name}' "
+                    f"({', '.join(names)}), got {df['stage'].iloc[i]!r}"
+                )
     else:
         if by is not None:
             raise ValueError("by must be None when data is a Series or array of satisfactions")
         if isinstance(data, (str, bytes, Mapping)):
             raise TypeError(f"data must be a Community, a DataFrame or satisfactions, got {type(data).__name__}")
-        col = data if isinstance(data, _pd.Series) else _pd.Series(_np.asarray(data, dtype=object)
-                                                                    if not isinstance(data, _np.ndarray) else data)
+        col = (
+            data
+            if isinstance(data, _pd.Series)
+            else _pd.Series(_np.asarray(data, dtype=object) if not isinstance(data, _np.ndarray) else data)
+        )
         sat = _satisfaction_codes(col, "satisfaction row")
     counts, score = _core.nps_groups(sat, groups, len(names) if groups is not None else 0)
     index = (list(names) if groups is not None else []) + ["(all)"]
@@ -103,8 +127,9 @@ def nps(data: Any, by: Optional[str] = "stage", *, journey: Any = None) -> _pd.D
     return df
 
 
-def funnel(community: "Community", *, min_satisfaction: Optional[int] = None,
-           allow_existing: bool = False) -> _pd.DataFrame:
+def funnel(
+    community: Community, *, min_satisfaction: Optional[int] = None, allow_existing: bool = False
+) -> _pd.DataFrame:
     """Funnel health: members and NPS per stage, and for every step the
     seekers (members who want a peer) against the seats (sum of the
     capacities of eligible peers); the Python form of ``engage-right stats``.
@@ -140,8 +165,11 @@ def funnel(community: "Community", *, min_satisfaction: Optional[int] = None,
     if not isinstance(community, Community):
         raise TypeError(f"community must be an engage_right.Community, got {type(community).__name__}")
     if min_satisfaction is not None:
-        if isinstance(min_satisfaction, bool) or int(min_satisfaction) != min_satisfaction \
-                or not 0 <= min_satisfaction <= 11:
+        if (
+            isinstance(min_satisfaction, bool)
+            or int(min_satisfaction) != min_satisfaction
+            or not 0 <= min_satisfaction <= 11
+        ):
             raise ValueError(f"min_satisfaction must be an integer 0..11, got {min_satisfaction!r}")
         min_satisfaction = int(min_satisfaction)
     r = _core.funnel(community._c, min_satisfaction, bool(allow_existing))
@@ -153,26 +181,30 @@ def funnel(community: "Community", *, min_satisfaction: Optional[int] = None,
         values = [s[key] for s in steps] + [None]
         return _pd.array(values, dtype=dtype) if dtype else values
 
-    df = _pd.DataFrame({
-        "members": r["members"],
-        "share": r["share"],
-        "reached": r["reached"],
-        "conversion": r["conversion"],
-        "promoters": r["promoters"],
-        "passives": r["passives"],
-        "detractors": r["detractors"],
-        "unknown": r["unknown"],
-        "nps": r["nps"],
-        "next_stage": step("to"),
-        "enabled": step("enabled", "boolean"),
-        "channel": step("channel"),
-        "seekers": step("seekers", "Int64"),
-        "seekers_without_peer": step("seekers_without_peer", "Int64"),
-        "peers": step("peers", "Int64"),
-        "seats": step("seats", "Int64"),
-        "seats_per_seeker": _np.array([s["seats_per_seeker"] for s in steps] + [_np.nan], dtype=float),
-        "bottleneck": _pd.array([r["bottleneck"] is not None and i == r["bottleneck"] for i in range(k - 1)] + [None],
-                                dtype="boolean"),
-    }, index=_pd.Index(stages, name="stage"))
+    df = _pd.DataFrame(
+        {
+            "members": r["members"],
+            "share": r["share"],
+            "reached": r["reached"],
+            "conversion": r["conversion"],
+            "promoters": r["promoters"],
+            "passives": r["passives"],
+            "detractors": r["detractors"],
+            "unknown": r["unknown"],
+            "nps": r["nps"],
+            "next_stage": step("to"),
+            "enabled": step("enabled", "boolean"),
+            "channel": step("channel"),
+            "seekers": step("seekers", "Int64"),
+            "seekers_without_peer": step("seekers_without_peer", "Int64"),
+            "peers": step("peers", "Int64"),
+            "seats": step("seats", "Int64"),
+            "seats_per_seeker": _np.array([s["seats_per_seeker"] for s in steps] + [_np.nan], dtype=float),
+            "bottleneck": _pd.array(
+                [r["bottleneck"] is not None and i == r["bottleneck"] for i in range(k - 1)] + [None], dtype="boolean"
+            ),
+        },
+        index=_pd.Index(stages, name="stage"),
+    )
     df.attrs["bottleneck"] = r["bottleneck_text"]
     return df

@@ -22,8 +22,7 @@ def _pyplot():
     try:
         import matplotlib.pyplot as plt
     except ImportError as e:  # pragma: no cover - exercised with matplotlib hidden
-        raise ImportError(
-            "engage_right.plot_funnel needs matplotlib: pip install engage_right[plot]") from e
+        raise ImportError("engage_right.plot_funnel needs matplotlib: pip install engage_right[plot]") from e
     return plt
 
 
@@ -88,8 +87,15 @@ def plot_funnel(data: Any, ax: Optional[Any] = None):
         ax.invert_yaxis()  # first stage on top
     top = max(counts) if counts else 0
     for y, (_, row) in zip(positions, df.iterrows()):
-        ax.annotate(_label(row), xy=(row["members"], y), xytext=(4, 0), textcoords="offset points",
-                    va="center", ha="left", fontsize=9)
+        ax.annotate(
+            _label(row),
+            xy=(row["members"], y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            fontsize=9,
+        )
     ax.set_xlim(0, top * 1.8 if top > 0 else 1)
     ax.set_xlabel("members")
     text = df.attrs.get("bottleneck", "")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import numbers
 import os
-from typing import Any, Mapping, Optional, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -119,30 +120,36 @@ class SimulationResult:
         self.conversions.columns.name = "step"
         flows = np.column_stack([raw["arrivals"], raw["referrals"], raw["churned"]])
         self.flows = frame(flows, ["arrivals", "referrals", "churned"], 1)
-        self.contacts = pd.DataFrame(raw["contacts"], index=pd.RangeIndex(0, rounds + 1, name="round"),
-                                     columns=pd.Index(step_names, name="step"))
+        self.contacts = pd.DataFrame(
+            raw["contacts"], index=pd.RangeIndex(0, rounds + 1, name="round"), columns=pd.Index(step_names, name="step")
+        )
         self.viral_r = float(raw["viral_r"])
         self.viral_r_final = float(raw["viral_r_final"])
-        self.viral_r_by_round = pd.Series(raw["viral_r_by_round"], index=pd.RangeIndex(0, rounds + 1, name="round"),
-                                          name="viral_r")
+        self.viral_r_by_round = pd.Series(
+            raw["viral_r_by_round"], index=pd.RangeIndex(0, rounds + 1, name="round"), name="viral_r"
+        )
         self.params = json.loads(raw["params"])
         self.origin = pd.Timestamp(float(raw["origin"]), unit="s", tz="UTC")
         self.interactions: Optional[pd.DataFrame] = None
         self.stages: Optional[pd.DataFrame] = None
         if "interactions" in raw:
             inter = raw["interactions"]
-            self.interactions = pd.DataFrame({
-                "source": pd.Series(inter["source"], dtype=object),
-                "target": pd.Series(inter["target"], dtype=object),
-                "weight": np.ones(len(inter["source"]), dtype=np.int64),
-                "timestamp": pd.Series(inter["timestamp"], dtype=object),
-            })
+            self.interactions = pd.DataFrame(
+                {
+                    "source": pd.Series(inter["source"], dtype=object),
+                    "target": pd.Series(inter["target"], dtype=object),
+                    "weight": np.ones(len(inter["source"]), dtype=np.int64),
+                    "timestamp": pd.Series(inter["timestamp"], dtype=object),
+                }
+            )
             st = raw["stage_entries"]
-            self.stages = pd.DataFrame({
-                "member": pd.Series(st["member"], dtype=object),
-                "stage": pd.Series(st["stage"], dtype=object),
-                "timestamp": pd.Series(st["timestamp"], dtype=object),
-            })
+            self.stages = pd.DataFrame(
+                {
+                    "member": pd.Series(st["member"], dtype=object),
+                    "stage": pd.Series(st["stage"], dtype=object),
+                    "timestamp": pd.Series(st["timestamp"], dtype=object),
+                }
+            )
 
     @property
     def rounds(self) -> int:
@@ -192,8 +199,9 @@ class SimulationResult:
         for stage in self.counts.columns:
             ax.plot(self.counts.index, self.counts[stage], label=str(stage), linewidth=1.6)
         if total:
-            ax.plot(self.counts.index, self.counts.sum(axis=1), color="0.35", linestyle="--", linewidth=1.2,
-                    label="alive")
+            ax.plot(
+                self.counts.index, self.counts.sum(axis=1), color="0.35", linestyle="--", linewidth=1.2, label="alive"
+            )
         ax.set_xlabel(f"round ({self.params.get('round_days', 7):g} days)")
         ax.set_ylabel("members" if self.engine == "monte_carlo" else "expected members")
         ax.set_title(f"{self.policy} ({self.engine.replace('_', '-')}): R = {_r_text(self.viral_r)}")
@@ -209,8 +217,10 @@ class SimulationResult:
     def __repr__(self) -> str:
         last = self.counts.iloc[-1]
         alive = last.sum()
-        return (f"<SimulationResult {self.policy}/{self.engine}, {self.rounds} rounds: "
-                f"{alive:,.0f} alive at the end, R = {_r_text(self.viral_r)}>")
+        return (
+            f"<SimulationResult {self.policy}/{self.engine}, {self.rounds} rounds: "
+            f"{alive:,.0f} alive at the end, R = {_r_text(self.viral_r)}>"
+        )
 
 
 def _r_text(r: float) -> str:
@@ -225,9 +235,19 @@ def _pyplot():
     return plt
 
 
-def simulate(community, *, rounds: int, policy: str = "engage_right", engine: str = "monte_carlo",
-             params: Union[None, Mapping[str, Any], PathLike] = None, seed: int = 0, threads: int = 0,
-             log: bool = False, origin: Any = None, exact_plan: bool = False) -> SimulationResult:
+def simulate(
+    community,
+    *,
+    rounds: int,
+    policy: str = "engage_right",
+    engine: str = "monte_carlo",
+    params: Union[None, Mapping[str, Any], PathLike] = None,
+    seed: int = 0,
+    threads: int = 0,
+    log: bool = False,
+    origin: Any = None,
+    exact_plan: bool = False,
+) -> SimulationResult:
     """Simulate the community along its journey under a contact policy.
 
     Each round (a week by default), split into sub-steps of ``dt`` rounds, a
@@ -297,7 +317,7 @@ def simulate(community, *, rounds: int, policy: str = "engage_right", engine: st
         raise TypeError(f"community: expected an engage_right.Community, got {type(community).__name__}")
     rounds = _non_negative_int(rounds, "rounds")
     seed = _non_negative_int(seed, "seed")
-    if seed >= 2 ** 64:
+    if seed >= 2**64:
         raise ValueError(f"seed: expected an integer below 2**64, got {seed}")
     threads = _non_negative_int(threads, "threads")
     if policy not in POLICIES:
@@ -325,8 +345,9 @@ def simulate(community, *, rounds: int, policy: str = "engage_right", engine: st
         if not np.isfinite(origin_seconds):
             raise ValueError("origin: expected a finite time")
     text, source = _params_json(params)
-    raw = _core.simulate(community._c, rounds, policy, engine, text, source, seed, threads, bool(log),
-                         origin_seconds, bool(exact_plan))
+    raw = _core.simulate(
+        community._c, rounds, policy, engine, text, source, seed, threads, bool(log), origin_seconds, bool(exact_plan)
+    )
     return SimulationResult(raw, policy, engine, seed)
 
 
@@ -356,8 +377,13 @@ def viral_reproduction_number(params: Union[None, Mapping[str, Any], PathLike], 
     return float(_core.viral_reproduction_number(text if text is not None else "{}", values, source))
 
 
-def plot_simulations(results: Sequence[SimulationResult], *, titles: Optional[Sequence[str]] = None,
-                     sharey: bool = True, figsize: Optional[tuple] = None):
+def plot_simulations(
+    results: Sequence[SimulationResult],
+    *,
+    titles: Optional[Sequence[str]] = None,
+    sharey: bool = True,
+    figsize: Optional[tuple] = None,
+):
     """Several simulations side by side (e.g. one per policy), same axes.
 
     Parameters

@@ -5,7 +5,8 @@ advance, and by how much (docs/uplift.md)? The Python form of
 from __future__ import annotations
 
 import os as _os
-from typing import Any, NamedTuple, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Optional, Union
 
 import numpy as _np
 import pandas as _pd
@@ -25,9 +26,29 @@ from ._journey import _journey_arg
 __all__ = ["estimate_uplift", "logistic_regression", "LogitResult", "UPLIFT_COLUMNS"]
 
 #: Columns of :func:`estimate_uplift` (and of ``engage-right learn``), in order.
-UPLIFT_COLUMNS = ["from", "to", "windows", "members", "treated", "advanced", "treated_advanced", "base_rate",
-                  "treated_rate", "mean_contacts", "odds_ratio", "odds_ratio_low", "odds_ratio_high", "p_value",
-                  "base", "base_round", "lift", "lift_low", "lift_high", "converged", "status"]
+UPLIFT_COLUMNS = [
+    "from",
+    "to",
+    "windows",
+    "members",
+    "treated",
+    "advanced",
+    "treated_advanced",
+    "base_rate",
+    "treated_rate",
+    "mean_contacts",
+    "odds_ratio",
+    "odds_ratio_low",
+    "odds_ratio_high",
+    "p_value",
+    "base",
+    "base_round",
+    "lift",
+    "lift_low",
+    "lift_high",
+    "converged",
+    "status",
+]
 
 _COVARIATES = ("contacts", "activity")
 
@@ -35,13 +56,13 @@ _COVARIATES = ("contacts", "activity")
 class LogitResult(NamedTuple):
     """A fitted logistic regression (see :func:`logistic_regression`)."""
 
-    params: _np.ndarray      #: coefficients, one per column of X
-    bse: _np.ndarray         #: standard errors, sqrt(diag(cov))
-    cov: _np.ndarray         #: inverse Fisher information at params
-    llf: float               #: log-likelihood at params
-    iterations: int          #: Newton steps taken
-    converged: bool          #: the coefficients settled
-    separation: bool         #: the outcome is (quasi-)separated: coefficients diverge
+    params: _np.ndarray  #: coefficients, one per column of X
+    bse: _np.ndarray  #: standard errors, sqrt(diag(cov))
+    cov: _np.ndarray  #: inverse Fisher information at params
+    llf: float  #: log-likelihood at params
+    iterations: int  #: Newton steps taken
+    converged: bool  #: the coefficients settled
+    separation: bool  #: the outcome is (quasi-)separated: coefficients diverge
 
 
 def logistic_regression(X: Any, y: Any, *, max_iterations: int = 100, tolerance: float = 1e-10) -> LogitResult:
@@ -97,10 +118,18 @@ def logistic_regression(X: Any, y: Any, *, max_iterations: int = 100, tolerance:
         raise ValueError(f"max_iterations must be an integer >= 1, got {max_iterations!r}")
     if not (float(tolerance) > 0):
         raise ValueError(f"tolerance must be > 0, got {tolerance!r}")
-    d = _core.logistic_regression(_np.asfortranarray(Xa), _np.ascontiguousarray(ya), int(max_iterations),
-                                  float(tolerance))
-    return LogitResult(_np.asarray(d["params"]), _np.asarray(d["bse"]), _np.asarray(d["cov"]), float(d["llf"]),
-                       int(d["iterations"]), bool(d["converged"]), bool(d["separation"]))
+    d = _core.logistic_regression(
+        _np.asfortranarray(Xa), _np.ascontiguousarray(ya), int(max_iterations), float(tolerance)
+    )
+    return LogitResult(
+        _np.asarray(d["params"]),
+        _np.asarray(d["bse"]),
+        _np.asarray(d["cov"]),
+        float(d["llf"]),
+        int(d["iterations"]),
+        bool(d["converged"]),
+        bool(d["separation"]),
+    )
 
 
 def _id_cells(col: _pd.Series, what: str, name: str) -> list:
@@ -151,7 +180,7 @@ def _positive(value: Any, name: str) -> float:
     return v
 
 
-def _history(interactions: Any, stages: Any, members: Any, j: "_core.Journey") -> "_core.UpliftHistory":
+def _history(interactions: Any, stages: Any, members: Any, j: _core.Journey) -> _core.UpliftHistory:
     h = _core.UpliftHistory()
     if isinstance(stages, (str, _os.PathLike)):
         h.read_stages(_os.fspath(stages), j)
@@ -176,8 +205,9 @@ def _history(interactions: Any, stages: Any, members: Any, j: "_core.Journey") -
                 bad = unparsable | (~absent & ~(w > 0)) | _np.isinf(w)
             if bad.any():
                 i = int(_np.argmax(bad))
-                raise ValueError(f"interactions row {i}: weight: expected a finite number > 0 or empty, "
-                                 f"got {df['weight'].iloc[i]!r}")
+                raise ValueError(
+                    f"interactions row {i}: weight: expected a finite number > 0 or empty, got {df['weight'].iloc[i]!r}"
+                )
         seconds = _time_seconds(df["timestamp"].reset_index(drop=True), "interactions")
         h.add_contacts(sources, targets, seconds, "interactions")
     if members is None:
@@ -196,9 +226,17 @@ def _history(interactions: Any, stages: Any, members: Any, j: "_core.Journey") -
     return h
 
 
-def estimate_uplift(interactions: Any, stages: Any, *, journey: Any = None, window_days: float = 30,
-                    origin: Any = None, covariates: Union[str, Sequence[str]] = (), members: Any = None,
-                    round_days: Optional[float] = None) -> _pd.DataFrame:
+def estimate_uplift(
+    interactions: Any,
+    stages: Any,
+    *,
+    journey: Any = None,
+    window_days: float = 30,
+    origin: Any = None,
+    covariates: Union[str, Sequence[str]] = (),
+    members: Any = None,
+    round_days: Optional[float] = None,
+) -> _pd.DataFrame:
     """Uplift from history, per step of the journey; the Python form of
     ``engage-right learn`` (docs/uplift.md).
 

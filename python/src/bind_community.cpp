@@ -137,8 +137,8 @@ member_table members_from_columns(const journey& j, const std::vector<std::strin
                 col.name.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
             col.values = item.second.cast<std::vector<std::string>>();
             if (col.values.size() != n)
-                throw config_error(fmt::format("members column '{}' has {} values, expected {}", col.name,
-                                               col.values.size(), n));
+                throw config_error(
+                    fmt::format("members column '{}' has {} values, expected {}", col.name, col.values.size(), n));
             for (auto& v : col.values) v = std::string(detail::trim(v));
             m.extra.push_back(std::move(col));
         }
@@ -159,12 +159,15 @@ community_ptr from_columns(journey j, const std::vector<std::string>& ids, const
     if (sources.size() != targets.size()) throw config_error("interactions: source and target differ in length");
     if (!sources.empty()) {
         detail::id_index index;
-        if (auto dup = index.build(m.id)) throw config_error(fmt::format("members row {}: duplicate id '{}'", *dup, m.id[*dup]));
+        if (auto dup = index.build(m.id))
+            throw config_error(fmt::format("members row {}: duplicate id '{}'", *dup, m.id[*dup]));
         for (std::size_t k = 0; k < sources.size(); ++k) {
             auto a = index.find(sources[k]);
             auto b = index.find(targets[k]);
-            if (!a) throw config_error(fmt::format("interactions row {}: unknown member id '{}' in source", k, sources[k]));
-            if (!b) throw config_error(fmt::format("interactions row {}: unknown member id '{}' in target", k, targets[k]));
+            if (!a)
+                throw config_error(fmt::format("interactions row {}: unknown member id '{}' in source", k, sources[k]));
+            if (!b)
+                throw config_error(fmt::format("interactions row {}: unknown member id '{}' in target", k, targets[k]));
             t.source.push_back(*a);
             t.target.push_back(*b);
         }
@@ -172,7 +175,8 @@ community_ptr from_columns(journey j, const std::vector<std::string>& ids, const
         t.timestamp = as_vector<double>(timestamps, sources.size(), "interactions column 'timestamp'");
         for (std::size_t k = 0; k < t.weight.size(); ++k)
             if (!(t.weight[k] > 0) || !std::isfinite(t.weight[k]))
-                throw config_error(fmt::format("interactions row {}: weight must be a finite number > 0, got {}", k, t.weight[k]));
+                throw config_error(
+                    fmt::format("interactions row {}: weight must be a finite number > 0, got {}", k, t.weight[k]));
     }
     return std::make_shared<community>(std::move(j), std::move(m), t);
 }
@@ -196,17 +200,26 @@ void bind_community(py::module_& m) {
         .def("_ids",
              [](const community& c) {
                  py::list out(c.size());
-                 for (std::uint32_t row = 0; row < c.size(); ++row)
-                     out[row] = py::str(c.id(c.at_input_position(row)));
+                 for (std::uint32_t row = 0; row < c.size(); ++row) out[row] = py::str(c.id(c.at_input_position(row)));
                  return out;
              })
-        .def("_stage_index", [](const community& c) { return column<std::int16_t>(c, [&](member_index i) { return static_cast<std::int16_t>(c.stage(i)); }); })
-        .def("_satisfaction", [](const community& c) { return column<std::int8_t>(c, [&](member_index i) { return c.satisfaction_raw(i); }); })
-        .def("_capacity", [](const community& c) {
-            return column<std::int32_t>(c, [&](member_index i) { return c.capacity_given(i) ? c.capacity(i) : -1; });
-        })
-        .def("_opted_out", [](const community& c) { return column<bool>(c, [&](member_index i) { return c.opted_out(i); }); })
-        .def("_activity", [](const community& c) { return column<double>(c, [&](member_index i) { return c.activity(i); }); })
+        .def("_stage_index",
+             [](const community& c) {
+                 return column<std::int16_t>(c, [&](member_index i) { return static_cast<std::int16_t>(c.stage(i)); });
+             })
+        .def("_satisfaction",
+             [](const community& c) {
+                 return column<std::int8_t>(c, [&](member_index i) { return c.satisfaction_raw(i); });
+             })
+        .def("_capacity",
+             [](const community& c) {
+                 return column<std::int32_t>(c,
+                                             [&](member_index i) { return c.capacity_given(i) ? c.capacity(i) : -1; });
+             })
+        .def("_opted_out",
+             [](const community& c) { return column<bool>(c, [&](member_index i) { return c.opted_out(i); }); })
+        .def("_activity",
+             [](const community& c) { return column<double>(c, [&](member_index i) { return c.activity(i); }); })
         .def("_tags",
              [](const community& c) {
                  py::list out(c.size());
@@ -217,23 +230,24 @@ void bind_community(py::module_& m) {
                  }
                  return out;
              })
-        .def("features",
-             [](const community_ptr& c) -> py::array {
-                 const auto& fb = c->feature_storage();
-                 // A read-only view of the stored features (input order), kept
-                 // alive by a reference to the community.
-                 auto* keep = new community_ptr(c);
-                 py::capsule base(keep, [](void* p) { delete static_cast<community_ptr*>(p); });
-                 static const float none = 0.0f;
-                 const float* data = fb.data ? fb.data : &none;
-                 py::array_t<float> a({static_cast<py::ssize_t>(c->size()), static_cast<py::ssize_t>(fb.dims)},
-                                      {static_cast<py::ssize_t>(fb.dims * sizeof(float)),
-                                       static_cast<py::ssize_t>(sizeof(float))},
-                                      data, base);
-                 py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-                 return a;
-             },
-             "The (n, d) float32 features in input order, without a copy (read-only).")
+        .def(
+            "features",
+            [](const community_ptr& c) -> py::array {
+                const auto& fb = c->feature_storage();
+                // A read-only view of the stored features (input order), kept
+                // alive by a reference to the community.
+                auto* keep = new community_ptr(c);
+                py::capsule base(keep, [](void* p) { delete static_cast<community_ptr*>(p); });
+                static const float none = 0.0f;
+                const float* data = fb.data ? fb.data : &none;
+                py::array_t<float> a(
+                    {static_cast<py::ssize_t>(c->size()), static_cast<py::ssize_t>(fb.dims)},
+                    {static_cast<py::ssize_t>(fb.dims * sizeof(float)), static_cast<py::ssize_t>(sizeof(float))}, data,
+                    base);
+                py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+                return a;
+            },
+            "The (n, d) float32 features in input order, without a copy (read-only).")
         .def("stage_counts", &community::stage_counts)
         .def("_edges",
              [](const community& c) {

@@ -14,9 +14,11 @@ void bind_journey(py::module_& m) {
         .def_static("preset", &journey::preset, py::arg("name"))
         .def_static("presets", &journey::preset_names)
         .def_static("_from_json_text", &journey::from_json, py::arg("text"), py::arg("source") = "<journey>")
-        .def_static("_load", [](const std::string& path) { return journey::load(path); }, py::arg("path"))
+        .def_static(
+            "_load", [](const std::string& path) { return journey::load(path); }, py::arg("path"))
         .def("to_json", &journey::to_json)
-        .def("save", [](const journey& j, const std::string& path) { j.save(path); }, py::arg("path"))
+        .def(
+            "save", [](const journey& j, const std::string& path) { j.save(path); }, py::arg("path"))
         .def_property_readonly("name", &journey::name)
         .def_property_readonly("stages", &journey::stages)
         .def_property_readonly("min_peer_satisfaction", &journey::min_peer_satisfaction)

@@ -69,7 +69,8 @@ events_ptr events_from_columns(const lead_members& members, const journey& j, co
     std::optional<in_array<double>> vals;
     if (!values.is_none()) {
         vals = values.cast<in_array<double>>();
-        if (static_cast<std::size_t>(vals->size()) != n) throw config_error("events: value column has the wrong length");
+        if (static_cast<std::size_t>(vals->size()) != n)
+            throw config_error("events: value column has the wrong length");
     }
     std::optional<in_array<std::int64_t>> where;
     if (!origin.is_none()) {
@@ -83,7 +84,8 @@ events_ptr events_from_columns(const lead_members& members, const journey& j, co
         if (detail::trim(names[a]).empty() || detail::trim(names[a]).size() != names[a].size())
             throw config_error(fmt::format("events: action name {} is empty or not trimmed", shown(names[a])));
         for (std::size_t b = 0; b < a; ++b)
-            if (names[a] == names[b]) throw config_error(fmt::format("events: action name {} given twice", shown(names[a])));
+            if (names[a] == names[b])
+                throw config_error(fmt::format("events: action name {} given twice", shown(names[a])));
         const action_points* p = j.lead_scoring().find_action(names[a]);
         per_value[a] = p && p->per_value ? 1 : 0;
     }
@@ -105,14 +107,16 @@ events_ptr events_from_columns(const lead_members& members, const journey& j, co
                 throw config_error(fmt::format("events row {}: action code {} is outside the {} action names",
                                                row_of(k), ac[k], names.size()));
             if (!std::isfinite(ts[k]))
-                throw config_error(fmt::format("events row {}: timestamp: expected a finite time, got {}", row_of(k), ts[k]));
+                throw config_error(
+                    fmt::format("events row {}: timestamp: expected a finite time, got {}", row_of(k), ts[k]));
             if (v && std::isinf(v[k]))
-                throw config_error(fmt::format("events row {}: value: expected a finite number or empty, got {}",
-                                               row_of(k), v[k]));
+                throw config_error(
+                    fmt::format("events row {}: value: expected a finite number or empty, got {}", row_of(k), v[k]));
             if (per_value[ac[k]] && !v)
-                throw config_error(fmt::format("events row {}: action '{}' is scored per value (journey '{}'), but the "
-                                               "events have no value column",
-                                               row_of(k), names[ac[k]], j.name()));
+                throw config_error(
+                    fmt::format("events row {}: action '{}' is scored per value (journey '{}'), but the "
+                                "events have no value column",
+                                row_of(k), names[ac[k]], j.name()));
             if (per_value[ac[k]] && std::isnan(v[k]))
                 throw config_error(fmt::format(
                     "events row {}: value: action '{}' is scored per value (journey '{}'), so it needs a number here",
@@ -241,17 +245,16 @@ void bind_lead(py::module_& m) {
                 return out;
             },
             py::arg("ids"))
-        .def("_recorded_stage",
-             [](const lead_members& t) {
-                 // Stage index per row, -1 where the stage was not given.
-                 const auto& tb = t.table;
-                 py::array_t<std::int16_t> out(static_cast<py::ssize_t>(tb.size()));
-                 auto* o = out.mutable_data();
-                 for (std::size_t i = 0; i < tb.size(); ++i)
-                     o[i] = (tb.stage_known.empty() || tb.stage_known[i]) ? static_cast<std::int16_t>(tb.stage[i])
-                                                                           : std::int16_t{-1};
-                 return out;
-             });
+        .def("_recorded_stage", [](const lead_members& t) {
+            // Stage index per row, -1 where the stage was not given.
+            const auto& tb = t.table;
+            py::array_t<std::int16_t> out(static_cast<py::ssize_t>(tb.size()));
+            auto* o = out.mutable_data();
+            for (std::size_t i = 0; i < tb.size(); ++i)
+                o[i] = (tb.stage_known.empty() || tb.stage_known[i]) ? static_cast<std::int16_t>(tb.stage[i])
+                                                                     : std::int16_t{-1};
+            return out;
+        });
 
     py::class_<event_table, events_ptr>(m, "EventTable")
         .def_static(
@@ -347,7 +350,7 @@ void bind_lead(py::module_& m) {
             const lead_options o = make_lead_options(as_of, threads);
             stage_inference inf;
             std::vector<stage_entry> history;
-            std::vector<std::string> checklists;           // per member, when details
+            std::vector<std::string> checklists;          // per member, when details
             std::vector<std::vector<std::string>> unmet;  // per member, when details
             {
                 py::gil_scoped_release release;
@@ -441,7 +444,8 @@ void bind_lead(py::module_& m) {
             std::vector<nps_summary> per(group_count);
             const std::int8_t* s = satisfaction.data();
             for (std::size_t i = 0; i < n; ++i)
-                if (s[i] < -1 || s[i] > 10) throw config_error(fmt::format("nps row {}: satisfaction {} outside 0..10", i, s[i]));
+                if (s[i] < -1 || s[i] > 10)
+                    throw config_error(fmt::format("nps row {}: satisfaction {} outside 0..10", i, s[i]));
             const nps_summary all = engage_right::nps(std::span<const std::int8_t>(s, n));
             if (g) {
                 const std::int64_t* gi = g->data();

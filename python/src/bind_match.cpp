@@ -25,8 +25,7 @@ std::vector<std::pair<member_index, member_index>> id_pairs(const community& c, 
     std::vector<std::pair<member_index, member_index>> out;
     for (std::size_t i = 0; i < a.size(); ++i) {
         const auto u = c.find(a[i]), v = c.find(b[i]);
-        if (!u || !v)
-            throw config_error(fmt::format("{} row {}: unknown member id '{}'", what, i, !u ? a[i] : b[i]));
+        if (!u || !v) throw config_error(fmt::format("{} row {}: unknown member id '{}'", what, i, !u ? a[i] : b[i]));
         out.emplace_back(*u, *v);
     }
     return out;
@@ -60,7 +59,8 @@ void bind_match(py::module_& m) {
             }
             py::array_t<std::int64_t> out(static_cast<py::ssize_t>(chosen.size()));
             auto o = out.mutable_unchecked<1>();
-            for (std::size_t i = 0; i < chosen.size(); ++i) o(static_cast<py::ssize_t>(i)) = static_cast<std::int64_t>(chosen[i]);
+            for (std::size_t i = 0; i < chosen.size(); ++i)
+                o(static_cast<py::ssize_t>(i)) = static_cast<std::int64_t>(chosen[i]);
             return out;
         },
         py::arg("rows"), py::arg("capacity"), py::arg("arc_row"), py::arg("arc_col"), py::arg("arc_value"),
@@ -73,14 +73,16 @@ void bind_match(py::module_& m) {
             if (!a || a.ndim() != 2) throw config_error("values must be a two-dimensional array");
             const auto rows = static_cast<std::size_t>(a.shape(0)), cols = static_cast<std::size_t>(a.shape(1));
             const auto cap = vector_of<std::uint32_t>(capacity, "capacity");
-            if (cap.size() != cols) throw config_error(fmt::format("capacity: expected {} entries, got {}", cols, cap.size()));
+            if (cap.size() != cols)
+                throw config_error(fmt::format("capacity: expected {} entries, got {}", cols, cap.size()));
             std::vector<std::pair<std::uint32_t, std::uint32_t>> chosen;
             {
                 py::gil_scoped_release release;
-                chosen = solve_optimal_dense(std::span<const double>(a.data(), rows * cols), rows, cap, row_demand,
-                                             spread);
+                chosen =
+                    solve_optimal_dense(std::span<const double>(a.data(), rows * cols), rows, cap, row_demand, spread);
             }
-            py::array_t<std::int64_t> r(static_cast<py::ssize_t>(chosen.size())), c(static_cast<py::ssize_t>(chosen.size()));
+            py::array_t<std::int64_t> r(static_cast<py::ssize_t>(chosen.size())),
+                c(static_cast<py::ssize_t>(chosen.size()));
             auto ro = r.mutable_unchecked<1>();
             auto co = c.mutable_unchecked<1>();
             for (std::size_t i = 0; i < chosen.size(); ++i) {

@@ -23,7 +23,6 @@ std::vector<double> doubles_of(const py::object& o, const char* name) {
     return std::vector<double>(a.data(), a.data() + a.shape(0));
 }
 
-
 template <class T>
 py::array_t<T> array_of(const std::vector<T>& v) {
     py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
@@ -133,8 +132,8 @@ void bind_uplift(py::module_& m) {
             }
             const std::size_t n = r.steps.size();
             std::vector<std::int64_t> from(n), to(n), windows(n), members(n), treated(n), advanced(n), tadv(n);
-            std::vector<double> base_rate(n), treated_rate(n), mean_contacts(n), odds(n), odds_lo(n), odds_hi(n),
-                pv(n), base(n), base_round(n), lift(n), lift_lo(n), lift_hi(n);
+            std::vector<double> base_rate(n), treated_rate(n), mean_contacts(n), odds(n), odds_lo(n), odds_hi(n), pv(n),
+                base(n), base_round(n), lift(n), lift_lo(n), lift_hi(n);
             std::vector<bool> converged(n);
             std::vector<std::string> status(n);
             py::list params;

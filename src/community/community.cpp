@@ -55,8 +55,7 @@ community& community::operator=(community&& other) noexcept {
 }
 community::~community() = default;
 
-community::community(engage_right::journey j, member_table m, const interaction_table& inter)
-    : journey_(std::move(j)) {
+community::community(engage_right::journey j, member_table m, const interaction_table& inter) : journey_(std::move(j)) {
     const std::size_t n = m.size();
     const std::size_t stages = journey_.stage_count();
     auto row_error = [](std::size_t row, const std::string& what) {
@@ -68,7 +67,8 @@ community::community(engage_right::journey j, member_table m, const interaction_
             throw config_error(fmt::format("members column '{}' has {} values, expected {}", name, got, n));
     };
     sized(m.stage.size(), "stage");
-    if (m.stage.size() != n) throw config_error(fmt::format("members column 'stage' has {} values, expected {}", m.stage.size(), n));
+    if (m.stage.size() != n)
+        throw config_error(fmt::format("members column 'stage' has {} values, expected {}", m.stage.size(), n));
     sized(m.satisfaction.size(), "satisfaction");
     sized(m.capacity.size(), "capacity");
     sized(m.opted_out.size(), "opted_out");
@@ -86,8 +86,7 @@ community::community(engage_right::journey j, member_table m, const interaction_
     if (m.features.dims > 0 || m.features.rows > 0) {
         if (m.features.rows != n)
             throw config_error(fmt::format("features have {} rows, expected {}", m.features.rows, n));
-        if (m.features.data == nullptr && n > 0 && m.features.dims > 0)
-            throw config_error("features have no data");
+        if (m.features.data == nullptr && n > 0 && m.features.dims > 0) throw config_error("features have no data");
     }
     for (std::size_t i = 0; i < n; ++i) {
         if (m.id[i].empty()) row_error(i, "empty id");
@@ -95,7 +94,8 @@ community::community(engage_right::journey j, member_table m, const interaction_
             row_error(i, fmt::format("stage index {} out of range (journey has {} stages)", m.stage[i], stages));
         if (!m.satisfaction.empty() && (m.satisfaction[i] < -1 || m.satisfaction[i] > 10))
             row_error(i, fmt::format("satisfaction {} outside 0..10", m.satisfaction[i]));
-        if (!m.capacity.empty() && m.capacity[i] < -1) row_error(i, fmt::format("capacity {} is negative", m.capacity[i]));
+        if (!m.capacity.empty() && m.capacity[i] < -1)
+            row_error(i, fmt::format("capacity {} is negative", m.capacity[i]));
         if (!m.opted_out.empty() && m.opted_out[i] > 1) row_error(i, "opted_out must be 0 or 1");
         if (!m.activity.empty() && (m.activity[i] < 0 || std::isinf(m.activity[i])))
             row_error(i, fmt::format("activity {} must be a finite number >= 0", m.activity[i]));
@@ -147,7 +147,8 @@ community::community(engage_right::journey j, member_table m, const interaction_
     if (!m.tag_offsets.empty()) {
         for (std::size_t i = 0; i < n; ++i) {
             const std::uint32_t r = order[i];
-            std::vector<std::uint32_t> t(m.tag_ids.begin() + m.tag_offsets[r], m.tag_ids.begin() + m.tag_offsets[r + 1]);
+            std::vector<std::uint32_t> t(m.tag_ids.begin() + m.tag_offsets[r],
+                                         m.tag_ids.begin() + m.tag_offsets[r + 1]);
             std::sort(t.begin(), t.end());
             t.erase(std::unique(t.begin(), t.end()), t.end());
             tag_ids_.insert(tag_ids_.end(), t.begin(), t.end());
@@ -193,9 +194,8 @@ community::community(engage_right::journey j, member_table m, const interaction_
         if (a > b) std::swap(a, b);
         edges.push_back({a, b, w});
     }
-    std::sort(edges.begin(), edges.end(), [](const edge& x, const edge& y) {
-        return x.a != y.a ? x.a < y.a : x.b < y.b;
-    });
+    std::sort(edges.begin(), edges.end(),
+              [](const edge& x, const edge& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
     std::size_t kept = 0;
     for (std::size_t k = 0; k < edges.size(); ++k) {
         if (kept > 0 && edges[kept - 1].a == edges[k].a && edges[kept - 1].b == edges[k].b) {
@@ -262,8 +262,8 @@ std::size_t community::memory_bytes() const noexcept {
     for (const auto& s : ids_) b += sizeof(std::string) + (s.size() > 15 ? s.capacity() : 0);
     b += stage_.capacity() * sizeof(stage_index) + satisfaction_.capacity() + capacity_.capacity() * 4 +
          opted_out_.capacity() + activity_.capacity() * 8 + input_pos_.capacity() * 4 + by_input_.capacity() * 4 +
-         tag_offsets_.capacity() * 4 + tag_ids_.capacity() * 4 + norm_.capacity() * 8 +
-         adj_offsets_.capacity() * 8 + adj_.capacity() * 4 + adj_weight_.capacity() * 8;
+         tag_offsets_.capacity() * 4 + tag_ids_.capacity() * 4 + norm_.capacity() * 8 + adj_offsets_.capacity() * 8 +
+         adj_.capacity() * 4 + adj_weight_.capacity() * 8;
     if (features_.owner) b += features_.rows * features_.dims * sizeof(float);
     b += index_.memory_bytes();
     return b;

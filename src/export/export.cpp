@@ -1,11 +1,11 @@
 #include <engage_right/error.hpp>
 #include <engage_right/export.hpp>
 
+#include <fmt/format.h>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/graphml.hpp>
 #include <boost/graph/graphviz.hpp>
 #include <boost/property_map/dynamic_property_map.hpp>
-#include <fmt/format.h>
 
 #include <string>
 #include <vector>
@@ -58,7 +58,8 @@ void write_graph(std::ostream& out, const community& c, graph_format format, con
     std::vector<std::uint8_t> keep(c.size(), o.only_paired ? 0 : 1);
     if (o.plan)
         for (const auto& p : o.plan->pairs) {
-            if (p.member >= c.size() || p.peer >= c.size()) throw config_error("the plan names members outside the community");
+            if (p.member >= c.size() || p.peer >= c.size())
+                throw config_error("the plan names members outside the community");
             keep[p.member] = keep[p.peer] = 1;
         }
     std::vector<std::size_t> vertex_of(c.size(), 0);
@@ -77,8 +78,8 @@ void write_graph(std::ostream& out, const community& c, graph_format format, con
     }
     if (o.plan)
         for (const auto& p : o.plan->pairs)
-            boost::add_edge(vertex_of[p.member], vertex_of[p.peer],
-                            edge_data{"pair", 0, p.score, to_string(p.medium)}, g);
+            boost::add_edge(vertex_of[p.member], vertex_of[p.peer], edge_data{"pair", 0, p.score, to_string(p.medium)},
+                            g);
 
     if (format == graph_format::graphml) {
         boost::dynamic_properties dp;
@@ -120,8 +121,7 @@ void write_graph(std::ostream& out, const community& c, graph_format format, con
             os << "[color=\"#d62728\", penwidth=2.5, arrowhead=normal, constraint=false, label=\""
                << fmt::format("{:.2f}", d.score) << "\", fontcolor=\"#d62728\", fontsize=9"
                << (d.channel == "private" ? ", style=dashed" : "") << "]";
-        else
-            os << "[penwidth=" << fmt::format("{:.2f}", std::min(4.0, 0.5 + 0.5 * d.weight)) << "]";
+        else os << "[penwidth=" << fmt::format("{:.2f}", std::min(4.0, 0.5 + 0.5 * d.weight)) << "]";
     };
     boost::write_graphviz(out, g, vertex_writer, edge_writer, graph_writer);
 }

@@ -59,7 +59,8 @@ bool csv_reader::next(std::vector<csv_field>& fields) {
             std::string& buf = scratch_[scratch_used++];
             buf.clear();
             for (;;) {
-                if (pos_ >= n) fail(open_line, open_col, "unterminated quoted field (the quote opened here is never closed)");
+                if (pos_ >= n)
+                    fail(open_line, open_col, "unterminated quoted field (the quote opened here is never closed)");
                 const char c = s[pos_];
                 if (c == '"') {
                     if (pos_ + 1 < n && s[pos_ + 1] == '"') {

@@ -159,8 +159,7 @@ bool add_event(event_chunk& c, const event_context& ctx, const field_ref& fm, co
     double ts = 0;
     if (!fast_integer_time(ft.text, ts)) {
         const auto parsed = parse_timestamp(ft.text);
-        if (!parsed)
-            return fail(ft, detail::timestamp_problem(ft.text));
+        if (!parsed) return fail(ft, detail::timestamp_problem(ft.text));
         ts = *parsed;
     }
     double value = nan_v;
@@ -168,8 +167,9 @@ bool add_event(event_chunk& c, const event_context& ctx, const field_ref& fm, co
         if (!trim(fv->text).empty() && !parse_real(fv->text, value))
             return fail(*fv, fmt::format("value: expected a finite number or empty, got {}", shown(fv->text)));
         if (std::isnan(value) && c.per_value[action])
-            return fail(*fv, fmt::format("value: action '{}' is scored per value (journey '{}'), so it needs a number here",
-                                         name, ctx.j->name()));
+            return fail(*fv,
+                        fmt::format("value: action '{}' is scored per value (journey '{}'), so it needs a number here",
+                                    name, ctx.j->name()));
     } else if (c.per_value[action]) {
         return fail(fa, fmt::format("action '{}' is scored per value (journey '{}'), but the file has no value column",
                                     name, ctx.j->name()));
@@ -228,7 +228,8 @@ void parse_plain_part(std::string_view text, std::size_t begin, std::size_t end,
                 std::size_t n_fields = 0, field_start = pos, surplus_column = 0;
                 for (std::size_t k = pos;; ++k) {
                     if (k == stop || text[k] == ',') {
-                        if (n_fields < cols.width) out[n_fields] = {text.substr(field_start, k - field_start), field_start - pos + 1};
+                        if (n_fields < cols.width)
+                            out[n_fields] = {text.substr(field_start, k - field_start), field_start - pos + 1};
                         else if (n_fields == cols.width) surplus_column = field_start - pos + 1;
                         ++n_fields;
                         field_start = k + 1;
@@ -277,16 +278,16 @@ void parse_plain_part(std::string_view text, std::size_t begin, std::size_t end,
 // The plain fast path applies to files without quotes and without lone CRs.
 bool plain_text(std::string_view text) noexcept {
     if (std::memchr(text.data(), '"', text.size())) return false;
-    for (const char* p = text.data(); (p = static_cast<const char*>(std::memchr(p, '\r', text.size() - std::size_t(p - text.data()))));
-         ++p)
+    for (const char* p = text.data();
+         (p = static_cast<const char*>(std::memchr(p, '\r', text.size() - std::size_t(p - text.data())))); ++p)
         if (p + 1 == text.data() + text.size() || p[1] != '\n') return false;
     return true;
 }
 
 }  // namespace
 
-event_table parse_events(std::string_view text, const member_table& members, const journey& j,
-                         std::string_view source, const event_read_options& options) {
+event_table parse_events(std::string_view text, const member_table& members, const journey& j, std::string_view source,
+                         const event_read_options& options) {
     detail::csv_table r(text, std::string(source));
     std::vector<csv_field> row;
     const std::size_t header_line = r.header_line();

@@ -5,7 +5,6 @@
 #include <engage_right/error.hpp>
 #include <engage_right/io.hpp>
 
-
 #include <limits>
 
 namespace engage_right {

@@ -84,17 +84,18 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
             auto [p, ec] = std::from_chars(nm.data() + 2, nm.data() + nm.size(), k);
             if (ec != std::errc() || p != nm.data() + nm.size()) continue;  // e.g. "f_name": an unknown column
             if (nm.size() > 3 && nm[2] == '0')
-                r.fail(r.header_fields()[c], fmt::format("feature column '{}' has a leading zero; expected f_{}", nm, k));
+                r.fail(r.header_fields()[c],
+                       fmt::format("feature column '{}' has a leading zero; expected f_{}", nm, k));
             found.emplace_back(k, c);
         }
         std::sort(found.begin(), found.end());
         for (std::size_t i = 0; i < found.size(); ++i) {
             if (found[i].first != i) {
                 const auto& at = r.header_fields()[found[i].second];
-                if (found[i].first < i)
-                    r.fail(at, fmt::format("feature column f_{} appears twice", found[i].first));
-                r.fail(at, fmt::format("feature columns must be f_0 .. f_{{d-1}} without gaps: expected f_{}, found f_{}",
-                                       i, found[i].first));
+                if (found[i].first < i) r.fail(at, fmt::format("feature column f_{} appears twice", found[i].first));
+                r.fail(at,
+                       fmt::format("feature columns must be f_0 .. f_{{d-1}} without gaps: expected f_{}, found f_{}",
+                                   i, found[i].first));
             }
             feature_col.push_back(found[i].second);
         }
@@ -210,7 +211,8 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
     detail::id_index index;
     if (auto dup = index.build(t.id)) {
         const std::size_t first = *index.find(t.id[*dup]);
-        r.fail(lines[*dup], 0, fmt::format("duplicate id {} (first defined on line {})", shown(t.id[*dup]), lines[first]));
+        r.fail(lines[*dup], 0,
+               fmt::format("duplicate id {} (first defined on line {})", shown(t.id[*dup]), lines[first]));
     }
     const std::size_t n = t.id.size();
     t.features = feature_block::own(std::move(feats), n, d);

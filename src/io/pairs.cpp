@@ -49,8 +49,7 @@ std::vector<std::pair<member_index, member_index>> parse_blocked(std::string_vie
     return out;
 }
 
-std::vector<std::pair<member_index, member_index>> read_blocked(const std::filesystem::path& path,
-                                                                const community& c) {
+std::vector<std::pair<member_index, member_index>> read_blocked(const std::filesystem::path& path, const community& c) {
     const std::string text = read_file(path);
     return parse_blocked(text, c, path.string());
 }

@@ -22,7 +22,8 @@ std::string csv_table::column_list() const {
 void csv_table::check_once(std::size_t at, std::string_view name) {
     // A known column named twice is ambiguous.
     for (std::size_t i = at + 1; i < header_.names.size(); ++i)
-        if (header_.names[i] == name) reader_.fail(fields_[i], fmt::format("column '{}' appears twice in the header", name));
+        if (header_.names[i] == name)
+            reader_.fail(fields_[i], fmt::format("column '{}' appears twice in the header", name));
 }
 
 std::size_t csv_table::require(std::string_view name, std::string_view why) {
@@ -47,7 +48,8 @@ std::string field_count_problem(std::size_t width, std::size_t got) {
 bool csv_table::next(std::vector<csv_field>& row) {
     if (!reader_.next(row)) return false;
     const std::size_t w = width();
-    if (row.size() != w) reader_.fail(reader_.record_line(), row.size() > w ? row[w].column : 0, field_count_problem(w, row.size()));
+    if (row.size() != w)
+        reader_.fail(reader_.record_line(), row.size() > w ? row[w].column : 0, field_count_problem(w, row.size()));
     return true;
 }
 

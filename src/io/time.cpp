@@ -52,7 +52,8 @@ std::optional<double> parse_timestamp(std::string_view text) noexcept {
     if (mo < 1 || mo > 12 || d < 1) return std::nullopt;
     const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (d > mdays[mo - 1] + (mo == 2 && leap ? 1 : 0)) return std::nullopt;
-    double secs = static_cast<double>(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) * 86400.0;
+    double secs =
+        static_cast<double>(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) * 86400.0;
     std::size_t p = 10;
     if (p == s.size()) return secs;
     if (s[p] != 'T' && s[p] != 't' && s[p] != ' ') return std::nullopt;

@@ -13,8 +13,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 
@@ -22,7 +22,6 @@ namespace engage_right {
 
 using detail::iequals;
 namespace {
-
 
 // First and last steps are private (selection talks, inner circle), the
 // steps in between public (forums, knowledge base, user content).
@@ -51,9 +50,7 @@ void set_weight(score_weights& w, std::string_view name, double value) {
     else if (name == "tags") w.tags = value;
     else if (name == "proximity") w.proximity = value;
     else if (name == "happiness") w.happiness = value;
-    else
-        throw config_error(
-            fmt::format("unknown weight '{}' (expected similarity, tags, proximity, happiness)", name));
+    else throw config_error(fmt::format("unknown weight '{}' (expected similarity, tags, proximity, happiness)", name));
 }
 
 score_weights parse_weights(std::string_view text, score_weights w) {
@@ -132,8 +129,7 @@ void journey::set_step(stage_index from, journey_step step) {
 }
 
 void journey::set_min_peer_satisfaction(int value) {
-    if (value < 0 || value > 11)
-        throw config_error(fmt::format("min_peer_satisfaction must be 0..11, got {}", value));
+    if (value < 0 || value > 11) throw config_error(fmt::format("min_peer_satisfaction must be 0..11, got {}", value));
     min_peer_satisfaction_ = value;
 }
 
@@ -156,7 +152,8 @@ const action_points* lead_scoring_config::find_action(std::string_view name) con
 namespace detail {
 
 // Checks shared by the setters and the JSON reader; `at` prefixes messages.
-void check_lead_scoring(const lead_scoring_config& c, const std::function<void(const std::string&, const std::string&)>& fail) {
+void check_lead_scoring(const lead_scoring_config& c,
+                        const std::function<void(const std::string&, const std::string&)>& fail) {
     if (c.half_life_days && (!std::isfinite(*c.half_life_days) || *c.half_life_days <= 0))
         fail(".half_life_days", fmt::format("expected a number > 0 or null, got {}", *c.half_life_days));
     for (std::size_t i = 0; i < c.actions.size(); ++i) {
@@ -215,8 +212,8 @@ void journey::set_lead_scoring(lead_scoring_config config) {
 
 void journey::set_rule(stage_index s, std::optional<stage_rule> rule) {
     if (s == 0 || s >= stages_.size())
-        throw config_error(fmt::format("stage rule for stage {}: expected a stage 1..{} (the first stage has no rule)", s,
-                                       stages_.size() - 1));
+        throw config_error(fmt::format("stage rule for stage {}: expected a stage 1..{} (the first stage has no rule)",
+                                       s, stages_.size() - 1));
     if (rule)
         detail::check_rule(*rule, [&](const std::string& at, const std::string& what) {
             throw config_error(fmt::format("stage_rules.{}{}: {}", stages_[s], at, what));
@@ -229,8 +226,8 @@ journey journey::from_preset_or_file(std::string_view preset_or_path) {
     std::error_code ec;
     const std::filesystem::path path{std::string(preset_or_path)};
     if (std::filesystem::is_regular_file(path, ec)) return load(path);
-    throw config_error(fmt::format("'{}' is neither a journey preset ({}) nor a readable JSON file", preset_or_path,
-                                   preset_list()));
+    throw config_error(
+        fmt::format("'{}' is neither a journey preset ({}) nor a readable JSON file", preset_or_path, preset_list()));
 }
 
 }  // namespace engage_right

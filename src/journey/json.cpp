@@ -76,7 +76,9 @@ lead_scoring_config parse_lead_scoring(std::string_view source, const json& v) {
     }
     if (v.contains("actions")) {
         const json& a = v["actions"];
-        if (!a.is_object()) bad(source, p + ".actions", fmt::format("expected an object mapping action names to points, got {}", type_name(a)));
+        if (!a.is_object())
+            bad(source, p + ".actions",
+                fmt::format("expected an object mapping action names to points, got {}", type_name(a)));
         for (const auto& item : a.items()) {
             const std::string ap = p + ".actions." + item.key();
             if (item.key().empty()) bad(source, p + ".actions", "empty action name");
@@ -87,14 +89,16 @@ lead_scoring_config parse_lead_scoring(std::string_view source, const json& v) {
                 pts.points = get_number(source, ap + ".points", item.value()["points"]);
                 if (item.value().contains("per_value")) {
                     const json& pv = item.value()["per_value"];
-                    if (!pv.is_boolean()) bad(source, ap + ".per_value", fmt::format("expected true or false, got {}", type_name(pv)));
+                    if (!pv.is_boolean())
+                        bad(source, ap + ".per_value", fmt::format("expected true or false, got {}", type_name(pv)));
                     pts.per_value = pv.get<bool>();
                 }
             } else if (item.value().is_number()) {
                 pts.points = get_number(source, ap, item.value());
             } else {
-                bad(source, ap, fmt::format("expected a number or {{\"points\": ..., \"per_value\": ...}}, got {}",
-                                            type_name(item.value())));
+                bad(source, ap,
+                    fmt::format("expected a number or {{\"points\": ..., \"per_value\": ...}}, got {}",
+                                type_name(item.value())));
             }
             c.actions.emplace_back(item.key(), pts);
         }
@@ -149,7 +153,8 @@ stage_rule parse_rule(std::string_view source, const std::string& p, const json&
     stage_rule r;
     if (v.contains("min_score")) r.min_score = get_threshold(source, p + ".min_score", v["min_score"]);
     if (v.contains("min_fit")) r.min_fit = get_threshold(source, p + ".min_fit", v["min_fit"]);
-    if (v.contains("min_engagement")) r.min_engagement = get_threshold(source, p + ".min_engagement", v["min_engagement"]);
+    if (v.contains("min_engagement"))
+        r.min_engagement = get_threshold(source, p + ".min_engagement", v["min_engagement"]);
     if (v.contains("milestones")) {
         const json& m = v["milestones"];
         if (!m.is_array()) bad(source, p + ".milestones", fmt::format("expected an array, got {}", type_name(m)));
@@ -164,13 +169,15 @@ stage_rule parse_rule(std::string_view source, const std::string& p, const json&
                 if (one == any) bad(source, mp, "expected exactly one of \"action\" or \"any_of\"");
                 if (one) {
                     if (!m[i]["action"].is_string())
-                        bad(source, mp + ".action", fmt::format("expected a string, got {}", type_name(m[i]["action"])));
+                        bad(source, mp + ".action",
+                            fmt::format("expected a string, got {}", type_name(m[i]["action"])));
                     ms.action = m[i]["action"].get<std::string>();
                 } else {
                     const json& alt = m[i]["any_of"];
                     if (!alt.is_array() || alt.empty())
-                        bad(source, mp + ".any_of", fmt::format("expected a non-empty array of action names, got {}",
-                                                                alt.is_array() ? "an empty array" : type_name(alt)));
+                        bad(source, mp + ".any_of",
+                            fmt::format("expected a non-empty array of action names, got {}",
+                                        alt.is_array() ? "an empty array" : type_name(alt)));
                     for (std::size_t k = 0; k < alt.size(); ++k) {
                         const std::string ap = fmt::format("{}.any_of[{}]", mp, k);
                         if (!alt[k].is_string() || alt[k].get<std::string>().empty())
@@ -185,8 +192,9 @@ stage_rule parse_rule(std::string_view source, const std::string& p, const json&
                     ms.at_least = static_cast<std::uint32_t>(n);
                 }
             } else {
-                bad(source, mp, fmt::format("expected an action name, {{\"action\": ...}} or {{\"any_of\": [...]}}, got {}",
-                                            type_name(m[i])));
+                bad(source, mp,
+                    fmt::format("expected an action name, {{\"action\": ...}} or {{\"any_of\": [...]}}, got {}",
+                                type_name(m[i])));
             }
             if (ms.action.empty()) bad(source, mp, "empty action name");
             r.milestones.push_back(std::move(ms));
@@ -214,7 +222,8 @@ journey journey::from_json(std::string_view text, std::string_view source) {
     }
     std::string name = "custom";
     if (doc.contains("name")) {
-        if (!doc["name"].is_string()) bad(source, "$.name", fmt::format("expected a string, got {}", type_name(doc["name"])));
+        if (!doc["name"].is_string())
+            bad(source, "$.name", fmt::format("expected a string, got {}", type_name(doc["name"])));
         name = doc["name"].get<std::string>();
     }
     journey j = [&] {
@@ -294,7 +303,8 @@ journey journey::from_json(std::string_view text, std::string_view source) {
     if (doc.contains("lead_scoring")) j.lead_scoring_ = parse_lead_scoring(source, doc["lead_scoring"]);
     if (doc.contains("stage_rules")) {
         const json& rules = doc["stage_rules"];
-        if (!rules.is_object()) bad(source, "$.stage_rules", fmt::format("expected an object, got {}", type_name(rules)));
+        if (!rules.is_object())
+            bad(source, "$.stage_rules", fmt::format("expected an object, got {}", type_name(rules)));
         for (const auto& item : rules.items()) {
             const std::string p = "$.stage_rules." + item.key();
             const auto at = j.find_stage(item.key());

@@ -8,16 +8,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <array>
 #include <deque>
 #include <fstream>
-#include <ostream>
 #include <limits>
 #include <numeric>
+#include <ostream>
 #include <thread>
 #include <unordered_map>
 
@@ -33,7 +33,6 @@ namespace {
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 constexpr double seconds_per_day = 86400.0;
-
 
 unsigned worker_count(unsigned requested, std::size_t work) {
     unsigned t = detail::thread_count(requested);
@@ -166,9 +165,10 @@ std::vector<double> fit_points(const member_table& m, const journey& j) {
         }
         const auto* col = m.find_extra(r.name);
         if (!col || col->values.size() != n)
-            throw config_error(fmt::format("fit rule $.lead_scoring.fit[{}] of journey '{}' needs the members column "
-                                           "'{}', which was not read",
-                                           k, j.name(), r.name));
+            throw config_error(
+                fmt::format("fit rule $.lead_scoring.fit[{}] of journey '{}' needs the members column "
+                            "'{}', which was not read",
+                            k, j.name(), r.name));
         if (r.type == fit_rule::kind::equals) {
             for (std::size_t i = 0; i < n; ++i)
                 if (!col->values[i].empty() && iequals(trim(col->values[i]), r.text)) fit[i] += r.points;
@@ -178,9 +178,10 @@ std::vector<double> fit_points(const member_table& m, const journey& j) {
                 if (cell.empty()) continue;
                 double v = 0;
                 if (!parse_real(cell, v))
-                    throw config_error(fmt::format("member row {} ({}): column '{}' is {}, expected a number for fit rule "
-                                                   "$.lead_scoring.fit[{}]",
-                                                   i, shown(m.id[i]), r.name, shown(cell), k));
+                    throw config_error(
+                        fmt::format("member row {} ({}): column '{}' is {}, expected a number for fit rule "
+                                    "$.lead_scoring.fit[{}]",
+                                    i, shown(m.id[i]), r.name, shown(cell), k));
                 if (v >= r.min && v <= r.max) fit[i] += r.points;
             }
         }

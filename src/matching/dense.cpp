@@ -23,7 +23,8 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> solve_optimal_dense(std::sp
     if (row_demand == 0) throw config_error("row demand (per_member) must be >= 1");
     if (!(spread >= 0 && spread <= 1)) throw config_error(fmt::format("spread must be in [0, 1], got {}", spread));
     if (values.size() != R * C)
-        throw config_error(fmt::format("dense values: expected {} x {} = {} entries, got {}", R, C, R * C, values.size()));
+        throw config_error(
+            fmt::format("dense values: expected {} x {} = {} entries, got {}", R, C, R * C, values.size()));
     if (R > std::numeric_limits<std::uint32_t>::max() || C > std::numeric_limits<std::uint32_t>::max())
         throw config_error("dense values: too many rows or columns");
     // The same min-cost flow as solve_optimal (source -> row -> column ->

@@ -50,7 +50,8 @@ const char* to_string(unmatched_reason r) noexcept {
 match_result match(const community& c, const match_options& o) {
     if (o.per_member == 0 || o.per_member > 1000)
         throw config_error(fmt::format("per_member must be 1..1000, got {}", o.per_member));
-    if (!(o.spread >= 0 && o.spread <= 1)) throw config_error(fmt::format("spread must be in [0, 1], got {}", o.spread));
+    if (!(o.spread >= 0 && o.spread <= 1))
+        throw config_error(fmt::format("spread must be in [0, 1], got {}", o.spread));
     if (!(o.cooldown_days >= 0) || !std::isfinite(o.cooldown_days))
         throw config_error(fmt::format("cooldown_days must be a finite number >= 0, got {}", o.cooldown_days));
     if (!std::isfinite(o.continuity_bonus) || o.continuity_bonus < 0)
@@ -70,7 +71,8 @@ match_result match(const community& c, const match_options& o) {
     };
     std::unordered_map<std::uint64_t, double> last_met;  // pair -> latest meeting
     for (std::size_t i = 0; i < h.size(); ++i) {
-        if (h.member[i] >= c.size() || h.peer[i] >= c.size()) throw config_error("pairing history names an unknown member");
+        if (h.member[i] >= c.size() || h.peer[i] >= c.size())
+            throw config_error("pairing history names an unknown member");
         auto [it, fresh] = last_met.emplace(key(h.member[i], h.peer[i]), h.timestamp[i]);
         if (!fresh) it->second = std::max(it->second, h.timestamp[i]);
     }
@@ -185,7 +187,8 @@ match_result match(const community& c, const match_options& o) {
             return a.member < b.member;
         });
         for (std::size_t i = 0; i < step_pairs.size(); ++i) {
-            const std::uint32_t seat = i > 0 && step_pairs[i - 1].peer == step_pairs[i].peer ? step_pairs[i - 1].seat + 1 : 0;
+            const std::uint32_t seat =
+                i > 0 && step_pairs[i - 1].peer == step_pairs[i].peer ? step_pairs[i - 1].seat + 1 : 0;
             step_pairs[i].seat = seat;
             const double cost = o.spread * seat / std::max(1, c.capacity(step_pairs[i].peer));
             step_pairs[i].value -= cost;

@@ -108,8 +108,9 @@ std::vector<std::size_t> solve_optimal(const bipartite_problem& p) {
                 } else {
                     const std::size_t c = x - R;
                     if (column_assigned[c].size() < p.capacity[c])
-                        relax(T, d + std::max(0.0, seat_cost(p, static_cast<std::uint32_t>(c), column_assigned[c].size()) +
-                                                       pot[x] - pot[T]),
+                        relax(T,
+                              d + std::max(0.0, seat_cost(p, static_cast<std::uint32_t>(c), column_assigned[c].size()) +
+                                                    pot[x] - pot[T]),
                               x, none);
                     for (const std::size_t k : column_assigned[c]) {
                         const std::size_t r = arc_row[k];

@@ -12,7 +12,8 @@ namespace engage_right::detail {
 
 inline void check_problem(const bipartite_problem& p) {
     if (p.row_demand == 0) throw config_error("row demand (per_member) must be >= 1");
-    if (!(p.spread >= 0 && p.spread <= 1)) throw config_error(fmt::format("spread must be in [0, 1], got {}", p.spread));
+    if (!(p.spread >= 0 && p.spread <= 1))
+        throw config_error(fmt::format("spread must be in [0, 1], got {}", p.spread));
     for (const auto& a : p.arcs) {
         if (a.row >= p.rows || a.column >= p.capacity.size())
             throw config_error(fmt::format("arc ({}, {}) outside the problem ({} rows, {} columns)", a.row, a.column,

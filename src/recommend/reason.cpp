@@ -34,7 +34,7 @@ struct pair_facts {
 // The facts the sentence needs, given the components: merges are skipped
 // where a component already says there is nothing to find.
 pair_facts gather_for_sentence(const community& c, member_index u, member_index v, const score_components& comp,
-                              bool may_have_met) {
+                               bool may_have_met) {
     pair_facts f;
     f.comp = comp;
     if (comp.tags > 0)
@@ -76,11 +76,17 @@ std::string sentence(const community& c, member_index v, const pair_facts& f) {
         fmt::format_to(std::back_inserter(out), "{}similar profile ({:.2f})", f.comp.similarity >= 0.8 ? "very " : "",
                        f.comp.similarity);
     }
-    if (out.empty()) fmt::format_to(std::back_inserter(out), "next-stage peer ({})", c.journey().stage_name(c.stage(v)));
+    if (out.empty())
+        fmt::format_to(std::back_inserter(out), "next-stage peer ({})", c.journey().stage_name(c.stage(v)));
     sep();
     const auto sat = c.satisfaction(v);
     if (!sat) out += "satisfaction unknown";
-    else fmt::format_to(std::back_inserter(out), "{} ({}/10)", *sat >= 9 ? "promoter" : *sat >= 7 ? "passive" : "detractor", *sat);
+    else
+        fmt::format_to(std::back_inserter(out), "{} ({}/10)",
+                       *sat >= 9   ? "promoter"
+                       : *sat >= 7 ? "passive"
+                                   : "detractor",
+                       *sat);
     return out;
 }
 

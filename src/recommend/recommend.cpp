@@ -60,13 +60,13 @@ struct top_k {
 struct step_block {
     bool active = false;
     channel medium = channel::private_;
-    index_range stage_range;                // members at s+1
-    std::vector<member_index> peers;        // eligible, ascending
-    std::vector<std::int32_t> position;     // index - stage_range.first -> position in peers, -1 if not eligible
+    index_range stage_range;             // members at s+1
+    std::vector<member_index> peers;     // eligible, ascending
+    std::vector<std::int32_t> position;  // index - stage_range.first -> position in peers, -1 if not eligible
     peer_panel panel;
-    std::vector<double> happiness;          // by position
-    float tag_headroom = 0;                 // w_tags rounded up: the most tags can add (J <= 1)
-    std::vector<std::uint64_t> tag_sig;     // by position: bit (tag mod 64) of every tag
+    std::vector<double> happiness;       // by position
+    float tag_headroom = 0;              // w_tags rounded up: the most tags can add (J <= 1)
+    std::vector<std::uint64_t> tag_sig;  // by position: bit (tag mod 64) of every tag
 };
 
 // Jaccard quotients inter / union for small tag sets.
@@ -74,8 +74,7 @@ constexpr std::size_t jaccard_table_size = 16;
 const auto jaccard_table = [] {
     std::array<std::array<double, 2 * jaccard_table_size>, jaccard_table_size> t{};
     for (std::size_t i = 0; i < jaccard_table_size; ++i)
-        for (std::size_t un = 0; un < 2 * jaccard_table_size; ++un)
-            t[i][un] = un == 0 ? 0.0 : double(i) / double(un);
+        for (std::size_t un = 0; un < 2 * jaccard_table_size; ++un) t[i][un] = un == 0 ? 0.0 : double(i) / double(un);
     return t;
 }();
 
@@ -89,14 +88,14 @@ double jaccard(std::span<const std::uint32_t> a, std::span<const std::uint32_t> 
 }
 
 struct workspace {
-    std::vector<double> aa;                 // Adamic-Adar sums of the current member
+    std::vector<double> aa;  // Adamic-Adar sums of the current member
     std::vector<std::uint32_t> touched;
-    std::vector<std::uint8_t> marks;        // bit t: skip this position for tile member t
+    std::vector<std::uint8_t> marks;  // bit t: skip this position for tile member t
     std::vector<std::uint32_t> marked;
-    std::vector<float> qfeat;               // unit-normalised query features
-    std::vector<float> dense;               // tile_queries x chunk screening scores
+    std::vector<float> qfeat;  // unit-normalised query features
+    std::vector<float> dense;  // tile_queries x chunk screening scores
     std::vector<top_k> best;
-    top_k approx;                           // dense-only screening top-k of one member
+    top_k approx;  // dense-only screening top-k of one member
     void reserve(std::size_t m, std::size_t d) {
         if (aa.size() < m) {
             aa.assign(m, 0.0);
@@ -128,7 +127,7 @@ struct recommender::impl {
     mutable std::vector<step_block> steps;  // by member stage s
     std::unique_ptr<std::once_flag[]> step_once;
     std::vector<double> inv_log_deg;
-    double params_margin = 0;  // screening error bound
+    double params_margin = 0;                    // screening error bound
     std::vector<std::uint64_t> blocked_offsets;  // member -> blocked partners (CSR, sorted)
     std::vector<member_index> blocked;
 
@@ -404,9 +403,8 @@ struct recommender::impl {
         order.reserve(members.size());
         for (std::uint32_t i = 0; i < members.size(); ++i)
             if (member_ok(members[i])) order.push_back(i);
-        std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return c.stage(members[a]) < c.stage(members[b]);
-        });
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::uint32_t a, std::uint32_t b) { return c.stage(members[a]) < c.stage(members[b]); });
         struct tile {
             std::size_t begin, end;
         };
@@ -459,8 +457,9 @@ struct recommender::impl {
         if (su + 1u >= j.stage_count())
             return fail(rule::next_stage, fmt::format("{} is at the last stage ({})", c.id(u), j.stage_name(su)));
         if (sv != su + 1u)
-            return fail(rule::next_stage, fmt::format("{} is at {}, not one stage right of {} ({})", c.id(v),
-                                                      j.stage_name(sv), j.stage_name(su), j.stage_name(static_cast<stage_index>(su + 1))));
+            return fail(rule::next_stage,
+                        fmt::format("{} is at {}, not one stage right of {} ({})", c.id(v), j.stage_name(sv),
+                                    j.stage_name(su), j.stage_name(static_cast<stage_index>(su + 1))));
         if (!j.step(su).enabled)
             return fail(rule::next_stage,
                         fmt::format("the step {} -> {} is disabled", j.stage_name(su), j.stage_name(sv)));
@@ -472,8 +471,7 @@ struct recommender::impl {
             return fail(rule::distinct_active, fmt::format("the pair {} / {} is blocked", c.id(u), c.id(v)));
         const auto sat = c.satisfaction(v);
         if (sat && *sat < min_sat)
-            return fail(rule::satisfaction,
-                        fmt::format("{} has satisfaction {} (minimum {})", c.id(v), *sat, min_sat));
+            return fail(rule::satisfaction, fmt::format("{} has satisfaction {} (minimum {})", c.id(v), *sat, min_sat));
         if (c.capacity(v) <= 0) return fail(rule::capacity, fmt::format("{} has no capacity", c.id(v)));
         if (!opt.allow_existing && c.has_interaction(u, v))
             return fail(rule::no_existing_contact, fmt::format("{} and {} have already interacted", c.id(u), c.id(v)));

@@ -92,9 +92,8 @@ __attribute__((target("avx2,fma"))) double exact_cosine_fma(const float* a, cons
 }
 
 __attribute__((target("avx2,fma"))) std::size_t next_candidate_avx2(const float* s, const std::uint64_t* sigs,
-                                                                    std::uint64_t qsig, float headroom,
-                                                                    std::size_t i, std::size_t end,
-                                                                    float threshold) noexcept {
+                                                                    std::uint64_t qsig, float headroom, std::size_t i,
+                                                                    std::size_t end, float threshold) noexcept {
     const __m256 thr = _mm256_set1_ps(threshold);
     const __m256 thr_h = _mm256_set1_ps(threshold - headroom);  // only a pre-filter, checked exactly below
     const __m256i q = _mm256_set1_epi64x(static_cast<long long>(qsig));
@@ -105,11 +104,10 @@ __attribute__((target("avx2,fma"))) std::size_t next_candidate_avx2(const float*
         unsigned maybe = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(v, thr_h, _CMP_GE_OQ)));
         if (maybe & ~plain) {
             const __m256i a = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sigs + i)), q);
-            const __m256i b =
-                _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sigs + i + 4)), q);
-            const unsigned none = static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(a, zero)))) |
-                                  (static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(b, zero))))
-                                   << 4);
+            const __m256i b = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sigs + i + 4)), q);
+            const unsigned none =
+                static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(a, zero)))) |
+                (static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(b, zero)))) << 4);
             maybe &= ~none;
             // Confirm with the same float sum as the portable path.
             for (unsigned bits = maybe & ~plain; bits; bits &= bits - 1) {
@@ -173,8 +171,8 @@ std::size_t next_at_least(const float* screened, std::size_t begin, std::size_t 
     return end;
 }
 
-std::size_t next_candidate(const float* screened, const std::uint64_t* sigs, std::uint64_t query_sig,
-                           float headroom, std::size_t begin, std::size_t end, float threshold) noexcept {
+std::size_t next_candidate(const float* screened, const std::uint64_t* sigs, std::uint64_t query_sig, float headroom,
+                           std::size_t begin, std::size_t end, float threshold) noexcept {
 #ifdef ENGAGE_RIGHT_X86_DISPATCH
     if (use_avx2) return next_candidate_avx2(screened, sigs, query_sig, headroom, begin, end, threshold);
 #endif
@@ -188,8 +186,8 @@ double exact_cosine(const float* a, const float* b, std::size_t d, double na, do
     return d ? canonical_cosine(a, b, d, na, nb) : 0.0;
 }
 
-void screen_panel(const peer_panel& panel, std::size_t g0, std::size_t g1, const float* const* queries,
-                  std::size_t nq, float w_sim, float w_happy, float* out, std::size_t stride) {
+void screen_panel(const peer_panel& panel, std::size_t g0, std::size_t g1, const float* const* queries, std::size_t nq,
+                  float w_sim, float w_happy, float* out, std::size_t stride) {
 #ifdef ENGAGE_RIGHT_X86_DISPATCH
     if (use_avx2) {
         switch (nq) {

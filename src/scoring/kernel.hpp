@@ -105,23 +105,22 @@ struct peer_panel {
 /// queries (unit-normalised features, `dims` floats each):
 /// out[r * stride + i] for peer g0 * lanes + i. Screening only: the caller
 /// re-scores candidates exactly. |out - canonical_dense| <= screening_margin().
-void screen_panel(const peer_panel& panel, std::size_t g0, std::size_t g1, const float* const* queries,
-                  std::size_t nq, float w_sim, float w_happy, float* out, std::size_t stride);
+void screen_panel(const peer_panel& panel, std::size_t g0, std::size_t g1, const float* const* queries, std::size_t nq,
+                  float w_sim, float w_happy, float* out, std::size_t stride);
 
 /// An upper bound of the screening error (screened dense score plus the
 /// float copy of the bonus, against the exact score) for `dims` features.
 inline double screening_margin(std::size_t dims, const score_weights& w) noexcept {
     constexpr double u = 1.0 / 16777216.0;  // 2^-24, unit roundoff of float
-    return 4.0 * u * (double(dims + 8) * w.similarity + 4.0 * w.happiness + 4.0 * w.tags + 4.0 * w.proximity) +
-           1e-300;
+    return 4.0 * u * (double(dims + 8) * w.similarity + 4.0 * w.happiness + 4.0 * w.tags + 4.0 * w.proximity) + 1e-300;
 }
 
 /// First i in [begin, end) with screened[i] + h >= threshold (float
 /// arithmetic), where h = headroom when (sigs[i] & query_sig) != 0 and 0
 /// otherwise; or end. Signatures have bit (tag mod 64) per tag, so a zero
 /// intersection proves that no tag is shared.
-std::size_t next_candidate(const float* screened, const std::uint64_t* sigs, std::uint64_t query_sig,
-                           float headroom, std::size_t begin, std::size_t end, float threshold) noexcept;
+std::size_t next_candidate(const float* screened, const std::uint64_t* sigs, std::uint64_t query_sig, float headroom,
+                           std::size_t begin, std::size_t end, float threshold) noexcept;
 
 /// First i in [begin, end) with screened[i] >= threshold, or end.
 std::size_t next_at_least(const float* screened, std::size_t begin, std::size_t end, float threshold) noexcept;

@@ -1,7 +1,7 @@
 // Compiled with -ffp-contract=off: the canonical arithmetic must not be
 // re-associated or fused differently from the batch kernel.
-#include "scoring/kernel.hpp"
 #include <engage_right/scoring.hpp>
+#include "scoring/kernel.hpp"
 
 #include <cmath>
 

@@ -111,9 +111,9 @@ void parallel_chunks(std::size_t n, unsigned threads, Fn&& fn) {
     parallel_ranges(n, std::min<std::size_t>(threads, n / 16384), std::forward<Fn>(fn));
 }
 
-constexpr std::uint8_t gone = 0xFF;        // stage of a member who left
-constexpr std::uint8_t flag_seeker = 1;    // may seek peers (not opted out)
-constexpr std::uint8_t flag_peer = 2;      // passes the member-level peer rules
+constexpr std::uint8_t gone = 0xFF;      // stage of a member who left
+constexpr std::uint8_t flag_seeker = 1;  // may seek peers (not opted out)
+constexpr std::uint8_t flag_peer = 2;    // passes the member-level peer rules
 
 inline void check_options(const simulation_options& o) {
     if (o.rounds < 0) throw config_error(fmt::format("simulation: rounds must be >= 0, got {}", o.rounds));

@@ -15,19 +15,21 @@ public:
         threads_ = thread_count(o.threads);
         const std::size_t n = c.size();
         if (n > o.max_members)
-            throw config_error(fmt::format("simulation: the community has {} members, more than max_members ({})", n,
-                                           o.max_members));
+            throw config_error(
+                fmt::format("simulation: the community has {} members, more than max_members ({})", n, o.max_members));
         stage_.resize(n);
         flags_.resize(n);
         capacity_.resize(n);
         for (member_index i = 0; i < n; ++i) {
             stage_[i] = static_cast<std::uint8_t>(c.stage(i));
-            flags_[i] = static_cast<std::uint8_t>((c.opted_out(i) ? 0 : flag_seeker) | (may_be_peer(c, i) ? flag_peer : 0));
+            flags_[i] =
+                static_cast<std::uint8_t>((c.opted_out(i) ? 0 : flag_seeker) | (may_be_peer(c, i) ? flag_peer : 0));
             capacity_[i] = c.capacity(i);
         }
         if (uses_contacts()) contacts_.assign(n, 0);
         count_.assign(S_, 0);
-        for (std::size_t s = 0; s < S_; ++s) count_[s] = static_cast<std::int64_t>(c.stage_members(static_cast<stage_index>(s)).size());
+        for (std::size_t s = 0; s < S_; ++s)
+            count_[s] = static_cast<std::int64_t>(c.stage_members(static_cast<stage_index>(s)).size());
         const int d = c.journey().default_capacity();
         arrival_flags_ = static_cast<std::uint8_t>(flag_seeker | (d > 0 ? flag_peer : 0));
         if (o.log) {
@@ -149,9 +151,10 @@ private:
         std::vector<std::uint32_t> peers(pr.begin(), pr.end());
         std::sort(peers.begin(), peers.end());
         if (static_cast<double>(sk.size()) * static_cast<double>(peers.size()) > static_cast<double>(o_.max_plan_pairs))
-            throw config_error(fmt::format("simulation: exact_plan would score {} x {} pairs in one step, more than "
-                                           "max_plan_pairs ({}); use the default seat dealing for communities this large",
-                                           sk.size(), peers.size(), o_.max_plan_pairs));
+            throw config_error(
+                fmt::format("simulation: exact_plan would score {} x {} pairs in one step, more than "
+                            "max_plan_pairs ({}); use the default seat dealing for communities this large",
+                            sk.size(), peers.size(), o_.max_plan_pairs));
         const std::size_t n0 = c_.size();  // indices below are the community's own members
         const score_weights& w = c_.journey().weights();
         const auto p_row_demand = static_cast<std::uint32_t>(p_.per_member);
@@ -214,11 +217,10 @@ private:
             for (std::size_t k = 0; k <= cmax; ++k) {
                 double cval = static_cast<double>(k);
                 if (o_.policy == sim_policy::mass_action)
-                    cval = alive > 0 && s + 1 < S ? p_.contact_rate * static_cast<double>(count_[s + 1]) /
-                                                        static_cast<double>(alive)
-                                                  : 0.0;
-                else if (o_.policy == sim_policy::none)
-                    cval = 0;
+                    cval = alive > 0 && s + 1 < S
+                               ? p_.contact_rate * static_cast<double>(count_[s + 1]) / static_cast<double>(alive)
+                               : 0.0;
+                else if (o_.policy == sim_policy::none) cval = 0;
                 const double h = s + 1 < S ? p_.base[s] + p_.lift[s] * cval : 0.0;
                 const double mu = p_.churn[s];
                 const double total = h + mu;

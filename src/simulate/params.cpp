@@ -30,8 +30,7 @@ sim_policy parse_sim_policy(std::string_view name) {
     if (name == "random") return sim_policy::random;
     if (name == "none") return sim_policy::none;
     if (name == "mass_action") return sim_policy::mass_action;
-    throw config_error(
-        fmt::format("unknown policy '{}' (expected engage_right, random, none or mass_action)", name));
+    throw config_error(fmt::format("unknown policy '{}' (expected engage_right, random, none or mass_action)", name));
 }
 
 const char* to_string(sim_engine e) noexcept {
@@ -55,7 +54,6 @@ namespace {
 constexpr int max_per_member = 10000;
 constexpr double max_substeps = 1e6;
 
-
 // 1/dt as an integer, or 0 when dt does not divide a round.
 long long substeps_of(double dt) noexcept {
     if (!std::isfinite(dt) || !(dt > 0) || dt > 1) return 0;
@@ -73,8 +71,8 @@ std::vector<double> expand(const std::vector<double>& v, std::size_t n, double f
                            const char* per) {
     if (v.empty()) return std::vector<double>(n, fallback);
     if (v.size() != 1 && v.size() != n)
-        throw config_error(fmt::format("simulation params: {}: expected 1 or {} values (one per {}), got {}", name, n,
-                                       per, v.size()));
+        throw config_error(
+            fmt::format("simulation params: {}: expected 1 or {} values (one per {}), got {}", name, n, per, v.size()));
     std::vector<double> out = v.size() == 1 ? std::vector<double>(n, v[0]) : v;
     for (std::size_t i = 0; i < n; ++i)
         if (!is_rate(out[i]))
@@ -93,7 +91,8 @@ int simulation_params::substeps() const {
 
 simulation_params simulation_params::resolve(std::size_t stages) const {
     if (stages < 2 || stages > max_stages)
-        throw config_error(fmt::format("simulation params: a journey needs 2 to {} stages, got {}", max_stages, stages));
+        throw config_error(
+            fmt::format("simulation params: a journey needs 2 to {} stages, got {}", max_stages, stages));
     simulation_params p = *this;
     p.base = expand(base, stages - 1, default_base, "base", "step");
     p.lift = expand(lift, stages - 1, default_lift, "lift", "step");
@@ -106,8 +105,8 @@ simulation_params simulation_params::resolve(std::size_t stages) const {
     check(referral_rate, "referral_rate");
     check(contact_rate, "contact_rate");
     if (per_member < 0 || per_member > max_per_member)
-        throw config_error(
-            fmt::format("simulation params: per_member: expected an integer 0..{}, got {}", max_per_member, per_member));
+        throw config_error(fmt::format("simulation params: per_member: expected an integer 0..{}, got {}",
+                                       max_per_member, per_member));
     p.dt = 1.0 / substeps();
     if (!std::isfinite(round_days) || !(round_days > 0))
         throw config_error(fmt::format("simulation params: round_days: expected a number > 0, got {}", round_days));
@@ -131,10 +130,9 @@ std::vector<double> json_rates(std::string_view source, const std::string& path,
                                const char* per) {
     if (v.is_number()) return {json_rate(source, path, v)};
     if (!v.is_array())
-        bad(source, path, fmt::format("expected a number or an array of {} numbers (one per {}), got {}", n, per,
-                                      type_name(v)));
-    if (v.size() != n)
-        bad(source, path, fmt::format("expected {} values (one per {}), got {}", n, per, v.size()));
+        bad(source, path,
+            fmt::format("expected a number or an array of {} numbers (one per {}), got {}", n, per, type_name(v)));
+    if (v.size() != n) bad(source, path, fmt::format("expected {} values (one per {}), got {}", n, per, v.size()));
     std::vector<double> out;
     for (std::size_t i = 0; i < v.size(); ++i) out.push_back(json_rate(source, fmt::format("{}[{}]", path, i), v[i]));
     return out;
@@ -146,9 +144,9 @@ simulation_params simulation_params::from_json(std::string_view text, std::size_
     if (stages < 2 || stages > max_stages)
         throw config_error(fmt::format("{}: a journey needs 2 to {} stages, got {}", source, max_stages, stages));
     json doc = detail::parse_json_object(text, source);
-    static constexpr const char* keys[] = {"base",         "lift",       "churn", "arrivals",   "referral_rate",
-                                           "contact_rate", "per_member", "dt",    "round_days", "$schema",
-                                           "description"};
+    static constexpr const char* keys[] = {"base",          "lift",         "churn",      "arrivals",
+                                           "referral_rate", "contact_rate", "per_member", "dt",
+                                           "round_days",    "$schema",      "description"};
     for (const auto& item : doc.items()) {
         if (std::find(std::begin(keys), std::end(keys), item.key()) == std::end(keys)) {
             std::string list;

@@ -22,9 +22,10 @@ double viral_reproduction_number(const simulation_params& params, std::span<cons
     const simulation_params p = params.resolve(stages);
     for (std::size_t s = 0; s < contacts.size(); ++s)
         if (!is_rate(contacts[s]))
-            throw config_error(fmt::format("viral_reproduction_number: contacts[{}]: expected a finite number >= 0, "
-                                           "got {}",
-                                           s, contacts[s]));
+            throw config_error(
+                fmt::format("viral_reproduction_number: contacts[{}]: expected a finite number >= 0, "
+                            "got {}",
+                            s, contacts[s]));
     double reach = 1;
     for (std::size_t s = 0; s + 1 < stages; ++s) {
         const double h = p.base[s] + p.lift[s] * contacts[s];
@@ -39,9 +40,8 @@ double viral_reproduction_number(const simulation_params& params, std::span<cons
     return reach * p.referral_rate * rounds_at_last;
 }
 
-std::vector<double> expected_contacts(sim_policy policy, const simulation_params& params,
-                                      std::span<const double> kappa, std::span<const double> counts,
-                                      const journey& j) {
+std::vector<double> expected_contacts(sim_policy policy, const simulation_params& params, std::span<const double> kappa,
+                                      std::span<const double> counts, const journey& j) {
     const std::size_t stages = counts.size();
     std::vector<double> c(stages > 0 ? stages - 1 : 0, 0.0);
     double total = 0;
@@ -63,7 +63,6 @@ std::vector<double> expected_contacts(sim_policy policy, const simulation_params
     }
     return c;
 }
-
 
 std::vector<double> seats_per_member(const community& c) {
     const std::size_t stages = c.journey().stage_count();
@@ -165,8 +164,8 @@ void write_stages_log(std::ostream& out, const community& c, const simulation_re
     }
 }
 
-void write_event_log(const std::filesystem::path& interactions, const std::filesystem::path& stages,
-                     const community& c, const simulation_result& r) {
+void write_event_log(const std::filesystem::path& interactions, const std::filesystem::path& stages, const community& c,
+                     const simulation_result& r) {
     if (!r.log.kept)
         throw config_error("simulation: no event log was kept (run the monte_carlo engine with the log option)");
     auto write = [&](const std::filesystem::path& path, auto&& body) {

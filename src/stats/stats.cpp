@@ -45,7 +45,8 @@ std::string funnel_report::bottleneck_text(const journey& j) const {
     const step_stats& s = steps[*bottleneck];
     return fmt::format("{} → {}: {} seeker{}, {} seat{} ({:.2f} per seeker)", j.stage_name(s.from),
                        j.stage_name(static_cast<stage_index>(s.from + 1)), group_thousands(s.seekers),
-                       s.seekers == 1 ? "" : "s", group_thousands(s.seats), s.seats == 1 ? "" : "s", s.seats_per_seeker);
+                       s.seekers == 1 ? "" : "s", group_thousands(s.seats), s.seats == 1 ? "" : "s",
+                       s.seats_per_seeker);
 }
 
 funnel_report funnel(const community& c, const funnel_options& options) {
@@ -71,10 +72,10 @@ funnel_report funnel(const community& c, const funnel_options& options) {
         }
     }
     for (std::size_t s = 0; s < stages; ++s)
-        r.stages[s].conversion = s == 0 || r.stages[s - 1].reached == 0
-                                     ? nan_v
-                                     : static_cast<double>(r.stages[s].reached) /
-                                           static_cast<double>(r.stages[s - 1].reached);
+        r.stages[s].conversion =
+            s == 0 || r.stages[s - 1].reached == 0
+                ? nan_v
+                : static_cast<double>(r.stages[s].reached) / static_cast<double>(r.stages[s - 1].reached);
 
     // Peer eligibility (rules 2-4) does not depend on the seeker.
     std::vector<std::uint8_t> eligible_peer(c.size(), 0);
@@ -100,8 +101,7 @@ funnel_report funnel(const community& c, const funnel_options& options) {
             ++st.seekers;
             std::size_t known = 0;  // eligible peers already met
             if (!options.allow_existing)
-                for (const member_index w : c.neighbors(u))
-                    known += right.contains(w) && eligible_peer[w];
+                for (const member_index w : c.neighbors(u)) known += right.contains(w) && eligible_peer[w];
             if (known >= st.peers) ++st.seekers_without_peer;
         }
         st.seats_per_seeker = st.seekers ? static_cast<double>(st.seats) / static_cast<double>(st.seekers) : nan_v;

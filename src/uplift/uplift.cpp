@@ -4,9 +4,9 @@
 #include <engage_right/io.hpp>
 #include <engage_right/uplift.hpp>
 
+#include <fmt/format.h>
 #include <Eigen/Cholesky>
 #include <Eigen/QR>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
@@ -20,10 +20,10 @@ namespace engage_right {
 
 using detail::csv_field;
 using detail::csv_reader;
-using detail::trim;
 using detail::lower;
-using detail::shown;
 using detail::parse_real;
+using detail::shown;
+using detail::trim;
 
 namespace {
 
@@ -194,16 +194,15 @@ logistic_fit logistic_regression(const Eigen::MatrixXd& X, const Eigen::VectorXd
     if (options.max_iterations < 1 || !(options.tolerance > 0))
         throw config_error("logistic regression: max_iterations must be >= 1 and tolerance > 0");
     if (n < p)
-        throw config_error(
-            fmt::format("logistic regression: {} observations cannot identify {} coefficients", n, p));
+        throw config_error(fmt::format("logistic regression: {} observations cannot identify {} coefficients", n, p));
     {
         Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(X);
         if (qr.rank() < p) {
             const auto col = qr.colsPermutation().indices()[qr.rank()];
-            throw config_error(fmt::format(
-                "logistic regression: X does not have full column rank ({} of {}): column {} is a linear "
-                "combination of the others",
-                qr.rank(), p, col));
+            throw config_error(
+                fmt::format("logistic regression: X does not have full column rank ({} of {}): column {} is a linear "
+                            "combination of the others",
+                            qr.rank(), p, col));
         }
     }
 
@@ -418,17 +417,19 @@ uplift_result estimate_uplift(const uplift_history& h, const journey& j, const u
             if (use_activity) {
                 const double a = h.activity[w.member];
                 if (std::isnan(a))
-                    throw config_error(fmt::format(
-                        "covariate 'activity': member '{}' has windows but no activity in members.csv", h.ids[w.member]));
+                    throw config_error(
+                        fmt::format("covariate 'activity': member '{}' has windows but no activity in members.csv",
+                                    h.ids[w.member]));
                 activity_sum += a;
             }
         }
         std::sort(members.begin(), members.end());
         st.members = static_cast<std::size_t>(std::unique(members.begin(), members.end()) - members.begin());
         const std::size_t untreated = st.windows - st.treated;
-        st.base_rate = untreated ? static_cast<double>(st.advanced - st.treated_advanced) / static_cast<double>(untreated)
-                                 : nan_v;
-        st.treated_rate = st.treated ? static_cast<double>(st.treated_advanced) / static_cast<double>(st.treated) : nan_v;
+        st.base_rate =
+            untreated ? static_cast<double>(st.advanced - st.treated_advanced) / static_cast<double>(untreated) : nan_v;
+        st.treated_rate =
+            st.treated ? static_cast<double>(st.treated_advanced) / static_cast<double>(st.treated) : nan_v;
         st.mean_contacts = st.treated ? contact_sum / static_cast<double>(st.treated) : nan_v;
         st.odds_ratio = st.odds_ratio_low = st.odds_ratio_high = st.p_value = nan_v;
         st.lift = st.lift_low = st.lift_high = nan_v;

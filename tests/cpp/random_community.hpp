@@ -24,8 +24,8 @@ inline engage_right::journey random_journey(std::mt19937_64& rng) {
     journey j(names, "random");
     for (int i = 0; i + 1 < s; ++i)
         j.set_step(static_cast<stage_index>(i),
-                   {std::bernoulli_distribution(0.85)(rng), std::bernoulli_distribution(0.5)(rng) ? channel::public_
-                                                                                                 : channel::private_});
+                   {std::bernoulli_distribution(0.85)(rng),
+                    std::bernoulli_distribution(0.5)(rng) ? channel::public_ : channel::private_});
     j.set_min_peer_satisfaction(std::uniform_int_distribution<int>(0, 11)(rng));
     j.set_default_capacity(std::uniform_int_distribution<int>(0, 3)(rng));
     return j;

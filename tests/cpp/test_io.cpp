@@ -114,7 +114,8 @@ TEST_CASE("members.csv: every bad input names line and column") {
         }
     }
     SUBCASE("capacity") {
-        for (const char* bad : {"-1", "2.5", "x"}) CHECK(members_error(std::string("id,stage,capacity\na,prospect,") + bad + "\n").line == 2);
+        for (const char* bad : {"-1", "2.5", "x"})
+            CHECK(members_error(std::string("id,stage,capacity\na,prospect,") + bad + "\n").line == 2);
     }
     SUBCASE("boolean") {
         auto e = members_error("id,stage,opted_out\na,prospect,1\nb,prospect,maybe\n");

@@ -87,10 +87,8 @@ TEST_CASE("malformed journey JSON names the JSON path") {
           std::string::npos);
     CHECK(json_error(R"({"stages": ["a", "b"], "default_capacity": 1.5})").find("$.default_capacity") !=
           std::string::npos);
-    CHECK(json_error(R"({"stages": ["a", "b"], "weights": {"tags": -1}})").find("$.weights.tags") !=
-          std::string::npos);
-    CHECK(json_error(R"({"stages": ["a", "b"], "weights": {"fame": 1}})").find("$.weights.fame") !=
-          std::string::npos);
+    CHECK(json_error(R"({"stages": ["a", "b"], "weights": {"tags": -1}})").find("$.weights.tags") != std::string::npos);
+    CHECK(json_error(R"({"stages": ["a", "b"], "weights": {"fame": 1}})").find("$.weights.fame") != std::string::npos);
 }
 
 TEST_CASE("journey construction limits") {
@@ -111,7 +109,8 @@ TEST_CASE("every malformed journey of tests/data names its JSON path") {
     // Each case is one line of the form {"journey": {...}, "path": "...", ...}; split
     // with the library's own JSON reader would be circular, so cut on the keys.
     std::size_t cases = 0;
-    for (std::size_t at = text.find("\"journey\": "); at != std::string::npos; at = text.find("\"journey\": ", at + 1)) {
+    for (std::size_t at = text.find("\"journey\": "); at != std::string::npos;
+         at = text.find("\"journey\": ", at + 1)) {
         const std::size_t begin = at + 11;
         const std::size_t path_key = text.find(",\n  \"path\": \"", begin);
         REQUIRE(path_key != std::string::npos);

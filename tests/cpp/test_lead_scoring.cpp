@@ -38,13 +38,13 @@ TEST_CASE("lead scores equal a hand-computed table, decay included") {
     REQUIRE(parse_timestamp("2026-01-31T00:00:00Z") == t0);
     const event_table e = parse_events(
         "member,action,timestamp,value\n"
-        "a,visit,2026-01-31T00:00:00Z,\n"   // age 0:   2
-        "a,visit,2026-01-21,\n"             // age 10d: 2 / 2 = 1
-        "a,buy,2026-01-11,40\n"             // age 20d: 0.5 * 40 / 4 = 5
-        "a,unsubscribe,1767225600,\n"       // 2026-01-01, age 30d: -4 / 8 = -0.5
-        "b,visit,2026-02-01,\n"             // after as_of: ignored
-        "b,buy,2026-01-26,10\n"             // age 5d: 5 * 2^-0.5
-        "a,download,2026-01-30,\n",         // not in the table: 0 points
+        "a,visit,2026-01-31T00:00:00Z,\n"  // age 0:   2
+        "a,visit,2026-01-21,\n"            // age 10d: 2 / 2 = 1
+        "a,buy,2026-01-11,40\n"            // age 20d: 0.5 * 40 / 4 = 5
+        "a,unsubscribe,1767225600,\n"      // 2026-01-01, age 30d: -4 / 8 = -0.5
+        "b,visit,2026-02-01,\n"            // after as_of: ignored
+        "b,buy,2026-01-26,10\n"            // age 5d: 5 * 2^-0.5
+        "a,download,2026-01-30,\n",        // not in the table: 0 points
         m, j, "e.csv");
     lead_options o;
     o.as_of = t0;
@@ -84,9 +84,7 @@ TEST_CASE("lead scores equal a hand-computed table, decay included") {
 TEST_CASE("events reader errors name file, line and column") {
     const journey j = journey::from_json(scoring_journey);
     const member_table m = parse_members("id,country\na,DE\nb,FR\n", j, "m.csv", lead_read_options(j));
-    auto err = [&](const std::string& text) {
-        return error_of([&] { (void)parse_events(text, m, j, "e.csv"); });
-    };
+    auto err = [&](const std::string& text) { return error_of([&] { (void)parse_events(text, m, j, "e.csv"); }); };
     CHECK(err("") == "e.csv:1: empty file: expected a header line naming the columns");
     CHECK(err("member,action\n").find("missing required column 'timestamp'") != std::string::npos);
     CHECK(err("member,action,timestamp\nzz,visit,1\n") ==
@@ -100,15 +98,17 @@ TEST_CASE("events reader errors name file, line and column") {
     CHECK(err("member,action,timestamp\na,visit,1,2\n").find("e.csv:2:11: expected 3 fields") == 0);
     event_read_options skip;
     skip.skip_unknown_members = true;
-    const event_table e = parse_events("member,action,timestamp\nzz,visit,1\na,visit,2\nyy,visit,3\n", m, j, "e.csv", skip);
+    const event_table e =
+        parse_events("member,action,timestamp\nzz,visit,1\na,visit,2\nyy,visit,3\n", m, j, "e.csv", skip);
     CHECK(e.size() == 1);
     CHECK(e.skipped_unknown_members == 2);
 
     // Fit columns must exist, and range columns must hold numbers.
     const journey k = journey::from_json(
         R"({"stages": ["a", "b"], "lead_scoring": {"fit": [{"column": "employees", "min": 10, "points": 1}]}})");
-    CHECK(error_of([&] { (void)parse_members("id\nx\n", k, "m.csv", lead_read_options(k)); })
-              .find("m.csv:1: missing column 'employees' needed by the fit rules of journey 'custom'") == 0);
+    CHECK(error_of([&] {
+              (void)parse_members("id\nx\n", k, "m.csv", lead_read_options(k));
+          }).find("m.csv:1: missing column 'employees' needed by the fit rules of journey 'custom'") == 0);
     CHECK(error_of([&] { (void)parse_members("id,employees\nx,\ny,many\n", k, "m.csv", lead_read_options(k)); }) ==
           "m.csv:3:3: employees: expected a finite number or empty (it is compared with min/max), got \"many\"");
     // A member table built without that column is a configuration error, not a crash.
@@ -129,16 +129,16 @@ TEST_CASE("stage inference: furthest prefix of rules, gaps, next milestone, hist
     const event_table e = parse_events(
         "member,action,timestamp\n"
         "m1,asked,100\n"
-        "m2,answered,100\n"       // s2's milestone without s1's: stays at s0
+        "m2,answered,100\n"  // s2's milestone without s1's: stays at s0
         "m2,accepted,110\n"
         "m2,accepted,120\n"
         "m3,asked,100\n"
         "m3,answered,200\n"
-        "m3,accepted,300\n"       // one accepted of two: s2
+        "m3,accepted,300\n"  // one accepted of two: s2
         "m4,answered,150\n"
         "m4,asked,100\n"
         "m4,accepted,300\n"
-        "m4,accepted,400\n"       // score 1 + 3 + 5 + 5 = 14 >= 12: s3 at 400
+        "m4,accepted,400\n"  // score 1 + 3 + 5 + 5 = 14 >= 12: s3 at 400
         "m4,spam,50\n",
         m, j, "e.csv");
     const stage_inference inf = infer_stages(m, e, j);
@@ -156,7 +156,7 @@ TEST_CASE("stage inference: furthest prefix of rules, gaps, next milestone, hist
     REQUIRE(items.size() == 1);
     CHECK(items[0].text() == "asked");
     CHECK_FALSE(items[0].met);
-    CHECK(next_milestone(inf, j, 3).empty());  // last stage
+    CHECK(next_milestone(inf, j, 3).empty());          // last stage
     CHECK(next_milestone(inf, j, 4)[0].current == 0);  // no events at all
 
     const double nan = std::nan("");
@@ -235,7 +235,8 @@ TEST_CASE("decay can take a member back below a stage it held") {
     CHECK(inf.entered_at(0, 1) == 43200);
     CHECK(inf.entered_at(0, 2) == 86400);
     CHECK(inf.stage[0] == 0);  // 11 days on: ~0.016 points
-    CHECK(inf.scores[0].engagement == doctest::Approx(10 * (std::exp2(-11.0) + std::exp2(-10.5) + 2 * std::exp2(-10.0))));
+    CHECK(inf.scores[0].engagement ==
+          doctest::Approx(10 * (std::exp2(-11.0) + std::exp2(-10.5) + 2 * std::exp2(-10.0))));
 }
 
 TEST_CASE("format_timestamp is the inverse of parse_timestamp") {

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <functional>
 #include <map>
-#include <set>
 #include <random>
+#include <set>
 #include <string>
 
 using namespace engage_right;
@@ -119,8 +119,8 @@ TEST_CASE("the dense solver reaches the same optimum as brute force and the arc-
         // The same pairs as arc indices, so objective() checks feasibility.
         std::vector<std::size_t> chosen;
         for (const auto& [r, c] : pairs) {
-            const auto it = std::find_if(p.arcs.begin(), p.arcs.end(),
-                                         [&](const auto& a) { return a.row == r && a.column == c; });
+            const auto it =
+                std::find_if(p.arcs.begin(), p.arcs.end(), [&](const auto& a) { return a.row == r && a.column == c; });
             REQUIRE(it != p.arcs.end());
             CHECK(it->value > 0);
             chosen.push_back(static_cast<std::size_t>(it - p.arcs.begin()));
@@ -201,7 +201,8 @@ TEST_CASE("stable matching has no blocking pair on random instances") {
     for (int round = 0; round < 2000; ++round) {
         bipartite_problem p = random_problem(rng, false);
         // Distinct values, so preferences are strict on both sides.
-        for (std::size_t i = 0; i < p.arcs.size(); ++i) p.arcs[i].value = 0.01 + 0.001 * static_cast<double>((i * 7919) % 997);
+        for (std::size_t i = 0; i < p.arcs.size(); ++i)
+            p.arcs[i].value = 0.01 + 0.001 * static_cast<double>((i * 7919) % 997);
         const auto chosen = solve_stable(p);
         (void)objective(p, chosen);  // feasibility
         CHECK_FALSE(blocking_pair_exists(p, chosen));
@@ -231,7 +232,7 @@ TEST_CASE("matching a community keeps every hard rule and capacity") {
         for (const auto& mp : r.pairs) {
             CHECK(c.stage(mp.peer) == c.stage(mp.member) + 1);
             CHECK_FALSE(c.opted_out(mp.member));
-            CHECK(c.id(mp.peer) != "i2");  // detractor
+            CHECK(c.id(mp.peer) != "i2");                                // detractor
             CHECK(!(c.id(mp.member) == "p2" && c.id(mp.peer) == "i3"));  // existing contact
             ++load[mp.peer];
         }
@@ -288,7 +289,8 @@ TEST_CASE("property: hard rules, capacities, per_member, cooldown and blocked pa
         std::set<std::pair<member_index, member_index>> recent;
         if (c.size() > 1)
             for (int k = 0; k < 10; ++k) {
-                const auto a = static_cast<member_index>(rng() % c.size()), b = static_cast<member_index>(rng() % c.size());
+                const auto a = static_cast<member_index>(rng() % c.size()),
+                           b = static_cast<member_index>(rng() % c.size());
                 const bool is_recent = rng() % 2 == 0;
                 o.history.member.push_back(a);
                 o.history.peer.push_back(b);

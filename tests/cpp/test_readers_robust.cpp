@@ -42,7 +42,8 @@ const char* const lead_journey = R"({
 
 const char* const pairs_csv = "member,peer,timestamp\na1,a2,2026-01-01\na3,a4,1767225600\n";
 const char* const blocked_csv = "member,peer\na1,a2\na4,a5\n";
-const char* const stages_csv = "member,stage,timestamp\nu1,prospect,2026-01-01\nu1,interested,1767400000\nu2,loyal,2026-02-01T08:00:00Z\n";
+const char* const stages_csv =
+    "member,stage,timestamp\nu1,prospect,2026-01-01\nu1,interested,1767400000\nu2,loyal,2026-02-01T08:00:00Z\n";
 const char* const contacts_csv = "source,target,weight,timestamp\nu1,u2,1,2026-01-05\nu2,u3,,1767500000\n";
 const char* const params_json =
     R"({"base": 0.02, "lift": [0.1, 0.2, 0.1, 0.3], "churn": 0.01, "arrivals": 3, "per_member": 2, "dt": 0.5})";
@@ -70,7 +71,8 @@ std::string mutate(std::string s, std::mt19937_64& rng) {
                 const std::size_t b = s.rfind('\n', at == 0 ? 0 : at - 1);
                 const std::size_t start = b == std::string::npos ? 0 : b + 1;
                 const std::size_t end = s.find('\n', start);
-                const std::string line = s.substr(start, end == std::string::npos ? std::string::npos : end - start + 1);
+                const std::string line =
+                    s.substr(start, end == std::string::npos ? std::string::npos : end - start + 1);
                 s.insert(start, line);
                 break;
             }
@@ -88,7 +90,9 @@ std::string mutate(std::string s, std::mt19937_64& rng) {
     return s;
 }
 
-std::size_t lines_of(const std::string& s) { return 1 + static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+std::size_t lines_of(const std::string& s) {
+    return 1 + static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 struct tally {
     int parsed = 0, rejected = 0;

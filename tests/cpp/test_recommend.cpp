@@ -61,7 +61,8 @@ TEST_CASE("property: hard rules hold and top-k is exact on 1,200 random communit
                 const recommendation& got = all[at];
                 CHECK_MESSAGE(got.member == u, "seed " << seed);
                 CHECK_MESSAGE(got.rank == r + 1, "seed " << seed);
-                CHECK_MESSAGE(got.peer == expect[r].second, "seed " << seed << " member " << c.id(u) << " rank " << r + 1);
+                CHECK_MESSAGE(got.peer == expect[r].second,
+                              "seed " << seed << " member " << c.id(u) << " rank " << r + 1);
                 CHECK_MESSAGE(got.score == expect[r].first, "seed " << seed);  // bit-identical
                 CHECK(rec.check(u, got.peer).eligible);
                 CHECK(got.medium == c.journey().step(c.stage(u)).medium);

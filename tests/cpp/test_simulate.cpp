@@ -261,7 +261,8 @@ TEST_CASE("simulate: engage_right contacts respect the hard rules and capacities
         std::size_t seats = 0, seekers = 0, dealt = 0;
         const index_range next = c.stage_members(static_cast<stage_index>(s + 1));
         for (member_index v = next.first; v < next.last; ++v)
-            if (!c.opted_out(v) && (!c.satisfaction(v) || *c.satisfaction(v) >= 7)) seats += static_cast<std::size_t>(c.capacity(v));
+            if (!c.opted_out(v) && (!c.satisfaction(v) || *c.satisfaction(v) >= 7))
+                seats += static_cast<std::size_t>(c.capacity(v));
         const index_range here = c.stage_members(s);
         for (member_index u = here.first; u < here.last; ++u) seekers += !c.opted_out(u);
         for (std::size_t k = 0; k < r.log.contact_source.size(); ++k) dealt += c.stage(r.log.contact_source[k]) == s;
@@ -301,25 +302,32 @@ TEST_CASE("simulate: the event log is written in the DESIGN formats") {
 }
 
 TEST_CASE("simulate: bad parameters are config errors naming the key") {
-    CHECK(error_of([] { simulation_params::from_json(R"({"bsae": 1})", 5, "p.json"); })
-              .find("p.json: $.bsae: unknown key") != std::string::npos);
-    CHECK(error_of([] { simulation_params::from_json(R"({"lift": "x"})", 5, "p.json"); })
-              .find("$.lift: expected a number or an array") != std::string::npos);
-    CHECK(error_of([] { simulation_params::from_json(R"({"churn": [0.1, 0.2]})", 5, "p.json"); })
-              .find("$.churn: expected 5 values (one per stage), got 2") != std::string::npos);
-    CHECK(error_of([] { simulation_params::from_json(R"({"base": [0.1, -0.2, 0, 0]})", 5, "p.json"); })
-              .find("$.base[1]: expected a finite number >= 0, got -0.2") != std::string::npos);
+    CHECK(error_of([] {
+              simulation_params::from_json(R"({"bsae": 1})", 5, "p.json");
+          }).find("p.json: $.bsae: unknown key") != std::string::npos);
+    CHECK(error_of([] {
+              simulation_params::from_json(R"({"lift": "x"})", 5, "p.json");
+          }).find("$.lift: expected a number or an array") != std::string::npos);
+    CHECK(error_of([] {
+              simulation_params::from_json(R"({"churn": [0.1, 0.2]})", 5, "p.json");
+          }).find("$.churn: expected 5 values (one per stage), got 2") != std::string::npos);
+    CHECK(error_of([] {
+              simulation_params::from_json(R"({"base": [0.1, -0.2, 0, 0]})", 5, "p.json");
+          }).find("$.base[1]: expected a finite number >= 0, got -0.2") != std::string::npos);
     CHECK(error_of([] { simulation_params::from_json(R"({"dt": 0.3})", 5, "p.json"); }).find("$.dt: expected 0 < dt") !=
           std::string::npos);
-    CHECK(error_of([] { simulation_params::from_json(R"({"per_member": 1.5})", 5, "p.json"); })
-              .find("$.per_member: expected an integer") != std::string::npos);
-    CHECK(error_of([] { simulation_params::from_json(R"({"arrivals": -1})", 5, "p.json"); })
-              .find("$.arrivals: expected a finite number >= 0") != std::string::npos);
+    CHECK(error_of([] {
+              simulation_params::from_json(R"({"per_member": 1.5})", 5, "p.json");
+          }).find("$.per_member: expected an integer") != std::string::npos);
+    CHECK(error_of([] {
+              simulation_params::from_json(R"({"arrivals": -1})", 5, "p.json");
+          }).find("$.arrivals: expected a finite number >= 0") != std::string::npos);
     CHECK(error_of([] { simulation_params::from_json("[1]", 5, "p.json"); }).find("$: expected an object") !=
           std::string::npos);
     CHECK(error_of([] { simulation_params::from_json("{", 5, "p.json"); }).find("invalid JSON") != std::string::npos);
 
-    const simulation_params ok = simulation_params::from_json(R"({"base": 0.1, "churn": [0,0,0,0,0.5], "dt": 0.25})", 5);
+    const simulation_params ok =
+        simulation_params::from_json(R"({"base": 0.1, "churn": [0,0,0,0,0.5], "dt": 0.25})", 5);
     CHECK(ok.base == std::vector<double>(4, 0.1));
     CHECK(ok.lift == std::vector<double>(4, simulation_params::default_lift));
     CHECK(ok.churn.back() == 0.5);

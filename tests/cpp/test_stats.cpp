@@ -39,16 +39,16 @@ TEST_CASE("NPS follows its definition") {
 }
 
 TEST_CASE("funnel: members, NPS, seekers against seats, bottleneck") {
-    journey j;  // prospect, interested, new_customer, loyal, advocate
+    journey j;                                 // prospect, interested, new_customer, loyal, advocate
     j.set_step(1, {false, channel::public_});  // interested -> new_customer disabled
     const member_table m = parse_members(
         "id,stage,satisfaction,capacity,opted_out\n"
         "p1,prospect,,,0\n"
         "p2,prospect,3,,0\n"
-        "p3,prospect,,,1\n"          // opted out: not a seeker
-        "i1,interested,9,2,0\n"      // peer for prospects: 2 seats
-        "i2,interested,6,5,0\n"      // detractor: not a peer
-        "i3,interested,,0,0\n"       // capacity 0: not a peer
+        "p3,prospect,,,1\n"      // opted out: not a seeker
+        "i1,interested,9,2,0\n"  // peer for prospects: 2 seats
+        "i2,interested,6,5,0\n"  // detractor: not a peer
+        "i3,interested,,0,0\n"   // capacity 0: not a peer
         "n1,new_customer,10,,0\n"
         "l1,loyal,8,,0\n"
         "l2,loyal,,,0\n"

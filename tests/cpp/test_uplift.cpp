@@ -56,8 +56,8 @@ const journey abc({"a", "b", "c"}, "abc");
 }  // namespace
 
 TEST_CASE("logistic regression on a 2x2 table equals the closed form") {
-    for (const auto& [a, b, c, d] : {std::tuple{30, 20, 10, 40}, std::tuple{3, 97, 1, 299}, std::tuple{5, 5, 5, 5},
-                                     std::tuple{200, 7, 13, 150}}) {
+    for (const auto& [a, b, c, d] :
+         {std::tuple{30, 20, 10, 40}, std::tuple{3, 97, 1, 299}, std::tuple{5, 5, 5, 5}, std::tuple{200, 7, 13, 150}}) {
         const auto design = table_design(a, b, c, d);
         const logistic_fit f = logistic_regression(design.first, design.second);
         const int cell_a = a, cell_b = b;
@@ -145,31 +145,31 @@ TEST_CASE("uplift windows on a hand-built history") {
     const std::string stages =
         "member,stage,timestamp\n"
         "u,A,0\n"
-        "u,b,90000\n"    // u advances inside window 1
+        "u,b,90000\n"  // u advances inside window 1
         "p,b,0\n"
         "q,a,0\n"
-        "q,b,200000\n"   // q advances inside window 2
-        "x,c,0\n"        // last stage: no windows
-        "v,a,50000\n"    // enters after window 0 started: first window is 1
+        "q,b,200000\n"  // q advances inside window 2
+        "x,c,0\n"       // last stage: no windows
+        "v,a,50000\n"   // enters after window 0 started: first window is 1
         "w,a,0\n"
         "w,b,150000\n"
-        "y,b,0\n"        // two entries at one time: the higher stage holds
+        "y,b,0\n"  // two entries at one time: the higher stage holds
         "y,a,0\n";
     const std::string contacts =
         "source,target,weight,timestamp\n"
-        "u,p,1,1000\n"     // u k0: p at b -> counts
-        "p,u,1,100000\n"   // after u's outcome; for p, u is not at c
-        "u,p,1,87000\n"    // u k1 before its outcome -> counts
-        "q,p,1,180000\n"   // q k2 before its outcome -> counts
-        "q,u,1,100000\n"   // q k1: u entered b at 90000 -> counts
-        "q,u,1,80000\n"    // q k0: u still at a -> no
-        "p,x,1,20000\n"    // p k0: x at c -> counts
-        "x,p,1,270000\n"   // p k3, the other direction -> counts
-        "v,u,1,60000\n"    // v had no window 0
-        "u,u,1,5000\n"     // self-contact, ignored
-        "w,u,1,90000\n"    // w k1: u enters b at exactly this time -> counts
-        "w,p,1,150000\n"   // w k1: at w's outcome time -> excluded
-        "z,p,,432000\n";   // sets the data end (z has no stage)
+        "u,p,1,1000\n"    // u k0: p at b -> counts
+        "p,u,1,100000\n"  // after u's outcome; for p, u is not at c
+        "u,p,1,87000\n"   // u k1 before its outcome -> counts
+        "q,p,1,180000\n"  // q k2 before its outcome -> counts
+        "q,u,1,100000\n"  // q k1: u entered b at 90000 -> counts
+        "q,u,1,80000\n"   // q k0: u still at a -> no
+        "p,x,1,20000\n"   // p k0: x at c -> counts
+        "x,p,1,270000\n"  // p k3, the other direction -> counts
+        "v,u,1,60000\n"   // v had no window 0
+        "u,u,1,5000\n"    // self-contact, ignored
+        "w,u,1,90000\n"   // w k1: u enters b at exactly this time -> counts
+        "w,p,1,150000\n"  // w k1: at w's outcome time -> excluded
+        "z,p,,432000\n";  // sets the data end (z has no stage)
     const uplift_history h = parse_uplift_history(contacts, stages, abc);
     uplift_options o;
     o.window_days = 1;
@@ -178,18 +178,18 @@ TEST_CASE("uplift windows on a hand-built history") {
     CHECK(w.data_end == 432000);
     CHECK(w.grid_windows == 5);
     CHECK(w.self_contacts == 1);
-    const std::vector<window_row> expected = {
-        {"p", 1, 0, 1, false}, {"p", 1, 1, 0, false}, {"p", 1, 2, 0, false}, {"p", 1, 3, 1, false},
-        {"p", 1, 4, 0, false},                                                                   //
-        {"q", 0, 0, 0, false}, {"q", 0, 1, 1, false}, {"q", 0, 2, 1, true},  {"q", 1, 3, 0, false},
-        {"q", 1, 4, 0, false},                                                                   //
-        {"u", 0, 0, 1, false}, {"u", 0, 1, 1, true},  {"u", 1, 2, 0, false}, {"u", 1, 3, 0, false},
-        {"u", 1, 4, 0, false},                                                                   //
-        {"v", 0, 1, 0, false}, {"v", 0, 2, 0, false}, {"v", 0, 3, 0, false}, {"v", 0, 4, 0, false},  //
-        {"w", 0, 0, 0, false}, {"w", 0, 1, 1, true},  {"w", 1, 2, 0, false}, {"w", 1, 3, 0, false},
-        {"w", 1, 4, 0, false},                                                                   //
-        {"y", 1, 0, 0, false}, {"y", 1, 1, 0, false}, {"y", 1, 2, 0, false}, {"y", 1, 3, 0, false},
-        {"y", 1, 4, 0, false}};
+    const std::vector<window_row> expected = {{"p", 1, 0, 1, false}, {"p", 1, 1, 0, false}, {"p", 1, 2, 0, false},
+                                              {"p", 1, 3, 1, false}, {"p", 1, 4, 0, false},  //
+                                              {"q", 0, 0, 0, false}, {"q", 0, 1, 1, false}, {"q", 0, 2, 1, true},
+                                              {"q", 1, 3, 0, false}, {"q", 1, 4, 0, false},  //
+                                              {"u", 0, 0, 1, false}, {"u", 0, 1, 1, true},  {"u", 1, 2, 0, false},
+                                              {"u", 1, 3, 0, false}, {"u", 1, 4, 0, false},  //
+                                              {"v", 0, 1, 0, false}, {"v", 0, 2, 0, false}, {"v", 0, 3, 0, false},
+                                              {"v", 0, 4, 0, false},  //
+                                              {"w", 0, 0, 0, false}, {"w", 0, 1, 1, true},  {"w", 1, 2, 0, false},
+                                              {"w", 1, 3, 0, false}, {"w", 1, 4, 0, false},  //
+                                              {"y", 1, 0, 0, false}, {"y", 1, 1, 0, false}, {"y", 1, 2, 0, false},
+                                              {"y", 1, 3, 0, false}, {"y", 1, 4, 0, false}};
     CHECK(rows_of(w, h) == expected);
 
     // Censoring: one second less of data and the last window is dropped.
@@ -286,8 +286,9 @@ TEST_CASE("uplift estimates equal the 2x2 closed forms, lift and its delta-metho
     CHECK(error_of([&] { estimate_uplift(parse_uplift_history(one, stages, abc), abc, o); }).find("activity") !=
           std::string::npos);
     o.covariates = {"visits"};
-    CHECK(error_of([&] { estimate_uplift(parse_uplift_history(one, stages, abc), abc, o); })
-              .find("unknown covariate 'visits'") != std::string::npos);
+    CHECK(error_of([&] {
+              estimate_uplift(parse_uplift_history(one, stages, abc), abc, o);
+          }).find("unknown covariate 'visits'") != std::string::npos);
     o.covariates = {};
     o.window_days = 0;
     CHECK_THROWS_AS(estimate_uplift(parse_uplift_history(one, stages, abc), abc, o), config_error);
@@ -329,12 +330,15 @@ TEST_CASE("malformed stages.csv and interactions.csv are input errors with line 
     CHECK(what.find("empty file") != std::string::npos);
 
     const std::string st = "member,stage,timestamp\nu,a,0\n";
-    CHECK(error_of([&] { parse_uplift_history("source,target\nu,p\n", st, abc); })
-              .find("interactions.csv:1: missing required column 'timestamp'") != std::string::npos);
-    CHECK(error_of([&] { parse_uplift_history("source,target,timestamp\nu,p,\n", st, abc); })
-              .find("interactions.csv:2:5: timestamp") != std::string::npos);
-    CHECK(error_of([&] { parse_uplift_history("source,target,weight,timestamp\nu,p,-1,5\n", st, abc); })
-              .find("interactions.csv:2:5: weight") != std::string::npos);
+    CHECK(error_of([&] {
+              parse_uplift_history("source,target\nu,p\n", st, abc);
+          }).find("interactions.csv:1: missing required column 'timestamp'") != std::string::npos);
+    CHECK(error_of([&] {
+              parse_uplift_history("source,target,timestamp\nu,p,\n", st, abc);
+          }).find("interactions.csv:2:5: timestamp") != std::string::npos);
+    CHECK(error_of([&] {
+              parse_uplift_history("source,target,weight,timestamp\nu,p,-1,5\n", st, abc);
+          }).find("interactions.csv:2:5: weight") != std::string::npos);
     // Nothing half-loaded: a failed parse leaves the history as it was.
     uplift_history h;
     parse_stage_entries(h, "member,stage,timestamp\nu,a,0\n", abc);

@@ -12,8 +12,8 @@ import numpy as np
 import reference
 from reference import PRESETS, Rec
 
-TOL = 1e-5        # printed numbers vs reference
-NEAR_TIE = 1e-9   # scores this close may be ordered either way unless an exact tie
+TOL = 1e-5  # printed numbers vs reference
+NEAR_TIE = 1e-9  # scores this close may be ordered either way unless an exact tie
 
 ID_PREFIXES = ["m", "m", "m", "a-", "M", "x_", "b.", "m0", "Z"]
 TAG_VOCAB = ["kubernetes", "security", "billing", "ml", "api", "onboarding", "sso", "edge"]
@@ -26,8 +26,8 @@ class Case:
     seed: int
     members: Path
     interactions: Path | None
-    journey_arg: str | None            # what is passed to --journey (None = omitted)
-    journey: reference.Journey         # what the reference uses
+    journey_arg: str | None  # what is passed to --journey (None = omitted)
+    journey: reference.Journey  # what the reference uses
     top: int
     weights_arg: str | None = None
     min_satisfaction: int | None = None
@@ -50,23 +50,30 @@ class Case:
 
     def reference(self, top="case"):
         return reference.recommend(
-            self.members, self.interactions, self.journey,
+            self.members,
+            self.interactions,
+            self.journey,
             top=self.top if top == "case" else top,
-            weights=self.weights_arg, min_satisfaction=self.min_satisfaction,
-            allow_existing=self.allow_existing)
+            weights=self.weights_arg,
+            min_satisfaction=self.min_satisfaction,
+            allow_existing=self.allow_existing,
+        )
 
     def describe(self):
-        return (f"seed={self.seed} journey={self.journey_arg} top={self.top} "
-                f"weights={self.weights_arg} min_sat={self.min_satisfaction} "
-                f"allow_existing={self.allow_existing} {' '.join(self.notes)}")
+        return (
+            f"seed={self.seed} journey={self.journey_arg} top={self.top} "
+            f"weights={self.weights_arg} min_sat={self.min_satisfaction} "
+            f"allow_existing={self.allow_existing} {' '.join(self.notes)}"
+        )
 
 
 def write_csv(path, header, rows, *, bom=False, crlf=False, quote_all=False):
     with open(path, "w", encoding="utf-8", newline="") as fh:
         if bom:
             fh.write("\ufeff")
-        w = csv.writer(fh, lineterminator="\r\n" if crlf else "\n",
-                       quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+        w = csv.writer(
+            fh, lineterminator="\r\n" if crlf else "\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+        )
         w.writerow(header)
         w.writerows(rows)
 
@@ -118,8 +125,7 @@ def make_random_journey(rng, tmp: Path):
         spec["name"] = f"custom{int(rng.integers(100))}"
     steps = []
     for _ in range(n - 1):
-        steps.append({"enabled": bool(rng.random() < 0.75),
-                      "channel": "private" if rng.random() < 0.5 else "public"})
+        steps.append({"enabled": bool(rng.random() < 0.75), "channel": "private" if rng.random() < 0.5 else "public"})
     if not any(s["enabled"] for s in steps):
         steps[int(rng.integers(n - 1))]["enabled"] = True
     spec["steps"] = steps
@@ -193,8 +199,9 @@ def make_case(seed: int, tmp: Path) -> Case:
         r = rng.random()
         cap.append("" if r < 0.4 else ("0" if r < 0.55 else str(int(rng.integers(1, 6)))))
     has_opt = rng.random() < 0.6
-    opt = [(["1", "true"][rng.integers(2)] if rng.random() < 0.07 else ["0", "false"][rng.integers(2)])
-           for _ in range(n)]
+    opt = [
+        (["1", "true"][rng.integers(2)] if rng.random() < 0.07 else ["0", "false"][rng.integers(2)]) for _ in range(n)
+    ]
     has_activity = rng.random() < 0.3
     activity = [f"{rng.random() * 100:.2f}" for _ in range(n)]
     has_extra = rng.random() < 0.3
@@ -219,22 +226,29 @@ def make_case(seed: int, tmp: Path) -> Case:
     header = ["id", "stage"]
     cols = {"id": ids, "stage": [stages[i] for i in stage_idx]}
     if has_sat:
-        header.append("satisfaction"); cols["satisfaction"] = sat
+        header.append("satisfaction")
+        cols["satisfaction"] = sat
     if has_cap:
-        header.append("capacity"); cols["capacity"] = cap
+        header.append("capacity")
+        cols["capacity"] = cap
     if has_opt:
-        header.append("opted_out"); cols["opted_out"] = opt
+        header.append("opted_out")
+        cols["opted_out"] = opt
     if has_activity:
-        header.append("activity"); cols["activity"] = activity
+        header.append("activity")
+        cols["activity"] = activity
     if has_tags:
-        header.append("tags"); cols["tags"] = tag_fields
+        header.append("tags")
+        cols["tags"] = tag_fields
     for j in range(d):
         name = f"f_{j}"
         header.append(name)
         cols[name] = [_fmt_float(rng, feats[i, j]) for i in range(n)]
     if has_extra:
-        header.append("region"); cols["region"] = [WORDS[rng.integers(len(WORDS))] for _ in range(n)]
-        header.insert(1, "notes"); cols["notes"] = ["free text, with comma" if i % 3 == 0 else "" for i in range(n)]
+        header.append("region")
+        cols["region"] = [WORDS[rng.integers(len(WORDS))] for _ in range(n)]
+        header.insert(1, "notes")
+        cols["notes"] = ["free text, with comma" if i % 3 == 0 else "" for i in range(n)]
     if rng.random() < 0.25:  # columns are addressed by name, their order is irrelevant
         header = list(rng.permutation(header))
         notes.append("shuffled_columns")
@@ -279,8 +293,15 @@ def make_case(seed: int, tmp: Path) -> Case:
         write_csv(interactions, iheader, irows)
         notes.append(f"edges={len(pairs)}")
 
-    case = Case(seed=seed, members=members, interactions=interactions,
-                journey_arg=journey_arg, journey=journey, top=int(rng.integers(1, 8)), notes=notes)
+    case = Case(
+        seed=seed,
+        members=members,
+        interactions=interactions,
+        journey_arg=journey_arg,
+        journey=journey,
+        top=int(rng.integers(1, 8)),
+        notes=notes,
+    )
     if rng.random() < 0.3:
         w = _random_weights(rng)
         case.weights_arg = ",".join(f"{k}={w[k]!r}" for k in reference.WEIGHT_KEYS)
@@ -312,8 +333,9 @@ def exact_tie(a: Rec, b: Rec):
     Adamic-Adar sums with the same terms, at most two of them (so summation
     order cannot matter)."""
     same_sim_inputs = a.peer_features == b.peer_features or (a.sim_defined_zero and b.sim_defined_zero)
-    return (_components(a) == _components(b) and same_sim_inputs
-            and a.cn_degrees == b.cn_degrees and len(a.cn_degrees) <= 2)
+    return (
+        _components(a) == _components(b) and same_sim_inputs and a.cn_degrees == b.cn_degrees and len(a.cn_degrees) <= 2
+    )
 
 
 def compare(cli_rows, ref_full, top, context=""):
@@ -336,7 +358,8 @@ def compare(cli_rows, ref_full, top, context=""):
         f"{context}: members with recommendations / their order differ\n"
         f"  cli only: {sorted(set(order_cli) - set(expected_order))}\n"
         f"  ref only: {sorted(set(expected_order) - set(order_cli))}\n"
-        f"  cli order head: {order_cli[:10]}\n  ref order head: {expected_order[:10]}")
+        f"  cli order head: {order_cli[:10]}\n  ref order head: {expected_order[:10]}"
+    )
 
     for m in expected_order:
         full = ref_full[m]
@@ -345,16 +368,21 @@ def compare(cli_rows, ref_full, top, context=""):
         ref_by_peer = {r.peer: r for r in full}
         assert len(rows) == len(want), (
             f"{context}: member {m!r}: cli gave {len(rows)} rows, expected {len(want)}\n"
-            f"  cli: {[r['peer'] for r in rows]}\n  ref: {[(r.peer, round(r.score, 6)) for r in want]}")
+            f"  cli: {[r['peer'] for r in rows]}\n  ref: {[(r.peer, round(r.score, 6)) for r in want]}"
+        )
         for i, row in enumerate(rows):
             where = f"{context}: member {m!r} rank {i + 1} peer {row['peer']!r}"
             assert row["rank"] == str(i + 1), f"{where}: rank field {row['rank']!r}"
             assert row["peer"] in ref_by_peer, (
-                f"{where}: peer is not eligible per reference; ref top: "
-                f"{[(r.peer, round(r.score, 6)) for r in want]}")
+                f"{where}: peer is not eligible per reference; ref top: {[(r.peer, round(r.score, 6)) for r in want]}"
+            )
             ref = ref_by_peer[row["peer"]]
-            assert row["member_stage"] == ref.member_stage, f"{where}: member_stage {row['member_stage']!r} != {ref.member_stage!r}"
-            assert row["peer_stage"] == ref.peer_stage, f"{where}: peer_stage {row['peer_stage']!r} != {ref.peer_stage!r}"
+            assert row["member_stage"] == ref.member_stage, (
+                f"{where}: member_stage {row['member_stage']!r} != {ref.member_stage!r}"
+            )
+            assert row["peer_stage"] == ref.peer_stage, (
+                f"{where}: peer_stage {row['peer_stage']!r} != {ref.peer_stage!r}"
+            )
             assert row["channel"] == ref.channel, f"{where}: channel {row['channel']!r} != {ref.channel!r}"
             for key in ("score", "similarity", "tags", "proximity", "happiness"):
                 text = row[key]
@@ -380,13 +408,15 @@ def compare(cli_rows, ref_full, top, context=""):
                 f"{context}: member {m!r}: ranking differs at rank {i + 1}: cli {a.peer!r} "
                 f"(ref score {a.score!r}, components {_components(a)}) vs ref {b.peer!r} "
                 f"(score {b.score!r}, components {_components(b)})\n"
-                f"  cli: {got_peers}\n  ref: {want_peers}")
+                f"  cli: {got_peers}\n  ref: {want_peers}"
+            )
         for i in range(len(got_recs) - 1):
             a, b = got_recs[i], got_recs[i + 1]
             if exact_tie(a, b):
                 assert a.peer < b.peer, (
                     f"{context}: member {m!r}: exact tie (identical components {_components(a)}) "
                     f"not broken by peer id ascending: {a.peer!r} before {b.peer!r}\n"
-                    f"  cli: {got_peers}\n  ref: {want_peers}")
+                    f"  cli: {got_peers}\n  ref: {want_peers}"
+                )
         tolerated.append(f"{m}: {got_peers} vs {want_peers}")
     return tolerated

@@ -37,4 +37,5 @@ def cli() -> Path:
 def run_cli(cli):
     def _run(*args, check_exit=None):
         return run(cli, *args, check_exit=check_exit)
+
     return _run

@@ -94,8 +94,7 @@ def normalise_row(row: dict) -> dict:
 def member_tags(row: dict) -> set:
     """The member's tag set: ``;``-separated, trimmed, ASCII lower case,
     empty pieces dropped, duplicates ignored."""
-    return {ascii_lower(p.strip(_SPACES)) for p in cell(row.get("tags")).split(";")
-            if p.strip(_SPACES)}
+    return {ascii_lower(p.strip(_SPACES)) for p in cell(row.get("tags")).split(";") if p.strip(_SPACES)}
 
 
 # ----------------------------------------------------------------------------
@@ -258,12 +257,14 @@ def _rules(journey: dict) -> list:
                 milestones.append((tuple(dict.fromkeys(item["any_of"])), int(item.get("at_least", 1))))
             else:
                 milestones.append(((item["action"],), int(item.get("at_least", 1))))
-        rules.append({
-            "min_score": None if spec.get("min_score") is None else float(spec["min_score"]),
-            "min_fit": None if spec.get("min_fit") is None else float(spec["min_fit"]),
-            "min_engagement": None if spec.get("min_engagement") is None else float(spec["min_engagement"]),
-            "milestones": milestones,
-        })
+        rules.append(
+            {
+                "min_score": None if spec.get("min_score") is None else float(spec["min_score"]),
+                "min_fit": None if spec.get("min_fit") is None else float(spec["min_fit"]),
+                "min_engagement": None if spec.get("min_engagement") is None else float(spec["min_engagement"]),
+                "milestones": milestones,
+            }
+        )
     return rules
 
 
@@ -351,7 +352,7 @@ def _engagement(evs, as_of, half_life):
     if as_of is None:
         return 0.0
     terms = []
-    for (t, _, p) in evs:
+    for t, _, p in evs:
         if t <= as_of:
             if half_life is None:
                 terms.append(p)
@@ -366,7 +367,7 @@ def _counts(evs, as_of):
     c = {}
     if as_of is None:
         return c
-    for (t, a, _) in evs:
+    for t, a, _ in evs:
         if t <= as_of:
             c[a] = c.get(a, 0) + 1
     return c
@@ -425,8 +426,7 @@ def checklist(rule, fit, engagement, counts) -> list:
     """Items of a rule as (kind, action_or_None, required, current, met), in
     the order min_score, min_fit, min_engagement, then the milestones."""
     items = []
-    for kind, current in (("min_score", fit + engagement), ("min_fit", fit),
-                          ("min_engagement", engagement)):
+    for kind, current in (("min_score", fit + engagement), ("min_fit", fit), ("min_engagement", engagement)):
         if rule[kind] is not None:
             items.append((kind, None, rule[kind], current, current >= rule[kind]))
     for actions, at_least in rule["milestones"]:
@@ -477,15 +477,19 @@ def infer_stages(members, events, journey, as_of=None, skip_unknown=False):
             reached = -1
             for t in times:
                 st = stage_at(rules, fit, _engagement(evs, t, h), _counts(evs, t))
-                if reached < 0:          # the first event: stage 0
+                if reached < 0:  # the first event: stage 0
                     history.append((0, t))
                     reached = 0
                 while reached < st:
                     reached += 1
                     history.append((reached, t))
         result[mid] = {
-            "fit": fit, "engagement": eng, "total": fit + eng,
-            "stage": s, "stage_name": names[s], "next_stage": nxt,
+            "fit": fit,
+            "engagement": eng,
+            "total": fit + eng,
+            "stage": s,
+            "stage_name": names[s],
+            "next_stage": nxt,
             "checklist": [] if nxt is None else checklist(rules[nxt], fit, eng, counts),
             "history": history,
         }
@@ -533,8 +537,7 @@ def nps(satisfactions) -> dict:
         else:
             out["detractors"] += 1
     out["responses"] = out["promoters"] + out["passives"] + out["detractors"]
-    out["nps"] = (100.0 * (out["promoters"] - out["detractors"]) / out["responses"]
-                  if out["responses"] else math.nan)
+    out["nps"] = 100.0 * (out["promoters"] - out["detractors"]) / out["responses"] if out["responses"] else math.nan
     return out
 
 
@@ -557,8 +560,9 @@ def _capacity(value, default_capacity) -> int:
     return x
 
 
-def funnel(members, interactions, journey_stage_names, steps_enabled,
-           min_peer_satisfaction=7, default_capacity=3) -> dict:
+def funnel(
+    members, interactions, journey_stage_names, steps_enabled, min_peer_satisfaction=7, default_capacity=3
+) -> dict:
     """Stage funnel of a community by the members' ``stage`` column.
 
     ``interactions``: iterable of dicts with ``source``/``target`` or of
@@ -612,12 +616,15 @@ def funnel(members, interactions, journey_stage_names, steps_enabled,
     for s in range(k):
         n_s = len(by_stage[s])
         reached = sum(len(by_stage[j]) for j in range(s, k))
-        stages.append({
-            "stage": names[s], "members": n_s,
-            "share": n_s / total if total else math.nan,
-            "reached": reached,
-            "nps": nps([r.get("satisfaction") for r in by_stage[s]]),
-        })
+        stages.append(
+            {
+                "stage": names[s],
+                "members": n_s,
+                "share": n_s / total if total else math.nan,
+                "reached": reached,
+                "nps": nps([r.get("satisfaction") for r in by_stage[s]]),
+            }
+        )
     for s in range(k):
         prev = stages[s - 1]["reached"] if s > 0 else 0
         stages[s]["conversion"] = stages[s]["reached"] / prev if s > 0 and prev > 0 else math.nan
@@ -641,15 +648,21 @@ def funnel(members, interactions, journey_stage_names, steps_enabled,
         without = 0
         for u in seekers:
             nb = neighbours.get(u, set())
-            if all(v in nb for v in peers):   # also true when there is no peer
+            if all(v in nb for v in peers):  # also true when there is no peer
                 without += 1
-        steps.append({
-            "step": s, "from": names[s], "to": names[s + 1],
-            "enabled": bool(steps_enabled[s]),
-            "seekers": len(seekers), "peers": len(peers), "seats": seats,
-            "seekers_without_peer": without,
-            "seats_per_seeker": seats / len(seekers) if seekers else math.nan,
-        })
+        steps.append(
+            {
+                "step": s,
+                "from": names[s],
+                "to": names[s + 1],
+                "enabled": bool(steps_enabled[s]),
+                "seekers": len(seekers),
+                "peers": len(peers),
+                "seats": seats,
+                "seekers_without_peer": without,
+                "seats_per_seeker": seats / len(seekers) if seekers else math.nan,
+            }
+        )
 
     bottleneck = None
     for st in steps:

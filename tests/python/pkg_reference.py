@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import re
 import sys
 from collections import OrderedDict
@@ -45,19 +44,45 @@ REPO = HERE.parents[1]
 SAMPLE_MEMBERS = REPO / "examples" / "data" / "sample" / "members.csv"
 SAMPLE_INTERACTIONS = REPO / "examples" / "data" / "sample" / "interactions.csv"
 
-COLUMNS = ["member", "member_stage", "peer", "peer_stage", "rank", "score",
-           "similarity", "tags", "proximity", "happiness", "channel", "reason"]
+COLUMNS = [
+    "member",
+    "member_stage",
+    "peer",
+    "peer_stage",
+    "rank",
+    "score",
+    "similarity",
+    "tags",
+    "proximity",
+    "happiness",
+    "channel",
+    "reason",
+]
 FLOAT_COLUMNS = ["score", "similarity", "tags", "proximity", "happiness"]
 MEMBER_COLUMNS = ["id", "stage", "satisfaction", "capacity", "opted_out", "activity", "tags"]
-EXPLAIN_KEYS = {"member", "peer", "eligible", "failed_rule", "why", "score", "similarity",
-                "tags", "proximity", "happiness", "channel", "shared_tags",
-                "mutual_contacts", "existing_contact", "reason"}
+EXPLAIN_KEYS = {
+    "member",
+    "peer",
+    "eligible",
+    "failed_rule",
+    "why",
+    "score",
+    "similarity",
+    "tags",
+    "proximity",
+    "happiness",
+    "channel",
+    "shared_tags",
+    "mutual_contacts",
+    "existing_contact",
+    "reason",
+}
 WEIGHT_KEYS = reference.WEIGHT_KEYS
 PRESETS = reference.PRESETS
 JOURNEY_KEYS = {"name", "stages", "steps", "min_peer_satisfaction", "default_capacity", "weights"}
 
-TOL = 1e-5          # values vs the reference (the product's contract)
-NEAR_TIE = 1e-9     # scores this close may be ordered either way unless an exact tie
+TOL = 1e-5  # values vs the reference (the product's contract)
+NEAR_TIE = 1e-9  # scores this close may be ordered either way unless an exact tie
 
 
 def venv_python() -> str:
@@ -101,8 +126,9 @@ class Model:
         assert len(self.index) == self.n
         self.stage_idx = np.asarray(stage_idx, dtype=np.int64).reshape(self.n)
         self.sat = [None if s is None else int(s) for s in sat]
-        self.cap = np.array([journey.default_capacity if c is None else int(c) for c in cap],
-                            dtype=np.int64).reshape(self.n)
+        self.cap = np.array([journey.default_capacity if c is None else int(c) for c in cap], dtype=np.int64).reshape(
+            self.n
+        )
         self.opted = np.asarray(opted, dtype=bool).reshape(self.n)
         self.tags = [frozenset(t.lower() for t in ts if t) for ts in tags]
         self.feats = np.asarray(feats, dtype=np.float32).reshape(self.n, -1)
@@ -184,7 +210,7 @@ class Model:
     def score(self, u, v, weights=None):
         w = self.weights(weights)
         sim, tg, pr, hp = self.components(u, v)
-        return (w["similarity"] * sim + w["tags"] * tg + w["proximity"] * pr + w["happiness"] * hp)
+        return w["similarity"] * sim + w["tags"] * tg + w["proximity"] * pr + w["happiness"] * hp
 
     def channel(self, u, v):
         su, sv = int(self.stage_idx[u]), int(self.stage_idx[v])
@@ -194,16 +220,27 @@ class Model:
 
     def rec(self, u, v, weights=None):
         sim, tg, pr, hp = self.components(u, v)
-        return RefRec(self.ids[v], self.score(u, v, weights), sim, tg, pr, hp,
-                      self.channel(u, v), self.stage_name(u), self.stage_name(v), u, v)
+        return RefRec(
+            self.ids[v],
+            self.score(u, v, weights),
+            sim,
+            tg,
+            pr,
+            hp,
+            self.channel(u, v),
+            self.stage_name(u),
+            self.stage_name(v),
+            u,
+            v,
+        )
 
     def score_matrix(self, weights=None):
         w = self.weights(weights)
-        return (w["similarity"] * self.S + w["tags"] * self.J + w["proximity"] * self.P
-                + w["happiness"] * self.H[None, :])
+        return (
+            w["similarity"] * self.S + w["tags"] * self.J + w["proximity"] * self.P + w["happiness"] * self.H[None, :]
+        )
 
-    def recommend(self, k=None, weights=None, min_satisfaction=None, allow_existing=False,
-                  members=None):
+    def recommend(self, k=None, weights=None, min_satisfaction=None, allow_existing=False, members=None):
         """OrderedDict member id -> list of RefRec (best first, top k or all)."""
         order = self.ids if members is None else list(members)
         out = OrderedDict()
@@ -283,7 +320,8 @@ def compare_recommendations(df, model: Model, ref_full, k, context=""):
         f"{context}: members with recommendations / their order differ\n"
         f"  got only: {sorted(set(order) - set(expected))[:10]}\n"
         f"  ref only: {sorted(set(expected) - set(order))[:10]}\n"
-        f"  got head: {order[:8]}\n  ref head: {expected[:8]}")
+        f"  got head: {order[:8]}\n  ref head: {expected[:8]}"
+    )
     tolerated = []
     for m in expected:
         full = ref_full[m]
@@ -292,16 +330,22 @@ def compare_recommendations(df, model: Model, ref_full, k, context=""):
         ref_by_peer = {r.peer: r for r in full}
         assert len(got) == len(want), (
             f"{context}: member {m!r}: {len(got)} rows, expected {len(want)}\n"
-            f"  got: {[r['peer'] for r in got]}\n  ref: {[(r.peer, round(r.score, 6)) for r in want]}")
+            f"  got: {[r['peer'] for r in got]}\n  ref: {[(r.peer, round(r.score, 6)) for r in want]}"
+        )
         for i, row in enumerate(got):
             where = f"{context}: member {m!r} rank {i + 1} peer {row['peer']!r}"
             assert row["rank"] == i + 1, f"{where}: rank {row['rank']!r}"
             assert row["peer"] in ref_by_peer, (
                 f"{where}: not an eligible peer per the reference (hard rules); ref top: "
-                f"{[(r.peer, round(r.score, 6)) for r in want]}")
+                f"{[(r.peer, round(r.score, 6)) for r in want]}"
+            )
             ref = ref_by_peer[row["peer"]]
-            assert row["member_stage"] == ref.member_stage, f"{where}: member_stage {row['member_stage']!r} != {ref.member_stage!r}"
-            assert row["peer_stage"] == ref.peer_stage, f"{where}: peer_stage {row['peer_stage']!r} != {ref.peer_stage!r}"
+            assert row["member_stage"] == ref.member_stage, (
+                f"{where}: member_stage {row['member_stage']!r} != {ref.member_stage!r}"
+            )
+            assert row["peer_stage"] == ref.peer_stage, (
+                f"{where}: peer_stage {row['peer_stage']!r} != {ref.peer_stage!r}"
+            )
             assert row["channel"] == ref.channel, f"{where}: channel {row['channel']!r} != {ref.channel!r}"
             for key in FLOAT_COLUMNS:
                 got_v, exp_v = float(row[key]), getattr(ref, key)
@@ -318,12 +362,14 @@ def compare_recommendations(df, model: Model, ref_full, k, context=""):
             assert abs(a.score - b.score) <= NEAR_TIE and not model.exact_tie(a, b), (
                 f"{context}: member {m!r}: ranking differs at rank {i + 1}: got {a.peer!r} "
                 f"(ref score {a.score!r}) where the reference has {b.peer!r} (score {b.score!r})\n"
-                f"  got: {got_peers}\n  ref: {want_peers}")
+                f"  got: {got_peers}\n  ref: {want_peers}"
+            )
         for a, b in zip(got_recs, got_recs[1:]):
             if model.exact_tie(a, b):
                 assert a.peer < b.peer, (
                     f"{context}: member {m!r}: exact tie not broken by peer id ascending: "
-                    f"{a.peer!r} before {b.peer!r}\n  got: {got_peers}")
+                    f"{a.peer!r} before {b.peer!r}\n  got: {got_peers}"
+                )
         tolerated.append((m, got_peers, want_peers))
     return tolerated
 
@@ -345,19 +391,19 @@ T0 = 1_700_000_000
 class Spec:
     seed: int
     journey: reference.Journey
-    journey_spec: object                 # preset name (str) or JSON dict
+    journey_spec: object  # preset name (str) or JSON dict
     ids: list
     stage_idx: np.ndarray
-    stage_text: list                     # stage as written (any case)
-    sat: list                            # int or None
-    cap: list                            # int or None
-    opted: list                          # bool
-    activity: list                       # float or None
-    tags: list                           # list of raw tag strings
-    feats: np.ndarray                    # (n, d) float32
-    edges: list                          # (i, j, weight or None, unix seconds)
-    present: dict                        # which optional member columns exist
-    style: dict                          # how frames spell things
+    stage_text: list  # stage as written (any case)
+    sat: list  # int or None
+    cap: list  # int or None
+    opted: list  # bool
+    activity: list  # float or None
+    tags: list  # list of raw tag strings
+    feats: np.ndarray  # (n, d) float32
+    edges: list  # (i, j, weight or None, unix seconds)
+    present: dict  # which optional member columns exist
+    style: dict  # how frames spell things
     k: int = 5
     weights: dict | None = None
     min_satisfaction: int | None = None
@@ -373,13 +419,24 @@ class Spec:
         return self.feats.shape[1]
 
     def describe(self):
-        return (f"seed={self.seed} journey={self.journey.name} n={self.n} d={self.d} k={self.k} "
-                f"weights={self.weights} min_sat={self.min_satisfaction} "
-                f"allow_existing={self.allow_existing} style={self.style} {' '.join(self.notes)}")
+        return (
+            f"seed={self.seed} journey={self.journey.name} n={self.n} d={self.d} k={self.k} "
+            f"weights={self.weights} min_sat={self.min_satisfaction} "
+            f"allow_existing={self.allow_existing} style={self.style} {' '.join(self.notes)}"
+        )
 
     def model(self):
-        return Model(self.journey, self.ids, self.stage_idx, self.sat, self.cap, self.opted,
-                     self.tags, self.feats, [(i, j) for i, j, _, _ in (self.edges or [])])
+        return Model(
+            self.journey,
+            self.ids,
+            self.stage_idx,
+            self.sat,
+            self.cap,
+            self.opted,
+            self.tags,
+            self.feats,
+            [(i, j) for i, j, _, _ in (self.edges or [])],
+        )
 
     def options(self):
         opts = {"k": self.k}
@@ -393,9 +450,13 @@ class Spec:
 
     def reference(self, model=None, members=None, k="all"):
         model = model or self.model()
-        return model.recommend(k=None if k == "all" else k, weights=self.weights,
-                               min_satisfaction=self.min_satisfaction,
-                               allow_existing=self.allow_existing, members=members)
+        return model.recommend(
+            k=None if k == "all" else k,
+            weights=self.weights,
+            min_satisfaction=self.min_satisfaction,
+            allow_existing=self.allow_existing,
+            members=members,
+        )
 
     # -- journeys -------------------------------------------------------
     def journey_json(self):
@@ -450,20 +511,32 @@ class Spec:
             elif how == "int":
                 cols["opted_out"] = pd.Series([int(b) for b in self.opted], dtype=np.int64)
             elif how == "object":
-                cols["opted_out"] = pd.Series([True if b else (None if i % 3 == 0 else False)
-                                               for i, b in enumerate(self.opted)], dtype=object)
+                cols["opted_out"] = pd.Series(
+                    [True if b else (None if i % 3 == 0 else False) for i, b in enumerate(self.opted)], dtype=object
+                )
             else:  # strings, as in the CSV
-                cols["opted_out"] = pd.Series([("true" if i % 2 else "1") if b else ("false" if i % 2 else "0")
-                                               for i, b in enumerate(self.opted)], dtype=object)
+                cols["opted_out"] = pd.Series(
+                    [
+                        ("true" if i % 2 else "1") if b else ("false" if i % 2 else "0")
+                        for i, b in enumerate(self.opted)
+                    ],
+                    dtype=object,
+                )
         if self.present["activity"]:
             cols["activity"] = pd.Series([np.nan if a is None else a for a in self.activity], dtype=np.float64)
         if self.present["tags"]:
             if st["tags"] == "list":
-                cols["tags"] = pd.Series([list(t) if t or i % 2 else None for i, t in enumerate(self.tags)],
-                                         dtype=object)
+                cols["tags"] = pd.Series(
+                    [list(t) if t or i % 2 else None for i, t in enumerate(self.tags)], dtype=object
+                )
             else:
-                cols["tags"] = pd.Series([";".join(t) if t else (None if i % 3 == 0 else (np.nan if i % 3 == 1 else ""))
-                                          for i, t in enumerate(self.tags)], dtype=object)
+                cols["tags"] = pd.Series(
+                    [
+                        ";".join(t) if t else (None if i % 3 == 0 else (np.nan if i % 3 == 1 else ""))
+                        for i, t in enumerate(self.tags)
+                    ],
+                    dtype=object,
+                )
         if self.present["extra"]:
             cols["region"] = pd.Series([WORDS[i % len(WORDS)] for i in range(self.n)], dtype=object)
             cols["notes"] = pd.Series(["x, y" if i % 2 else None for i in range(self.n)], dtype=object)
@@ -535,8 +608,10 @@ class Spec:
             cols["capacity"] = ["" if c is None else str(c) for c in self.cap]
         if self.present["opted_out"]:
             header.append("opted_out")
-            cols["opted_out"] = [("true" if i % 2 else "1") if b else ("false" if i % 3 == 0 else ("0" if i % 3 == 1 else ""))
-                                 for i, b in enumerate(self.opted)]
+            cols["opted_out"] = [
+                ("true" if i % 2 else "1") if b else ("false" if i % 3 == 0 else ("0" if i % 3 == 1 else ""))
+                for i, b in enumerate(self.opted)
+            ]
         if self.present["activity"]:
             header.append("activity")
             cols["activity"] = ["" if a is None else repr(a) for a in self.activity]
@@ -596,8 +671,9 @@ def _unique_ids(rng, n):
 def _random_weights(rng, partial=True):
     choices = [0.0, 0.1, 0.33, 0.5, 1.0, 2.5]
     keys = [k for k in WEIGHT_KEYS if not partial or rng.random() < 0.6] or ["similarity"]
-    return {k: (round(float(rng.random()), 3) if rng.random() < 0.3 else choices[rng.integers(len(choices))])
-            for k in keys}
+    return {
+        k: (round(float(rng.random()), 3) if rng.random() < 0.3 else choices[rng.integers(len(choices))]) for k in keys
+    }
 
 
 def random_journey(rng):
@@ -611,8 +687,7 @@ def random_journey(rng):
     spec = {"name": f"custom{int(rng.integers(100))}", "stages": stages}
     steps = []
     for i in range(n - 1):
-        step = {"enabled": bool(rng.random() < 0.75),
-                "channel": "private" if rng.random() < 0.5 else "public"}
+        step = {"enabled": bool(rng.random() < 0.75), "channel": "private" if rng.random() < 0.5 else "public"}
         if rng.random() < 0.5:
             step = {"from": stages[i], "to": stages[i + 1], **step}
         steps.append(step)
@@ -740,8 +815,15 @@ def make_spec(seed, n=None, d=None) -> Spec:
             for _ in range(int(rng.integers(0, 3))):
                 a = int(rng.choice(non_clone))
                 pairs.insert(int(rng.integers(len(pairs) + 1)), (a, a))
-        edges = [(a, b, None if rng.random() < 0.2 else float(rng.integers(1, 20)) / 4,
-                  int(T0 + rng.integers(0, 50_000_000))) for a, b in pairs]
+        edges = [
+            (
+                a,
+                b,
+                None if rng.random() < 0.2 else float(rng.integers(1, 20)) / 4,
+                int(T0 + rng.integers(0, 50_000_000)),
+            )
+            for a, b in pairs
+        ]
         notes.append(f"edges={len(edges)}")
     style = {
         "sat": ["float", "Int64", "object", "int"][rng.integers(4)],
@@ -755,10 +837,24 @@ def make_spec(seed, n=None, d=None) -> Spec:
         "timestamp": ["int", "float", "iso", "datetime", "datetime_utc"][rng.integers(5)],
         "journey_arg": ["none", "name", "object", "text", "dict"][rng.integers(5)],
     }
-    spec = Spec(seed=seed, journey=journey, journey_spec=journey_spec, ids=ids,
-                stage_idx=stage_idx, stage_text=stage_text, sat=sat, cap=cap, opted=opted,
-                activity=activity, tags=tags, feats=feats, edges=edges, present=present,
-                style=style, notes=notes)
+    spec = Spec(
+        seed=seed,
+        journey=journey,
+        journey_spec=journey_spec,
+        ids=ids,
+        stage_idx=stage_idx,
+        stage_text=stage_text,
+        sat=sat,
+        cap=cap,
+        opted=opted,
+        activity=activity,
+        tags=tags,
+        feats=feats,
+        edges=edges,
+        present=present,
+        style=style,
+        notes=notes,
+    )
     spec.k = int(rng.integers(1, 8))
     if rng.random() < 0.3:
         spec.weights = _random_weights(rng)
@@ -775,14 +871,15 @@ def make_spec(seed, n=None, d=None) -> Spec:
 
 def nullable_equal(a, b):
     """Equality where None / NaN / pd.NA all mean 'missing'."""
+
     def missing(x):
         if x is None or x is pd.NA:
             return True
         try:
-            return bool(isinstance(x, float) and math.isnan(x)) or (
-                isinstance(x, (np.floating,)) and bool(np.isnan(x)))
+            return bool(isinstance(x, float) and math.isnan(x)) or (isinstance(x, (np.floating,)) and bool(np.isnan(x)))
         except TypeError:
             return False
+
     if missing(a) or missing(b):
         return missing(a) and missing(b)
     return a == b
@@ -796,4 +893,3 @@ def bad_input_pattern(name, line):
 
 def row_pattern(row):
     return r"\b(?:row|index)\b\D{0,20}?\b" + str(row) + r"\b"
-

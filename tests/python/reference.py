@@ -42,8 +42,18 @@ PRESETS = {
 }
 
 CSV_COLUMNS = [
-    "member", "member_stage", "peer", "peer_stage", "rank", "score",
-    "similarity", "tags", "proximity", "happiness", "channel", "reason",
+    "member",
+    "member_stage",
+    "peer",
+    "peer_stage",
+    "rank",
+    "score",
+    "similarity",
+    "tags",
+    "proximity",
+    "happiness",
+    "channel",
+    "reason",
 ]
 
 FEATURE_RE = re.compile(r"^f_\d+$")
@@ -103,8 +113,7 @@ def load_journey(spec=None) -> Journey:
         raise TypeError(f"unsupported journey spec {spec!r}")
     stages = list(spec["stages"])
     if "steps" in spec:
-        steps = [(bool(s.get("enabled", True)), s.get("channel", "public"))
-                 for s in spec["steps"]]
+        steps = [(bool(s.get("enabled", True)), s.get("channel", "public")) for s in spec["steps"]]
         assert len(steps) == len(stages) - 1
     else:
         steps = default_steps(len(stages))
@@ -131,8 +140,9 @@ def parse_weights(text):
 
 def _read_csv(path) -> pd.DataFrame:
     # Everything as text; empty fields stay "" (no NaN guessing); BOM removed.
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
-                       encoding="utf-8-sig", skipinitialspace=False)
+    return pd.read_csv(
+        path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig", skipinitialspace=False
+    )
 
 
 def _parse_bool(text):
@@ -174,8 +184,7 @@ def load_members(path, journey: Journey) -> pd.DataFrame:
         sat = [None] * len(df)
     out["satisfaction"] = pd.Series(sat, dtype=object)  # None = unknown (no NaN)
     if "capacity" in df.columns:
-        out["capacity"] = [journey.default_capacity if c.strip() == "" else int(c)
-                           for c in df["capacity"]]
+        out["capacity"] = [journey.default_capacity if c.strip() == "" else int(c) for c in df["capacity"]]
     else:
         out["capacity"] = [journey.default_capacity] * len(df)
     if "opted_out" in df.columns:
@@ -210,8 +219,9 @@ def load_graph(members: pd.DataFrame, interactions_path):
     return g
 
 
-def recommend(members_path, interactions_path=None, journey=None, top=5,
-              weights=None, min_satisfaction=None, allow_existing=False):
+def recommend(
+    members_path, interactions_path=None, journey=None, top=5, weights=None, min_satisfaction=None, allow_existing=False
+):
     journey = load_journey(journey)
     w = dict(journey.weights)
     if weights is not None:
@@ -261,7 +271,7 @@ def recommend(members_path, interactions_path=None, journey=None, top=5,
         if not candidates:
             continue
         aa = {}
-        for a, b, p in nx.adamic_adar_index(graph, [(u, ids[vi]) for vi in candidates]):
+        for _a, b, p in nx.adamic_adar_index(graph, [(u, ids[vi]) for vi in candidates]):
             aa[b] = p
         for vi in candidates:
             v = ids[vi]
@@ -269,13 +279,25 @@ def recommend(members_path, interactions_path=None, journey=None, top=5,
             tg = _jaccard(tags[ui], tags[vi])
             prox = aa[v] / (1.0 + aa[v])
             hap = 0.5 if sat[vi] is None else sat[vi] / 10.0
-            score = (w["similarity"] * sim + w["tags"] * tg
-                     + w["proximity"] * prox + w["happiness"] * hap)
+            score = w["similarity"] * sim + w["tags"] * tg + w["proximity"] * prox + w["happiness"] * hap
             cn = tuple(sorted(graph.degree(w_) for w_ in nx.common_neighbors(graph, u, v)))
             zero = not np.any(feats[ui]) or not np.any(feats[vi])
-            recs.append(Rec(v, score, sim, tg, prox, hap, channel,
-                            journey.stages[su], journey.stages[su + 1], cn,
-                            tuple(float(x) for x in feats[vi]), bool(zero)))
+            recs.append(
+                Rec(
+                    v,
+                    score,
+                    sim,
+                    tg,
+                    prox,
+                    hap,
+                    channel,
+                    journey.stages[su],
+                    journey.stages[su + 1],
+                    cn,
+                    tuple(float(x) for x in feats[vi]),
+                    bool(zero),
+                )
+            )
         # score descending, ties by peer id ascending (code point order ==
         # UTF-8 byte order)
         recs.sort(key=lambda r: (-r.score, r.peer))

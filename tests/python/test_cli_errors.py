@@ -14,19 +14,19 @@ from cliutil import parse_csv_output
 from communities import compare, make_case, write_csv
 
 MEMBERS_HEADER = "id,stage,satisfaction,capacity,opted_out,tags,f_0,f_1"
-MEMBERS_ROWS = [                      # line numbers in the file:
-    "m1,prospect,8,2,0,a;b,0.1,0.2",   # 2
+MEMBERS_ROWS = [  # line numbers in the file:
+    "m1,prospect,8,2,0,a;b,0.1,0.2",  # 2
     "m2,interested,9,,false,a,0.3,0.1",  # 3
-    "m3,interested,,3,0,b,1,0",        # 4
+    "m3,interested,,3,0,b,1,0",  # 4
     "m4,new_customer,10,1,true,,0.5,0.5",  # 5
-    "m5,loyal,7,,0,a;c,0,1",           # 6
-    "m6,advocate,9,,1,c,1,1",          # 7
+    "m5,loyal,7,,0,a;c,0,1",  # 6
+    "m6,advocate,9,,1,c,1,1",  # 7
 ]
 INTER_HEADER = "source,target,weight,timestamp"
 INTER_ROWS = [
-    "m1,m2,1,1767225600",              # 2
+    "m1,m2,1,1767225600",  # 2
     "m2,m4,2.5,2026-01-05T10:00:00Z",  # 3
-    "m3,m4,1,1767225600",              # 4
+    "m3,m4,1,1767225600",  # 4
     "m4,m5,0.5,2026-02-01T00:00:00Z",  # 5
 ]
 
@@ -46,10 +46,12 @@ def assert_bad_input(proc, path, line):
     err = proc.stderr.decode("utf-8", "replace")
     assert proc.returncode == 2, (
         f"expected exit 2 for bad {name} (line {line}), got {proc.returncode}\n"
-        f"stderr: {err}\nstdout: {proc.stdout.decode('utf-8', 'replace')[:500]}")
+        f"stderr: {err}\nstdout: {proc.stdout.decode('utf-8', 'replace')[:500]}"
+    )
     pattern = re.escape(name) + r"(?::|.{0,40}?\bline\s+)" + str(line) + r"\b"
     assert re.search(pattern, err), (
-        f"stderr must name {name} and line {line} (like '{name}:{line}:COL: ...'), got:\n{err}")
+        f"stderr must name {name} and line {line} (like '{name}:{line}:COL: ...'), got:\n{err}"
+    )
     assert proc.stdout.strip() == b"", f"no (half) results expected on stdout for bad input, got {proc.stdout[:300]!r}"
 
 
@@ -95,16 +97,19 @@ def test_bad_members(run_cli, tmp_path, replace, line):
 
 def test_unterminated_quote(run_cli, tmp_path):
     # the quote is opened on line 4 and never closed: the last line of the file
-    members = _write(tmp_path / "quote_members.csv", MEMBERS_HEADER, MEMBERS_ROWS[:2] + ['m3,interested,,3,0,"b;c,1,0'],
-                     trailing_newline=False)
+    members = _write(
+        tmp_path / "quote_members.csv",
+        MEMBERS_HEADER,
+        MEMBERS_ROWS[:2] + ['m3,interested,,3,0,"b;c,1,0'],
+        trailing_newline=False,
+    )
     assert_bad_input(run_cli("recommend", "--members", members), members, 4)
 
 
 def test_unterminated_quote_swallowing_later_lines(run_cli, tmp_path):
     # the quote opened on line 4 runs to the end of the file (line 7): the
     # error points at the opening quote
-    members = _write(tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS,
-                     {4: 'm3,interested,,3,0,"b;c,1,0'})
+    members = _write(tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, {4: 'm3,interested,,3,0,"b;c,1,0'})
     assert_bad_input(run_cli("recommend", "--members", members), members, 4)
 
 
@@ -164,7 +169,7 @@ def test_bom_crlf_quoted_fields(run_cli, tmp_path):
     write_csv(plain_i, ["source", "target"], irows)
     write_csv(fancy_m, header, rows, bom=True, crlf=True, quote_all=True)
     write_csv(fancy_i, ["source", "target"], irows, bom=True, crlf=True, quote_all=True)
-    assert fancy_m.read_bytes().startswith(b"\xef\xbb\xbf\"id\",") and b"\r\n" in fancy_m.read_bytes()
+    assert fancy_m.read_bytes().startswith(b'\xef\xbb\xbf"id",') and b"\r\n" in fancy_m.read_bytes()
 
     plain = run_cli("recommend", "--members", plain_m, "--interactions", plain_i, "--format", "csv", check_exit=0)
     fancy = run_cli("recommend", "--members", fancy_m, "--interactions", fancy_i, "--format", "csv", check_exit=0)

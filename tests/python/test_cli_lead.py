@@ -65,15 +65,17 @@ def random_case(rng: random.Random, tmp_path, tag: str):
     members = []
     for i in range(n):
         stage = rng.choice(journey["stages"] + [""])
-        members.append({
-            "id": f"u{i}",
-            "stage": stage,
-            "satisfaction": rng.choice(["", "3", "7", "9", "10"]),
-            "activity": rng.choice(["", "0", "3", "5", "60"]),
-            "tags": ";".join(rng.sample(TAGS, rng.randint(0, 2))),
-            "country": rng.choice(COUNTRIES),
-            "employees": rng.choice(["", "5", "10", "250"]),
-        })
+        members.append(
+            {
+                "id": f"u{i}",
+                "stage": stage,
+                "satisfaction": rng.choice(["", "3", "7", "9", "10"]),
+                "activity": rng.choice(["", "0", "3", "5", "60"]),
+                "tags": ";".join(rng.sample(TAGS, rng.randint(0, 2))),
+                "country": rng.choice(COUNTRIES),
+                "employees": rng.choice(["", "5", "10", "250"]),
+            }
+        )
     events = []
     t0 = 1_700_000_000
     for _ in range(rng.randint(0, 80)):
@@ -112,8 +114,9 @@ def test_score_and_infer_match_the_reference(run_cli, tmp_path, seed):
     as_of = None if seed % 3 else ref.format_ts(1_700_000_000 + 20 * 86400)
     extra = [] if as_of is None else ["--as-of", as_of]
 
-    out = run_cli("score", "--members", mpath, "--events", epath, "--journey", jpath, "--format", "csv", *extra,
-                  check_exit=0)
+    out = run_cli(
+        "score", "--members", mpath, "--events", epath, "--journey", jpath, "--format", "csv", *extra, check_exit=0
+    )
     scores, _ = ref.lead_scores(members, events, journey, as_of=as_of)
     got = rows_of(out.stdout)
     assert [r["member"] for r in got] == list(scores)
@@ -125,8 +128,21 @@ def test_score_and_infer_match_the_reference(run_cli, tmp_path, seed):
         assert abs(float(r["total"]) - total) <= 5e-7 * max(1, abs(total))
 
     hist = tmp_path / f"stages_{seed}.csv"
-    out = run_cli("infer-stages", "--members", mpath, "--events", epath, "--journey", jpath, "--format", "json",
-                  "--history-out", hist, *extra, check_exit=0)
+    out = run_cli(
+        "infer-stages",
+        "--members",
+        mpath,
+        "--events",
+        epath,
+        "--journey",
+        jpath,
+        "--format",
+        "json",
+        "--history-out",
+        hist,
+        *extra,
+        check_exit=0,
+    )
     result, _ = ref.infer_stages(members, events, journey, as_of=as_of)
     got = json.loads(out.stdout)
     names = journey["stages"]
@@ -167,12 +183,18 @@ def test_stats_matches_the_reference_funnel(run_cli, tmp_path, seed):
     ipath = tmp_path / f"interactions_{seed}.csv"
     ipath.write_text("source,target\n" + "".join(f"{a},{b}\n" for a, b in pairs), encoding="utf-8")
 
-    out = run_cli("stats", "--members", mpath, "--interactions", ipath, "--journey", jpath, "--format", "json",
-                  check_exit=0)
+    out = run_cli(
+        "stats", "--members", mpath, "--interactions", ipath, "--journey", jpath, "--format", "json", check_exit=0
+    )
     got = json.loads(out.stdout)
-    want = ref.funnel(members, pairs, journey["stages"], [s["enabled"] for s in journey["steps"]],
-                      min_peer_satisfaction=journey["min_peer_satisfaction"],
-                      default_capacity=journey["default_capacity"])
+    want = ref.funnel(
+        members,
+        pairs,
+        journey["stages"],
+        [s["enabled"] for s in journey["steps"]],
+        min_peer_satisfaction=journey["min_peer_satisfaction"],
+        default_capacity=journey["default_capacity"],
+    )
     for g, w in zip(got["stages"], want["stages"]):
         assert g["stage"] == w["stage"]
         assert g["members"] == w["members"] and g["reached"] == w["reached"]
@@ -194,15 +216,18 @@ def test_stats_matches_the_reference_funnel(run_cli, tmp_path, seed):
     else:
         step = want["steps"][bottleneck]
         assert got["bottleneck"].startswith(f"{step['from']} → {step['to']}: ")
-        assert [s["bottleneck"] for s in got["steps"]] == ["yes" if i == bottleneck else "no"
-                                                          for i in range(len(want["steps"]))]
+        assert [s["bottleneck"] for s in got["steps"]] == [
+            "yes" if i == bottleneck else "no" for i in range(len(want["steps"]))
+        ]
 
     # The CSV form is one table with a section column; it carries the same numbers.
-    out = run_cli("stats", "--members", mpath, "--interactions", ipath, "--journey", jpath, "--format", "csv",
-                  check_exit=0)
+    out = run_cli(
+        "stats", "--members", mpath, "--interactions", ipath, "--journey", jpath, "--format", "csv", check_exit=0
+    )
     table = rows_of(out.stdout)
-    assert [r["section"] for r in table] == ["stage"] * (len(journey["stages"]) + 1) + \
-        ["step"] * (len(journey["stages"]) - 1)
+    assert [r["section"] for r in table] == ["stage"] * (len(journey["stages"]) + 1) + ["step"] * (
+        len(journey["stages"]) - 1
+    )
     assert [int(r["seats"]) for r in table if r["section"] == "step"] == [s["seats"] for s in want["steps"]]
 
 
@@ -225,23 +250,32 @@ def write(path, text):
 @pytest.fixture
 def small(tmp_path):
     m = write(tmp_path / "m.csv", "id,stage\na,prospect\nb,\n")
-    j = write(tmp_path / "j.json", json.dumps({
-        "stages": ["prospect", "customer"],
-        "lead_scoring": {"actions": {"visit": 1, "buy": {"points": 1, "per_value": True}}},
-        "stage_rules": {"customer": {"milestones": ["buy"]}}}))
+    j = write(
+        tmp_path / "j.json",
+        json.dumps(
+            {
+                "stages": ["prospect", "customer"],
+                "lead_scoring": {"actions": {"visit": 1, "buy": {"points": 1, "per_value": True}}},
+                "stage_rules": {"customer": {"milestones": ["buy"]}},
+            }
+        ),
+    )
     return tmp_path, m, j
 
 
-@pytest.mark.parametrize("body, where, what", [
-    ("member,action,timestamp\nzz,visit,1\n", ":2:1:", "unknown member id \"zz\""),
-    ("member,action,timestamp\na,visit,soon\n", ":2:9:", "timestamp: expected unix seconds or ISO-8601"),
-    ("member,action,timestamp,value\na,buy,5,\n", ":2:9:", "scored per value"),
-    ("member,action,timestamp,value\na,visit,5,x\n", ":2:11:", "value: expected a finite number"),
-    ("member,action\na,visit\n", ":1:", "missing required column 'timestamp'"),
-    ("member,action,timestamp\na,visit,1,2\n", ":2:11:", "expected 3 fields"),
-    ("member,action,timestamp\n\"a,visit,1\n", ":2:1:", "unterminated quoted field"),
-    ("", ":1:", "empty file"),
-])
+@pytest.mark.parametrize(
+    "body, where, what",
+    [
+        ("member,action,timestamp\nzz,visit,1\n", ":2:1:", 'unknown member id "zz"'),
+        ("member,action,timestamp\na,visit,soon\n", ":2:9:", "timestamp: expected unix seconds or ISO-8601"),
+        ("member,action,timestamp,value\na,buy,5,\n", ":2:9:", "scored per value"),
+        ("member,action,timestamp,value\na,visit,5,x\n", ":2:11:", "value: expected a finite number"),
+        ("member,action\na,visit\n", ":1:", "missing required column 'timestamp'"),
+        ("member,action,timestamp\na,visit,1,2\n", ":2:11:", "expected 3 fields"),
+        ('member,action,timestamp\n"a,visit,1\n', ":2:1:", "unterminated quoted field"),
+        ("", ":1:", "empty file"),
+    ],
+)
 def test_event_errors_exit_2_with_the_position(run_cli, small, body, where, what):
     tmp, m, j = small
     e = write(tmp / "e.csv", body)
@@ -258,8 +292,9 @@ def test_journey_errors_exit_2_with_the_json_path(run_cli, small):
     bad = write(tmp / "bad.json", json.dumps({"stages": ["a", "b"], "lead_scoring": {"half_life_days": -1}}))
     out = run_cli("score", "--members", m, "--events", e, "--journey", bad, check_exit=2)
     assert "$.lead_scoring.half_life_days" in out.stderr.decode()
-    partial = write(tmp / "partial.json", json.dumps({"stages": ["prospect", "customer", "fan"],
-                                                      "stage_rules": {"customer": {}}}))
+    partial = write(
+        tmp / "partial.json", json.dumps({"stages": ["prospect", "customer", "fan"], "stage_rules": {"customer": {}}})
+    )
     out = run_cli("infer-stages", "--members", m, "--events", e, "--journey", partial, check_exit=2)
     assert "$.stage_rules.fan" in out.stderr.decode()
     out = run_cli("score", "--members", m, "--events", e, "--as-of", "tomorrow", check_exit=2)
@@ -270,15 +305,27 @@ def test_every_preset_scores_out_of_the_box(run_cli, tmp_path):
     m = write(tmp_path / "m.csv", "id\nx\ny\n")
     e = write(tmp_path / "e.csv", "member,action,timestamp\nx,purchase,2026-01-01\nx,visit,2026-02-01\n")
     for preset in ("engage_right", "four_phase", "loyalty_loop", "inbound", "success"):
-        out = run_cli("infer-stages", "--members", m, "--events", e, "--journey", preset, "--format", "csv",
-                      check_exit=0)
+        out = run_cli(
+            "infer-stages", "--members", m, "--events", e, "--journey", preset, "--format", "csv", check_exit=0
+        )
         assert len(rows_of(out.stdout)) == 2
 
 
 def test_skip_unknown_members_counts_on_stderr(run_cli, small):
     tmp, m, j = small
     e = write(tmp / "e.csv", "member,action,timestamp\nzz,visit,1\na,visit,2\nyy,visit,3\n")
-    out = run_cli("score", "--members", m, "--events", e, "--journey", j, "--skip-unknown-members", "--format", "csv",
-                  check_exit=0)
+    out = run_cli(
+        "score",
+        "--members",
+        m,
+        "--events",
+        e,
+        "--journey",
+        j,
+        "--skip-unknown-members",
+        "--format",
+        "csv",
+        check_exit=0,
+    )
     assert "2 events of unknown members skipped" in out.stderr.decode()
     assert [r["engagement"] for r in rows_of(out.stdout)] == ["1.000000", "0.000000"]

@@ -60,9 +60,21 @@ def test_generator_covers_the_interesting_cases(tmp_path):
         seen.add("with_interactions" if case.interactions else "no_interactions")
         ref = case.reference()
         total_rows += sum(len(v) for v in ref.values())
-    for needed in ("custom_journey", "preset", "tie_groups", "zero_rows", "shuffled_columns",
-                   "weights", "default_weights", "min_sat", "journey_min_sat", "allow_existing",
-                   "no_allow_existing", "with_interactions", "no_interactions"):
+    for needed in (
+        "custom_journey",
+        "preset",
+        "tie_groups",
+        "zero_rows",
+        "shuffled_columns",
+        "weights",
+        "default_weights",
+        "min_sat",
+        "journey_min_sat",
+        "allow_existing",
+        "no_allow_existing",
+        "with_interactions",
+        "no_interactions",
+    ):
         assert needed in seen, f"generator never produced {needed}"
     assert total_rows > 500
 
@@ -102,11 +114,14 @@ def test_parallel_vectors_have_cosine_one_and_tie_by_id(run_cli, tmp_path):
     otherwise identical peers tie and are ordered by id. Computing
     dot/sqrt(|u|^2 |v|^2) without clamping gives 1.0000000000000002 for
     x_8 below and ranks it before m319."""
-    members = _write_members(tmp_path / "members.csv", [
-        ["M5", "prospect", "9", "", "0", "", "-0.436973", "0"],
-        ["x_8", "interested", "10", "", "0", "", "-0.448858", "0"],
-        ["m319", "interested", "10", "", "0", "", "-0.8132156205073131", "0"],
-    ])
+    members = _write_members(
+        tmp_path / "members.csv",
+        [
+            ["M5", "prospect", "9", "", "0", "", "-0.436973", "0"],
+            ["x_8", "interested", "10", "", "0", "", "-0.448858", "0"],
+            ["m319", "interested", "10", "", "0", "", "-0.8132156205073131", "0"],
+        ],
+    )
     proc = run_cli("recommend", "--members", members, "--format", "json", check_exit=0)
     data = json.loads(proc.stdout.decode("utf-8"))
     for obj in data:
@@ -154,16 +169,19 @@ def _write_members(path, rows, header=("id", "stage", "satisfaction", "capacity"
 
 
 def test_hand_computed_example(run_cli, tmp_path):
-    members = _write_members(tmp_path / "members.csv", [
-        ["p1", "prospect", "", "", "0", "k8s;sec", "1", "0"],
-        ["i1", "interested", "10", "", "0", "k8s", "1", "1"],
-        ["i2", "interested", "", "2", "0", "sec;ml", "0", "1"],
-        ["i3", "interested", "6", "", "0", "k8s;sec", "1", "0"],   # detractor: never a peer
-        ["i4", "interested", "9", "0", "0", "k8s;sec", "1", "0"],  # no capacity
-        ["i5", "interested", "9", "", "1", "k8s;sec", "1", "0"],   # opted out
-        ["c1", "new_customer", "8", "", "0", "", "0", "0"],
-        ["x", "loyal", "8", "", "0", "", "0", "0"],
-    ])
+    members = _write_members(
+        tmp_path / "members.csv",
+        [
+            ["p1", "prospect", "", "", "0", "k8s;sec", "1", "0"],
+            ["i1", "interested", "10", "", "0", "k8s", "1", "1"],
+            ["i2", "interested", "", "2", "0", "sec;ml", "0", "1"],
+            ["i3", "interested", "6", "", "0", "k8s;sec", "1", "0"],  # detractor: never a peer
+            ["i4", "interested", "9", "0", "0", "k8s;sec", "1", "0"],  # no capacity
+            ["i5", "interested", "9", "", "1", "k8s;sec", "1", "0"],  # opted out
+            ["c1", "new_customer", "8", "", "0", "", "0", "0"],
+            ["x", "loyal", "8", "", "0", "", "0", "0"],
+        ],
+    )
     inter = tmp_path / "interactions.csv"
     # p1-x, i1-x, i2-x, i2-c1, p1-c1 : x has degree 3, c1 has degree 2
     write_csv(inter, ["source", "target"], [["p1", "x"], ["i1", "x"], ["i2", "x"], ["i2", "c1"], ["p1", "c1"]])
@@ -213,22 +231,28 @@ def test_exact_ties_break_by_peer_id_string_order(run_cli, tmp_path):
 def test_custom_journey_without_steps_uses_default_channels(run_cli, tmp_path):
     journey = tmp_path / "j.json"
     journey.write_text(json.dumps({"stages": ["a", "b", "c", "d"]}), encoding="utf-8")
-    members = _write_members(tmp_path / "members.csv", [
-        ["x1", "a", "", "", "0", "", "1", "0"],
-        ["x2", "b", "", "", "0", "", "1", "0"],
-        ["x3", "c", "", "", "0", "", "1", "0"],
-        ["x4", "d", "", "", "0", "", "1", "0"],
-    ])
-    rows = parse_csv_output(run_cli("recommend", "--members", members, "--journey", journey,
-                                    "--format", "csv", check_exit=0).stdout)
+    members = _write_members(
+        tmp_path / "members.csv",
+        [
+            ["x1", "a", "", "", "0", "", "1", "0"],
+            ["x2", "b", "", "", "0", "", "1", "0"],
+            ["x3", "c", "", "", "0", "", "1", "0"],
+            ["x4", "d", "", "", "0", "", "1", "0"],
+        ],
+    )
+    rows = parse_csv_output(
+        run_cli("recommend", "--members", members, "--journey", journey, "--format", "csv", check_exit=0).stdout
+    )
     got = [(r["member"], r["peer"], r["channel"]) for r in rows]
     assert got == [("x1", "x2", "private"), ("x2", "x3", "public"), ("x3", "x4", "private")]
     # a two-stage journey has a single, private step
     journey.write_text(json.dumps({"stages": ["a", "b"]}), encoding="utf-8")
-    members2 = _write_members(tmp_path / "m2.csv", [["x1", "a", "", "", "0", "", "1", "0"],
-                                                    ["x2", "b", "", "", "0", "", "1", "0"]])
-    rows = parse_csv_output(run_cli("recommend", "--members", members2, "--journey", journey,
-                                    "--format", "csv", check_exit=0).stdout)
+    members2 = _write_members(
+        tmp_path / "m2.csv", [["x1", "a", "", "", "0", "", "1", "0"], ["x2", "b", "", "", "0", "", "1", "0"]]
+    )
+    rows = parse_csv_output(
+        run_cli("recommend", "--members", members2, "--journey", journey, "--format", "csv", check_exit=0).stdout
+    )
     assert [(r["member"], r["peer"], r["channel"]) for r in rows] == [("x1", "x2", "private")]
 
 
@@ -239,11 +263,14 @@ def test_presets_stages_and_channels(run_cli, tmp_path, preset):
     for i, s in enumerate(stages):
         rows.append([f"u{i}", s, "", "", "0", "", "1", "0"])
     members = _write_members(tmp_path / "members.csv", rows)
-    out = parse_csv_output(run_cli("recommend", "--members", members, "--journey", preset,
-                                   "--format", "csv", check_exit=0).stdout)
+    out = parse_csv_output(
+        run_cli("recommend", "--members", members, "--journey", preset, "--format", "csv", check_exit=0).stdout
+    )
     n_steps = len(stages) - 1
-    expected = [(f"u{i}", stages[i], f"u{i + 1}", stages[i + 1],
-                 "private" if i in (0, n_steps - 1) else "public") for i in range(n_steps)]
+    expected = [
+        (f"u{i}", stages[i], f"u{i + 1}", stages[i + 1], "private" if i in (0, n_steps - 1) else "public")
+        for i in range(n_steps)
+    ]
     assert [(r["member"], r["member_stage"], r["peer"], r["peer_stage"], r["channel"]) for r in out] == expected
 
 
@@ -264,11 +291,14 @@ def test_stage_names_are_case_insensitive(run_cli, tmp_path):
 
 
 def test_min_satisfaction_and_weights_override(run_cli, tmp_path):
-    members = _write_members(tmp_path / "members.csv", [
-        ["u", "prospect", "", "", "0", "a", "1", "0"],
-        ["p_low", "interested", "3", "", "0", "a", "1", "0"],
-        ["p_hi", "interested", "8", "", "0", "", "0", "1"],
-    ])
+    members = _write_members(
+        tmp_path / "members.csv",
+        [
+            ["u", "prospect", "", "", "0", "a", "1", "0"],
+            ["p_low", "interested", "3", "", "0", "a", "1", "0"],
+            ["p_hi", "interested", "8", "", "0", "", "0", "1"],
+        ],
+    )
     base = ["recommend", "--members", members, "--format", "csv"]
     rows = parse_csv_output(run_cli(*base, check_exit=0).stdout)
     assert [r["peer"] for r in rows] == ["p_hi"]
@@ -276,8 +306,11 @@ def test_min_satisfaction_and_weights_override(run_cli, tmp_path):
     # p_low: 0.5*1 + 0.15*1 + 0.1*0.3 = 0.68 ; p_hi: 0.1*0.8 = 0.08
     assert [r["peer"] for r in rows] == ["p_low", "p_hi"]
     assert abs(float(rows[0]["score"]) - 0.68) < 1e-9 and abs(float(rows[1]["score"]) - 0.08) < 1e-9
-    rows = parse_csv_output(run_cli(*base, "--min-satisfaction", "3", "--weights",
-                                    "similarity=0,tags=0,proximity=0,happiness=2", check_exit=0).stdout)
+    rows = parse_csv_output(
+        run_cli(
+            *base, "--min-satisfaction", "3", "--weights", "similarity=0,tags=0,proximity=0,happiness=2", check_exit=0
+        ).stdout
+    )
     assert [r["peer"] for r in rows] == ["p_hi", "p_low"]
     assert abs(float(rows[0]["score"]) - 1.6) < 1e-9 and abs(float(rows[1]["score"]) - 0.6) < 1e-9
     # components stay raw (unweighted)
@@ -285,12 +318,15 @@ def test_min_satisfaction_and_weights_override(run_cli, tmp_path):
 
 
 def test_allow_existing(run_cli, tmp_path):
-    members = _write_members(tmp_path / "members.csv", [
-        ["u", "prospect", "", "", "0", "", "1", "0"],
-        ["v", "interested", "", "", "0", "", "1", "0"],
-        ["w", "interested", "", "", "0", "", "0", "1"],
-        ["z", "loyal", "", "", "0", "", "0", "1"],
-    ])
+    members = _write_members(
+        tmp_path / "members.csv",
+        [
+            ["u", "prospect", "", "", "0", "", "1", "0"],
+            ["v", "interested", "", "", "0", "", "1", "0"],
+            ["w", "interested", "", "", "0", "", "0", "1"],
+            ["z", "loyal", "", "", "0", "", "0", "1"],
+        ],
+    )
     inter = tmp_path / "interactions.csv"
     write_csv(inter, ["source", "target", "weight"], [["v", "u", "2"], ["u", "z", "1"], ["v", "z", "1"]])
     base = ["recommend", "--members", members, "--interactions", inter, "--format", "csv"]
@@ -307,10 +343,16 @@ def test_no_features_no_tags_no_interactions(run_cli, tmp_path):
     rng = np.random.default_rng(5)
     members = tmp_path / "members.csv"
     stages = reference.PRESETS["success"]
-    write_csv(members, ["id", "stage", "satisfaction"],
-              [[f"m{i}", stages[int(rng.integers(3))], str(int(rng.integers(5, 11)))] for i in range(30)])
-    rows = parse_csv_output(run_cli("recommend", "--members", members, "--journey", "success",
-                                    "--top", "7", "--format", "csv", check_exit=0).stdout)
+    write_csv(
+        members,
+        ["id", "stage", "satisfaction"],
+        [[f"m{i}", stages[int(rng.integers(3))], str(int(rng.integers(5, 11)))] for i in range(30)],
+    )
+    rows = parse_csv_output(
+        run_cli(
+            "recommend", "--members", members, "--journey", "success", "--top", "7", "--format", "csv", check_exit=0
+        ).stdout
+    )
     for r in rows:
         assert r["similarity"] == "0.000000" and r["tags"] == "0.000000" and r["proximity"] == "0.000000"
     compare(rows, reference.recommend(members, None, "success", top=None), 7, "bare community")

@@ -13,8 +13,9 @@ jsonschema = pytest.importorskip("jsonschema")
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "docs" / "journey.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
-JOURNEY_FILES = sorted((REPO / "share" / "journeys").glob("*.json")) + \
-    [REPO / "examples" / "data" / "quantumcomputing" / "journey.json"]
+JOURNEY_FILES = sorted((REPO / "share" / "journeys").glob("*.json")) + [
+    REPO / "examples" / "data" / "quantumcomputing" / "journey.json"
+]
 MALFORMED = json.loads((REPO / "tests" / "data" / "malformed_journeys.json").read_text(encoding="utf-8"))
 
 

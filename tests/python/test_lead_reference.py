@@ -33,14 +33,18 @@ def journey(half_life=1, rules=None, fit=None, stages=("a", "b", "c", "d")):
                 "buy": {"points": 0.5, "per_value": True},
                 "unsub": -4,
             },
-            "fit": fit if fit is not None else [
+            "fit": fit
+            if fit is not None
+            else [
                 {"tag": "k8s", "points": 3},
                 {"column": "country", "equals": "de", "points": 2},
                 {"column": "activity", "min": 10, "points": 1},
                 {"column": "employees", "min": 50, "max": 5000, "points": 8},
             ],
         },
-        "stage_rules": rules if rules is not None else {
+        "stage_rules": rules
+        if rules is not None
+        else {
             "b": {"min_score": 12},
             "c": {"milestones": ["buy"]},
             "d": {"milestones": [{"action": "buy", "at_least": 2}], "min_engagement": 20},
@@ -52,8 +56,16 @@ def journey(half_life=1, rules=None, fit=None, stages=("a", "b", "c", "d")):
 
 
 def member(mid, **cols):
-    row = {"id": mid, "stage": "", "tags": "", "activity": "", "satisfaction": "",
-           "capacity": "", "country": "", "employees": ""}
+    row = {
+        "id": mid,
+        "stage": "",
+        "tags": "",
+        "activity": "",
+        "satisfaction": "",
+        "capacity": "",
+        "country": "",
+        "employees": "",
+    }
     row.update({k: str(v) for k, v in cols.items()})
     return row
 
@@ -69,28 +81,43 @@ def utc(*args):
     return dt.datetime(*args, tzinfo=dt.timezone.utc).timestamp()
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("0", 0.0),
-    ("1700000000", 1700000000.0),
-    ("1700000000.25", 1700000000.25),
-    ("1970-01-01", 0.0),
-    ("2026-03-14", utc(2026, 3, 14)),
-    ("2026-03-14T09:30", utc(2026, 3, 14, 9, 30)),
-    ("2026-03-14T09:30:05", utc(2026, 3, 14, 9, 30, 5)),
-    ("2026-03-14T09:30:00.250Z", utc(2026, 3, 14, 9, 30) + 0.25),
-    ("2026-03-14T09:30+01:00", utc(2026, 3, 14, 8, 30)),
-    ("2026-03-14T09:30:00-02:30", utc(2026, 3, 14, 12, 0)),
-    ("2024-02-29T23:59:59Z", utc(2024, 2, 29, 23, 59, 59)),
-    ("1969-12-31T23:59:59Z", -1.0),
-    ("2000-03-01", utc(2000, 3, 1)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("0", 0.0),
+        ("1700000000", 1700000000.0),
+        ("1700000000.25", 1700000000.25),
+        ("1970-01-01", 0.0),
+        ("2026-03-14", utc(2026, 3, 14)),
+        ("2026-03-14T09:30", utc(2026, 3, 14, 9, 30)),
+        ("2026-03-14T09:30:05", utc(2026, 3, 14, 9, 30, 5)),
+        ("2026-03-14T09:30:00.250Z", utc(2026, 3, 14, 9, 30) + 0.25),
+        ("2026-03-14T09:30+01:00", utc(2026, 3, 14, 8, 30)),
+        ("2026-03-14T09:30:00-02:30", utc(2026, 3, 14, 12, 0)),
+        ("2024-02-29T23:59:59Z", utc(2024, 2, 29, 23, 59, 59)),
+        ("1969-12-31T23:59:59Z", -1.0),
+        ("2000-03-01", utc(2000, 3, 1)),
+    ],
+)
 def test_parse_ts(text, expected):
     assert ref.parse_ts(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "abc", "2026-02-30", "2025-02-29", "2026-13-01",
-                                  "2026-03-14 09:30", "2026-03-14T24:00", "2026-3-14",
-                                  "1e9", "2026-03-14T09:30+1:00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "abc",
+        "2026-02-30",
+        "2025-02-29",
+        "2026-13-01",
+        "2026-03-14 09:30",
+        "2026-03-14T24:00",
+        "2026-3-14",
+        "1e9",
+        "2026-03-14T09:30+1:00",
+    ],
+)
 def test_parse_ts_rejects(text):
     with pytest.raises(ValueError):
         ref.parse_ts(text)
@@ -137,8 +164,10 @@ def test_engagement_hand_table():
 
 
 def test_engagement_no_decay():
-    for j in (journey(half_life=None), {**journey(), "lead_scoring": {
-            **journey()["lead_scoring"], "half_life_days": None}}):
+    for j in (
+        journey(half_life=None),
+        {**journey(), "lead_scoring": {**journey()["lead_scoring"], "half_life_days": None}},
+    ):
         scores, _ = ref.lead_scores([HAND_MEMBER], HAND_EVENTS, j, as_of=T)
         assert scores["x"] == (6.0, 21.0, 27.0)
 
@@ -154,8 +183,7 @@ def test_as_of_defaults_to_latest_event():
 def test_as_of_iso_and_half_life_fraction():
     # half-life 2 days, one visit 1 day old: 10 * 2^(-1/2)
     events = [ev("x", "visit", T - DAY)]
-    scores, as_of = ref.lead_scores([member("x")], events, journey(half_life=2),
-                                    as_of=ref.format_ts(T))
+    scores, as_of = ref.lead_scores([member("x")], events, journey(half_life=2), as_of=ref.format_ts(T))
     assert as_of == T
     assert scores["x"][1] == pytest.approx(10 / math.sqrt(2), rel=1e-15)
 
@@ -166,20 +194,23 @@ def test_members_without_events_and_empty_file():
     assert scores == {"a": (0.0, 0.0, 0.0), "b": (3.0, 0.0, 3.0)}
 
 
-@pytest.mark.parametrize("cols,fit", [
-    ({}, 0.0),
-    ({"tags": "K8S;k8s"}, 3.0),                 # duplicates ignored
-    ({"tags": "k8sx"}, 0.0),                    # whole tags only
-    ({"country": "de"}, 2.0),
-    ({"country": "Germany"}, 0.0),
-    ({"activity": "9.999"}, 0.0),
-    ({"activity": "1e3"}, 1.0),
-    ({"employees": "50"}, 8.0),                 # min inclusive
-    ({"employees": "5000"}, 8.0),               # max inclusive
-    ({"employees": "5000.5"}, 0.0),
-    ({"employees": " 49 "}, 0.0),
-    ({"tags": "k8s", "country": "DE", "activity": "11", "employees": "51"}, 14.0),
-])
+@pytest.mark.parametrize(
+    "cols,fit",
+    [
+        ({}, 0.0),
+        ({"tags": "K8S;k8s"}, 3.0),  # duplicates ignored
+        ({"tags": "k8sx"}, 0.0),  # whole tags only
+        ({"country": "de"}, 2.0),
+        ({"country": "Germany"}, 0.0),
+        ({"activity": "9.999"}, 0.0),
+        ({"activity": "1e3"}, 1.0),
+        ({"employees": "50"}, 8.0),  # min inclusive
+        ({"employees": "5000"}, 8.0),  # max inclusive
+        ({"employees": "5000.5"}, 0.0),
+        ({"employees": " 49 "}, 0.0),
+        ({"tags": "k8s", "country": "DE", "activity": "11", "employees": "51"}, 14.0),
+    ],
+)
 def test_fit_rules(cols, fit):
     scores, _ = ref.lead_scores([member("x", **cols)], [], journey())
     assert scores["x"][0] == fit
@@ -198,8 +229,9 @@ def test_per_value_needs_value_and_unknown_members():
         ref.lead_scores([member("x")], [ev("x", "buy", T)], journey())
     with pytest.raises(ValueError, match="unknown member"):
         ref.lead_scores([member("x")], [ev("y", "visit", T)], journey())
-    scores, as_of = ref.lead_scores([member("x")], [ev("x", "visit", T), ev("y", "visit", T + 5)],
-                                    journey(), skip_unknown=True)
+    scores, as_of = ref.lead_scores(
+        [member("x")], [ev("x", "visit", T), ev("y", "visit", T + 5)], journey(), skip_unknown=True
+    )
     assert as_of == T and scores["x"] == (0.0, 10.0, 10.0)
 
 
@@ -239,7 +271,11 @@ def test_history_ties_gap_and_fall_back():
     assert x["history"] == [(0, T0), (1, T0 + 3 * DAY), (2, T0 + 3 * DAY), (3, T0 + 3 * DAY)]
     assert res["y"]["history"] == [] and res["y"]["stage"] == 0
     assert ref.history_rows(res, journey()) == [
-        ("x", "a", T0), ("x", "b", T0 + 3 * DAY), ("x", "c", T0 + 3 * DAY), ("x", "d", T0 + 3 * DAY)]
+        ("x", "a", T0),
+        ("x", "b", T0 + 3 * DAY),
+        ("x", "c", T0 + 3 * DAY),
+        ("x", "d", T0 + 3 * DAY),
+    ]
 
 
 def test_stage_at_each_moment():
@@ -259,8 +295,11 @@ def test_gap_milestone_of_later_stage_only():
     # b needs a visit, c needs a buy, d needs two reviews; the member has
     # reviews x2 and a buy but no visit: c's and d's rules hold, b's does not
     # -> stays at the first stage (a), and the history has only stage a.
-    rules = {"b": {"milestones": ["visit"]}, "c": {"milestones": ["buy"]},
-             "d": {"milestones": [{"action": "review", "at_least": 2}]}}
+    rules = {
+        "b": {"milestones": ["visit"]},
+        "c": {"milestones": ["buy"]},
+        "d": {"milestones": [{"action": "review", "at_least": 2}]},
+    }
     events = [ev("x", "review", T - 2), ev("x", "review", T - 1), ev("x", "buy", T, 1)]
     res, _ = ref.infer_stages([member("x")], events, journey(rules=rules))
     assert res["x"]["stage"] == 0
@@ -275,12 +314,13 @@ def test_gap_milestone_of_later_stage_only():
 def test_checklist_items_and_fit_rules():
     # b: fit >= 3 (the k8s tag); c: total >= 15, engagement >= 10, buy x2,
     # chat once (chat is not in the points table but still a milestone)
-    rules = {"b": {"min_fit": 3}, "c": {"min_score": 15, "min_engagement": 10,
-                                        "milestones": [{"action": "buy", "at_least": 2}, "chat"]},
-             "D": {}}
+    rules = {
+        "b": {"min_fit": 3},
+        "c": {"min_score": 15, "min_engagement": 10, "milestones": [{"action": "buy", "at_least": 2}, "chat"]},
+        "D": {},
+    }
     events = [ev("x", "visit", T), ev("x", "buy", T, 4), ev("x", "chat", T - DAY)]
-    res, _ = ref.infer_stages([member("x", tags="k8s"), member("n", tags="K8S")], events,
-                              journey(rules=rules))
+    res, _ = ref.infer_stages([member("x", tags="k8s"), member("n", tags="K8S")], events, journey(rules=rules))
     x = res["x"]
     # engagement 10 + 0.5 * 4 = 12, fit 3, total 15
     assert (x["fit"], x["engagement"], x["total"], x["stage"]) == (3.0, 12.0, 15.0, 1)
@@ -306,23 +346,25 @@ def test_empty_rule_and_missing_rule():
 
 def test_action_names_are_case_sensitive():
     rules = {"b": {"milestones": ["Visit"]}, "c": {}, "d": {}}
-    res, _ = ref.infer_stages([member("x")], [ev("x", "visit", T), ev("x", "VISIT", T)],
-                              journey(rules=rules))
+    res, _ = ref.infer_stages([member("x")], [ev("x", "visit", T), ev("x", "VISIT", T)], journey(rules=rules))
     assert res["x"]["engagement"] == 10.0 and res["x"]["stage"] == 0
 
 
 # ----------------------------------------------------------------------------
 # NPS and the funnel
 # ----------------------------------------------------------------------------
-@pytest.mark.parametrize("sats,P,Pa,D,U,score", [
-    # promoters 10, 9; passives 8, 7; detractors 6, 0; unknown None, "":
-    # 100 * (2 - 2) / 6 = 0
-    ([10, 9, 8, 7, 6, 0, None, ""], 2, 2, 2, 2, 0.0),
-    ([10, 10, 10, 1], 3, 0, 1, 0, 50.0),          # 100 * (3 - 1) / 4
-    (["9", "9", "5"], 2, 0, 1, 0, 100 / 3),       # 100 * (2 - 1) / 3
-    ([0, 6, 7], 0, 1, 2, 0, -200 / 3),            # 100 * (0 - 2) / 3
-    ([8], 0, 1, 0, 0, 0.0),
-])
+@pytest.mark.parametrize(
+    "sats,P,Pa,D,U,score",
+    [
+        # promoters 10, 9; passives 8, 7; detractors 6, 0; unknown None, "":
+        # 100 * (2 - 2) / 6 = 0
+        ([10, 9, 8, 7, 6, 0, None, ""], 2, 2, 2, 2, 0.0),
+        ([10, 10, 10, 1], 3, 0, 1, 0, 50.0),  # 100 * (3 - 1) / 4
+        (["9", "9", "5"], 2, 0, 1, 0, 100 / 3),  # 100 * (2 - 1) / 3
+        ([0, 6, 7], 0, 1, 2, 0, -200 / 3),  # 100 * (0 - 2) / 3
+        ([8], 0, 1, 0, 0, 0.0),
+    ],
+)
 def test_nps(sats, P, Pa, D, U, score):
     r = ref.nps(sats)
     assert (r["promoters"], r["passives"], r["detractors"], r["unknown"]) == (P, Pa, D, U)
@@ -375,10 +417,20 @@ def test_funnel_hand_example():
     b = st[1]["nps"]
     assert (b["promoters"], b["passives"], b["detractors"], b["unknown"], b["nps"]) == (1, 1, 2, 1, -25.0)
     s0, s1 = f["steps"]
-    assert (s0["seekers"], s0["peers"], s0["seats"], s0["seekers_without_peer"],
-            s0["seats_per_seeker"]) == (2, 2, 5, 1, 2.5)
-    assert (s1["seekers"], s1["peers"], s1["seats"], s1["seekers_without_peer"],
-            s1["seats_per_seeker"]) == (4, 1, 1, 0, 0.25)
+    assert (s0["seekers"], s0["peers"], s0["seats"], s0["seekers_without_peer"], s0["seats_per_seeker"]) == (
+        2,
+        2,
+        5,
+        1,
+        2.5,
+    )
+    assert (s1["seekers"], s1["peers"], s1["seats"], s1["seekers_without_peer"], s1["seats_per_seeker"]) == (
+        4,
+        1,
+        1,
+        0,
+        0.25,
+    )
     assert f["bottleneck"] == 1
     assert ref.funnel(FUNNEL_MEMBERS, FUNNEL_EDGES, ["a", "b", "c"], [True, False])["bottleneck"] == 0
 
@@ -399,8 +451,11 @@ def test_funnel_no_peer_ties_and_empty():
     assert [s["peers"] for s in f["steps"]] == [3, 1]
     assert [s["seats_per_seeker"] for s in f["steps"]] == [2.0, 0.25]
     # a tie goes to the earliest step: two 1:1 steps
-    tie = [{"id": "x", "stage": "a"}, {"id": "y", "stage": "b", "capacity": "1"},
-           {"id": "z", "stage": "c", "capacity": "1"}]
+    tie = [
+        {"id": "x", "stage": "a"},
+        {"id": "y", "stage": "b", "capacity": "1"},
+        {"id": "z", "stage": "c", "capacity": "1"},
+    ]
     assert ref.funnel(tie, [], ["a", "b", "c"], [True, True])["bottleneck"] == 0
     # no members at all: NaN shares, no bottleneck
     f = ref.funnel([], [], ["a", "b", "c"], [True, True])

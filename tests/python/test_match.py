@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import random
 import shutil
 import subprocess
@@ -21,8 +20,8 @@ from scipy.optimize import linear_sum_assignment
 import engage_right as er
 import reference
 
-
 # ---------------------------------------------------------------- er.assign --
+
 
 def test_scipy_documentation_example():
     # scipy.optimize.linear_sum_assignment docs: cost [[4,1,3],[2,0,5],[3,2,2]]
@@ -153,10 +152,10 @@ def test_stable_matching_has_no_blocking_pair(seed):
 
 # ----------------------------------------------------------------- er.match --
 
+
 def two_stage_case(tmp_path, rng, n, m, *, capacity="1", detractors=0.0, interactions=0):
     journey = tmp_path / "j.json"
-    journey.write_text(json.dumps({"name": "two", "stages": ["a", "b"], "min_peer_satisfaction": 7}),
-                       encoding="utf-8")
+    journey.write_text(json.dumps({"name": "two", "stages": ["a", "b"], "min_peer_satisfaction": 7}), encoding="utf-8")
     rows = []
     for i in range(n + m):
         stage = "a" if i < n else "b"
@@ -203,8 +202,20 @@ def test_community_matching_equals_scipy(tmp_path, run_cli, seed):
     plan = er.match(c, candidates=0)
     assert plan.attrs["total_score"] == pytest.approx(best, abs=1e-6)  # features are float32 in C++
     assert plan.peer.is_unique and plan.member.is_unique
-    out = run_cli("match", "--members", members, "--interactions", inter, "--journey", journey,
-                  "--candidates", "0", "--format", "json", check_exit=0)
+    out = run_cli(
+        "match",
+        "--members",
+        members,
+        "--interactions",
+        inter,
+        "--journey",
+        journey,
+        "--candidates",
+        "0",
+        "--format",
+        "json",
+        check_exit=0,
+    )
     doc = json.loads(out.stdout)
     assert doc["total_score"] == pytest.approx(best, abs=1e-6)
     assert {(p["member"], p["peer"]) for p in doc["pairs"]} == set(zip(plan.member, plan.peer))
@@ -214,8 +225,15 @@ def test_community_matching_equals_scipy(tmp_path, run_cli, seed):
 def test_community_matching_with_capacities_equals_networkx(tmp_path, seed):
     rng = random.Random(100 + seed)
     n, m = rng.randint(1, 14), rng.randint(1, 8)
-    members, inter, journey = two_stage_case(tmp_path, rng, n, m, capacity=lambda: rng.choice(["", "0", "1", "2"]),
-                                             detractors=0.3, interactions=rng.randint(0, 15))
+    members, inter, journey = two_stage_case(
+        tmp_path,
+        rng,
+        n,
+        m,
+        capacity=lambda: rng.choice(["", "0", "1", "2"]),
+        detractors=0.3,
+        interactions=rng.randint(0, 15),
+    )
     seekers, peers, s = score_matrix(members, inter, journey)
     c = er.Community.from_csv(members, inter, journey=str(journey))
     with open(members, newline="", encoding="utf-8") as f:
@@ -240,8 +258,12 @@ def test_history_cooldown_continuity_and_blocked(tmp_path):
     history = [(first[0], first[1], "2026-03-01"), ("a1", "b7", "2025-01-01")]
     cooled = er.match(c, candidates=0, history=history, as_of="2026-03-20")
     assert first not in set(zip(cooled.member, cooled.peer))
-    assert first in set(zip(er.match(c, candidates=0, history=history, as_of="2026-08-01").member,
-                            er.match(c, candidates=0, history=history, as_of="2026-08-01").peer))
+    assert first in set(
+        zip(
+            er.match(c, candidates=0, history=history, as_of="2026-08-01").member,
+            er.match(c, candidates=0, history=history, as_of="2026-08-01").peer,
+        )
+    )
     blocked = er.match(c, candidates=0, blocked=[(first[1], first[0])])  # either direction
     assert first not in set(zip(blocked.member, blocked.peer))
     # A large continuity bonus makes the earlier pair win again.
@@ -261,18 +283,22 @@ def test_history_cooldown_continuity_and_blocked(tmp_path):
 
 # ---------------------------------------------------------------------- CLI --
 
+
 @pytest.fixture
 def sample(tmp_path):
     rng = random.Random(3)
     return two_stage_case(tmp_path, rng, 5, 4, interactions=3)
 
 
-@pytest.mark.parametrize("body, what", [
-    ("member,peer,timestamp\na0,zz,2026-01-01\n", "pairs.csv:2:4: peer: unknown member id \"zz\""),
-    ("member,peer,timestamp\na0,b5,later\n", "pairs.csv:2:7: timestamp:"),
-    ("member,peer\na0,b5\n", "pairs.csv:1: missing required column 'timestamp'"),
-    ("member,peer,timestamp\na0,b5\n", "pairs.csv:2: expected 3 fields"),
-])
+@pytest.mark.parametrize(
+    "body, what",
+    [
+        ("member,peer,timestamp\na0,zz,2026-01-01\n", 'pairs.csv:2:4: peer: unknown member id "zz"'),
+        ("member,peer,timestamp\na0,b5,later\n", "pairs.csv:2:7: timestamp:"),
+        ("member,peer\na0,b5\n", "pairs.csv:1: missing required column 'timestamp'"),
+        ("member,peer,timestamp\na0,b5\n", "pairs.csv:2: expected 3 fields"),
+    ],
+)
 def test_bad_history_files_exit_2(run_cli, sample, tmp_path, body, what):
     members, inter, journey = sample
     pairs = tmp_path / "pairs.csv"
@@ -287,21 +313,35 @@ def test_bad_blocked_file_and_options_exit_2(run_cli, sample, tmp_path):
     blocked.write_text("member,peer\na0,b5\n,b6\n", encoding="utf-8")
     out = run_cli("match", "--members", members, "--journey", journey, "--blocked", blocked, check_exit=2)
     assert "blocked.csv:3:1: member: expected a member id" in out.stderr.decode()
-    for args, what in ((["--method", "best"], "--method"), (["--spread", "2"], "--spread"),
-                       (["--per-member", "0"], "--per-member")):
+    for args, what in (
+        (["--method", "best"], "--method"),
+        (["--spread", "2"], "--spread"),
+        (["--per-member", "0"], "--per-member"),
+    ):
         out = run_cli("match", "--members", members, "--journey", journey, *args, check_exit=2)
         assert what in out.stderr.decode()
 
 
 def test_csv_output_lists_unmatched_members_as_rows(run_cli, sample):
     members, inter, journey = sample
-    out = run_cli("match", "--members", members, "--interactions", inter, "--journey", journey,
-                  "--per-member", "9", "--format", "csv", check_exit=0)
+    out = run_cli(
+        "match",
+        "--members",
+        members,
+        "--interactions",
+        inter,
+        "--journey",
+        journey,
+        "--per-member",
+        "9",
+        "--format",
+        "csv",
+        check_exit=0,
+    )
     rows = list(csv.DictReader(io.StringIO(out.stdout.decode())))
     assert list(rows[0]) == ["member", "member_stage", "peer", "peer_stage", "score", "channel", "reason"]
     short = [r for r in rows if r["peer"] == ""]
-    assert short and all(r["reason"] in {"no_eligible_peer", "no_positive_score", "capacity_exhausted"}
-                         for r in short)
+    assert short and all(r["reason"] in {"no_eligible_peer", "no_positive_score", "capacity_exhausted"} for r in short)
     for r in rows:
         if r["peer"]:
             assert r["member_stage"] == "a" and r["peer_stage"] == "b" and float(r["score"]) > 0
@@ -309,16 +349,41 @@ def test_csv_output_lists_unmatched_members_as_rows(run_cli, sample):
 
 def test_export_dot_and_graphml(run_cli, sample, tmp_path):
     members, inter, journey = sample
-    plan = json.loads(run_cli("match", "--members", members, "--interactions", inter, "--journey", journey,
-                              "--format", "json", check_exit=0).stdout)
-    dot = run_cli("export", "--members", members, "--interactions", inter, "--journey", journey,
-                  "--format", "dot", check_exit=0).stdout.decode()
+    plan = json.loads(
+        run_cli(
+            "match",
+            "--members",
+            members,
+            "--interactions",
+            inter,
+            "--journey",
+            journey,
+            "--format",
+            "json",
+            check_exit=0,
+        ).stdout
+    )
+    dot = run_cli(
+        "export", "--members", members, "--interactions", inter, "--journey", journey, "--format", "dot", check_exit=0
+    ).stdout.decode()
     assert dot.startswith("digraph G {") and "rankdir=LR" in dot
     assert dot.count("rank=same") == 2
     assert dot.count('[color="#d62728"') == len(plan["pairs"])  # one highlighted edge per pair
     gml = tmp_path / "plan.graphml"
-    gml.write_bytes(run_cli("export", "--members", members, "--interactions", inter, "--journey", journey,
-                            "--format", "graphml", check_exit=0).stdout)
+    gml.write_bytes(
+        run_cli(
+            "export",
+            "--members",
+            members,
+            "--interactions",
+            inter,
+            "--journey",
+            journey,
+            "--format",
+            "graphml",
+            check_exit=0,
+        ).stdout
+    )
     g = nx.read_graphml(gml)
     assert g.number_of_nodes() == 9
     assert {d["stage"] for _, d in g.nodes(data=True)} == {"a", "b"}

@@ -19,17 +19,17 @@ import pytest
 import engage_right as er
 from pkg_reference import EXPLAIN_KEYS, TOL, check_schema, compare_recommendations, make_spec
 
-SEEDS = list(range(4000, 4026))   # 26 random communities
+SEEDS = list(range(4000, 4026))  # 26 random communities
 
 
 def load_both(spec, tmp_path):
     members_df, feats = spec.members_frame()
     inter_df = spec.interactions_frame()
-    c_frames = er.Community.from_frames(members_df, inter_df, journey=spec.journey_for_frames(er),
-                                        features=feats)
+    c_frames = er.Community.from_frames(members_df, inter_df, journey=spec.journey_for_frames(er), features=feats)
     mpath, ipath = spec.write_csv(tmp_path)
-    c_csv = er.Community.from_csv(str(mpath), None if ipath is None else str(ipath),
-                                  journey=spec.journey_for_csv(er, tmp_path))
+    c_csv = er.Community.from_csv(
+        str(mpath), None if ipath is None else str(ipath), journey=spec.journey_for_csv(er, tmp_path)
+    )
     return c_frames, c_csv
 
 
@@ -57,17 +57,26 @@ def check_explain(community, model, spec, u, v, row=None, context=""):
     if rule:
         assert e["why"].strip(), f"{where}: an ineligible pair needs a 'why'"
     sim, tg, pr, hp = model.components(u, v)
-    for key, exp in (("similarity", sim), ("tags", tg), ("proximity", pr), ("happiness", hp),
-                     ("score", model.score(u, v, spec.weights))):
+    for key, exp in (
+        ("similarity", sim),
+        ("tags", tg),
+        ("proximity", pr),
+        ("happiness", hp),
+        ("score", model.score(u, v, spec.weights)),
+    ):
         assert isinstance(e[key], float), f"{where}: {key} is {type(e[key])!r}"
         assert abs(e[key] - exp) <= TOL, f"{where}: {key} {e[key]!r} != reference {exp!r}"
     assert e["channel"] == model.channel(u, v), f"{where}: channel {e['channel']!r} != {model.channel(u, v)!r}"
     shared = sorted(model.tags[u] & model.tags[v])
-    assert sorted(t.lower() for t in e["shared_tags"]) == shared, f"{where}: shared_tags {e['shared_tags']!r} != {shared}"
+    assert sorted(t.lower() for t in e["shared_tags"]) == shared, (
+        f"{where}: shared_tags {e['shared_tags']!r} != {shared}"
+    )
     if u != v:
         mutual = len(set(model.graph[m]) & set(model.graph[p]))
         assert e["mutual_contacts"] == mutual, f"{where}: mutual_contacts {e['mutual_contacts']!r} != {mutual}"
-        assert e["existing_contact"] is bool(model.graph.has_edge(m, p)), f"{where}: existing_contact {e['existing_contact']!r}"
+        assert e["existing_contact"] is bool(model.graph.has_edge(m, p)), (
+            f"{where}: existing_contact {e['existing_contact']!r}"
+        )
     assert isinstance(e["reason"], str)
     if row is not None:
         # the single-pair path and the batch recommender give the same bits
@@ -97,10 +106,11 @@ def test_random_community_matches_reference(seed, tmp_path):
     # proximity is aa / (1 + aa) with networkx's Adamic-Adar index
     rows = got_frames.to_dict("records")
     for row in rows[:60]:
-        (_, _, aa), = nx.adamic_adar_index(model.graph, [(row["member"], row["peer"])])
+        ((_, _, aa),) = nx.adamic_adar_index(model.graph, [(row["member"], row["peer"])])
         assert abs(row["proximity"] - aa / (1.0 + aa)) <= 1e-9, (
             f"{ctx}: proximity({row['member']!r}, {row['peer']!r}) = {row['proximity']!r}, "
-            f"networkx adamic_adar_index {aa!r} -> {aa / (1 + aa)!r}")
+            f"networkx adamic_adar_index {aa!r} -> {aa / (1 + aa)!r}"
+        )
 
     # a list of members: grouped in the given order (members without
     # recommendations simply have no rows)
@@ -164,30 +174,64 @@ def test_generator_covers_the_interesting_cases():
         seen["no_tags" if not spec.present["tags"] else "tags"] += 1
         for key, value in spec.style.items():
             seen[f"{key}={value}"] += 1
-        rows += sum(len(v[:spec.k]) for v in spec.reference().values())
-    for needed in ("custom_journey", "preset", "tie_groups", "parallel", "edges", "weights",
-                   "default_weights", "min_sat", "allow_existing", "no_allow_existing",
-                   "no_features", "features", "missing_sat", "no_tags", "tags",
-                   "features=array32", "features=array64", "features=columns64", "tags=list",
-                   "tags=str", "sat=float", "sat=Int64", "timestamp=datetime", "timestamp=iso",
-                   "index=shuffled", "index=ids", "journey_arg=object", "journey_arg=dict"):
+        rows += sum(len(v[: spec.k]) for v in spec.reference().values())
+    for needed in (
+        "custom_journey",
+        "preset",
+        "tie_groups",
+        "parallel",
+        "edges",
+        "weights",
+        "default_weights",
+        "min_sat",
+        "allow_existing",
+        "no_allow_existing",
+        "no_features",
+        "features",
+        "missing_sat",
+        "no_tags",
+        "tags",
+        "features=array32",
+        "features=array64",
+        "features=columns64",
+        "tags=list",
+        "tags=str",
+        "sat=float",
+        "sat=Int64",
+        "timestamp=datetime",
+        "timestamp=iso",
+        "index=shuffled",
+        "index=ids",
+        "journey_arg=object",
+        "journey_arg=dict",
+    ):
         assert seen[needed], f"the seeds never produce {needed}: {sorted(seen)}"
     assert rows > 400, rows
 
 
 def test_hand_computed_example():
     """Closed-form numbers (also a check of the reference itself)."""
-    members = pd.DataFrame({
-        "id": ["p1", "i1", "i2", "i3", "i4", "i5", "c1", "x"],
-        "stage": ["prospect", "interested", "interested", "interested", "interested", "interested",
-                  "new_customer", "loyal"],
-        "satisfaction": [None, 10, None, 6, 9, 9, 8, 8],
-        "capacity": [None, None, 2, None, 0, None, None, None],
-        "opted_out": [0, 0, 0, 0, 0, 1, 0, 0],
-        "tags": ["k8s;sec", "k8s", "sec;ml", "k8s;sec", "k8s;sec", "k8s;sec", "", ""],
-        "f_0": [1.0, 1, 0, 1, 1, 1, 0, 0],
-        "f_1": [0.0, 1, 1, 0, 0, 0, 0, 0],
-    })
+    members = pd.DataFrame(
+        {
+            "id": ["p1", "i1", "i2", "i3", "i4", "i5", "c1", "x"],
+            "stage": [
+                "prospect",
+                "interested",
+                "interested",
+                "interested",
+                "interested",
+                "interested",
+                "new_customer",
+                "loyal",
+            ],
+            "satisfaction": [None, 10, None, 6, 9, 9, 8, 8],
+            "capacity": [None, None, 2, None, 0, None, None, None],
+            "opted_out": [0, 0, 0, 0, 0, 1, 0, 0],
+            "tags": ["k8s;sec", "k8s", "sec;ml", "k8s;sec", "k8s;sec", "k8s;sec", "", ""],
+            "f_0": [1.0, 1, 0, 1, 1, 1, 0, 0],
+            "f_1": [0.0, 1, 1, 0, 0, 0, 0, 0],
+        }
+    )
     inter = pd.DataFrame({"source": ["p1", "i1", "i2", "i2", "p1"], "target": ["x", "x", "x", "c1", "c1"]})
     c = er.Community.from_frames(members, inter)
     got = er.recommend(c)
@@ -231,9 +275,13 @@ def test_explain_self_pair():
     """A member paired with themself is ineligible (rule 1 or 2) and every
     number of the explanation is still a number (no NaN / inf): the member's
     contacts include degree-1 neighbours, whose 1/ln(deg) is infinite."""
-    members = pd.DataFrame({"id": ["u", "v", "w", "z"],
-                            "stage": ["prospect", "interested", "interested", "loyal"],
-                            "f_0": [1.0, 1.0, 0.0, 1.0]})
+    members = pd.DataFrame(
+        {
+            "id": ["u", "v", "w", "z"],
+            "stage": ["prospect", "interested", "interested", "loyal"],
+            "f_0": [1.0, 1.0, 0.0, 1.0],
+        }
+    )
     inter = pd.DataFrame({"source": ["u", "u", "v"], "target": ["z", "w", "w"]})  # z has degree 1
     c = er.Community.from_frames(members, inter)
     for m in ("u", "v", "z"):
@@ -245,14 +293,16 @@ def test_explain_self_pair():
 
 def test_exact_ties_break_by_peer_id():
     peers = ["m9", "m7", "m10", "a-3", "m70", "\u00fcber", "Zed"]
-    members = pd.DataFrame({
-        "id": ["u1"] + peers,
-        "stage": ["prospect"] + ["interested"] * len(peers),
-        "satisfaction": [None] + [9] * len(peers),
-        "tags": ["k8s"] + ["k8s"] * len(peers),
-        "f_0": [1.0] + [2.0] * len(peers),
-        "f_1": [2.0] + [1.0] * len(peers),
-    })
+    members = pd.DataFrame(
+        {
+            "id": ["u1"] + peers,
+            "stage": ["prospect"] + ["interested"] * len(peers),
+            "satisfaction": [None] + [9] * len(peers),
+            "tags": ["k8s"] + ["k8s"] * len(peers),
+            "f_0": [1.0] + [2.0] * len(peers),
+            "f_1": [2.0] + [1.0] * len(peers),
+        }
+    )
     c = er.Community.from_frames(members)
     for k in (1, 3, 7):
         got = list(er.recommend(c, member="u1", k=k)["peer"])
@@ -261,27 +311,31 @@ def test_exact_ties_break_by_peer_id():
 
 
 def test_parallel_vectors_have_cosine_one():
-    members = pd.DataFrame({
-        "id": ["M5", "x_8", "m319"],
-        "stage": ["prospect", "interested", "interested"],
-        "satisfaction": [9, 10, 10],
-        "f_0": [-0.436973, -0.448858, -0.8132156205073131],
-        "f_1": [0.0, 0.0, 0.0],
-    })
+    members = pd.DataFrame(
+        {
+            "id": ["M5", "x_8", "m319"],
+            "stage": ["prospect", "interested", "interested"],
+            "satisfaction": [9, 10, 10],
+            "f_0": [-0.436973, -0.448858, -0.8132156205073131],
+            "f_1": [0.0, 0.0, 0.0],
+        }
+    )
     got = er.recommend(er.Community.from_frames(members))
     assert list(got["peer"]) == ["m319", "x_8"]
     assert (got["similarity"] <= 1.0).all()
 
 
 def test_weights_and_min_satisfaction_options():
-    members = pd.DataFrame({
-        "id": ["u", "p_low", "p_hi"],
-        "stage": ["prospect", "interested", "interested"],
-        "satisfaction": [None, 3, 8],
-        "tags": ["a", "a", None],
-        "f_0": [1.0, 1.0, 0.0],
-        "f_1": [0.0, 0.0, 1.0],
-    })
+    members = pd.DataFrame(
+        {
+            "id": ["u", "p_low", "p_hi"],
+            "stage": ["prospect", "interested", "interested"],
+            "satisfaction": [None, 3, 8],
+            "tags": ["a", "a", None],
+            "f_0": [1.0, 1.0, 0.0],
+            "f_1": [0.0, 0.0, 1.0],
+        }
+    )
     c = er.Community.from_frames(members)
     assert list(er.recommend(c)["peer"]) == ["p_hi"]
     got = er.recommend(c, min_satisfaction=3)

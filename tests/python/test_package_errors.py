@@ -16,20 +16,20 @@ import engage_right as er
 from pkg_reference import bad_input_pattern, row_pattern
 
 MEMBERS_HEADER = "id,stage,satisfaction,capacity,opted_out,activity,tags,f_0,f_1"
-MEMBERS_ROWS = [                                    # line in the file
-    "m1,prospect,8,2,0,1.5,a;b,0.1,0.2",            # 2
-    "m2,interested,9,,false,,a,0.3,0.1",            # 3
-    "m3,interested,,3,0,2,b,1,0",                   # 4
-    "m4,new_customer,10,1,true,0,,0.5,0.5",         # 5
-    "m5,loyal,7,,0,3.25,a;c,0,1",                   # 6
-    "m6,advocate,9,,1,,c,1,1",                      # 7
+MEMBERS_ROWS = [  # line in the file
+    "m1,prospect,8,2,0,1.5,a;b,0.1,0.2",  # 2
+    "m2,interested,9,,false,,a,0.3,0.1",  # 3
+    "m3,interested,,3,0,2,b,1,0",  # 4
+    "m4,new_customer,10,1,true,0,,0.5,0.5",  # 5
+    "m5,loyal,7,,0,3.25,a;c,0,1",  # 6
+    "m6,advocate,9,,1,,c,1,1",  # 7
 ]
 INTER_HEADER = "source,target,weight,timestamp"
 INTER_ROWS = [
-    "m1,m2,1,1767225600",                           # 2
-    "m2,m4,2.5,2026-01-05T10:00:00Z",               # 3
-    "m3,m4,1,1767225600",                           # 4
-    "m4,m5,0.5,2026-02-01",                         # 5
+    "m1,m2,1,1767225600",  # 2
+    "m2,m4,2.5,2026-01-05T10:00:00Z",  # 3
+    "m3,m4,1,1767225600",  # 4
+    "m4,m5,0.5,2026-02-01",  # 5
 ]
 
 
@@ -46,7 +46,8 @@ def assert_value_error_at(excinfo, name, line):
     assert type(err) is not KeyError and isinstance(err, ValueError)
     msg = str(err)
     assert re.search(bad_input_pattern(name, line), msg), (
-        f"the message must name {name} and line {line} (like '{name}:{line}:COL: ...'), got: {msg!r}")
+        f"the message must name {name} and line {line} (like '{name}:{line}:COL: ...'), got: {msg!r}"
+    )
 
 
 def test_base_files_are_valid(tmp_path):
@@ -88,13 +89,18 @@ def test_bad_members_csv(tmp_path, replace, line):
 
 
 def test_unterminated_quote(tmp_path):
-    members = _write(tmp_path / "quote_members.csv", MEMBERS_HEADER,
-                     MEMBERS_ROWS[:2] + ['m3,interested,,3,0,2,"b;c,1,0'], trailing_newline=False)
+    members = _write(
+        tmp_path / "quote_members.csv",
+        MEMBERS_HEADER,
+        MEMBERS_ROWS[:2] + ['m3,interested,,3,0,2,"b;c,1,0'],
+        trailing_newline=False,
+    )
     with pytest.raises(ValueError) as ei:
         er.Community.from_csv(str(members))
     assert_value_error_at(ei, members.name, 4)
-    members = _write(tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS,
-                     {4: 'm3,interested,,3,0,2,"b;c,1,0'})
+    members = _write(
+        tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, {4: 'm3,interested,,3,0,2,"b;c,1,0'}
+    )
     with pytest.raises(ValueError) as ei:
         er.Community.from_csv(str(members))
     assert_value_error_at(ei, members.name, 4)
@@ -155,26 +161,30 @@ def test_missing_file(tmp_path):
 
 
 def members_frame():
-    return pd.DataFrame({
-        "id": ["m1", "m2", "m3", "m4", "m5", "m6"],
-        "stage": ["prospect", "interested", "interested", "new_customer", "loyal", "advocate"],
-        "satisfaction": [8, 9, None, 10, 7, 9],
-        "capacity": [2, None, 3, 1, None, None],
-        "opted_out": [False, False, False, True, False, True],
-        "activity": [1.5, None, 2, 0, 3.25, None],
-        "tags": ["a;b", "a", "b", None, "a;c", "c"],
-        "f_0": [0.1, 0.3, 1, 0.5, 0, 1],
-        "f_1": [0.2, 0.1, 0, 0.5, 1, 1],
-    })
+    return pd.DataFrame(
+        {
+            "id": ["m1", "m2", "m3", "m4", "m5", "m6"],
+            "stage": ["prospect", "interested", "interested", "new_customer", "loyal", "advocate"],
+            "satisfaction": [8, 9, None, 10, 7, 9],
+            "capacity": [2, None, 3, 1, None, None],
+            "opted_out": [False, False, False, True, False, True],
+            "activity": [1.5, None, 2, 0, 3.25, None],
+            "tags": ["a;b", "a", "b", None, "a;c", "c"],
+            "f_0": [0.1, 0.3, 1, 0.5, 0, 1],
+            "f_1": [0.2, 0.1, 0, 0.5, 1, 1],
+        }
+    )
 
 
 def inter_frame():
-    return pd.DataFrame({
-        "source": ["m1", "m2", "m3", "m4"],
-        "target": ["m2", "m4", "m4", "m5"],
-        "weight": [1, 2.5, 1, 0.5],
-        "timestamp": [1767225600, 1767607200, 1767225600, 1769904000],
-    })
+    return pd.DataFrame(
+        {
+            "source": ["m1", "m2", "m3", "m4"],
+            "target": ["m2", "m4", "m4", "m5"],
+            "weight": [1, 2.5, 1, 0.5],
+            "timestamp": [1767225600, 1767607200, 1767225600, 1769904000],
+        }
+    )
 
 
 def _set(df, col, row, value):
@@ -235,9 +245,9 @@ def test_bad_features_array():
     with pytest.raises(ValueError):
         er.Community.from_frames(df, features=feats)
     with pytest.raises(ValueError):
-        er.Community.from_frames(df, features=np.ones((5, 3), dtype=np.float32))   # wrong row count
+        er.Community.from_frames(df, features=np.ones((5, 3), dtype=np.float32))  # wrong row count
     with pytest.raises(ValueError):
-        er.Community.from_frames(df, features=np.ones(6, dtype=np.float32))        # not 2-D
+        er.Community.from_frames(df, features=np.ones(6, dtype=np.float32))  # not 2-D
 
 
 FRAME_INTER_CASES = [
@@ -377,8 +387,9 @@ def test_missing_interaction_endpoint_never_matches_a_member(col, missing):
     """None/NaN mean 'empty' in frames: an interaction without a source or
     target is bad input, even when members happen to be called "None" or
     "nan" (it must not silently connect to them)."""
-    members = pd.DataFrame({"id": ["None", "nan", "NaN", "b"],
-                            "stage": ["prospect", "prospect", "prospect", "interested"]})
+    members = pd.DataFrame(
+        {"id": ["None", "nan", "NaN", "b"], "stage": ["prospect", "prospect", "prospect", "interested"]}
+    )
     inter = pd.DataFrame({"source": ["b", "b"], "target": ["None", "nan"]}).astype(object)
     er.Community.from_frames(members, inter)  # real ids: fine
     bad = inter.copy()

@@ -73,7 +73,7 @@ def cli_error(cli, *args) -> str:
     proc = run(cli, *args, check_exit=2)
     text = proc.stderr.decode("utf-8")
     assert text.startswith("engage-right: ") and text.endswith("\n") and text.count("\n") == 1, text
-    return text[len("engage-right: "):-1]
+    return text[len("engage-right: ") : -1]
 
 
 def python_error(call) -> str:
@@ -110,8 +110,19 @@ def test_good_pair_files_are_read_as_the_cli_reads_them(cli, files, tmp_path):
     pairs.write_text("member,peer,timestamp\np1,i1,2026-03-01T00:00:00Z\n")
     blocked = tmp_path / "blocked.csv"
     blocked.write_text("member,peer\ni1,p2\n")
-    proc = run(cli, "match", "--members", files["members"], "--history", pairs, "--blocked", blocked,
-               "--format", "json", check_exit=0)
+    proc = run(
+        cli,
+        "match",
+        "--members",
+        files["members"],
+        "--history",
+        pairs,
+        "--blocked",
+        blocked,
+        "--format",
+        "json",
+        check_exit=0,
+    )
     expected = [(row["member"], row["peer"]) for row in json.loads(proc.stdout)["pairs"]]
     community = er.Community.from_csv(files["members"])
     plan = er.match(community, history=pairs, blocked=blocked)
@@ -125,6 +136,7 @@ def test_good_pair_files_are_read_as_the_cli_reads_them(cli, files, tmp_path):
 
 # -- learned simulation parameters ---------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def qc_stages(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("qc") / "stages.csv"
@@ -136,14 +148,27 @@ def qc_stages(tmp_path_factory) -> Path:
 def test_learned_params_equal_the_params_out_file(cli, qc_stages, tmp_path, round_days):
     out = tmp_path / "params.json"
     extra = [] if round_days is None else ["--round-days", str(round_days)]
-    proc = run(cli, "learn", "--interactions", QC / "interactions.csv", "--stages", qc_stages,
-               "--journey", QC / "journey.json", "--params-out", out, *extra, check_exit=0)
-    df = er.estimate_uplift(QC / "interactions.csv", qc_stages, journey=QC / "journey.json",
-                            round_days=round_days)
+    proc = run(
+        cli,
+        "learn",
+        "--interactions",
+        QC / "interactions.csv",
+        "--stages",
+        qc_stages,
+        "--journey",
+        QC / "journey.json",
+        "--params-out",
+        out,
+        *extra,
+        check_exit=0,
+    )
+    df = er.estimate_uplift(QC / "interactions.csv", qc_stages, journey=QC / "journey.json", round_days=round_days)
     assert df.attrs["params"] == json.loads(out.read_text())  # exact: the file holds round-trip numbers
-    warnings = [line[len("engage-right: warning: "):]
-                for line in proc.stderr.decode("utf-8").splitlines()
-                if line.startswith("engage-right: warning: ") and "self-contact" not in line]
+    warnings = [
+        line[len("engage-right: warning: ") :]
+        for line in proc.stderr.decode("utf-8").splitlines()
+        if line.startswith("engage-right: warning: ") and "self-contact" not in line
+    ]
     assert df.attrs["params_warnings"] == warnings
     assert warnings, "the QC history has steps without a lift estimate"
     # Missing estimates are 0, the others the estimates scaled to the round.

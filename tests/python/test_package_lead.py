@@ -53,14 +53,14 @@ def close(a: float, b: float) -> bool:
 class Instance:
     seed: int
     journey: dict
-    stages: list              # journey stage names
-    members: list             # rows as dicts of text (the CSV cells)
-    member_columns: list      # CSV header of members.csv
-    events: list              # rows as dicts of text
-    event_times: list         # unix seconds of every event row (float)
-    as_of: object             # None, or the argument (str)
+    stages: list  # journey stage names
+    members: list  # rows as dicts of text (the CSV cells)
+    member_columns: list  # CSV header of members.csv
+    events: list  # rows as dicts of text
+    event_times: list  # unix seconds of every event row (float)
+    as_of: object  # None, or the argument (str)
     skip_unknown: bool
-    time_form: str            # how the events frame spells timestamps
+    time_form: str  # how the events frame spells timestamps
 
     # -- files ---------------------------------------------------------
     def write(self, d: Path) -> tuple:
@@ -111,8 +111,9 @@ class Instance:
         elif self.time_form == "datetime_utc":
             ts = pd.to_datetime(pd.Series((secs * 1e9).round().astype(np.int64)), unit="ns", utc=True)
         elif self.time_form == "datetime_berlin":
-            ts = pd.to_datetime(pd.Series((secs * 1e9).round().astype(np.int64)), unit="ns",
-                                utc=True).dt.tz_convert("Europe/Berlin")
+            ts = pd.to_datetime(pd.Series((secs * 1e9).round().astype(np.int64)), unit="ns", utc=True).dt.tz_convert(
+                "Europe/Berlin"
+            )
         else:  # naive datetime64 = UTC
             ts = pd.to_datetime(pd.Series((secs * 1e9).round().astype(np.int64)), unit="ns")
         df = pd.DataFrame({"Member": member, "action": action, "timestamp": ts, "value": value})
@@ -156,9 +157,11 @@ def make_instance(seed: int) -> Instance:
         lead["half_life_days"] = round(float(rng.uniform(1, 30)), 3)
     elif rng.random() < 0.5:
         lead["half_life_days"] = None
-    fit = [{"tag": str(rng.choice(["K8s", "security"])), "points": int(rng.integers(1, 6))},
-           {"column": "Country", "equals": "de", "points": float(rng.choice([2, 2.5, -1]))},
-           {"column": "activity", "min": round(float(rng.uniform(0, 20)), 2), "points": 1.5}]
+    fit = [
+        {"tag": str(rng.choice(["K8s", "security"])), "points": int(rng.integers(1, 6))},
+        {"column": "Country", "equals": "de", "points": float(rng.choice([2, 2.5, -1]))},
+        {"column": "activity", "min": round(float(rng.uniform(0, 20)), 2), "points": 1.5},
+    ]
     if rng.random() < 0.7:
         rule = {"column": "employees", "points": int(rng.integers(2, 9))}
         if rng.random() < 0.8:
@@ -215,15 +218,27 @@ def make_instance(seed: int) -> Instance:
         row["activity"] = "" if rng.random() < 0.3 else f"{rng.uniform(0, 30):.2f}"
         row["tags"] = ";".join(str(t) for t in rng.choice(TAG_POOL, size=int(rng.integers(0, 3)), replace=False))
         row["Country"] = "" if rng.random() < 0.3 else str(rng.choice(COUNTRY_POOL))
-        row["employees"] = ("" if rng.random() < 0.3 else
-                            str(int(rng.integers(1, 6000))) if rng.random() < 0.8 else f"{rng.uniform(1, 600):.1f}")
+        row["employees"] = (
+            ""
+            if rng.random() < 0.3
+            else str(int(rng.integers(1, 6000)))
+            if rng.random() < 0.8
+            else f"{rng.uniform(1, 600):.1f}"
+        )
         members.append(row)
-    columns = ["id"] + (["stage"] if with_stage else []) + ["satisfaction", "capacity", "activity", "tags",
-                                                            "Country", "employees"]
+    columns = (
+        ["id"]
+        + (["stage"] if with_stage else [])
+        + ["satisfaction", "capacity", "activity", "tags", "Country", "employees"]
+    )
 
     # events: a small pool of times (ties), some members without events
-    pool = sorted({T0 + float(rng.integers(0, 40 * 86400)) + float(rng.choice([0, 0, 0.5, 0.25, 0.125]))
-                   for _ in range(int(rng.integers(3, 14)))})
+    pool = sorted(
+        {
+            T0 + float(rng.integers(0, 40 * 86400)) + float(rng.choice([0, 0, 0.5, 0.25, 0.125]))
+            for _ in range(int(rng.integers(3, 14)))
+        }
+    )
     active = [mid for mid in ids if rng.random() < 0.75]
     events, times = [], []
     unknown = rng.random() < 0.3
@@ -343,8 +358,17 @@ def check_as_of(df: pd.DataFrame, as_of, where: str) -> None:
 
 def check_inference(df: pd.DataFrame, inst: Instance, where: str) -> None:
     res, as_of = ref.infer_stages(inst.members, inst.events, inst.journey, **inst.ref_args())
-    assert list(df.columns) == ["member", "recorded_stage", "stage", "fit", "engagement", "total", "next_stage",
-                                "next_milestone", "missing"], where
+    assert list(df.columns) == [
+        "member",
+        "recorded_stage",
+        "stage",
+        "fit",
+        "engagement",
+        "total",
+        "next_stage",
+        "next_milestone",
+        "missing",
+    ], where
     assert df["member"].tolist() == [r["id"] for r in inst.members], where
     for row, mrow in zip(df.to_dict("records"), inst.members):
         mid = row["member"]
@@ -378,8 +402,9 @@ def check_history(df: pd.DataFrame, inst: Instance, where: str) -> None:
     assert list(df.columns) == ["member", "stage", "timestamp"], where
     assert str(df["timestamp"].dtype) == "datetime64[ns, UTC]", f"{where}: dtype {df['timestamp'].dtype}"
     got = [(m, s, t.value / 1e9) for m, s, t in zip(df["member"], df["stage"], df["timestamp"])]
-    assert [(m, s) for m, s, _ in got] == [(m, s) for m, s, _ in expected], \
+    assert [(m, s) for m, s, _ in got] == [(m, s) for m, s, _ in expected], (
         f"{where}: history rows\n{got}\n!= reference\n{expected}"
+    )
     for (m, s, t), (_, _, te) in zip(got, expected):
         assert round(t * 1000) == round(te * 1000), f"{where}: {m!r} entered {s!r} at {t!r}, reference {te!r}"
     check_as_of(df, as_of, where)
@@ -498,10 +523,18 @@ def test_big_frame_many_events_few_ids():
     members = pd.DataFrame({"id": [f"u{i}" for i in range(n)]})
     who = rng.integers(0, n, size=e)
     act = rng.choice(["visit", "webinar", "chat"], size=e)
-    events = pd.DataFrame({"member": pd.Categorical.from_codes(who, [f"u{i}" for i in range(n)]),
-                           "action": act, "timestamp": T0 + rng.integers(0, 10**6, size=e).astype(float)})
-    journey = {"stages": ["a", "b"], "lead_scoring": {"actions": {"visit": 1, "webinar": 5}},
-               "stage_rules": {"b": {"min_score": 30}}}
+    events = pd.DataFrame(
+        {
+            "member": pd.Categorical.from_codes(who, [f"u{i}" for i in range(n)]),
+            "action": act,
+            "timestamp": T0 + rng.integers(0, 10**6, size=e).astype(float),
+        }
+    )
+    journey = {
+        "stages": ["a", "b"],
+        "lead_scoring": {"actions": {"visit": 1, "webinar": 5}},
+        "stage_rules": {"b": {"min_score": 30}},
+    }
     df = er.lead_scores(members, events, journey)
     pts = np.select([act == "visit", act == "webinar"], [1.0, 5.0], 0.0)
     expected = np.bincount(who, weights=pts, minlength=n)

@@ -24,37 +24,44 @@ JOURNEY = {
     "lead_scoring": {
         "half_life_days": 2,
         "actions": {"visit": 2, "buy": {"points": 0.5, "per_value": True}, "unsub": -3},
-        "fit": [{"tag": "k8s", "points": 3}, {"column": "employees", "min": 50, "points": 4},
-                {"column": "country", "equals": "DE", "points": 1}],
+        "fit": [
+            {"tag": "k8s", "points": 3},
+            {"column": "employees", "min": 50, "points": 4},
+            {"column": "country", "equals": "DE", "points": 1},
+        ],
     },
     "stage_rules": {"warm": {"min_score": 4}, "customer": {"milestones": ["buy"]}},
 }
 
 
 def members() -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": ["a", "b", "c"],
-        "stage": ["cold", None, "WARM"],
-        "tags": ["k8s", "", None],
-        "employees": [100.0, np.nan, 20.0],
-        "country": ["de", None, "FR"],
-    })
+    return pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "stage": ["cold", None, "WARM"],
+            "tags": ["k8s", "", None],
+            "employees": [100.0, np.nan, 20.0],
+            "country": ["de", None, "FR"],
+        }
+    )
 
 
 def events() -> pd.DataFrame:
-    return pd.DataFrame({
-        "member": ["a", "b", "a", "c", "a"],
-        "action": ["visit", "visit", "buy", "unsub", "chat"],
-        "timestamp": [T - DAY, T - 2 * DAY, T, T - DAY, T],
-        "value": [np.nan, np.nan, 10.0, np.nan, np.nan],
-    })
+    return pd.DataFrame(
+        {
+            "member": ["a", "b", "a", "c", "a"],
+            "action": ["visit", "visit", "buy", "unsub", "chat"],
+            "timestamp": [T - DAY, T - 2 * DAY, T, T - DAY, T],
+            "value": [np.nan, np.nan, 10.0, np.nan, np.nan],
+        }
+    )
 
 
 def expected_engagement():
     # half-life 2 days, as_of = T (the latest event):
     # a: visit 1 day old 2 * 2^-0.5 + buy 0.5 * 10 = 5 + sqrt(2); b: visit 2 days old 2 / 2 = 1;
     # c: unsub 1 day old -3 * 2^-0.5
-    return {"a": 2 * 2 ** -0.5 + 5, "b": 1.0, "c": -3 * 2 ** -0.5}
+    return {"a": 2 * 2**-0.5 + 5, "b": 1.0, "c": -3 * 2**-0.5}
 
 
 def test_hand_example():
@@ -98,8 +105,14 @@ def test_unknown_member_names_the_row(fn):
 
 def test_skip_unknown_members_drops_and_counts():
     ev = events()
-    extra = pd.DataFrame({"member": ["zz", "yy", "zz"], "action": ["visit", "buy", "visit"],
-                          "timestamp": [T + 5 * DAY, T + 6 * DAY, T + 7 * DAY], "value": [np.nan, 1, np.nan]})
+    extra = pd.DataFrame(
+        {
+            "member": ["zz", "yy", "zz"],
+            "action": ["visit", "buy", "visit"],
+            "timestamp": [T + 5 * DAY, T + 6 * DAY, T + 7 * DAY],
+            "value": [np.nan, 1, np.nan],
+        }
+    )
     both = pd.concat([extra.iloc[:1], ev, extra.iloc[1:]], ignore_index=True).astype({"timestamp": float})
     df = er.lead_scores(members(), both, JOURNEY, skip_unknown_members=True)
     assert df.attrs["skipped_unknown_members"] == 3
@@ -113,13 +126,16 @@ def test_skip_unknown_members_drops_and_counts():
         er.lead_scores(members(), both, JOURNEY, skip_unknown_members=True)
 
 
-@pytest.mark.parametrize("bad,pattern", [
-    ("yesterday", r"events row 2: timestamp: expected unix seconds or ISO-8601.*'yesterday'"),
-    ("2023-02-30", r"events row 2: timestamp:.*'2023-02-30'"),
-    (None, r"events row 2: timestamp:.*empty"),
-    ("  ", r"events row 2: timestamp:.*empty"),
-    (True, r"events row 2: timestamp"),
-])
+@pytest.mark.parametrize(
+    "bad,pattern",
+    [
+        ("yesterday", r"events row 2: timestamp: expected unix seconds or ISO-8601.*'yesterday'"),
+        ("2023-02-30", r"events row 2: timestamp:.*'2023-02-30'"),
+        (None, r"events row 2: timestamp:.*empty"),
+        ("  ", r"events row 2: timestamp:.*empty"),
+        (True, r"events row 2: timestamp"),
+    ],
+)
 def test_bad_timestamp_names_the_row(bad, pattern):
     ev = events()
     ev["timestamp"] = ev["timestamp"].astype(object)
@@ -251,11 +267,21 @@ def test_preset_journeys_work_on_a_minimal_frame():
 # as_of and timestamp spellings
 # ---------------------------------------------------------------------------
 AS_OF_FORMS = [
-    T, float(T), np.int64(T), np.float64(T), str(T), f"{T}.0", "2023-11-14T22:13:20Z", "2023-11-14T22:13:20",
-    "2023-11-14T23:13:20+01:00", "2023-11-14T20:43:20-01:30",
-    dt.datetime(2023, 11, 14, 22, 13, 20), dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc),
+    T,
+    float(T),
+    np.int64(T),
+    np.float64(T),
+    str(T),
+    f"{T}.0",
+    "2023-11-14T22:13:20Z",
+    "2023-11-14T22:13:20",
+    "2023-11-14T23:13:20+01:00",
+    "2023-11-14T20:43:20-01:30",
+    dt.datetime(2023, 11, 14, 22, 13, 20),
+    dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc),
     dt.datetime(2023, 11, 14, 23, 13, 20, tzinfo=dt.timezone(dt.timedelta(hours=1))),
-    pd.Timestamp("2023-11-14 22:13:20"), pd.Timestamp("2023-11-14 17:13:20", tz="America/New_York"),
+    pd.Timestamp("2023-11-14 22:13:20"),
+    pd.Timestamp("2023-11-14 17:13:20", tz="America/New_York"),
     np.datetime64("2023-11-14T22:13:20"),
 ]
 
@@ -282,9 +308,18 @@ def test_as_of_cuts_events_and_dates():
     assert er.stage_history(members(), events(), JOURNEY, as_of=1.5e9).empty
 
 
-@pytest.mark.parametrize("bad,exc", [("yesterday", ValueError), ("2023-13-01", ValueError), (math.nan, ValueError),
-                                     (math.inf, ValueError), (True, TypeError), (object(), TypeError),
-                                     (pd.NaT, ValueError)])
+@pytest.mark.parametrize(
+    "bad,exc",
+    [
+        ("yesterday", ValueError),
+        ("2023-13-01", ValueError),
+        (math.nan, ValueError),
+        (math.inf, ValueError),
+        (True, TypeError),
+        (object(), TypeError),
+        (pd.NaT, ValueError),
+    ],
+)
 def test_bad_as_of(bad, exc):
     with pytest.raises(exc, match="as_of"):
         er.lead_scores(members(), events(), JOURNEY, as_of=bad)
@@ -316,9 +351,16 @@ def timestamp_forms():
         "naive datetime64": pd.to_datetime(pd.Series(secs), unit="s"),
         "tz-aware": pd.to_datetime(pd.Series(secs), unit="s", utc=True).dt.tz_convert("Asia/Kolkata"),
         "datetime64[s]": pd.Series(secs.astype("datetime64[s]")),
-        "mixed objects": pd.Series([pd.Timestamp(secs[0], unit="s", tz="UTC"), iso[1], int(secs[2]),
-                                    dt.datetime.fromtimestamp(secs[3], dt.timezone.utc), float(secs[4])],
-                                   dtype=object),
+        "mixed objects": pd.Series(
+            [
+                pd.Timestamp(secs[0], unit="s", tz="UTC"),
+                iso[1],
+                int(secs[2]),
+                dt.datetime.fromtimestamp(secs[3], dt.timezone.utc),
+                float(secs[4]),
+            ],
+            dtype=object,
+        ),
     }
 
 
@@ -335,10 +377,17 @@ def test_timestamp_forms_agree(form):
 def test_column_names_ids_and_actions_like_the_csv_reader(tmp_path):
     # Header names ignore case and spaces; action names are trimmed; ids are
     # compared as text (ints work on both sides); categoricals work.
-    m = pd.DataFrame({" ID ": [1, 2, 3], "Employees": [100, 5, None], "COUNTRY": ["de", "x", None],
-                      "Tags": ["k8s", "", ""]})
-    ev = pd.DataFrame({"Member": [1, 3, 1, 2], "ACTION": [" visit", "visit", "visit ", "buy"],
-                       "TimeStamp": [T, T, T - DAY, T], "Value": [None, None, None, 4.0]})
+    m = pd.DataFrame(
+        {" ID ": [1, 2, 3], "Employees": [100, 5, None], "COUNTRY": ["de", "x", None], "Tags": ["k8s", "", ""]}
+    )
+    ev = pd.DataFrame(
+        {
+            "Member": [1, 3, 1, 2],
+            "ACTION": [" visit", "visit", "visit ", "buy"],
+            "TimeStamp": [T, T, T - DAY, T],
+            "Value": [None, None, None, 4.0],
+        }
+    )
     df = er.lead_scores(m, ev, JOURNEY)
     assert df["member"].tolist() == ["1", "2", "3"]
     mpath, epath = tmp_path / "m.csv", tmp_path / "e.csv"
@@ -358,8 +407,7 @@ def test_history_writer(tmp_path):
     assert lines[1] == "a,cold,2023-11-13T22:13:20Z"
     assert len(lines) == len(hist) + 1
     # quoting and milliseconds
-    odd = pd.DataFrame({"member": ['a,"b"'], "stage": ["cold"],
-                        "timestamp": [pd.Timestamp("2026-03-14T09:30:00.25Z")]})
+    odd = pd.DataFrame({"member": ['a,"b"'], "stage": ["cold"], "timestamp": [pd.Timestamp("2026-03-14T09:30:00.25Z")]})
     er.write_stage_history(odd, path)
     assert path.read_text() == 'member,stage,timestamp\n"a,""b""",cold,2026-03-14T09:30:00.250Z\n'
     er.write_stage_history(odd.assign(timestamp=["2026-03-14T10:30:00.25+01:00"]), path)
@@ -375,12 +423,21 @@ def test_concurrent_calls_release_the_gil():
     # the same answer as one call.
     rng = np.random.default_rng(5)
     n, e = 500, 50_000
-    m = pd.DataFrame({"id": [f"u{i}" for i in range(n)], "employees": rng.integers(0, 200, size=n),
-                      "country": rng.choice(["DE", "FR"], size=n)})
-    ev = pd.DataFrame({"member": rng.choice(m["id"].to_numpy(), size=e),
-                       "action": rng.choice(["visit", "buy", "unsub", "chat"], size=e),
-                       "timestamp": T + rng.integers(0, 30 * DAY, size=e).astype(float),
-                       "value": rng.uniform(0, 50, size=e)})
+    m = pd.DataFrame(
+        {
+            "id": [f"u{i}" for i in range(n)],
+            "employees": rng.integers(0, 200, size=n),
+            "country": rng.choice(["DE", "FR"], size=n),
+        }
+    )
+    ev = pd.DataFrame(
+        {
+            "member": rng.choice(m["id"].to_numpy(), size=e),
+            "action": rng.choice(["visit", "buy", "unsub", "chat"], size=e),
+            "timestamp": T + rng.integers(0, 30 * DAY, size=e).astype(float),
+            "value": rng.uniform(0, 50, size=e),
+        }
+    )
     base = er.infer_stages(m, ev, JOURNEY)
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: er.infer_stages(m, ev, JOURNEY, threads=2), range(4)))

@@ -26,8 +26,17 @@ from cliutil import run  # noqa: E402
 SEEDS = list(range(8200, 8224))  # 24 random communities
 NPS_COLUMNS = ["promoters", "passives", "detractors", "unknown", "responses", "nps"]
 STAGE_COLUMNS = ["members", "share", "reached", "conversion", "promoters", "passives", "detractors", "unknown", "nps"]
-STEP_COLUMNS = ["next_stage", "enabled", "channel", "seekers", "seekers_without_peer", "peers", "seats",
-                "seats_per_seeker", "bottleneck"]
+STEP_COLUMNS = [
+    "next_stage",
+    "enabled",
+    "channel",
+    "seekers",
+    "seekers_without_peer",
+    "peers",
+    "seats",
+    "seats_per_seeker",
+    "bottleneck",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -44,8 +53,14 @@ def nps_definition(values) -> dict:
     pa = sum(1 for v in known if 7 <= v <= 8)
     d = sum(1 for v in known if v <= 6)
     n = p + pa + d
-    return {"promoters": p, "passives": pa, "detractors": d, "unknown": len(values) - len(known),
-            "responses": n, "nps": 100.0 * (p - d) / n if n else math.nan}
+    return {
+        "promoters": p,
+        "passives": pa,
+        "detractors": d,
+        "unknown": len(values) - len(known),
+        "responses": n,
+        "nps": 100.0 * (p - d) / n if n else math.nan,
+    }
 
 
 def assert_nps_row(row: pd.Series, expected: dict, where: str) -> None:
@@ -94,8 +109,9 @@ def test_nps_by_stage_of_members_frame(seed):
     st = [str(rng.choice(stages)) for _ in range(n)]
     st = [s.upper() if rng.random() < 0.2 else s for s in st]
     sat = [None if rng.random() < 0.2 else int(rng.integers(0, 11)) for _ in range(n)]
-    members = pd.DataFrame({"id": [f"m{i}" for i in range(n)], "stage": st,
-                            "satisfaction": pd.array(sat, dtype="Int64")})
+    members = pd.DataFrame(
+        {"id": [f"m{i}" for i in range(n)], "stage": st, "satisfaction": pd.array(sat, dtype="Int64")}
+    )
     df = er.nps(members, journey=preset)
     assert list(df.index) == stages + ["(all)"] and list(df.columns) == NPS_COLUMNS
     for s in stages:
@@ -129,20 +145,34 @@ def make_community(seed: int):
     rng = np.random.default_rng(seed)
     k = int(rng.integers(2, 6))
     stages = ["trial", "Paying", "fan", "champion", "legend"][:k]
-    steps = [{"from": stages[i], "to": stages[i + 1], "enabled": bool(rng.random() < 0.8),
-              "channel": str(rng.choice(["private", "public"]))} for i in range(k - 1)]
-    journey = {"name": f"funnel_{seed}", "stages": stages, "steps": steps,
-               "min_peer_satisfaction": int(rng.integers(0, 12)), "default_capacity": int(rng.integers(0, 5))}
+    steps = [
+        {
+            "from": stages[i],
+            "to": stages[i + 1],
+            "enabled": bool(rng.random() < 0.8),
+            "channel": str(rng.choice(["private", "public"])),
+        }
+        for i in range(k - 1)
+    ]
+    journey = {
+        "name": f"funnel_{seed}",
+        "stages": stages,
+        "steps": steps,
+        "min_peer_satisfaction": int(rng.integers(0, 12)),
+        "default_capacity": int(rng.integers(0, 5)),
+    }
     n = int(rng.integers(0, 40))
     members = []
     for i in range(n):
-        members.append({
-            "id": f"u{i}",
-            "stage": str(rng.choice(stages)),
-            "satisfaction": "" if rng.random() < 0.25 else str(int(rng.integers(0, 11))),
-            "capacity": "" if rng.random() < 0.4 else str(int(rng.integers(0, 4))),
-            "opted_out": str(rng.choice(["0", "1", "", "true", "false"], p=[0.4, 0.1, 0.3, 0.1, 0.1])),
-        })
+        members.append(
+            {
+                "id": f"u{i}",
+                "stage": str(rng.choice(stages)),
+                "satisfaction": "" if rng.random() < 0.25 else str(int(rng.integers(0, 11))),
+                "capacity": "" if rng.random() < 0.4 else str(int(rng.integers(0, 4))),
+                "opted_out": str(rng.choice(["0", "1", "", "true", "false"], p=[0.4, 0.1, 0.3, 0.1, 0.1])),
+            }
+        )
     edges = []
     if n:
         for _ in range(int(rng.integers(0, 3 * n + 1))):
@@ -159,8 +189,7 @@ def make_community(seed: int):
 def write_community(tmp_path, journey, members, edges):
     mpath, ipath, jpath = tmp_path / "members.csv", tmp_path / "interactions.csv", tmp_path / "journey.json"
     with open(mpath, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["id", "stage", "satisfaction", "capacity", "opted_out"],
-                           lineterminator="\n")
+        w = csv.DictWriter(fh, fieldnames=["id", "stage", "satisfaction", "capacity", "opted_out"], lineterminator="\n")
         w.writeheader()
         w.writerows(members)
     with open(ipath, "w", newline="", encoding="utf-8") as fh:
@@ -180,10 +209,14 @@ def frames_community(journey, members, edges):
 
 
 def reference_funnel(journey, members, edges, options):
-    return ref.funnel(members, [] if options.get("allow_existing") else edges, journey["stages"],
-                      [s["enabled"] for s in journey["steps"]],
-                      min_peer_satisfaction=options.get("min_satisfaction", journey["min_peer_satisfaction"]),
-                      default_capacity=journey["default_capacity"])
+    return ref.funnel(
+        members,
+        [] if options.get("allow_existing") else edges,
+        journey["stages"],
+        [s["enabled"] for s in journey["steps"]],
+        min_peer_satisfaction=options.get("min_satisfaction", journey["min_peer_satisfaction"]),
+        default_capacity=journey["default_capacity"],
+    )
 
 
 def same(a, b) -> bool:
@@ -238,8 +271,11 @@ def test_funnel_matches_reference(seed, tmp_path):
     f = er.funnel(from_csv, **options)
     for key in ("promoters", "passives", "detractors", "unknown"):
         assert by_stage[key].iloc[:-1].tolist() == f[key].tolist()
-    assert_nps_row(by_stage.loc["(all)"], nps_definition(
-        [None if m["satisfaction"] == "" else int(m["satisfaction"]) for m in members]), f"seed {seed}")
+    assert_nps_row(
+        by_stage.loc["(all)"],
+        nps_definition([None if m["satisfaction"] == "" else int(m["satisfaction"]) for m in members]),
+        f"seed {seed}",
+    )
 
 
 def cli_value(text: str):
@@ -267,8 +303,9 @@ def test_funnel_equals_cli_stats(seed, tmp_path, cli):
             assert int(r[key]) == int(row[key]), f"seed {seed}: {r['stage']} {key}"
         for key in ("share", "conversion", "nps"):
             v = cli_value(r[key])
-            assert (math.isnan(v) and math.isnan(row[key])) or r[key] == f"{row[key]:.6f}", \
+            assert (math.isnan(v) and math.isnan(row[key])) or r[key] == f"{row[key]:.6f}", (
                 f"seed {seed}: {r['stage']} {key} CLI {r[key]!r} != {row[key]!r}"
+            )
     total = er.nps(c).loc["(all)"]
     for key in ("promoters", "passives", "detractors", "unknown"):
         assert int(stage_rows[-1][key]) == int(total[key])
@@ -282,8 +319,9 @@ def test_funnel_equals_cli_stats(seed, tmp_path, cli):
         for key in ("seekers", "seekers_without_peer", "peers", "seats"):
             assert int(r[key]) == int(row[key]), f"{w}: {key}"
         v = cli_value(r["seats_per_seeker"])
-        assert (math.isnan(v) and math.isnan(row["seats_per_seeker"])) or \
-            r["seats_per_seeker"] == f"{row['seats_per_seeker']:.6f}", w
+        assert (math.isnan(v) and math.isnan(row["seats_per_seeker"])) or r[
+            "seats_per_seeker"
+        ] == f"{row['seats_per_seeker']:.6f}", w
         assert r["bottleneck"] == ("yes" if row["bottleneck"] else "no"), w
     assert pd.isna(df["bottleneck"].iloc[-1])
 
@@ -356,6 +394,7 @@ def test_plot_funnel_from_community_on_given_axes():
 
 def er_sample(name: str) -> str:
     from cliutil import REPO
+
     return str(REPO / "examples" / "data" / "sample" / name)
 
 

@@ -15,8 +15,7 @@ QUICKSTART = REPO / "examples" / "python" / "quickstart.py"
 
 def _run(cwd):
     assert QUICKSTART.is_file(), f"{QUICKSTART} does not exist"
-    proc = subprocess.run([venv_python(), str(QUICKSTART)], cwd=str(cwd), capture_output=True,
-                          timeout=60)
+    proc = subprocess.run([venv_python(), str(QUICKSTART)], cwd=str(cwd), capture_output=True, timeout=60)
     out = proc.stdout.decode("utf-8", "replace")
     err = proc.stderr.decode("utf-8", "replace")
     assert proc.returncode == 0, f"quickstart.py exited with {proc.returncode}\nstderr:\n{err}\nstdout:\n{out[:2000]}"

@@ -15,8 +15,16 @@ import pytest
 
 import engage_right as er
 from cliutil import parse_csv_output
-from pkg_reference import (COLUMNS, JOURNEY_KEYS, MEMBER_COLUMNS, PRESETS, SAMPLE_INTERACTIONS,
-                           SAMPLE_MEMBERS, compare_recommendations, make_spec, nullable_equal)
+from pkg_reference import (
+    COLUMNS,
+    JOURNEY_KEYS,
+    MEMBER_COLUMNS,
+    PRESETS,
+    SAMPLE_INTERACTIONS,
+    SAMPLE_MEMBERS,
+    make_spec,
+    nullable_equal,
+)
 
 ROUNDTRIP_SEEDS = [4100, 4101, 4102, 4103, 4104, 4105]
 
@@ -68,8 +76,9 @@ def test_members_frame_round_trip(seed, tmp_path):
     ctx = spec.describe()
     members_df, feats = spec.members_frame()
     members_copy = members_df.copy(deep=True)
-    c = er.Community.from_frames(members_df, spec.interactions_frame(),
-                                 journey=spec.journey_for_frames(er), features=feats)
+    c = er.Community.from_frames(
+        members_df, spec.interactions_frame(), journey=spec.journey_for_frames(er), features=feats
+    )
     pd.testing.assert_frame_equal(members_df, members_copy, obj="the input frame must not be modified")
     assert len(c) == spec.n
     got = c.members()
@@ -117,8 +126,9 @@ def test_minimal_members_frame_defaults():
 
 
 def test_empty_community():
-    c = er.Community.from_frames(pd.DataFrame({"id": pd.Series([], dtype=object),
-                                               "stage": pd.Series([], dtype=object)}))
+    c = er.Community.from_frames(
+        pd.DataFrame({"id": pd.Series([], dtype=object), "stage": pd.Series([], dtype=object)})
+    )
     assert len(c) == 0
     assert list(c.members().columns) == MEMBER_COLUMNS and len(c.members()) == 0
     got = er.recommend(c)
@@ -178,7 +188,9 @@ def test_pandas_read_csv_spellings(tmp_path):
         "p2,prospect,9,2,,3.5,,1\n"
         "i1,interested,8,,0,,,1\n"
         "i2,interested,,0,,,,0.25\n"
-        "i3,interested,10,,,,,-1\n", encoding="utf-8")
+        "i3,interested,10,,,,,-1\n",
+        encoding="utf-8",
+    )
     df = pd.read_csv(path)
     assert df["opted_out"].dtype == np.float64 and df["tags"].dtype == np.float64
     a = er.Community.from_frames(df)
@@ -204,8 +216,9 @@ def test_text_frames_equal_csv(seed, tmp_path):
     opts = spec.options()
     pd.testing.assert_frame_equal(er.recommend(b, **opts), er.recommend(a, **opts), check_exact=True)
     ga, gb = a.to_networkx(), b.to_networkx()
-    assert sorted((min(u, v), max(u, v), w) for u, v, w in ga.edges(data="weight")) == \
-        sorted((min(u, v), max(u, v), w) for u, v, w in gb.edges(data="weight"))
+    assert sorted((min(u, v), max(u, v), w) for u, v, w in ga.edges(data="weight")) == sorted(
+        (min(u, v), max(u, v), w) for u, v, w in gb.edges(data="weight")
+    )
 
 
 def test_recommend_matches_the_cli(run_cli):
@@ -214,13 +227,26 @@ def test_recommend_matches_the_cli(run_cli):
     cases = [
         ({}, []),
         ({"k": 3, "weights": {"similarity": 0.6, "tags": 0.1}}, ["--top", "3", "--weights", "similarity=0.6,tags=0.1"]),
-        ({"k": 2, "min_satisfaction": 4, "allow_existing": True},
-         ["--top", "2", "--min-satisfaction", "4", "--allow-existing"]),
+        (
+            {"k": 2, "min_satisfaction": 4, "allow_existing": True},
+            ["--top", "2", "--min-satisfaction", "4", "--allow-existing"],
+        ),
     ]
     for opts, args in cases:
         got = er.recommend(c, **opts)
-        cli = parse_csv_output(run_cli("recommend", "--members", SAMPLE_MEMBERS, "--interactions",
-                                       SAMPLE_INTERACTIONS, "--format", "csv", *args, check_exit=0).stdout)
+        cli = parse_csv_output(
+            run_cli(
+                "recommend",
+                "--members",
+                SAMPLE_MEMBERS,
+                "--interactions",
+                SAMPLE_INTERACTIONS,
+                "--format",
+                "csv",
+                *args,
+                check_exit=0,
+            ).stdout
+        )
         assert len(got) == len(cli) > 0, (opts, len(got), len(cli))
         for row, crow in zip(got.to_dict("records"), cli):
             for key in COLUMNS:
@@ -231,8 +257,22 @@ def test_recommend_matches_the_cli(run_cli):
     members = pd.read_csv(SAMPLE_MEMBERS)
     m = members["id"].iloc[0]
     got = er.recommend(c, member=m, k=4)
-    cli = parse_csv_output(run_cli("recommend", "--members", SAMPLE_MEMBERS, "--interactions", SAMPLE_INTERACTIONS,
-                                   "--format", "csv", "--member", m, "--top", "4", check_exit=0).stdout)
+    cli = parse_csv_output(
+        run_cli(
+            "recommend",
+            "--members",
+            SAMPLE_MEMBERS,
+            "--interactions",
+            SAMPLE_INTERACTIONS,
+            "--format",
+            "csv",
+            "--member",
+            m,
+            "--top",
+            "4",
+            check_exit=0,
+        ).stdout
+    )
     assert list(got["peer"]) == [r["peer"] for r in cli]
 
 
@@ -244,8 +284,9 @@ def test_to_networkx(tmp_path):
     spec = make_spec(4103)
     assert spec.edges, "the seed must have interactions"
     members_df, feats = spec.members_frame()
-    c = er.Community.from_frames(members_df, spec.interactions_frame(),
-                                 journey=spec.journey_for_frames(er), features=feats)
+    c = er.Community.from_frames(
+        members_df, spec.interactions_frame(), journey=spec.journey_for_frames(er), features=feats
+    )
     g = c.to_networkx()
     assert isinstance(g, nx.Graph) and not g.is_directed() and not g.is_multigraph()
     assert set(g.nodes) == set(spec.ids) and g.number_of_nodes() == spec.n
@@ -279,8 +320,9 @@ def test_networkx_round_trip(seed):
     pd.testing.assert_frame_equal(c2.members(), c.members(), check_exact=True, obj="members() after networkx")
     assert np.array_equal(c2.features(), c.features())
     opts = spec.options()
-    pd.testing.assert_frame_equal(er.recommend(c2, **opts), er.recommend(c, **opts), check_exact=True,
-                                  obj="recommend() after networkx")
+    pd.testing.assert_frame_equal(
+        er.recommend(c2, **opts), er.recommend(c, **opts), check_exact=True, obj="recommend() after networkx"
+    )
     g2 = c2.to_networkx()
     assert set(g2.edges) == set(g.edges) or {frozenset(e) for e in g2.edges} == {frozenset(e) for e in g.edges}
 
@@ -309,7 +351,7 @@ def test_from_networkx_user_graph():
     h = nx.relabel_nodes(g, str)
     for row in got.to_dict("records"):
         assert not h.has_edge(row["member"], row["peer"])
-        (_, _, aa), = nx.adamic_adar_index(h, [(row["member"], row["peer"])])
+        ((_, _, aa),) = nx.adamic_adar_index(h, [(row["member"], row["peer"])])
         assert abs(row["proximity"] - aa / (1 + aa)) < 1e-12
         assert stages.index(row["peer_stage"]) == stages.index(row["member_stage"]) + 1
     assert len(got) > 10
@@ -401,8 +443,9 @@ def test_journey_json_round_trip(name, tmp_path):
     data = json.loads(text)
     # Presets also carry a description, lead scoring and stage rules.
     assert set(data) == JOURNEY_KEYS | {"description", "lead_scoring", "stage_rules"}, sorted(data)
-    shipped = json.loads((Path(__file__).resolve().parents[2] / "share" / "journeys" / f"{name}.json")
-                         .read_text(encoding="utf-8"))
+    shipped = json.loads(
+        (Path(__file__).resolve().parents[2] / "share" / "journeys" / f"{name}.json").read_text(encoding="utf-8")
+    )
     assert data["lead_scoring"]["actions"] == shipped["lead_scoring"]["actions"]
     assert set(data["stage_rules"]) == set(shipped["stage_rules"])
     assert data["name"] == name and data["stages"] == PRESETS[name]
@@ -438,22 +481,29 @@ def test_custom_journey_round_trip(tmp_path):
     j = er.Journey.from_json(spec)
     data = json.loads(j.to_json())
     assert data["name"] == "my_journey" and data["stages"] == spec["stages"]
-    assert [(s["enabled"], s["channel"]) for s in data["steps"]] == [(True, "public"), (False, "private"),
-                                                                     (True, "private")]
+    assert [(s["enabled"], s["channel"]) for s in data["steps"]] == [
+        (True, "public"),
+        (False, "private"),
+        (True, "private"),
+    ]
     assert data["min_peer_satisfaction"] == 9 and data["default_capacity"] == 1
     assert data["weights"] == spec["weights"]
     assert json.loads(er.Journey.from_json(j.to_json()).to_json()) == data
     assert [j.channel(s) for s in spec["stages"][:-1]] == ["public", "private", "private"]
     # the journey drives recommend: disabled step, minimum satisfaction, capacity default, weights
-    members = pd.DataFrame({
-        "id": ["t", "p", "p2", "c", "l"],
-        "stage": ["trial", "paying", "paying", "champion", "legend"],
-        "satisfaction": pd.array([None, 9, 8, 10, 10], dtype="Int64"),
-    })
+    members = pd.DataFrame(
+        {
+            "id": ["t", "p", "p2", "c", "l"],
+            "stage": ["trial", "paying", "paying", "champion", "legend"],
+            "satisfaction": pd.array([None, 9, 8, 10, 10], dtype="Int64"),
+        }
+    )
     c = er.Community.from_frames(members, journey=j)
     got = er.recommend(c)
     assert [(r["member"], r["peer"], r["channel"]) for r in got.to_dict("records")] == [
-        ("t", "p", "public"), ("c", "l", "private")]
+        ("t", "p", "public"),
+        ("c", "l", "private"),
+    ]
     assert abs(got["score"].iloc[0] - 0.4 * 0.9) < 1e-12
     assert list(c.members()["capacity"].isna()) == [True] * 5
     # the same journey from a file, for CSV input
@@ -462,14 +512,19 @@ def test_custom_journey_round_trip(tmp_path):
     mpath = tmp_path / "members.csv"
     members.to_csv(mpath, index=False)
     for journey in (str(jpath), j):
-        pd.testing.assert_frame_equal(er.recommend(er.Community.from_csv(str(mpath), journey=journey)), got,
-                                      check_exact=True)
+        pd.testing.assert_frame_equal(
+            er.recommend(er.Community.from_csv(str(mpath), journey=journey)), got, check_exact=True
+        )
 
 
 def test_engage_right_channels():
     j = er.Journey.preset("engage_right")
     assert [j.channel(s) for s in ["prospect", "interested", "new_customer", "loyal"]] == [
-        "private", "public", "public", "private"]
+        "private",
+        "public",
+        "public",
+        "private",
+    ]
     with pytest.raises(ValueError):
         j.channel("advocate")  # the last stage has no step
     with pytest.raises(KeyError):

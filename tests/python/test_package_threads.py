@@ -20,8 +20,9 @@ CALLS = 100
 def _community(seed, n, d):
     spec = make_spec(seed, n=n, d=d)
     members_df, feats = spec.members_frame()
-    c = er.Community.from_frames(members_df, spec.interactions_frame(),
-                                 journey=spec.journey_for_frames(er), features=feats)
+    c = er.Community.from_frames(
+        members_df, spec.interactions_frame(), journey=spec.journey_for_frames(er), features=feats
+    )
     return spec, c
 
 
@@ -65,8 +66,9 @@ def test_threads_agree_with_serial():
             want = {"full": full, "full_other": full_other}.get(kind)
             if want is None:
                 want = serial[m] if kind == "one" else serial_other[m]
-            pd.testing.assert_frame_equal(got, want, check_exact=True,
-                                          obj=f"thread {t}: {kind} recommend(member={m!r})")
+            pd.testing.assert_frame_equal(
+                got, want, check_exact=True, obj=f"thread {t}: {kind} recommend(member={m!r})"
+            )
             checked += 1
     assert checked == N_THREADS * CALLS
 
@@ -83,8 +85,7 @@ def test_threads_on_different_communities_and_explain():
         o = spec.options()
         o.pop("k")
         opts_no_k.append(o)
-    serial_explain = [[c.explain(m, p, **opts_no_k[i]) for m, p in pairs[i]]
-                      for i, (_, c) in enumerate(communities)]
+    serial_explain = [[c.explain(m, p, **opts_no_k[i]) for m, p in pairs[i]] for i, (_, c) in enumerate(communities)]
 
     def worker(t):
         i = t % len(communities)
@@ -107,8 +108,7 @@ def test_loading_from_threads():
     members_df, feats = spec.members_frame()
     inter = spec.interactions_frame()
     journey = spec.journey_for_frames(er)
-    want = er.recommend(er.Community.from_frames(members_df, inter, journey=journey, features=feats),
-                        **spec.options())
+    want = er.recommend(er.Community.from_frames(members_df, inter, journey=journey, features=feats), **spec.options())
 
     def worker(_):
         c = er.Community.from_frames(members_df, inter, journey=journey, features=feats)
@@ -163,7 +163,8 @@ def _assert_gil_released(what, covered, n_buckets, total, n_calls):
     assert n_buckets >= 20, f"{what}: calls too short to judge ({total:.3f} s in {n_calls} calls)"
     assert covered >= 0.5 * n_buckets, (
         f"another Python thread ran in only {covered} of {n_buckets} 10 ms slices during "
-        f"{what} ({total:.3f} s in {n_calls} calls): the GIL is not released")
+        f"{what} ({total:.3f} s in {n_calls} calls): the GIL is not released"
+    )
 
 
 def test_long_recommend_calls_release_the_gil():
@@ -171,8 +172,7 @@ def test_long_recommend_calls_release_the_gil():
     rng = np.random.default_rng(7)
     n_a, n_b, d = 1200, 30000, 32
     journey = er.Journey.from_json({"name": "two", "stages": ["a", "b"]})
-    members = pd.DataFrame({"id": [f"u{i:06d}" for i in range(n_a + n_b)],
-                            "stage": ["a"] * n_a + ["b"] * n_b})
+    members = pd.DataFrame({"id": [f"u{i:06d}" for i in range(n_a + n_b)], "stage": ["a"] * n_a + ["b"] * n_b})
     feats = np.ascontiguousarray(rng.normal(size=(n_a + n_b, d)).astype(np.float32))
     c = er.Community.from_frames(members, journey=journey, features=feats)
     got = er.recommend(c, k=1)  # warm-up
@@ -185,19 +185,23 @@ def test_long_csv_loads_release_the_gil(tmp_path):
     rng = np.random.default_rng(8)
     n, d = 60000, 8
     stages = np.array(["prospect", "interested", "new_customer", "loyal", "advocate"])
-    members = pd.DataFrame({"id": [f"m{i}" for i in range(n)],
-                            "stage": stages[rng.integers(0, 5, size=n)],
-                            "satisfaction": rng.integers(0, 11, size=n)})
+    members = pd.DataFrame(
+        {
+            "id": [f"m{i}" for i in range(n)],
+            "stage": stages[rng.integers(0, 5, size=n)],
+            "satisfaction": rng.integers(0, 11, size=n),
+        }
+    )
     for j in range(d):
         members[f"f_{j}"] = np.round(rng.normal(size=n), 4)
     mpath = tmp_path / "members.csv"
     members.to_csv(mpath, index=False)
     src, dst = rng.integers(0, n, size=(2, 4 * n))
-    inter = pd.DataFrame({"source": [f"m{i}" for i in src], "target": [f"m{i}" for i in dst],
-                          "weight": 1})
+    inter = pd.DataFrame({"source": [f"m{i}" for i in src], "target": [f"m{i}" for i in dst], "weight": 1})
     ipath = tmp_path / "interactions.csv"
     inter.to_csv(ipath, index=False)
     c = er.Community.from_csv(str(mpath), str(ipath))
     assert len(c) == n
-    _assert_gil_released("Community.from_csv",
-                         *_gil_coverage(lambda: er.Community.from_csv(str(mpath), str(ipath)), min_total=0.5))
+    _assert_gil_released(
+        "Community.from_csv", *_gil_coverage(lambda: er.Community.from_csv(str(mpath), str(ipath)), min_total=0.5)
+    )

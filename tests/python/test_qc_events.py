@@ -89,7 +89,7 @@ def test_timestamps_parse(events):
 
 
 def test_actions_and_values(events):
-    for m, a, t, v in events:
+    for m, a, _t, v in events:
         if a.startswith("badge_"):
             assert re.fullmatch(r"badge_[a-z0-9]+(_[a-z0-9]+)*", a), a
             assert v in ("1", "2", "3"), (m, a, v)
@@ -100,8 +100,18 @@ def test_actions_and_values(events):
 
 def test_journey_file(events):
     journey = json.loads(JOURNEY.read_text(encoding="utf-8"))
-    allowed = {"$schema", "name", "description", "stages", "steps", "min_peer_satisfaction",
-               "default_capacity", "weights", "lead_scoring", "stage_rules"}
+    allowed = {
+        "$schema",
+        "name",
+        "description",
+        "stages",
+        "steps",
+        "min_peer_satisfaction",
+        "default_capacity",
+        "weights",
+        "lead_scoring",
+        "stage_rules",
+    }
     assert set(journey) <= allowed
     assert journey["stages"] == ["prospect", "interested", "new_customer", "loyal", "advocate"]
     assert set(journey["stage_rules"]) == set(journey["stages"][1:])
@@ -246,7 +256,10 @@ def test_converter_reproduces_committed_file(tmp_path):
         source = source.parent
     proc = subprocess.run(
         [sys.executable, str(FOLDER / "convert_events.py"), str(source), "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300)
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "events: 23521" in proc.stdout
     assert (tmp_path / "events.csv").read_bytes() == EVENTS.read_bytes()

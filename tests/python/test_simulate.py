@@ -33,6 +33,7 @@ def community_of(counts, journey=None, **columns):
 
 # ------------------------------------------------------------------ Bass ---
 
+
 def bass_F(p, q, t):
     e = np.exp(-(p + q) * t)
     return (1 - e) / (1 + q / p * e)
@@ -42,8 +43,7 @@ def test_bass_diffusion_closed_form():
     p, q, n = 0.03, 0.38, 2000
     j = er.Journey(["unaware", "adopter"])
     c = community_of([n, 0], journey=j)
-    params = {"base": p, "lift": q / 2, "contact_rate": 2.0, "churn": 0, "referral_rate": 0, "arrivals": 0,
-              "dt": 0.01}
+    params = {"base": p, "lift": q / 2, "contact_rate": 2.0, "churn": 0, "referral_rate": 0, "arrivals": 0, "dt": 0.01}
     res = er.simulate(c, rounds=20, policy="mass_action", engine="mean_field", params=params)
     t = np.arange(1, 21)
     F = res.counts["adopter"].to_numpy()[1:] / n
@@ -52,10 +52,15 @@ def test_bass_diffusion_closed_form():
 
     # One round per sub-step: the adoption rate by central differences.
     dt = 0.01
-    fine = er.simulate(c, rounds=2100, policy="mass_action", engine="mean_field",
-                       params={**params, "base": p * dt, "lift": q / 2 * dt, "dt": 1})
+    fine = er.simulate(
+        c,
+        rounds=2100,
+        policy="mass_action",
+        engine="mean_field",
+        params={**params, "base": p * dt, "lift": q / 2 * dt, "dt": 1},
+    )
     Ff = fine.counts["adopter"].to_numpy() / n
-    f = (Ff[2:] - Ff[:-2]) / (2 * dt)          # f at t = k dt, k = 1 ..
+    f = (Ff[2:] - Ff[:-2]) / (2 * dt)  # f at t = k dt, k = 1 ..
     for t_ref, f_ref in [(1, 0.04203), (5, 0.10424), (10, 0.06343)]:
         assert f[round(t_ref / dt) - 1] == pytest.approx(f_ref, rel=0.005)
     t_peak = (np.argmax(f) + 1) * dt
@@ -65,8 +70,14 @@ def test_bass_diffusion_closed_form():
 
 # ------------------------------------------------- Monte Carlo vs mean field ---
 
-MOVING = {"base": [0.03, 0.02, 0.02, 0.01], "lift": [0.25, 0.2, 0.15, 0.2], "contact_rate": 3.0,
-          "churn": [0.02, 0.015, 0.01, 0.01, 0.02], "arrivals": 400, "referral_rate": 0.03}
+MOVING = {
+    "base": [0.03, 0.02, 0.02, 0.01],
+    "lift": [0.25, 0.2, 0.15, 0.2],
+    "contact_rate": 3.0,
+    "churn": [0.02, 0.015, 0.01, 0.01, 0.02],
+    "arrivals": 400,
+    "referral_rate": 0.03,
+}
 
 
 @pytest.mark.parametrize("policy", ["mass_action", "none"])
@@ -98,11 +109,18 @@ def test_engage_right_with_plenty_of_seats_matches_mean_field():
 
 # --------------------------------------------------------------------- R ---
 
+
 def test_viral_r_hand_computed_three_stages():
     j = er.Journey(["a", "b", "c"])
     c = community_of([50, 30, 20], journey=j)
-    params = {"base": [0.1, 0.05], "lift": [0.2, 0.4], "churn": [0.05, 0.1, 0.2], "referral_rate": 0.3,
-              "contact_rate": 2.0, "dt": 0.5}
+    params = {
+        "base": [0.1, 0.05],
+        "lift": [0.2, 0.4],
+        "churn": [0.05, 0.1, 0.2],
+        "referral_rate": 0.3,
+        "contact_rate": 2.0,
+        "dt": 0.5,
+    }
     res = er.simulate(c, rounds=2, policy="mass_action", engine="mean_field", params=params)
     # Mass action at the initial state: c_s = contact_rate * n_{s+1} / N.
     c0, c1 = 2.0 * 30 / 100, 2.0 * 20 / 100
@@ -175,6 +193,7 @@ def test_r_above_one_grows_by_itself():
 
 # ------------------------------------------------------------ determinism ---
 
+
 @pytest.mark.parametrize("policy", ["engage_right", "random"])
 def test_same_seed_same_result_any_thread_count(policy):
     c = community_of([20000, 10000, 6000, 4000, 2000])
@@ -193,14 +212,18 @@ def test_same_seed_same_result_any_thread_count(policy):
 
 # ----------------------------------------------------------------- errors ---
 
-@pytest.mark.parametrize("params,key", [
-    ({"bsae": 0.1}, "$.bsae"),
-    ({"lift": [0.1, -0.1, 0, 0]}, "$.lift[1]"),
-    ({"churn": [0.1, 0.1]}, "$.churn"),
-    ({"dt": 0.3}, "$.dt"),
-    ({"per_member": 2.5}, "$.per_member"),
-    ({"arrivals": "many"}, "$.arrivals"),
-])
+
+@pytest.mark.parametrize(
+    "params,key",
+    [
+        ({"bsae": 0.1}, "$.bsae"),
+        ({"lift": [0.1, -0.1, 0, 0]}, "$.lift[1]"),
+        ({"churn": [0.1, 0.1]}, "$.churn"),
+        ({"dt": 0.3}, "$.dt"),
+        ({"per_member": 2.5}, "$.per_member"),
+        ({"arrivals": "many"}, "$.arrivals"),
+    ],
+)
 def test_bad_params_name_the_key(params, key):
     c = community_of([5, 4, 3, 2, 1])
     with pytest.raises(ValueError, match=key.replace("$", r"\$").replace("[", r"\[").replace("]", r"\]")):
@@ -240,43 +263,74 @@ def test_conservation_and_shapes():
 
 # ---------------------------------------------------------------- the log ---
 
+
 def test_event_log_follows_the_members():
     c = er.Community.from_csv(SAMPLE / "members.csv", SAMPLE / "interactions.csv")
     res = er.simulate(c, rounds=10, policy="engage_right", params={"arrivals": 3, "per_member": 2}, log=True, seed=2)
     st, inter = res.stages, res.interactions
     members = c.members().set_index("id")
-    first = st.iloc[:len(c)]
+    first = st.iloc[: len(c)]
     assert (first["timestamp"] == "2026-01-01T00:00:00Z").all()
     assert dict(zip(first["member"], first["stage"])) == members["stage"].to_dict()
     # Replaying the entries gives the final counts (minus the members who left).
     last = st.groupby("member")["stage"].last()
     assert last.value_counts().reindex(c.journey.stages, fill_value=0).ge(res.counts.iloc[-1]).all()
-    assert int(res.flows["arrivals"].sum() + res.flows["referrals"].sum()) == st.loc[st["member"].str.startswith("sim-"), "member"].nunique()
+    assert (
+        int(res.flows["arrivals"].sum() + res.flows["referrals"].sum())
+        == st.loc[st["member"].str.startswith("sim-"), "member"].nunique()
+    )
     # Every contact goes one stage to the right at the time of the round.
     order = {s: i for i, s in enumerate(c.journey.stages)}
     entries = st.assign(t=pd.to_datetime(st["timestamp"]), k=st["stage"].map(order))
     assert len(inter) > 0
     for row in inter.sample(200, random_state=0, replace=True).itertuples():
         t = pd.Timestamp(row.timestamp)
-        def stage_at(m):
+
+        def stage_at(m, t=t):
             e = entries[(entries["member"] == m) & (entries["t"] <= t)]
             return e["k"].iloc[-1]
+
         assert stage_at(row.target) == stage_at(row.source) + 1
 
 
 # -------------------------------------------------------------------- CLI ---
 
+
 def test_cli_round_trip_equals_python(run_cli, tmp_path):
-    params = {"base": 0.03, "lift": [0.2, 0.15, 0.1, 0.3], "churn": 0.02, "arrivals": 4, "referral_rate": 0.05,
-              "per_member": 2, "dt": 0.5}
+    params = {
+        "base": 0.03,
+        "lift": [0.2, 0.15, 0.1, 0.3],
+        "churn": 0.02,
+        "arrivals": 4,
+        "referral_rate": 0.05,
+        "per_member": 2,
+        "dt": 0.5,
+    }
     pfile = tmp_path / "params.json"
     pfile.write_text(json.dumps(params))
     members, interactions = SAMPLE / "members.csv", SAMPLE / "interactions.csv"
     c = er.Community.from_csv(members, interactions)
     for policy in ["engage_right", "random", "none", "mass_action"]:
         for engine in ["monte_carlo", "mean_field"]:
-            args = ["simulate", "--members", members, "--interactions", interactions, "--rounds", "12",
-                    "--policy", policy, "--engine", engine, "--params", pfile, "--seed", "17", "--format", "json"]
+            args = [
+                "simulate",
+                "--members",
+                members,
+                "--interactions",
+                interactions,
+                "--rounds",
+                "12",
+                "--policy",
+                policy,
+                "--engine",
+                engine,
+                "--params",
+                pfile,
+                "--seed",
+                "17",
+                "--format",
+                "json",
+            ]
             py = er.simulate(c, rounds=12, policy=policy, engine=engine, params=params, seed=17)
             if engine == "monte_carlo" and policy in ("engage_right", "random"):
                 args += ["--log-interactions", tmp_path / "i.csv", "--log-stages", tmp_path / "s.csv"]
@@ -302,8 +356,20 @@ def test_cli_errors(run_cli, tmp_path):
     run_cli("simulate", "--members", members, "--rounds", "-2", check_exit=2)
     run_cli("simulate", "--members", members, check_exit=2)
     run_cli("simulate", "--members", members, "--rounds", "2", "--policy", "greedy", check_exit=2)
-    run_cli("simulate", "--members", members, "--rounds", "2", "--engine", "mean_field", "--log-interactions",
-            tmp_path / "i.csv", "--log-stages", tmp_path / "s.csv", check_exit=2)
+    run_cli(
+        "simulate",
+        "--members",
+        members,
+        "--rounds",
+        "2",
+        "--engine",
+        "mean_field",
+        "--log-interactions",
+        tmp_path / "i.csv",
+        "--log-stages",
+        tmp_path / "s.csv",
+        check_exit=2,
+    )
     text = run_cli("simulate", "--members", members, "--rounds", "2", check_exit=0).stdout.decode()
     assert "Viral reproduction number R" in text
     assert "simulate" in run_cli("simulate", "--help", check_exit=0).stdout.decode()
@@ -311,8 +377,10 @@ def test_cli_errors(run_cli, tmp_path):
 
 # ------------------------------------------------------------------ plots ---
 
+
 def test_plots():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -326,6 +394,7 @@ def test_plots():
 
 
 # ------------------------------------------------------------- exact plan --
+
 
 @pytest.mark.parametrize("per_member", [1, 2])
 def test_exact_plan_round_zero_is_the_optimal_match(per_member):

@@ -15,11 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-import engage_right as er
-
 import statsmodels.api as sm  # noqa: E402  (requirements-dev.txt)
 
+import engage_right as er
 from cliutil import REPO, run  # noqa: E402
 
 QC = REPO / "examples" / "data" / "quantumcomputing"
@@ -29,6 +27,7 @@ JOURNEY4 = {"name": "four", "stages": STAGES4}
 
 
 # -- logistic regression against statsmodels ----------------------------------
+
 
 def _statsmodels_fit(X, y):
     with warnings.catch_warnings():
@@ -43,14 +42,17 @@ def _statsmodels_fit(X, y):
 def test_logistic_regression_equals_statsmodels_on_random_designs():
     rng = np.random.default_rng(20240601)
     compared = 0
-    for trial in range(60):
+    for _trial in range(60):
         n = int(rng.integers(40, 2500))
         k = int(rng.integers(0, 4))  # covariates besides the intercept and a binary treatment
         treated = (rng.random(n) < rng.uniform(0.05, 0.6)).astype(float)
         cols = [np.ones(n), treated]
         for _ in range(k):
-            cols.append(rng.normal(rng.uniform(-2, 2), rng.uniform(0.2, 3), n) if rng.random() < 0.7
-                        else rng.poisson(rng.uniform(0.5, 4), n).astype(float))
+            cols.append(
+                rng.normal(rng.uniform(-2, 2), rng.uniform(0.2, 3), n)
+                if rng.random() < 0.7
+                else rng.poisson(rng.uniform(0.5, 4), n).astype(float)
+            )
         X = np.column_stack(cols)
         beta = rng.normal(0, 0.6, X.shape[1])
         beta[0] = rng.uniform(-4.5, 1.0)  # down to ~1% positives: imbalanced outcomes
@@ -84,6 +86,7 @@ def test_logistic_regression_accepts_frames_and_flags_separation():
 
 # -- an independent windowing -------------------------------------------------
 
+
 def _seconds(col: pd.Series) -> np.ndarray:
     text = col.astype(str).str.strip()
     numeric = pd.to_numeric(text, errors="coerce")
@@ -95,8 +98,7 @@ def _seconds(col: pd.Series) -> np.ndarray:
     return whole.astype(float) + (ns - whole * 10**9) / 1e9
 
 
-def reference_windows(interactions: Path, stages: Path, stage_names, window_days, origin=None,
-                      activity=None):
+def reference_windows(interactions: Path, stages: Path, stage_names, window_days, origin=None, activity=None):
     """Person-period windows from the raw CSV files, straight from the
     definition in docs/uplift.md. Returns a DataFrame (member, step, k,
     contacts, advanced[, activity]) and the grid."""
@@ -152,8 +154,14 @@ def reference_windows(interactions: Path, stages: Path, stage_names, window_days
             if activity is not None:
                 row["activity"] = activity[m]
             rows.append(row)
-    return pd.DataFrame(rows, columns=["member", "step", "k", "contacts", "advanced"]
-                        + (["activity"] if activity is not None else [])), o, data_end
+    return (
+        pd.DataFrame(
+            rows,
+            columns=["member", "step", "k", "contacts", "advanced"] + (["activity"] if activity is not None else []),
+        ),
+        o,
+        data_end,
+    )
 
 
 def reference_steps(windows: pd.DataFrame, stage_count: int, covariates=()):
@@ -163,8 +171,13 @@ def reference_steps(windows: pd.DataFrame, stage_count: int, covariates=()):
         w = windows[windows["step"] == s]
         treated = (w["contacts"] > 0).to_numpy()
         adv = w["advanced"].to_numpy(dtype=bool)
-        r = {"windows": len(w), "members": w["member"].nunique(), "treated": int(treated.sum()),
-             "advanced": int(adv.sum()), "treated_advanced": int((adv & treated).sum())}
+        r = {
+            "windows": len(w),
+            "members": w["member"].nunique(),
+            "treated": int(treated.sum()),
+            "advanced": int(adv.sum()),
+            "treated_advanced": int((adv & treated).sum()),
+        }
         r["base_rate"] = adv[~treated].mean() if (~treated).any() else math.nan
         r["treated_rate"] = adv[treated].mean() if treated.any() else math.nan
         r["mean_contacts"] = w["contacts"].to_numpy()[treated].mean() if treated.any() else math.nan
@@ -262,7 +275,7 @@ def synthetic(tmp_path_factory):
         a, b = rng.choice(n, 2, replace=False)
         contact_rows.append((ids[a], ids[b], int(t0 + rng.integers(0, 300 * day))))
     # Advances: exponential waits; every member's later stages follow.
-    for i, m in enumerate(ids):
+    for m in ids:
         s, t = current[m]
         while s < 3:
             t += int(rng.exponential(45 * day)) + 1
@@ -270,8 +283,8 @@ def synthetic(tmp_path_factory):
                 break
             s += 1
             stage_rows.append((m, STAGES4[s].upper() if rng.random() < 0.1 else STAGES4[s], t))
-    stage_rows.append((ids[0], "lead", t0 + 5))        # an earlier entry of a later-seen member
-    contact_rows.append((ids[1], ids[1], t0 + 100))    # a self-contact
+    stage_rows.append((ids[0], "lead", t0 + 5))  # an earlier entry of a later-seen member
+    contact_rows.append((ids[1], ids[1], t0 + 100))  # a self-contact
     d = tmp_path_factory.mktemp("uplift")
     stages = d / "stages.csv"
     inter = d / "interactions.csv"
@@ -284,17 +297,29 @@ def synthetic(tmp_path_factory):
     return {"stages": stages, "interactions": inter, "members": members, "activity": activity, "dir": d}
 
 
-@pytest.mark.parametrize("window_days,covariates", [(30, ()), (14, ("contacts",)), (21, ("activity",)),
-                                                    (30, ("contacts", "activity"))])
+@pytest.mark.parametrize(
+    "window_days,covariates", [(30, ()), (14, ("contacts",)), (21, ("activity",)), (30, ("contacts", "activity"))]
+)
 def test_estimate_uplift_equals_an_independent_windowing_and_statsmodels(synthetic, window_days, covariates):
     use_members = "activity" in covariates
-    df = er.estimate_uplift(synthetic["interactions"], synthetic["stages"], journey=JOURNEY4,
-                            window_days=window_days, covariates=covariates,
-                            members=synthetic["members"] if use_members else None, round_days=7)
+    df = er.estimate_uplift(
+        synthetic["interactions"],
+        synthetic["stages"],
+        journey=JOURNEY4,
+        window_days=window_days,
+        covariates=covariates,
+        members=synthetic["members"] if use_members else None,
+        round_days=7,
+    )
     assert list(df.columns) == er.uplift.UPLIFT_COLUMNS
     assert list(df["from"]) == STAGES4[:-1] and list(df["to"]) == STAGES4[1:]
-    wins, origin, end = reference_windows(synthetic["interactions"], synthetic["stages"], STAGES4, window_days,
-                                          activity=synthetic["activity"] if use_members else None)
+    wins, origin, end = reference_windows(
+        synthetic["interactions"],
+        synthetic["stages"],
+        STAGES4,
+        window_days,
+        activity=synthetic["activity"] if use_members else None,
+    )
     assert df.attrs["origin"] == pd.Timestamp(origin, unit="s", tz="UTC")
     assert df.attrs["self_contacts"] == 1
     ref = reference_steps(wins, 4, covariates)
@@ -307,8 +332,14 @@ def test_frames_give_the_same_result_as_files(synthetic):
     st["timestamp"] = pd.to_datetime(st["timestamp"], unit="s")  # datetime64 works as well as seconds
     mem = pd.read_csv(synthetic["members"])
     a = er.estimate_uplift(it, st, journey=JOURNEY4, covariates=["activity"], members=mem, origin="2023-11-20")
-    b = er.estimate_uplift(synthetic["interactions"], synthetic["stages"], journey=JOURNEY4,
-                           covariates="activity", members=synthetic["members"], origin=1700438400)
+    b = er.estimate_uplift(
+        synthetic["interactions"],
+        synthetic["stages"],
+        journey=JOURNEY4,
+        covariates="activity",
+        members=synthetic["members"],
+        origin=1700438400,
+    )
     pd.testing.assert_frame_equal(a, b)
     assert a.attrs["origin"] == pd.Timestamp("2023-11-20", tz="UTC")
 
@@ -326,12 +357,15 @@ def test_malformed_inputs_name_file_line_and_column(tmp_path, synthetic):
     with pytest.raises(ValueError, match=rf"{inter}:1: missing required column 'timestamp'"):
         er.estimate_uplift(inter, synthetic["stages"], journey=JOURNEY4)
     with pytest.raises(ValueError, match=r"stages row 1: stage: unknown stage 'gold'"):
-        er.estimate_uplift(synthetic["interactions"],
-                           pd.DataFrame({"member": ["u", "v"], "stage": ["lead", "gold"], "timestamp": [0, 1]}),
-                           journey=JOURNEY4)
+        er.estimate_uplift(
+            synthetic["interactions"],
+            pd.DataFrame({"member": ["u", "v"], "stage": ["lead", "gold"], "timestamp": [0, 1]}),
+            journey=JOURNEY4,
+        )
     with pytest.raises(ValueError, match=r"interactions row 0: timestamp"):
-        er.estimate_uplift(pd.DataFrame({"source": ["u"], "target": ["v"], "timestamp": [None]}),
-                           synthetic["stages"], journey=JOURNEY4)
+        er.estimate_uplift(
+            pd.DataFrame({"source": ["u"], "target": ["v"], "timestamp": [None]}), synthetic["stages"], journey=JOURNEY4
+        )
     with pytest.raises(ValueError, match="unknown covariate 'visits'"):
         er.estimate_uplift(synthetic["interactions"], synthetic["stages"], journey=JOURNEY4, covariates=["visits"])
     with pytest.raises(ValueError, match="needs members"):
@@ -342,6 +376,7 @@ def test_malformed_inputs_name_file_line_and_column(tmp_path, synthetic):
 
 # -- the CLI ------------------------------------------------------------------
 
+
 def _cli_steps(cli, *args):
     proc = run(cli, "learn", *args, "--format", "json", check_exit=0)
     return json.loads(proc.stdout)
@@ -351,11 +386,31 @@ def test_cli_json_equals_python_and_params_out(cli, synthetic, tmp_path):
     journey = tmp_path / "four.json"
     journey.write_text(json.dumps(JOURNEY4))
     params = tmp_path / "params.json"
-    doc = _cli_steps(cli, "--interactions", synthetic["interactions"], "--stages", synthetic["stages"],
-                     "--journey", journey, "--window-days", "14", "--covariates", "contacts",
-                     "--round-days", "7", "--params-out", params)
-    df = er.estimate_uplift(synthetic["interactions"], synthetic["stages"], journey=JOURNEY4, window_days=14,
-                            covariates=["contacts"], round_days=7)
+    doc = _cli_steps(
+        cli,
+        "--interactions",
+        synthetic["interactions"],
+        "--stages",
+        synthetic["stages"],
+        "--journey",
+        journey,
+        "--window-days",
+        "14",
+        "--covariates",
+        "contacts",
+        "--round-days",
+        "7",
+        "--params-out",
+        params,
+    )
+    df = er.estimate_uplift(
+        synthetic["interactions"],
+        synthetic["stages"],
+        journey=JOURNEY4,
+        window_days=14,
+        covariates=["contacts"],
+        round_days=7,
+    )
     assert doc["window_days"] == 14
     assert pd.Timestamp(doc["origin"]) == df.attrs["origin"]
     assert len(doc["steps"]) == len(df)
@@ -383,8 +438,9 @@ def test_cli_errors(cli, synthetic, tmp_path):
     bad.write_text("member,stage,timestamp\nu,prospect,0\nv,prospect,\n")
     proc = run(cli, "learn", "--interactions", synthetic["interactions"], "--stages", bad, check_exit=2)
     assert f"{bad}:3:12: timestamp".encode() in proc.stderr
-    proc = run(cli, "learn", "--interactions", synthetic["interactions"], "--stages", bad, "--covariates", "x",
-               check_exit=2)
+    proc = run(
+        cli, "learn", "--interactions", synthetic["interactions"], "--stages", bad, "--covariates", "x", check_exit=2
+    )
     assert b"unknown covariate 'x'" in proc.stderr
     proc = run(cli, "learn", "--stages", bad, check_exit=2)
     assert b"--interactions" in proc.stderr
@@ -392,21 +448,60 @@ def test_cli_errors(cli, synthetic, tmp_path):
 
 # -- the Quantum Computing community --------------------------------------------
 
+
 def test_quantum_computing_pipeline_counts_match_a_pandas_recount(cli, tmp_path):
     stages = tmp_path / "stages.csv"
-    run(cli, "infer-stages", "--members", QC / "members.csv", "--events", QC / "events.csv",
-        "--journey", QC / "journey.json", "--history-out", stages, "--format", "csv", check_exit=0)
+    run(
+        cli,
+        "infer-stages",
+        "--members",
+        QC / "members.csv",
+        "--events",
+        QC / "events.csv",
+        "--journey",
+        QC / "journey.json",
+        "--history-out",
+        stages,
+        "--format",
+        "csv",
+        check_exit=0,
+    )
     params = tmp_path / "params.json"
-    doc = _cli_steps(cli, "--interactions", QC / "interactions.csv", "--stages", stages,
-                     "--journey", QC / "journey.json", "--params-out", params)
+    doc = _cli_steps(
+        cli,
+        "--interactions",
+        QC / "interactions.csv",
+        "--stages",
+        stages,
+        "--journey",
+        QC / "journey.json",
+        "--params-out",
+        params,
+    )
     names = json.loads((QC / "journey.json").read_text())["stages"]
     wins, origin, end = reference_windows(QC / "interactions.csv", stages, names, 30)
     ref = reference_steps(wins, len(names))
     df = pd.DataFrame(doc["steps"])
     df["converged"] = df["converged"] == "yes"
-    df = df.astype({c: float for c in ["base_rate", "treated_rate", "mean_contacts", "odds_ratio",
-                                       "odds_ratio_low", "odds_ratio_high", "p_value", "base", "base_round",
-                                       "lift", "lift_low", "lift_high"]})
+    df = df.astype(
+        {
+            c: float
+            for c in [
+                "base_rate",
+                "treated_rate",
+                "mean_contacts",
+                "odds_ratio",
+                "odds_ratio_low",
+                "odds_ratio_high",
+                "p_value",
+                "base",
+                "base_round",
+                "lift",
+                "lift_low",
+                "lift_high",
+            ]
+        }
+    )
     check_against_reference(df, ref)
     # Sanity: every member at a non-final stage in a window is counted once per window.
     for row in doc["steps"]:
@@ -422,6 +517,7 @@ def test_quantum_computing_pipeline_counts_match_a_pandas_recount(cli, tmp_path)
 
 # -- recovery from the simulator's event logs ----------------------------------
 
+
 def test_lift_recovered_from_simulated_event_logs(cli, tmp_path):
     """Logs of `engage-right simulate` with a known lift (random contacts, one
     round = one 7-day window, no churn): the 95% intervals of `learn` hold
@@ -430,17 +526,47 @@ def test_lift_recovered_from_simulated_event_logs(cli, tmp_path):
     names = ["prospect", "interested", "new_customer", "loyal", "advocate"]
     stage = rng.choice(5, 3000, p=[0.50, 0.25, 0.12, 0.08, 0.05])
     members = tmp_path / "members.csv"
-    pd.DataFrame({"id": [f"u{i}" for i in range(3000)], "stage": [names[s] for s in stage],
-                  "capacity": 3}).to_csv(members, index=False)
+    pd.DataFrame({"id": [f"u{i}" for i in range(3000)], "stage": [names[s] for s in stage], "capacity": 3}).to_csv(
+        members, index=False
+    )
     truth_lift, truth_base = [0.25, 0.15, 0.10, 0.20], 0.03
     params = tmp_path / "params.json"
-    params.write_text(json.dumps({"base": truth_base, "lift": truth_lift, "churn": 0, "arrivals": 0,
-                                  "referral_rate": 0, "per_member": 1, "dt": 1, "round_days": 7}))
+    params.write_text(
+        json.dumps(
+            {
+                "base": truth_base,
+                "lift": truth_lift,
+                "churn": 0,
+                "arrivals": 0,
+                "referral_rate": 0,
+                "per_member": 1,
+                "dt": 1,
+                "round_days": 7,
+            }
+        )
+    )
     inter, stages = tmp_path / "interactions.csv", tmp_path / "stages.csv"
     hits, total, lifts, bases = 0, 0, [], []
     for seed in range(50):
-        run(cli, "simulate", "--members", members, "--rounds", 52, "--policy", "random", "--params", params,
-            "--seed", seed, "--log-interactions", inter, "--log-stages", stages, check_exit=0)
+        run(
+            cli,
+            "simulate",
+            "--members",
+            members,
+            "--rounds",
+            52,
+            "--policy",
+            "random",
+            "--params",
+            params,
+            "--seed",
+            seed,
+            "--log-interactions",
+            inter,
+            "--log-stages",
+            stages,
+            check_exit=0,
+        )
         doc = _cli_steps(cli, "--interactions", inter, "--stages", stages, "--window-days", "7")
         for s, row in enumerate(doc["steps"]):
             assert row["status"] == "ok"

@@ -37,9 +37,9 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))  # examples/data/<this>
-DEFAULT_SOURCE = os.path.normpath(os.path.join(
-    REPO_ROOT, os.pardir, "shared", "data", "real",
-    "stackexchange-quantumcomputing-2018"))
+DEFAULT_SOURCE = os.path.normpath(
+    os.path.join(REPO_ROOT, os.pardir, "shared", "data", "real", "stackexchange-quantumcomputing-2018")
+)
 
 COMMUNITY_USER = "-1"  # the Stack Exchange "Community" bot account
 
@@ -55,14 +55,14 @@ BADGE_GOLD, BADGE_SILVER, BADGE_BRONZE = "1", "2", "3"
 STAGES = ("prospect", "interested", "new_customer", "loyal", "advocate")
 
 FEATURES = (
-    "questions",        # f_0
-    "answers",          # f_1
-    "comments",         # f_2
-    "accepted_answers", # f_3
-    "upvotes_received", # f_4
-    "gold_badges",      # f_5
-    "silver_badges",    # f_6
-    "bronze_badges",    # f_7
+    "questions",  # f_0
+    "answers",  # f_1
+    "comments",  # f_2
+    "accepted_answers",  # f_3
+    "upvotes_received",  # f_4
+    "gold_badges",  # f_5
+    "silver_badges",  # f_6
+    "bronze_badges",  # f_7
 )
 
 TAG_RE = re.compile(r"<([^<>]+)>")
@@ -112,8 +112,8 @@ def convert(source, out_dir):
     # ---- posts ---------------------------------------------------------
     # post id -> (type, owner or None, creation date, parent id or None)
     posts = {}
-    question_tags = {}      # question id -> list of tags
-    accepted = set()        # accepted answer ids
+    question_tags = {}  # question id -> list of tags
+    accepted = set()  # accepted answer ids
     for r in rows(locate(source, "Posts.xml")):
         ptype = r["PostTypeId"]
         posts[r["Id"]] = (ptype, r.get("OwnerUserId"), r["CreationDate"], r.get("ParentId"))
@@ -165,8 +165,7 @@ def convert(source, out_dir):
             bump(post[1], "upvotes_received")
 
     # ---- badges --------------------------------------------------------
-    badge_feature = {BADGE_GOLD: "gold_badges", BADGE_SILVER: "silver_badges",
-                     BADGE_BRONZE: "bronze_badges"}
+    badge_feature = {BADGE_GOLD: "gold_badges", BADGE_SILVER: "silver_badges", BADGE_BRONZE: "bronze_badges"}
     for r in rows(locate(source, "Badges.xml")):
         feature = badge_feature.get(r.get("Class"))
         if feature:
@@ -190,8 +189,7 @@ def convert(source, out_dir):
     write(os.path.join(out_dir, "members.csv"), lines)
 
     # ---- interactions.csv ----------------------------------------------
-    kept = [(ts, s, t) for ts, s, t in events
-            if s in reputation and t in reputation and s != t]
+    kept = [(ts, s, t) for ts, s, t in events if s in reputation and t in reputation and s != t]
     kept.sort(key=lambda e: (e[0], int(e[1]), int(e[2])))
     lines = ["source,target,weight,timestamp"]
     lines += [f"{s},{t},1,{ts}" for ts, s, t in kept]
@@ -207,8 +205,7 @@ def write(path, lines):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("source", nargs="?", default=DEFAULT_SOURCE,
-                    help="dump folder (default: %(default)s)")
+    ap.add_argument("source", nargs="?", default=DEFAULT_SOURCE, help="dump folder (default: %(default)s)")
     ap.add_argument("--out", default=HERE, help="output folder (default: this script's folder)")
     args = ap.parse_args(argv)
     stage_counts, n_members, n_interactions = convert(os.path.normpath(args.source), args.out)

@@ -60,7 +60,15 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from convert import (  # noqa: E402
-    ANSWER, COMMUNITY_USER, DEFAULT_SOURCE, HERE, QUESTION, VOTE_UP, locate, rows, write,
+    ANSWER,
+    COMMUNITY_USER,
+    DEFAULT_SOURCE,
+    HERE,
+    QUESTION,
+    VOTE_UP,
+    locate,
+    rows,
+    write,
 )
 
 VOTE_ACCEPTED = "1"  # Votes.xml VoteTypeId of "AcceptedByOriginator"
@@ -142,8 +150,9 @@ def convert(source, out_dir):
         action = badge_action(r["Name"])
         origin = named.setdefault(action, (r["Name"], r.get("TagBased")))
         if origin != (r["Name"], r.get("TagBased")):
-            sys.exit(f"convert_events.py: badges {origin} and {(r['Name'], r.get('TagBased'))} "
-                     f"would both be called {action}")
+            sys.exit(
+                f"convert_events.py: badges {origin} and {(r['Name'], r.get('TagBased'))} would both be called {action}"
+            )
         events.append((r["Date"], r.get("UserId"), action, r.get("Class", "")))
 
     # ---- events.csv ------------------------------------------------------------
@@ -155,16 +164,17 @@ def convert(source, out_dir):
     write(os.path.join(out_dir, "events.csv"), lines)
 
     counts = collections.Counter(a for _ts, _m, a, _v in kept)
-    notes = {"dropped (user missing, deleted or the Community bot)": dropped,
-             "self-accepted answers (not counted)": self_accepted,
-             "accepted answers without an accept vote (skipped)": no_accept_vote}
+    notes = {
+        "dropped (user missing, deleted or the Community bot)": dropped,
+        "self-accepted answers (not counted)": self_accepted,
+        "accepted answers without an accept vote (skipped)": no_accept_vote,
+    }
     return counts, len(kept), len({e[1] for e in kept}), notes
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("source", nargs="?", default=DEFAULT_SOURCE,
-                    help="dump folder (default: %(default)s)")
+    ap.add_argument("source", nargs="?", default=DEFAULT_SOURCE, help="dump folder (default: %(default)s)")
     ap.add_argument("--out", default=HERE, help="output folder (default: this script's folder)")
     args = ap.parse_args(argv)
     counts, n_events, n_members, notes = convert(os.path.normpath(args.source), args.out)
