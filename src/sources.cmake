@@ -6,6 +6,7 @@ set(ENGAGE_RIGHT_SOURCES
   io/events.cpp
   io/history.cpp
   io/interactions.cpp
+  io/member_rows.cpp
   io/members.cpp
   io/pairs.cpp
   io/table.cpp

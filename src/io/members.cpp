@@ -1,3 +1,4 @@
+#include "io/member_rows.hpp"
 #include "io/table.hpp"
 
 #include <engage_right/detail/csv.hpp>
@@ -21,24 +22,6 @@ using detail::parse_number;
 using detail::shown;
 using detail::trim;
 
-namespace {
-
-bool parse_bool(std::string_view s, bool& out) {
-    s = trim(s);
-    const std::string v = lower(s);
-    if (v.empty() || v == "0" || v == "false") {
-        out = false;
-        return true;
-    }
-    if (v == "1" || v == "true") {
-        out = true;
-        return true;
-    }
-    return false;
-}
-
-}  // namespace
-
 member_table parse_members(std::string_view text, const journey& j, std::string_view source,
                            const member_read_options& options) {
     detail::csv_table r(text, std::string(source));
@@ -48,13 +31,11 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
         options.stage_optional ? r.optional("stage") : std::optional<std::size_t>(r.require("stage"));
     // Extra text columns.
     std::vector<std::size_t> extra_col;
-    std::vector<std::uint8_t> extra_numeric;
-    member_table t;
+    detail::member_rows t(j, options.stage_optional, &shown);
+    std::vector<std::string> extra_names;
     for (const auto& name : options.text_columns) {
         const std::string key = lower(trim(name));
-        bool seen = false;
-        for (const auto& c : t.extra) seen = seen || c.name == key;
-        if (seen) continue;
+        if (std::find(extra_names.begin(), extra_names.end(), key) != extra_names.end()) continue;
         const auto at = r.optional(key);
         if (!at)
             r.fail(r.header_line(), 0,
@@ -63,10 +44,9 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
         extra_col.push_back(*at);
         bool numeric = false;
         for (const auto& n : options.numeric_columns) numeric = numeric || lower(trim(n)) == key;
-        extra_numeric.push_back(numeric ? 1 : 0);
-        t.extra.push_back({key, {}});
+        t.add_extra(key, numeric);
+        extra_names.push_back(key);
     }
-    bool all_stages_known = true;
     const auto c_sat = r.optional("satisfaction");
     const auto c_cap = r.optional("capacity");
     const auto c_opt = r.optional("opted_out");
@@ -103,120 +83,38 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
     const std::size_t d = feature_col.size();
 
     std::vector<float> feats;
-    std::unordered_map<std::string, std::uint32_t> tag_index;
     std::vector<std::size_t> lines;  // line of each row, for duplicate messages
-    t.tag_offsets.push_back(0);
     std::vector<csv_field> row;
-    std::vector<std::uint32_t> member_tags;
+    auto check = [&](const csv_field& f, const std::string& problem) {
+        if (!problem.empty()) r.fail(f, problem);
+    };
     while (r.next(row)) {
-        const csv_field& fid = row[c_id];
-        if (fid.text.empty()) r.fail(fid, "empty id: every member needs a unique, non-empty id");
-        std::optional<stage_index> st;
-        bool known = true;
-        if (c_stage) {
-            const csv_field& fst = row[*c_stage];
-            if (options.stage_optional && trim(fst.text).empty()) known = false;
-            else st = j.find_stage(trim(fst.text));
-            if (known && !st) r.fail(fst, detail::unknown_stage_problem(j, fst.text));
-        } else {
-            known = false;
-        }
-        if (!known) st = stage_index{0};
-        if (!known && all_stages_known) {
-            all_stages_known = false;
-            t.stage_known.assign(t.id.size(), 1);
-        }
-        if (!all_stages_known) t.stage_known.push_back(known ? 1 : 0);
-        for (std::size_t k = 0; k < extra_col.size(); ++k) {
-            const csv_field& f = row[extra_col[k]];
-            const std::string_view v = trim(f.text);
-            if (extra_numeric[k] && !v.empty()) {
-                double x = 0;
-                if (!parse_number(v, x))
-                    r.fail(f, fmt::format("{}: expected a finite number or empty (it is compared with min/max), got {}",
-                                          t.extra[k].name, shown(f.text)));
-            }
-            t.extra[k].values.emplace_back(v);
-        }
-        std::int8_t sat = unknown_satisfaction;
-        if (c_sat) {
-            const csv_field& f = row[*c_sat];
-            if (!trim(f.text).empty()) {
-                int v = 0;
-                if (!parse_number(f.text, v) || v < 0 || v > 10)
-                    r.fail(f, fmt::format("satisfaction: expected an integer 0-10 or empty, got {}", shown(f.text)));
-                sat = static_cast<std::int8_t>(v);
-            }
-        }
-        std::int32_t cap = -1;
-        if (c_cap) {
-            const csv_field& f = row[*c_cap];
-            if (!trim(f.text).empty()) {
-                long long v = 0;
-                if (!parse_number(f.text, v) || v < 0 || v > 1000000000LL)
-                    r.fail(f, fmt::format("capacity: expected an integer >= 0 or empty, got {}", shown(f.text)));
-                cap = static_cast<std::int32_t>(v);
-            }
-        }
-        bool opted = false;
-        if (c_opt) {
-            const csv_field& f = row[*c_opt];
-            if (!parse_bool(f.text, opted))
-                r.fail(f, fmt::format("opted_out: expected 1, 0, true, false or empty, got {}", shown(f.text)));
-        }
-        double act = std::numeric_limits<double>::quiet_NaN();
-        if (c_act) {
-            const csv_field& f = row[*c_act];
-            if (!trim(f.text).empty()) {
-                if (!parse_number(f.text, act) || act < 0)
-                    r.fail(f, fmt::format("activity: expected a finite number >= 0 or empty, got {}", shown(f.text)));
-            }
-        }
-        member_tags.clear();
-        if (c_tags) {
-            std::string_view rest = row[*c_tags].text;
-            while (!rest.empty()) {
-                const std::size_t cut = rest.find(';');
-                const std::string_view tag = trim(rest.substr(0, cut));
-                rest = cut == std::string_view::npos ? std::string_view{} : rest.substr(cut + 1);
-                if (tag.empty()) continue;
-                const std::string key = lower(tag);
-                auto [it, fresh] = tag_index.try_emplace(key, static_cast<std::uint32_t>(t.tag_names.size()));
-                if (fresh) t.tag_names.push_back(key);
-                member_tags.push_back(it->second);
-            }
-            std::sort(member_tags.begin(), member_tags.end());
-            member_tags.erase(std::unique(member_tags.begin(), member_tags.end()), member_tags.end());
-        }
+        check(row[c_id], t.id(row[c_id].text));
+        if (c_stage) check(row[*c_stage], t.stage(row[*c_stage].text, true));
+        else t.stage({}, false);
+        for (std::size_t k = 0; k < extra_col.size(); ++k) check(row[extra_col[k]], t.extra(k, row[extra_col[k]].text));
+        if (c_sat) check(row[*c_sat], t.satisfaction(row[*c_sat].text));
+        if (c_cap) check(row[*c_cap], t.capacity(row[*c_cap].text));
+        if (c_opt) check(row[*c_opt], t.opted_out(row[*c_opt].text));
+        if (c_act) check(row[*c_act], t.activity(row[*c_act].text));
+        if (c_tags) t.tags(row[*c_tags].text);
         for (std::size_t k = 0; k < d; ++k) {
             const csv_field& f = row[feature_col[k]];
             float v = 0;
-            if (!parse_number(f.text, v))
-                r.fail(f, fmt::format("f_{}: expected a finite number, got {}", k, shown(f.text)));
+            if (!parse_number(f.text, v)) r.fail(f, detail::member_rows::feature_problem(k, shown(f.text)));
             feats.push_back(v);
         }
-        t.id.emplace_back(fid.text);
-        t.stage.push_back(*st);
-        t.satisfaction.push_back(sat);
-        t.capacity.push_back(cap);
-        t.opted_out.push_back(opted ? 1 : 0);
-        t.activity.push_back(act);
-        t.tag_ids.insert(t.tag_ids.end(), member_tags.begin(), member_tags.end());
-        t.tag_offsets.push_back(static_cast<std::uint32_t>(t.tag_ids.size()));
+        t.end_row();
         lines.push_back(r.reader().record_line());
-        if (t.id.size() > std::numeric_limits<member_index>::max() - 1)
+        if (t.rows() > std::numeric_limits<member_index>::max() - 1)
             r.fail(r.reader().record_line(), 0, "too many members");
     }
-    // Duplicate ids.
-    detail::id_index index;
-    if (auto dup = index.build(t.id)) {
-        const std::size_t first = *index.find(t.id[*dup]);
-        r.fail(lines[*dup], 0,
-               fmt::format("duplicate id {} (first defined on line {})", shown(t.id[*dup]), lines[first]));
+    member_table m = t.finish(feature_block::own(std::move(feats), lines.size(), d));
+    if (auto dup = detail::member_rows::duplicate_of(m)) {
+        r.fail(lines[dup->first], 0,
+               fmt::format("duplicate id {} (first defined on line {})", shown(m.id[dup->first]), lines[dup->second]));
     }
-    const std::size_t n = t.id.size();
-    t.features = feature_block::own(std::move(feats), n, d);
-    return t;
+    return m;
 }
 
 member_table read_members(const std::filesystem::path& path, const journey& j, const member_read_options& options) {
