@@ -4,6 +4,7 @@ set(ENGAGE_RIGHT_SOURCES
   export/export.cpp
   io/csv.cpp
   io/events.cpp
+  io/frames.cpp
   io/history.cpp
   io/interactions.cpp
   io/member_rows.cpp

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 namespace engage_right {
 
@@ -48,6 +50,43 @@ interaction_table parse_interactions(std::string_view text, const member_table& 
 
 /// Read interactions.csv from a file. @throws input_error.
 interaction_table read_interactions(const std::filesystem::path& path, const member_table& members);
+
+/// One column of in-memory data (a DataFrame column, say): absent, numbers
+/// (NaN = empty cell) or text cells ("" or spaces = empty cell). Text cells
+/// follow exactly the rules of the same column in a CSV file.
+using data_column = std::variant<std::monostate, std::vector<double>, std::vector<std::string>>;
+
+/// Members as in-memory columns, one entry per member, in input order.
+struct member_columns {
+    std::vector<std::string> id;                    ///< required
+    std::optional<std::vector<std::string>> stage;  ///< stage names; nullopt: no stage column
+    data_column satisfaction;                       ///< 0-10 integers
+    data_column capacity;                           ///< integers >= 0
+    data_column opted_out;                          ///< 1/0/true/false
+    data_column activity;                           ///< finite numbers >= 0
+    std::optional<std::vector<std::string>> tags;   ///< ';'-separated tags per member
+    feature_block features;                         ///< n x d floats, or d = 0 (borrowed arrays stay borrowed)
+    /// Extra text columns by name (member_read_options::text_columns).
+    std::vector<member_table::text_column> extra;
+};
+
+/// Build a member table from columns with the rules of members.csv (the
+/// same code checks both). Errors name the 0-based row: `members row 3:
+/// satisfaction: expected an integer 0-10 or empty, got 12`.
+/// @throws config_error for the first problem; nothing is kept then.
+member_table build_members(const member_columns& columns, const journey& j, const member_read_options& options = {});
+
+/// Interactions as in-memory columns, one entry per interaction.
+struct interaction_columns {
+    std::vector<std::string> source;  ///< member ids
+    std::vector<std::string> target;  ///< member ids
+    data_column weight;               ///< > 0; empty cells mean 1
+    std::vector<double> timestamp;    ///< unix seconds, NaN when not given; empty: no timestamps
+};
+
+/// Build an interaction table against a member table with the rules of
+/// interactions.csv. Errors name the 0-based row. @throws config_error.
+interaction_table build_interactions(const interaction_columns& columns, const member_table& members);
 
 /// Parse a timestamp: unix seconds (integer or decimal) or ISO-8601
 /// (`YYYY-MM-DD`, optionally `THH:MM[:SS[.fff]]` and `Z` or `+HH:MM`; no zone

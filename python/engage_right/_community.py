@@ -12,12 +12,10 @@ import pandas as _pd
 from . import _core
 from ._frames import (
     PathLike,
-    _bool_column,
+    _data_column,
     _feature_matrix,
-    _int_column,
-    _missing_mask,
-    _numbers,
     _tag_strings,
+    _text_cells,
     _to_unix_seconds,
 )
 from ._journey import Journey, _journey_arg
@@ -109,63 +107,28 @@ class Community:
         for col in ("id", "stage"):
             if col not in members.columns:
                 raise ValueError(f"members: missing required column {col!r}")
-        id_missing = _missing_mask(members["id"])
-        if id_missing.any():
-            raise ValueError(f"members row {int(_np.argmax(id_missing))}: empty id")
-        ids = members["id"].astype(str).tolist()
-        stages = [str(v).strip() for v in members["stage"].tolist()]
-        sat = _int_column(members, "satisfaction", 0, 10, -1, "an integer 0-10 or empty")
-        cap = _int_column(members, "capacity", 0, 2**31 - 1, -1, "an integer >= 0 or empty")
-        act = None
-        if "activity" in members.columns:
-            act, absent, unparsable = _numbers(members["activity"])
-            bad = unparsable | (~absent & ((act < 0) | _np.isinf(act)))
-            if bad.any():
-                i = int(_np.argmax(bad))
-                raise ValueError(
-                    f"members row {i}: activity: expected a finite number >= 0, got {members['activity'].iloc[i]!r}"
-                )
+        ids = _text_cells(members["id"])
+        stages = _text_cells(members["stage"])
         feats = features if features is not None else _feature_matrix(members)
         if feats is not None and not isinstance(feats, _np.ndarray):
             feats = _np.asarray(feats, dtype=_np.float32)
-        if feats is not None and feats.size and not _np.isfinite(feats).all():
-            i, k = _np.argwhere(~_np.isfinite(feats))[0]
-            raise ValueError(f"members row {i}: f_{k}: expected a finite number")
         src, dst, w, ts = [], [], None, None
         if interactions is not None:
             for col in ("source", "target"):
                 if col not in interactions.columns:
                     raise ValueError(f"interactions: missing required column {col!r}")
-            ends = {}
-            for col in ("source", "target"):
-                absent = _missing_mask(interactions[col])
-                if absent.any():
-                    raise ValueError(
-                        f"interactions row {int(_np.argmax(absent))}: {col}: expected a member id, got an empty value"
-                    )
-                ends[col] = interactions[col].astype(str).tolist()
-            src, dst = ends["source"], ends["target"]
-            if "weight" in interactions.columns:
-                w, absent, unparsable = _numbers(interactions["weight"])
-                with _np.errstate(invalid="ignore"):
-                    bad = unparsable | (~absent & (~(w > 0) | ~_np.isfinite(w)))
-                if bad.any():
-                    i = int(_np.argmax(bad))
-                    raise ValueError(
-                        f"interactions row {i}: weight: expected a finite number > 0, "
-                        f"got {interactions['weight'].iloc[i]!r}"
-                    )
-                w = _np.where(absent, 1.0, w)
+            src, dst = _text_cells(interactions["source"]), _text_cells(interactions["target"])
+            w = _data_column(interactions, "weight")
             if "timestamp" in interactions.columns:
                 ts = _to_unix_seconds(interactions["timestamp"])
         core = _core.Community._from_columns(
             j,
             ids,
             stages,
-            None if sat is None else sat.astype(_np.int8),
-            None if cap is None else cap.astype(_np.int32),
-            _bool_column(members, "opted_out"),
-            act,
+            _data_column(members, "satisfaction"),
+            _data_column(members, "capacity"),
+            _data_column(members, "opted_out"),
+            _data_column(members, "activity"),
             _tag_strings(members),
             feats,
             src,

@@ -350,6 +350,18 @@ def _text_cells(col: _pd.Series) -> list:
     return out
 
 
+def _data_column(df: _pd.DataFrame, name: str) -> Any:
+    """A column as the C++ builders take it (the rules are theirs): None when
+    absent, numbers as float64 (NaN = empty), anything else as text cells
+    ("" = empty)."""
+    if name not in df.columns:
+        return None
+    col = df[name]
+    if _pd.api.types.is_bool_dtype(col) or _pd.api.types.is_numeric_dtype(col):
+        return col.to_numpy(dtype=float, na_value=_np.nan)
+    return _text_cells(col)
+
+
 def _uniques_as_text(uniques: Any) -> list:
     values = uniques.to_numpy(dtype=object) if hasattr(uniques, "to_numpy") else _np.asarray(uniques, dtype=object)
     return [u if type(u) is str else str(u) for u in values.tolist()]

@@ -3,7 +3,6 @@ stage_history, write_stage_history."""
 
 from __future__ import annotations
 
-import math as _math
 import os as _os
 import re as _re
 from collections.abc import Sequence
@@ -16,15 +15,12 @@ from . import _core
 from ._frames import (
     _CSV_SPACES,
     PathLike,
-    _activity_column,
     _as_of_seconds,
-    _bool_column,
+    _data_column,
     _datetimes_of,
     _factorize,
-    _int_column,
     _is_path,
     _lower_columns,
-    _missing_mask,
     _numbers,
     _tag_strings,
     _text_cells,
@@ -68,48 +64,18 @@ def _lead_members(members: Any, j: _core.Journey) -> _core.MemberTable:
     df = _lower_columns(members, "members")
     if "id" not in df.columns:
         raise ValueError("members: missing required column 'id'")
-    id_col = df["id"]
-    id_text = id_col.astype(str)
-    id_missing = id_col.isna().to_numpy() | (id_text == "").to_numpy()
-    if id_missing.any():
-        raise ValueError(f"members row {int(_np.argmax(id_missing))}: empty id")
-    ids = id_text.tolist()
-    stages = None
-    if "stage" in df.columns:
-        col = df["stage"]
-        stages = [None if absent else str(v) for v, absent in zip(col.tolist(), _missing_mask(col).tolist())]
-    sat = _int_column(df, "satisfaction", 0, 10, -1, "an integer 0-10 or empty")
-    cap = _int_column(df, "capacity", 0, 10**9, -1, "an integer >= 0 or empty")
-    act = None
-    if "activity" in df.columns:
-        act, absent = _activity_column(df)
+    ids = _text_cells(df["id"])
+    stages = _text_cells(df["stage"]) if "stage" in df.columns else None
     cfg = _core.lead_columns(j)
-    extra = {}
-    for name in cfg["text_columns"]:
-        if name in extra:
-            continue
-        if name not in df.columns:
-            raise ValueError(
-                f"members: missing column {name!r} needed by {cfg['needed_by']} "
-                f"(columns: {', '.join(map(str, df.columns))})"
-            )
-        cells = _text_cells(df[name])
-        if name in cfg["numeric_columns"]:
-            for i, text in enumerate(cells):
-                if text and (not _NUMBER_RE.match(text) or not _math.isfinite(float(text))):
-                    raise ValueError(
-                        f"members row {i}: {name}: expected a finite number or empty (it is compared "
-                        f"with min/max), got {df[name].iloc[i]!r}"
-                    )
-        extra[name] = cells
+    extra = {name: _text_cells(df[name]) for name in cfg["text_columns"] if name in df.columns}
     return _core.MemberTable._from_columns(
         j,
         ids,
         stages,
-        None if sat is None else sat.astype(_np.int8),
-        None if cap is None else cap.astype(_np.int32),
-        _bool_column(df, "opted_out"),
-        act,
+        _data_column(df, "satisfaction"),
+        _data_column(df, "capacity"),
+        _data_column(df, "opted_out"),
+        _data_column(df, "activity"),
         _tag_strings(df),
         extra,
     )

@@ -1,7 +1,5 @@
 #include "bindings.hpp"
 
-#include <engage_right/detail/csv.hpp>
-
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -43,107 +41,49 @@ std::vector<T> as_vector(const py::object& o, std::size_t n, const char* name) {
 
 }  // namespace
 
+data_column to_data_column(const py::object& o, const char* name) {
+    if (o.is_none()) return std::monostate{};
+    if (py::isinstance<py::array>(o)) {
+        auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(o);
+        if (!a || a.ndim() != 1) throw config_error(fmt::format("members column '{}' cannot be read as numbers", name));
+        return std::vector<double>(a.data(), a.data() + a.size());
+    }
+    return o.cast<std::vector<std::string>>();
+}
+
 member_table members_from_columns(const journey& j, const std::vector<std::string>& ids, const py::object& stages,
-                                  bool stage_optional, const py::object& satisfaction, const py::object& capacity,
-                                  const py::object& opted_out, const py::object& activity, const py::object& tags,
-                                  const py::object& features, const py::object& extra) {
-    const std::size_t n = ids.size();
-    member_table m;
-    m.id = ids;
-    m.stage.assign(n, 0);
-    bool all_known = true;
-    std::vector<std::uint8_t> known;
-    if (stages.is_none()) {
-        if (!stage_optional) throw config_error("members: missing required column 'stage'");
-        if (n > 0) known.assign(n, 0), all_known = false;
-    } else {
-        // str, or None for "not given" (only when stages are optional).
-        const auto names = stages.cast<std::vector<std::optional<std::string>>>();
-        if (names.size() != n) throw config_error("members: id and stage columns differ in length");
-        known.assign(n, 1);
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::string_view text = names[i] ? detail::trim(*names[i]) : std::string_view{};
-            if (text.empty() && stage_optional) {
-                known[i] = 0;
-                all_known = false;
-                continue;
-            }
-            auto s = j.find_stage(text);
-            if (!s) {
-                std::string all;
-                for (const auto& x : j.stages()) all += (all.empty() ? "" : ", ") + x;
-                throw config_error(fmt::format("members row {}: unknown stage '{}' (journey '{}' has: {})", i,
-                                               names[i].value_or(""), j.name(), all));
-            }
-            m.stage[i] = *s;
-        }
-    }
-    if (!all_known) m.stage_known = std::move(known);
-    for (std::size_t i = 0; i < n; ++i)
-        if (ids[i].empty()) throw config_error(fmt::format("members row {}: empty id", i));
-    m.satisfaction = as_vector<std::int8_t>(satisfaction, n, "members column 'satisfaction'");
-    m.capacity = as_vector<std::int32_t>(capacity, n, "members column 'capacity'");
-    m.opted_out = as_vector<std::uint8_t>(opted_out, n, "members column 'opted_out'");
-    m.activity = as_vector<double>(activity, n, "members column 'activity'");
-    if (!tags.is_none()) {
-        // One ';'-separated string per member, as in members.csv.
-        const auto joined = tags.cast<std::vector<std::string>>();
-        if (joined.size() != n) throw config_error("members column 'tags' has the wrong length");
-        std::unordered_map<std::string, std::uint32_t> index;
-        m.tag_offsets.push_back(0);
-        for (const auto& field : joined) {
-            std::vector<std::uint32_t> mine;
-            std::string_view rest = field;
-            while (!rest.empty()) {
-                const auto cut = rest.find(';');
-                std::string t(detail::trim(rest.substr(0, cut)));
-                rest = cut == std::string_view::npos ? std::string_view{} : rest.substr(cut + 1);
-                for (auto& ch : t)
-                    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-                if (t.empty()) continue;
-                auto [it, fresh] = index.try_emplace(t, static_cast<std::uint32_t>(m.tag_names.size()));
-                if (fresh) m.tag_names.push_back(t);
-                mine.push_back(it->second);
-            }
-            std::sort(mine.begin(), mine.end());
-            mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
-            m.tag_ids.insert(m.tag_ids.end(), mine.begin(), mine.end());
-            m.tag_offsets.push_back(static_cast<std::uint32_t>(m.tag_ids.size()));
-        }
-    }
+                                  const member_read_options& options, const py::object& satisfaction,
+                                  const py::object& capacity, const py::object& opted_out, const py::object& activity,
+                                  const py::object& tags, const py::object& features, const py::object& extra) {
+    member_columns cols;
+    cols.id = ids;
+    if (!stages.is_none()) cols.stage = stages.cast<std::vector<std::string>>();
+    cols.satisfaction = to_data_column(satisfaction, "satisfaction");
+    cols.capacity = to_data_column(capacity, "capacity");
+    cols.opted_out = to_data_column(opted_out, "opted_out");
+    cols.activity = to_data_column(activity, "activity");
+    if (!tags.is_none()) cols.tags = tags.cast<std::vector<std::string>>();
     if (!features.is_none()) {
         auto arr = py::reinterpret_borrow<py::array>(features);
-        if (arr.ndim() != 2 || static_cast<std::size_t>(arr.shape(0)) != n)
-            throw config_error(fmt::format("features must have shape (n, d) with n = {}", n));
-        const auto d = static_cast<std::size_t>(arr.shape(1));
+        if (arr.ndim() != 2 || static_cast<std::size_t>(arr.shape(0)) != ids.size())
+            throw config_error(fmt::format("features must have shape (n, d) with n = {}", ids.size()));
         // Already float32 and C-contiguous: the same buffer, no copy.
         auto keep = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(arr);
         if (!keep) throw config_error("features must be numeric");
         // The array stays alive as long as the community; releasing it needs the GIL.
         auto* held = new py::object(keep);
-        m.features.owner = std::shared_ptr<const void>(held, [](const void* p) {
+        cols.features.owner = std::shared_ptr<const void>(held, [](const void* p) {
             py::gil_scoped_acquire gil;
             delete static_cast<const py::object*>(p);
         });
-        m.features.data = keep.data();
-        m.features.rows = n;
-        m.features.dims = d;
+        cols.features.data = keep.data();
+        cols.features.rows = ids.size();
+        cols.features.dims = static_cast<std::size_t>(arr.shape(1));
     }
-    if (!extra.is_none()) {
-        // Text columns by (lower-case) name, one trimmed string per member.
-        for (auto item : extra.cast<py::dict>()) {
-            member_table::text_column col;
-            for (char ch : item.first.cast<std::string>())
-                col.name.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
-            col.values = item.second.cast<std::vector<std::string>>();
-            if (col.values.size() != n)
-                throw config_error(
-                    fmt::format("members column '{}' has {} values, expected {}", col.name, col.values.size(), n));
-            for (auto& v : col.values) v = std::string(detail::trim(v));
-            m.extra.push_back(std::move(col));
-        }
-    }
-    return m;
+    if (!extra.is_none())
+        for (auto item : extra.cast<py::dict>())
+            cols.extra.push_back({item.first.cast<std::string>(), item.second.cast<std::vector<std::string>>()});
+    return build_members(cols, j, options);
 }
 
 namespace {
@@ -153,31 +93,14 @@ community_ptr from_columns(journey j, const std::vector<std::string>& ids, const
                            const py::object& activity, const py::object& tags, const py::object& features,
                            const std::vector<std::string>& sources, const std::vector<std::string>& targets,
                            const py::object& weights, const py::object& timestamps) {
-    member_table m = members_from_columns(j, ids, stages, false, satisfaction, capacity, opted_out, activity, tags,
+    member_table m = members_from_columns(j, ids, stages, {}, satisfaction, capacity, opted_out, activity, tags,
                                           features, py::none());
-    interaction_table t;
-    if (sources.size() != targets.size()) throw config_error("interactions: source and target differ in length");
-    if (!sources.empty()) {
-        detail::id_index index;
-        if (auto dup = index.build(m.id))
-            throw config_error(fmt::format("members row {}: duplicate id '{}'", *dup, m.id[*dup]));
-        for (std::size_t k = 0; k < sources.size(); ++k) {
-            auto a = index.find(sources[k]);
-            auto b = index.find(targets[k]);
-            if (!a)
-                throw config_error(fmt::format("interactions row {}: unknown member id '{}' in source", k, sources[k]));
-            if (!b)
-                throw config_error(fmt::format("interactions row {}: unknown member id '{}' in target", k, targets[k]));
-            t.source.push_back(*a);
-            t.target.push_back(*b);
-        }
-        t.weight = as_vector<double>(weights, sources.size(), "interactions column 'weight'");
-        t.timestamp = as_vector<double>(timestamps, sources.size(), "interactions column 'timestamp'");
-        for (std::size_t k = 0; k < t.weight.size(); ++k)
-            if (!(t.weight[k] > 0) || !std::isfinite(t.weight[k]))
-                throw config_error(
-                    fmt::format("interactions row {}: weight must be a finite number > 0, got {}", k, t.weight[k]));
-    }
+    interaction_columns ic;
+    ic.source = sources;
+    ic.target = targets;
+    ic.weight = to_data_column(weights, "weight");
+    if (!timestamps.is_none()) ic.timestamp = std::get<std::vector<double>>(to_data_column(timestamps, "timestamp"));
+    const interaction_table t = build_interactions(ic, m);
     return std::make_shared<community>(std::move(j), std::move(m), t);
 }
 

@@ -5,7 +5,6 @@
 #include "bindings.hpp"
 
 #include <engage_right/detail/csv.hpp>
-#include <engage_right/detail/id_index.hpp>
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
@@ -19,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace engage_right::python {
@@ -30,11 +30,12 @@ constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 /// shared_ptr so that the index (which points into `table.id`) never moves.
 struct lead_members {
     member_table table;
-    detail::id_index index;
+    std::unordered_map<std::string_view, std::uint32_t> index;  // into table.id; readers reject duplicates
 
     void build_index() {
-        if (auto dup = index.build(table.id))
-            throw config_error(fmt::format("members row {}: duplicate id '{}'", *dup, table.id[*dup]));
+        index.clear();
+        index.reserve(table.id.size());
+        for (std::size_t i = 0; i < table.id.size(); ++i) index.emplace(table.id[i], static_cast<std::uint32_t>(i));
     }
 };
 using lead_members_ptr = std::shared_ptr<lead_members>;
@@ -212,8 +213,8 @@ void bind_lead(py::module_& m) {
                const py::object& satisfaction, const py::object& capacity, const py::object& opted_out,
                const py::object& activity, const py::object& tags, const py::object& extra) {
                 auto out = std::make_shared<lead_members>();
-                out->table = members_from_columns(j, ids, stages, true, satisfaction, capacity, opted_out, activity,
-                                                  tags, py::none(), extra);
+                out->table = members_from_columns(j, ids, stages, lead_read_options(j), satisfaction, capacity,
+                                                  opted_out, activity, tags, py::none(), extra);
                 out->build_index();
                 return out;
             },
@@ -240,7 +241,7 @@ void bind_lead(py::module_& m) {
                     const char* text = PyUnicode_AsUTF8AndSize(x, &size);
                     if (!text) throw py::error_already_set();
                     const auto row = t.index.find(std::string_view(text, static_cast<std::size_t>(size)));
-                    o[i] = row ? static_cast<std::int64_t>(*row) : -1;
+                    o[i] = row != t.index.end() ? static_cast<std::int64_t>(row->second) : -1;
                 }
                 return out;
             },

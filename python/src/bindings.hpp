@@ -24,21 +24,23 @@ void bind_match(py::module_& m);
 void bind_simulate(py::module_& m);
 void bind_uplift(py::module_& m);
 
-/// A member_table from columns handed over by the facade (which validated
-/// and normalised them): `ids` one string per member; `stages` a list of
-/// stage names (None or blank = not given, allowed only with
-/// `stage_optional`, then recorded in member_table::stage_known) or None
-/// for no stage column; `satisfaction` (int8, -1 unknown), `capacity`
-/// (int32, -1 default), `opted_out` (uint8), `activity` (float64, NaN) as
-/// numpy arrays or None; `tags` one ';'-separated string per member or None;
-/// `features` an (n, d) array or None (float32 C-contiguous arrays are
-/// borrowed, not copied); `extra` a dict column name -> list of str (kept
-/// as text, trimmed) or None.
+/// A member_table from the facade's columns, through build_members (the
+/// rules of members.csv, errors naming the row): `ids` one string per member
+/// ("" when missing); `stages` a list of str ("" = not given) or None for no
+/// stage column; `satisfaction`, `capacity`, `opted_out`, `activity` None, a
+/// numeric numpy array (NaN = empty) or a list of str; `tags` one
+/// ';'-separated string per member or None; `features` an (n, d) array or
+/// None (float32 C-contiguous arrays are borrowed, not copied); `extra` a
+/// dict column name -> list of str or None.
 /// @throws config_error naming the row of the first problem.
 member_table members_from_columns(const journey& j, const std::vector<std::string>& ids, const py::object& stages,
-                                  bool stage_optional, const py::object& satisfaction, const py::object& capacity,
-                                  const py::object& opted_out, const py::object& activity, const py::object& tags,
-                                  const py::object& features, const py::object& extra);
+                                  const member_read_options& options, const py::object& satisfaction,
+                                  const py::object& capacity, const py::object& opted_out, const py::object& activity,
+                                  const py::object& tags, const py::object& features, const py::object& extra);
+
+/// A column for the io builders: None (absent), a numeric numpy array
+/// (NaN = empty) or a list of str.
+data_column to_data_column(const py::object& o, const char* name);
 
 /// Options shared by recommend() and explain().
 recommend_options make_options(const community& c, std::size_t k, const py::object& weights,

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace engage_right::detail {
 
 csv_table::csv_table(std::string_view text, std::string source) : reader_(text, std::move(source)) {
@@ -76,10 +78,23 @@ std::string unknown_stage_problem(const journey& j, std::string_view text) {
     return fmt::format("unknown stage {} (journey '{}' has: {})", shown(text), j.name(), names);
 }
 
+bool weight_value(std::string_view text, double& out) {
+    out = 1.0;
+    return trim(text).empty() || (parse_number(text, out) && out > 0);
+}
+
+bool weight_value(double value, double& out) {
+    out = std::isnan(value) ? 1.0 : value;
+    return std::isfinite(out) && out > 0;
+}
+
+std::string weight_problem(std::string_view shown_value) {
+    return fmt::format("weight: expected a finite number > 0 or empty, got {}", shown_value);
+}
+
 double weight_cell(const csv_table& t, const csv_field& f) {
     double w = 1.0;
-    if (!trim(f.text).empty() && (!parse_number(f.text, w) || w <= 0))
-        t.fail(f, fmt::format("weight: expected a finite number > 0 or empty, got {}", shown(f.text)));
+    if (!weight_value(f.text, w)) t.fail(f, weight_problem(shown(f.text)));
     return w;
 }
 

@@ -82,6 +82,14 @@ auto member_cell(const csv_table& t, const csv_field& f, std::string_view what, 
 /// `unknown stage "X" (journey 'J' has: a, b, c)`.
 std::string unknown_stage_problem(const journey& j, std::string_view text);
 
+/// The weight rule: empty means 1, else a finite number > 0. Returns false
+/// when `text` breaks it.
+bool weight_value(std::string_view text, double& out);
+/// The same rule for a number (NaN = empty).
+bool weight_value(double value, double& out);
+/// "weight: expected a finite number > 0 or empty, got X".
+std::string weight_problem(std::string_view shown_value);
+
 /// An optional weight cell: 1 when empty, else a finite number > 0.
 /// @throws input_error at the field.
 double weight_cell(const csv_table& t, const csv_field& f);

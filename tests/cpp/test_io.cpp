@@ -178,3 +178,123 @@ TEST_CASE("timestamps") {
     CHECK_FALSE(parse_timestamp("").has_value());
     CHECK_FALSE(parse_timestamp("12:00").has_value());
 }
+
+namespace {
+
+// The text cells of a small CSV (header + rows), by column name.
+member_columns columns_of(const std::vector<std::vector<std::string>>& rows) {
+    member_columns c;
+    std::vector<std::string> stage, sat, cap, opt, act, tags;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        c.id.push_back(rows[i][0]);
+        stage.push_back(rows[i][1]);
+        sat.push_back(rows[i][2]);
+        cap.push_back(rows[i][3]);
+        opt.push_back(rows[i][4]);
+        act.push_back(rows[i][5]);
+        tags.push_back(rows[i][6]);
+    }
+    c.stage = stage;
+    c.satisfaction = sat;
+    c.capacity = cap;
+    c.opted_out = opt;
+    c.activity = act;
+    c.tags = tags;
+    return c;
+}
+
+std::string csv_of(const std::vector<std::vector<std::string>>& rows) {
+    std::string out;
+    for (const auto& r : rows) {
+        for (std::size_t k = 0; k < r.size(); ++k) out += (k ? "," : "") + csv_quote(r[k]);
+        out += "\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("columns and members.csv go through the same rules") {
+    const std::vector<std::vector<std::string>> good = {
+        {"id", "stage", "satisfaction", "capacity", "opted_out", "activity", "tags"},
+        {"a", "prospect", "9", "", "0", "1.5", "Kubernetes; security"},
+        {"b", " Interested ", "", "2", "true", "", "security;;kubernetes"},
+        {"c", "loyal", "0", "0", "FALSE", "0", ""}};
+    const journey j;
+    const member_table from_csv = parse_members(csv_of(good), j, "m.csv");
+    const member_table from_cols = build_members(columns_of(good), j);
+    CHECK(from_cols.id == from_csv.id);
+    CHECK(from_cols.stage == from_csv.stage);
+    CHECK(from_cols.satisfaction == from_csv.satisfaction);
+    CHECK(from_cols.capacity == from_csv.capacity);
+    CHECK(from_cols.opted_out == from_csv.opted_out);
+    CHECK(from_cols.tag_names == from_csv.tag_names);
+    CHECK(from_cols.tag_ids == from_csv.tag_ids);
+    CHECK(from_cols.tag_offsets == from_csv.tag_offsets);
+    REQUIRE(from_cols.activity.size() == 3);
+    CHECK(from_cols.activity[0] == 1.5);
+    CHECK(std::isnan(from_cols.activity[1]));
+
+    // Numbers (NaN = empty) follow the same rules as text cells.
+    member_columns numbers = columns_of(good);
+    numbers.satisfaction = std::vector<double>{9, std::nan(""), 0};
+    numbers.capacity = std::vector<double>{std::nan(""), 2, 0};
+    numbers.opted_out = std::vector<double>{0, 1, 0};
+    numbers.activity = std::vector<double>{1.5, std::nan(""), 0};
+    const member_table from_numbers = build_members(numbers, j);
+    CHECK(from_numbers.satisfaction == from_csv.satisfaction);
+    CHECK(from_numbers.capacity == from_csv.capacity);
+    CHECK(from_numbers.opted_out == from_csv.opted_out);
+
+    // Every bad cell: the CSV names line and column, the columns name the row;
+    // both say the same thing about the value.
+    struct bad_case {
+        std::size_t column;
+        std::string value, says;
+    };
+    const bad_case cases[] = {{0, "", "empty id"},
+                              {1, "gold", "unknown stage"},
+                              {2, "11", "satisfaction: expected an integer 0-10"},
+                              {2, "7.5", "satisfaction: expected an integer 0-10"},
+                              {3, "-1", "capacity: expected an integer >= 0"},
+                              {4, "maybe", "opted_out: expected 1, 0, true, false"},
+                              {5, "-0.5", "activity: expected a finite number >= 0"},
+                              {0, "a", "duplicate id"}};
+    for (const auto& c : cases) {
+        auto rows = good;
+        rows[2][c.column] = c.value;
+        const caught from_file = members_error(csv_of(rows));
+        CHECK(from_file.line == 3);
+        CHECK(from_file.message.find(c.says) != std::string::npos);
+        std::string from_frame;
+        try {
+            (void)build_members(columns_of(rows), j);
+        } catch (const config_error& e) {
+            from_frame = e.what();
+        }
+        CHECK_MESSAGE(from_frame.rfind("members row 1: " + c.says, 0) == 0, from_frame);
+    }
+    numbers.satisfaction = std::vector<double>{9, 12, 0};
+    CHECK_THROWS_WITH_AS(build_members(numbers, j), doctest::Contains("members row 1: satisfaction"), config_error);
+}
+
+TEST_CASE("interaction columns: ids, weights and the row of the first problem") {
+    const journey j;
+    const member_table m = parse_members("id,stage\na,prospect\nb,interested\n", j, "m.csv");
+    interaction_columns c;
+    c.source = {"a", "b"};
+    c.target = {"b", "a"};
+    c.weight = std::vector<std::string>{"", "2.5"};
+    const interaction_table t = build_interactions(c, m);
+    CHECK(t.weight == std::vector<double>{1.0, 2.5});
+    CHECK(t.source == std::vector<std::uint32_t>{0, 1});
+    c.weight = std::vector<double>{1, 0};
+    CHECK_THROWS_WITH_AS(build_interactions(c, m), doctest::Contains("interactions row 1: weight"), config_error);
+    c.weight = std::monostate{};
+    c.target = {"b", "zz"};
+    CHECK_THROWS_WITH_AS(build_interactions(c, m), doctest::Contains("interactions row 1: target: unknown member id"),
+                         config_error);
+    c.target = {"", "a"};
+    CHECK_THROWS_WITH_AS(build_interactions(c, m),
+                         doctest::Contains("interactions row 0: target: expected a member id"), config_error);
+}
