@@ -97,6 +97,10 @@ std::optional<double> parse_timestamp(std::string_view text) noexcept;
 /// milliseconds (`.fffZ`) when the time is not a whole second.
 std::string format_timestamp(double unix_seconds);
 
+/// An empty cell: "" or only spaces and tabs (what every reader treats as
+/// "not given").
+bool is_blank(std::string_view text) noexcept;
+
 /// Quote text for one CSV output field (RFC 4180): fields holding a comma,
 /// quote, CR or LF, or starting or ending with a space, are wrapped in
 /// quotes with quotes doubled; others are returned unchanged.

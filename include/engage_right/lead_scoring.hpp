@@ -36,6 +36,26 @@ struct event_table {
     std::size_t size() const noexcept { return member.size(); }
 };
 
+/// Events as in-memory columns (a DataFrame whose members and actions were
+/// already coded), borrowed for the duration of build_events().
+struct event_columns {
+    std::span<const std::uint32_t> member;         ///< row in the member table
+    std::span<const std::uint32_t> action;         ///< index into action_names
+    std::span<const std::string> action_names;     ///< distinct, trimmed, non-empty
+    std::span<const double> timestamp;             ///< unix seconds
+    std::optional<std::span<const double>> value;  ///< NaN = empty; nullopt: no value column
+    /// Optional: the caller's row of every event (for messages), e.g. when
+    /// rows were dropped; empty = the event's own position.
+    std::span<const std::int64_t> origin;
+    std::size_t skipped = 0;  ///< rows the caller dropped (unknown members)
+};
+
+/// An event table from columns, with the rules of events.csv (finite times
+/// and values, actions scored per value need a value); actions are numbered
+/// by first appearance as the reader does. Errors name the row.
+/// @throws config_error.
+event_table build_events(const event_columns& columns, std::size_t member_count, const journey& j);
+
 /// Options of the events.csv reader.
 struct event_read_options {
     /// Drop (and count) rows whose member is not in the member table instead

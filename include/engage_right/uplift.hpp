@@ -137,6 +137,17 @@ void parse_contacts(uplift_history& h, std::string_view text, std::string_view s
 /// get NaN). @throws input_error.
 void read_activity(uplift_history& h, const std::filesystem::path& members, const journey& j);
 
+/// Append stage entries given as columns (a DataFrame): stage names as in
+/// stages.csv, unix seconds. Errors name `what` and the 0-based row;
+/// nothing is appended then. @throws config_error.
+void add_stage_entries(uplift_history& h, std::span<const std::string> members, std::span<const std::string> stages,
+                       std::span<const double> seconds, const journey& j, std::string_view what = "stages");
+
+/// Append contacts given as columns. Errors name `what` and the row;
+/// nothing is appended then. @throws config_error.
+void add_contacts(uplift_history& h, std::span<const std::string> sources, std::span<const std::string> targets,
+                  std::span<const double> seconds, std::string_view what = "interactions");
+
 /// Parse stages.csv and interactions.csv text (parse_stage_entries, then
 /// parse_contacts). @throws input_error naming file, line and column.
 uplift_history parse_uplift_history(std::string_view interactions_text, std::string_view stages_text, const journey& j,

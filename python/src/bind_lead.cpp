@@ -4,8 +4,6 @@
 // into DataFrames.
 #include "bindings.hpp"
 
-#include <engage_right/detail/csv.hpp>
-
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -51,11 +49,6 @@ py::array_t<T> to_array(const std::vector<T>& v) {
 template <class T>
 using in_array = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
-std::string shown(std::string_view s) {
-    if (s.size() > 40) return fmt::format("'{}...'", s.substr(0, 40));
-    return fmt::format("'{}'", s);
-}
-
 /// The event table from the facade's columns: member rows (into `members`),
 /// action codes (into `names`), unix seconds and values (NaN = empty; None:
 /// no value column). `origin` (optional) maps each row to its row in the
@@ -64,85 +57,21 @@ events_ptr events_from_columns(const lead_members& members, const journey& j, co
                                const in_array<std::uint32_t>& actions, const std::vector<std::string>& names,
                                const in_array<double>& timestamps, const py::object& values, std::size_t skipped,
                                const py::object& origin) {
-    const auto n = static_cast<std::size_t>(rows.size());
-    if (static_cast<std::size_t>(actions.size()) != n || static_cast<std::size_t>(timestamps.size()) != n)
-        throw config_error("events: member, action and timestamp columns differ in length");
     std::optional<in_array<double>> vals;
-    if (!values.is_none()) {
-        vals = values.cast<in_array<double>>();
-        if (static_cast<std::size_t>(vals->size()) != n)
-            throw config_error("events: value column has the wrong length");
-    }
+    if (!values.is_none()) vals = values.cast<in_array<double>>();
     std::optional<in_array<std::int64_t>> where;
-    if (!origin.is_none()) {
-        where = origin.cast<in_array<std::int64_t>>();
-        if (static_cast<std::size_t>(where->size()) != n) throw config_error("events: origin has the wrong length");
-    }
-    if (n >= std::numeric_limits<std::uint32_t>::max()) throw config_error("too many events (at most 4,294,967,294)");
-    // Per action: scored per value?
-    std::vector<std::uint8_t> per_value(names.size(), 0);
-    for (std::size_t a = 0; a < names.size(); ++a) {
-        if (detail::trim(names[a]).empty() || detail::trim(names[a]).size() != names[a].size())
-            throw config_error(fmt::format("events: action name {} is empty or not trimmed", shown(names[a])));
-        for (std::size_t b = 0; b < a; ++b)
-            if (names[a] == names[b])
-                throw config_error(fmt::format("events: action name {} given twice", shown(names[a])));
-        const action_points* p = j.lead_scoring().find_action(names[a]);
-        per_value[a] = p && p->per_value ? 1 : 0;
-    }
-    auto t = std::make_shared<event_table>();
-    const std::uint32_t* r = rows.data();
-    const std::uint32_t* ac = actions.data();
-    const double* ts = timestamps.data();
-    const double* v = vals ? vals->data() : nullptr;
-    const std::int64_t* at = where ? where->data() : nullptr;
-    const std::size_t member_count = members.table.size();
-    {
-        py::gil_scoped_release release;
-        auto row_of = [&](std::size_t k) { return at ? static_cast<long long>(at[k]) : static_cast<long long>(k); };
-        for (std::size_t k = 0; k < n; ++k) {
-            if (r[k] >= member_count)
-                throw config_error(fmt::format("events row {}: member row {} is outside the member table ({} rows)",
-                                               row_of(k), r[k], member_count));
-            if (ac[k] >= names.size())
-                throw config_error(fmt::format("events row {}: action code {} is outside the {} action names",
-                                               row_of(k), ac[k], names.size()));
-            if (!std::isfinite(ts[k]))
-                throw config_error(
-                    fmt::format("events row {}: timestamp: expected a finite time, got {}", row_of(k), ts[k]));
-            if (v && std::isinf(v[k]))
-                throw config_error(
-                    fmt::format("events row {}: value: expected a finite number or empty, got {}", row_of(k), v[k]));
-            if (per_value[ac[k]] && !v)
-                throw config_error(
-                    fmt::format("events row {}: action '{}' is scored per value (journey '{}'), but the "
-                                "events have no value column",
-                                row_of(k), names[ac[k]], j.name()));
-            if (per_value[ac[k]] && std::isnan(v[k]))
-                throw config_error(fmt::format(
-                    "events row {}: value: action '{}' is scored per value (journey '{}'), so it needs a number here",
-                    row_of(k), names[ac[k]], j.name()));
-        }
-        t->member.assign(r, r + n);
-        t->timestamp.assign(ts, ts + n);
-        if (v) t->value.assign(v, v + n);
-        // Number the actions by first appearance and drop unused names, as
-        // the CSV reader does (ties in time are summed in action order, so
-        // this keeps results identical to reading the same events from CSV).
-        constexpr std::uint32_t unseen = std::numeric_limits<std::uint32_t>::max();
-        std::vector<std::uint32_t> renumber(names.size(), unseen);
-        t->action.resize(n);
-        for (std::size_t k = 0; k < n; ++k) {
-            std::uint32_t& to = renumber[ac[k]];
-            if (to == unseen) {
-                to = static_cast<std::uint32_t>(t->action_names.size());
-                t->action_names.push_back(names[ac[k]]);
-            }
-            t->action[k] = to;
-        }
-    }
-    t->skipped_unknown_members = skipped;
-    return t;
+    if (!origin.is_none()) where = origin.cast<in_array<std::int64_t>>();
+    auto span_of = [](const auto& a) { return std::span(a.data(), static_cast<std::size_t>(a.size())); };
+    event_columns c;
+    c.member = span_of(rows);
+    c.action = span_of(actions);
+    c.action_names = names;
+    c.timestamp = span_of(timestamps);
+    if (vals) c.value = span_of(*vals);
+    if (where) c.origin = span_of(*where);
+    c.skipped = skipped;
+    py::gil_scoped_release release;
+    return std::make_shared<event_table>(build_events(c, members.table.size(), j));
 }
 
 lead_options make_lead_options(const std::optional<double>& as_of, unsigned threads) {
@@ -176,7 +105,7 @@ py::tuple parse_timestamps(const py::array& values) {
             const char* text = PyUnicode_AsUTF8AndSize(x, &size);
             if (!text) throw py::error_already_set();
             const std::string_view sv(text, static_cast<std::size_t>(size));
-            if (detail::trim(sv).empty()) {
+            if (is_blank(sv)) {
                 st[i] = 1;
             } else if (auto t = engage_right::parse_timestamp(sv)) {
                 o[i] = *t;

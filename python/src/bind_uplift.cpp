@@ -3,7 +3,6 @@
 // DataFrames.
 #include "bindings.hpp"
 
-#include <engage_right/detail/csv.hpp>
 #include <engage_right/uplift.hpp>
 
 #include <pybind11/eigen.h>
@@ -68,22 +67,7 @@ void bind_uplift(py::module_& m) {
                 const std::vector<double> t = doubles_of(times, "timestamps");
                 if (members.size() != stages.size() || members.size() != t.size())
                     throw config_error(fmt::format("{}: member, stage and timestamp columns differ in length", what));
-                uplift_history_guard guard(h);
-                for (std::size_t i = 0; i < members.size(); ++i) {
-                    const auto s = j.find_stage(detail::trim(stages[i]));
-                    if (!s) {
-                        std::string names;
-                        for (const auto& n : j.stages()) names += (names.empty() ? "" : ", ") + n;
-                        throw config_error(fmt::format("{} row {}: stage: unknown stage '{}' (journey '{}' has: {})",
-                                                       what, i, stages[i], j.name(), names));
-                    }
-                    if (!std::isfinite(t[i]))
-                        throw config_error(fmt::format("{} row {}: timestamp: expected a finite time", what, i));
-                    h.entry_member.push_back(h.intern(members[i]));
-                    h.entry_stage.push_back(*s);
-                    h.entry_time.push_back(t[i]);
-                }
-                guard.commit();
+                add_stage_entries(h, members, stages, t, j, what);
             },
             py::arg("members"), py::arg("stages"), py::arg("timestamps"), py::arg("journey"), py::arg("what"))
         .def(
@@ -93,15 +77,7 @@ void bind_uplift(py::module_& m) {
                 const std::vector<double> t = doubles_of(times, "timestamps");
                 if (sources.size() != targets.size() || sources.size() != t.size())
                     throw config_error(fmt::format("{}: source, target and timestamp columns differ in length", what));
-                uplift_history_guard guard(h);
-                for (std::size_t i = 0; i < sources.size(); ++i) {
-                    if (!std::isfinite(t[i]))
-                        throw config_error(fmt::format("{} row {}: timestamp: expected a finite time", what, i));
-                    h.contact_source.push_back(h.intern(sources[i]));
-                    h.contact_target.push_back(h.intern(targets[i]));
-                    h.contact_time.push_back(t[i]);
-                }
-                guard.commit();
+                add_contacts(h, sources, targets, t, what);
             },
             py::arg("sources"), py::arg("targets"), py::arg("timestamps"), py::arg("what"))
         .def(

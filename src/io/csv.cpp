@@ -148,6 +148,8 @@ std::string shown(std::string_view s) {
 
 }  // namespace detail
 
+bool is_blank(std::string_view text) noexcept { return detail::trim(text).empty(); }
+
 std::string csv_quote(std::string_view s) {
     bool need = false;
     for (char c : s) need = need || c == ',' || c == '"' || c == '\n' || c == '\r';

@@ -182,14 +182,14 @@ bool add_event(event_chunk& c, const event_context& ctx, const field_ref& fm, co
 }
 
 // Columns of the four known fields.
-struct event_columns {
+struct csv_event_layout {
     std::size_t width = 0, member = 0, action = 0, time = 0;
     std::optional<std::size_t> value;
 };
 
 // Parse text[begin, end) (whole lines, no quotes, no lone CR) into `c`;
 // lines are counted from 0 within the part.
-void parse_plain_part(std::string_view text, std::size_t begin, std::size_t end, const event_columns& cols,
+void parse_plain_part(std::string_view text, std::size_t begin, std::size_t end, const csv_event_layout& cols,
                       const event_context& ctx, event_chunk& c) {
     std::vector<field_ref> fields(cols.width);
     {
@@ -291,7 +291,7 @@ event_table parse_events(std::string_view text, const member_table& members, con
     detail::csv_table r(text, std::string(source));
     std::vector<csv_field> row;
     const std::size_t header_line = r.header_line();
-    event_columns cols;
+    csv_event_layout cols;
     cols.width = r.width();
     cols.member = r.require("member");
     cols.action = r.require("action");
@@ -381,6 +381,90 @@ event_table read_events(const std::filesystem::path& path, const member_table& m
                         const event_read_options& options) {
     const std::string text = read_file(path);
     return parse_events(text, members, j, path.string(), options);
+}
+
+// ------------------------------------------------------- from columns ---
+
+namespace {
+
+std::string frame_shown(std::string_view s) {
+    if (s.size() > 40) return fmt::format("'{}...'", s.substr(0, 40));
+    return fmt::format("'{}'", s);
+}
+
+}  // namespace
+
+event_table build_events(const event_columns& c, std::size_t member_count, const journey& j) {
+    const std::size_t n = c.member.size();
+    if (c.action.size() != n || c.timestamp.size() != n)
+        throw config_error("events: member, action and timestamp columns differ in length");
+    if (c.value && c.value->size() != n) throw config_error("events: value column has the wrong length");
+    if (!c.origin.empty() && c.origin.size() != n) throw config_error("events: origin has the wrong length");
+    if (n >= std::numeric_limits<std::uint32_t>::max()) throw config_error("too many events (at most 4,294,967,294)");
+    const auto& names = c.action_names;
+    // Per action: scored per value?
+    std::vector<std::uint8_t> per_value(names.size(), 0);
+    for (std::size_t a = 0; a < names.size(); ++a) {
+        if (trim(names[a]).empty() || trim(names[a]).size() != names[a].size())
+            throw config_error(fmt::format("events: action name {} is empty or not trimmed", frame_shown(names[a])));
+        for (std::size_t b = 0; b < a; ++b)
+            if (names[a] == names[b])
+                throw config_error(fmt::format("events: action name {} given twice", frame_shown(names[a])));
+        const action_points* p = j.lead_scoring().find_action(names[a]);
+        per_value[a] = p && p->per_value ? 1 : 0;
+    }
+    event_table out;
+    event_table* t = &out;
+    const std::uint32_t* r = c.member.data();
+    const std::uint32_t* ac = c.action.data();
+    const double* ts = c.timestamp.data();
+    const double* v = c.value ? c.value->data() : nullptr;
+    const std::int64_t* at = c.origin.empty() ? nullptr : c.origin.data();
+    {
+        auto row_of = [&](std::size_t k) { return at ? static_cast<long long>(at[k]) : static_cast<long long>(k); };
+        for (std::size_t k = 0; k < n; ++k) {
+            if (r[k] >= member_count)
+                throw config_error(fmt::format("events row {}: member row {} is outside the member table ({} rows)",
+                                               row_of(k), r[k], member_count));
+            if (ac[k] >= names.size())
+                throw config_error(fmt::format("events row {}: action code {} is outside the {} action names",
+                                               row_of(k), ac[k], names.size()));
+            if (!std::isfinite(ts[k]))
+                throw config_error(
+                    fmt::format("events row {}: timestamp: expected a finite time, got {}", row_of(k), ts[k]));
+            if (v && std::isinf(v[k]))
+                throw config_error(
+                    fmt::format("events row {}: value: expected a finite number or empty, got {}", row_of(k), v[k]));
+            if (per_value[ac[k]] && !v)
+                throw config_error(
+                    fmt::format("events row {}: action '{}' is scored per value (journey '{}'), but the "
+                                "events have no value column",
+                                row_of(k), names[ac[k]], j.name()));
+            if (per_value[ac[k]] && std::isnan(v[k]))
+                throw config_error(fmt::format(
+                    "events row {}: value: action '{}' is scored per value (journey '{}'), so it needs a number here",
+                    row_of(k), names[ac[k]], j.name()));
+        }
+        t->member.assign(r, r + n);
+        t->timestamp.assign(ts, ts + n);
+        if (v) t->value.assign(v, v + n);
+        // Number the actions by first appearance and drop unused names, as
+        // the CSV reader does (ties in time are summed in action order, so
+        // this keeps results identical to reading the same events from CSV).
+        constexpr std::uint32_t unseen = std::numeric_limits<std::uint32_t>::max();
+        std::vector<std::uint32_t> renumber(names.size(), unseen);
+        t->action.resize(n);
+        for (std::size_t k = 0; k < n; ++k) {
+            std::uint32_t& to = renumber[ac[k]];
+            if (to == unseen) {
+                to = static_cast<std::uint32_t>(t->action_names.size());
+                t->action_names.push_back(names[ac[k]]);
+            }
+            t->action[k] = to;
+        }
+    }
+    t->skipped_unknown_members = c.skipped;
+    return out;
 }
 
 }  // namespace engage_right

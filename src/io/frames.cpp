@@ -69,7 +69,8 @@ member_table build_members(const member_columns& cols, const journey& j, const m
         const member_table::text_column* found = nullptr;
         for (const auto& c : cols.extra)
             if (lower(trim(c.name)) == key) found = &c;
-        if (!found) throw config_error(fmt::format("members: missing column '{}' needed by {}", key, options.needed_by));
+        if (!found)
+            throw config_error(fmt::format("members: missing column '{}' needed by {}", key, options.needed_by));
         check_length("members", key, found->values.size(), n);
         bool is_numeric = false;
         for (const auto& x : options.numeric_columns) is_numeric = is_numeric || lower(trim(x)) == key;
@@ -132,7 +133,8 @@ interaction_table build_interactions(const interaction_columns& cols, const memb
     if (const auto* d = std::get_if<std::vector<double>>(&cols.weight)) {
         t.weight.resize(n);
         for (std::size_t k = 0; k < n; ++k)
-            if (!detail::weight_value((*d)[k], t.weight[k])) fail(k, detail::weight_problem(fmt::format("{}", (*d)[k])));
+            if (!detail::weight_value((*d)[k], t.weight[k]))
+                fail(k, detail::weight_problem(fmt::format("{}", (*d)[k])));
     } else if (const auto* x = std::get_if<std::vector<std::string>>(&cols.weight)) {
         t.weight.resize(n);
         for (std::size_t k = 0; k < n; ++k)

@@ -150,6 +150,48 @@ uplift_history read_uplift_history(const std::filesystem::path& interactions, co
     return h;
 }
 
+// ------------------------------------------------------- from columns ---
+
+namespace {
+
+std::string frame_quote(std::string_view s) { return fmt::format("'{}'", s); }
+
+}  // namespace
+
+void add_stage_entries(uplift_history& h, std::span<const std::string> members, std::span<const std::string> stages,
+                       std::span<const double> seconds, const journey& j, std::string_view what) {
+    if (members.size() != stages.size() || members.size() != seconds.size())
+        throw config_error(fmt::format("{}: member, stage and timestamp columns differ in length", what));
+    uplift_history_guard guard(h);
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        const auto s = j.find_stage(trim(stages[i]));
+        if (!s)
+            throw config_error(fmt::format("{} row {}: stage: {}", what, i,
+                                           detail::unknown_stage_problem(j, stages[i], &frame_quote)));
+        if (!std::isfinite(seconds[i]))
+            throw config_error(fmt::format("{} row {}: timestamp: expected a finite time", what, i));
+        h.entry_member.push_back(h.intern(members[i]));
+        h.entry_stage.push_back(*s);
+        h.entry_time.push_back(seconds[i]);
+    }
+    guard.commit();
+}
+
+void add_contacts(uplift_history& h, std::span<const std::string> sources, std::span<const std::string> targets,
+                  std::span<const double> seconds, std::string_view what) {
+    if (sources.size() != targets.size() || sources.size() != seconds.size())
+        throw config_error(fmt::format("{}: source, target and timestamp columns differ in length", what));
+    uplift_history_guard guard(h);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        if (!std::isfinite(seconds[i]))
+            throw config_error(fmt::format("{} row {}: timestamp: expected a finite time", what, i));
+        h.contact_source.push_back(h.intern(sources[i]));
+        h.contact_target.push_back(h.intern(targets[i]));
+        h.contact_time.push_back(seconds[i]);
+    }
+    guard.commit();
+}
+
 // ------------------------------------------------------ stages.csv out ---
 
 namespace {

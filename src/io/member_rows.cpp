@@ -46,11 +46,7 @@ std::string member_rows::stage(std::string_view text, bool given) {
         return {};
     }
     stage_ = j_.find_stage(t);
-    if (!stage_) {
-        std::string names;
-        for (const auto& n : j_.stages()) names += (names.empty() ? "" : ", ") + n;
-        return fmt::format("unknown stage {} (journey '{}' has: {})", quote_(text), j_.name(), names);
-    }
+    if (!stage_) return unknown_stage_problem(j_, text, quote_);
     return {};
 }
 

@@ -72,10 +72,10 @@ std::string member_problem(std::string_view what, std::string_view text) {
     return fmt::format("{}: unknown member id {} (not in the members file)", what, shown(text));
 }
 
-std::string unknown_stage_problem(const journey& j, std::string_view text) {
+std::string unknown_stage_problem(const journey& j, std::string_view text, std::string (*quote)(std::string_view)) {
     std::string names;
     for (const auto& n : j.stages()) names += (names.empty() ? "" : ", ") + n;
-    return fmt::format("unknown stage {} (journey '{}' has: {})", shown(text), j.name(), names);
+    return fmt::format("unknown stage {} (journey '{}' has: {})", quote(text), j.name(), names);
 }
 
 bool weight_value(std::string_view text, double& out) {

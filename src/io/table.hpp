@@ -80,7 +80,8 @@ auto member_cell(const csv_table& t, const csv_field& f, std::string_view what, 
 }
 
 /// `unknown stage "X" (journey 'J' has: a, b, c)`.
-std::string unknown_stage_problem(const journey& j, std::string_view text);
+std::string unknown_stage_problem(const journey& j, std::string_view text,
+                                  std::string (*quote)(std::string_view) = &shown);
 
 /// The weight rule: empty means 1, else a finite number > 0. Returns false
 /// when `text` breaks it.
