@@ -59,27 +59,7 @@ void write_params(const std::string& path, const er::uplift_result& r, const er:
 
 result_table step_table(const er::uplift_result& r, const er::journey& j) {
     result_table t;
-    t.columns = {"from",
-                 "to",
-                 "windows",
-                 "members",
-                 "treated",
-                 "advanced",
-                 "treated_advanced",
-                 "base_rate",
-                 "treated_rate",
-                 "mean_contacts",
-                 "odds_ratio",
-                 "odds_ratio_low",
-                 "odds_ratio_high",
-                 "p_value",
-                 "base",
-                 "base_round",
-                 "lift",
-                 "lift_low",
-                 "lift_high",
-                 "converged",
-                 "status"};
+    t.set_columns(er::columns::uplift);
     for (const auto& s : r.steps)
         t.rows.push_back({cell::str(j.stage_name(s.from)),
                           cell::str(j.stage_name(s.to)),

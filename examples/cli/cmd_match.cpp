@@ -47,13 +47,13 @@ void run(const arguments& a) {
     const er::match_result r = er::match(c, o);
     const auto& j = c.journey();
     result_table pairs;
-    pairs.columns = {"member", "member_stage", "peer", "peer_stage", "score", "channel", "reason"};
+    pairs.set_columns(er::columns::match);
     for (const auto& p : r.pairs)
         pairs.rows.push_back({cell::str(c.id(p.member)), cell::str(j.stage_name(c.stage(p.member))),
                               cell::str(c.id(p.peer)), cell::str(j.stage_name(c.stage(p.peer))), cell::dec(p.score),
                               cell::str(er::to_string(p.medium)), cell::str(p.reason)});
     result_table unmatched;
-    unmatched.columns = {"member", "member_stage", "matched", "reason"};
+    unmatched.set_columns(er::columns::unmatched);
     for (const auto& u : r.unmatched)
         unmatched.rows.push_back({cell::str(c.id(u.member)), cell::str(j.stage_name(c.stage(u.member))),
                                   cell::num(u.matched), cell::str(er::to_string(u.reason))});

@@ -46,8 +46,7 @@ void run(const arguments& a) {
         recs = er::recommender(c, o).for_all();
     }
     result_table t;
-    t.columns = {"member",     "member_stage", "peer",      "peer_stage", "rank",    "score",
-                 "similarity", "tags",         "proximity", "happiness",  "channel", "reason"};
+    t.set_columns(er::columns::recommend);
     t.rows.reserve(recs.size());
     const auto& j = c.journey();
     for (const auto& r : recs) {

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <functional>
 #include <ostream>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cli {
@@ -37,6 +39,9 @@ struct cell {
 
 struct result_table {
     std::vector<std::string> columns;
+
+    /// Take the column names of a result (engage_right/columns.hpp).
+    void set_columns(std::span<const std::string_view> names) { columns.assign(names.begin(), names.end()); }
     std::vector<std::vector<cell>> rows;
 };
 

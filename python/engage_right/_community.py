@@ -20,20 +20,7 @@ from ._frames import (
 )
 from ._journey import Journey, _journey_arg
 
-RESULT_COLUMNS = [
-    "member",
-    "member_stage",
-    "peer",
-    "peer_stage",
-    "rank",
-    "score",
-    "similarity",
-    "tags",
-    "proximity",
-    "happiness",
-    "channel",
-    "reason",
-]
+RESULT_COLUMNS = list(_core.columns["recommend"])
 
 
 class Community:

@@ -7,6 +7,8 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
+#: Output column names per result, shared with the CLI (engage_right/columns.hpp).
+columns: dict[str, list[str]]
 
 class Error(RuntimeError): ...
 

@@ -36,7 +36,7 @@ from ._journey import _journey_arg
 # go to C++), member ids are resolved by the C++ id index of the member table,
 # and the event table is built from numpy arrays.
 
-LEAD_COLUMNS = ["member", "fit", "engagement", "total"]
+LEAD_COLUMNS = list(_core.columns["lead"])
 INFER_COLUMNS = [
     "member",
     "recorded_stage",

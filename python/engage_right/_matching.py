@@ -14,8 +14,8 @@ from . import _core
 from ._community import Community
 from ._frames import _as_of_seconds, _is_path, _time_seconds
 
-MATCH_COLUMNS = ["member", "member_stage", "peer", "peer_stage", "score", "channel", "reason"]
-UNMATCHED_COLUMNS = ["member", "member_stage", "matched", "reason"]
+MATCH_COLUMNS = list(_core.columns["match"])
+UNMATCHED_COLUMNS = list(_core.columns["unmatched"])
 
 
 def _pair_frame(data: Any, what: str, with_time: bool) -> tuple:

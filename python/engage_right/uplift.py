@@ -26,29 +26,7 @@ from ._journey import _journey_arg
 __all__ = ["estimate_uplift", "logistic_regression", "LogitResult", "UPLIFT_COLUMNS"]
 
 #: Columns of :func:`estimate_uplift` (and of ``engage-right learn``), in order.
-UPLIFT_COLUMNS = [
-    "from",
-    "to",
-    "windows",
-    "members",
-    "treated",
-    "advanced",
-    "treated_advanced",
-    "base_rate",
-    "treated_rate",
-    "mean_contacts",
-    "odds_ratio",
-    "odds_ratio_low",
-    "odds_ratio_high",
-    "p_value",
-    "base",
-    "base_round",
-    "lift",
-    "lift_low",
-    "lift_high",
-    "converged",
-    "status",
-]
+UPLIFT_COLUMNS = list(_core.columns["uplift"])
 
 _COVARIATES = ("contacts", "activity")
 

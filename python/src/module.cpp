@@ -12,8 +12,22 @@ PyObject* error_type = nullptr;
 
 PYBIND11_MODULE(_core, m) {
     namespace erp = engage_right::python;
+    namespace py = pybind11;
     m.doc() = "Compiled core of engage_right (use the engage_right package, not this module).";
     m.attr("__version__") = engage_right::version_string;
+    // Output column names, shared with the CLI (engage_right/columns.hpp).
+    py::dict cols;
+    auto add = [&](const char* name, auto const& names) {
+        py::list l;
+        for (const auto n : names) l.append(py::str(n.data(), n.size()));
+        cols[name] = l;
+    };
+    add("recommend", engage_right::columns::recommend);
+    add("match", engage_right::columns::match);
+    add("unmatched", engage_right::columns::unmatched);
+    add("lead", engage_right::columns::lead);
+    add("uplift", engage_right::columns::uplift);
+    m.attr("columns") = cols;
 
     static pybind11::exception<engage_right::error> error(m, "Error", PyExc_RuntimeError);
     erp::error_type = error.ptr();

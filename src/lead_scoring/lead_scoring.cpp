@@ -24,7 +24,6 @@
 namespace engage_right {
 
 using detail::iequals;
-using detail::lower;
 using detail::parse_real;
 using detail::shown;
 using detail::trim;

@@ -12,9 +12,6 @@
 
 namespace engage_right {
 
-using detail::check_problem;
-using detail::seat_cost;
-
 std::vector<std::pair<std::uint32_t, std::uint32_t>> solve_optimal_dense(std::span<const double> values,
                                                                          std::size_t rows,
                                                                          std::span<const std::uint32_t> capacity,

@@ -18,11 +18,6 @@
 
 namespace engage_right {
 
-using detail::csv_field;
-using detail::csv_reader;
-using detail::lower;
-using detail::parse_real;
-using detail::shown;
 using detail::trim;
 
 namespace {
