@@ -9,9 +9,9 @@
 namespace engage_right::columns {
 
 /// recommend / er.recommend: one row per (member, peer) recommendation.
-inline constexpr std::array<std::string_view, 12> recommend = {
-    "member", "member_stage", "peer", "peer_stage", "rank",    "score",
-    "similarity", "tags",     "proximity", "happiness", "channel", "reason"};
+inline constexpr std::array<std::string_view, 12> recommend = {"member",    "member_stage", "peer",       "peer_stage",
+                                                               "rank",      "score",        "similarity", "tags",
+                                                               "proximity", "happiness",    "channel",    "reason"};
 
 /// match / er.match: one row per pair of the plan.
 inline constexpr std::array<std::string_view, 7> match = {"member", "member_stage", "peer",  "peer_stage",
@@ -25,9 +25,8 @@ inline constexpr std::array<std::string_view, 4> lead = {"member", "fit", "engag
 
 /// learn / er.estimate_uplift: one row per step.
 inline constexpr std::array<std::string_view, 21> uplift = {
-    "from",          "to",           "windows",       "members",         "treated", "advanced", "treated_advanced",
-    "base_rate",     "treated_rate", "mean_contacts", "odds_ratio",      "odds_ratio_low", "odds_ratio_high",
-    "p_value",       "base",         "base_round",    "lift",            "lift_low", "lift_high", "converged",
-    "status"};
+    "from",      "to",           "windows",       "members",    "treated",        "advanced",        "treated_advanced",
+    "base_rate", "treated_rate", "mean_contacts", "odds_ratio", "odds_ratio_low", "odds_ratio_high", "p_value",
+    "base",      "base_round",   "lift",          "lift_low",   "lift_high",      "converged",       "status"};
 
 }  // namespace engage_right::columns
