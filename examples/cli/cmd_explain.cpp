@@ -42,14 +42,7 @@ void run(const arguments& a) {
 }  // namespace
 
 const command explain_command{
-    .name = "explain",
-    .summary = "score components and eligibility of one (member, peer) pair",
-    .usage = usage,
-    .valued = {"members", "interactions", "journey", "member", "peer", "weights", "min-satisfaction", "format",
-               "output"},
-    .flags = {"allow-existing"},
-    .required = {"members", "member", "peer"},
-    .run = run,
-};
+    "explain", "score components and eligibility of one (member, peer) pair", usage,
+    "members! interactions journey member! peer! weights min-satisfaction format output +allow-existing", run};
 
 }  // namespace cli

@@ -42,15 +42,8 @@ void run(const arguments& a) {
 
 }  // namespace
 
-const command export_command{
-    .name = "export",
-    .summary = "the stage-labelled graph with a plan, as Graphviz DOT or GraphML",
-    .usage = usage,
-    .valued = match_valued(),
-    .flags = {"allow-existing", "no-plan", "only-paired"},
-    .required = {"members"},
-    .output = output_kind::graph,
-    .run = run,
-};
+const command export_command{"export", "the stage-labelled graph with a plan, as Graphviz DOT or GraphML",
+                             usage,    std::string(match_option_spec) + " +no-plan +only-paired",
+                             run,      output_kind::graph};
 
 }  // namespace cli

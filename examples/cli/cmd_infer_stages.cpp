@@ -50,13 +50,7 @@ void run(const arguments& a) {
 }  // namespace
 
 const command infer_stages_command{
-    .name = "infer-stages",
-    .summary = "stages from the journey's milestone rules, next milestones,\nstage history",
-    .usage = usage,
-    .valued = {"members", "events", "journey", "as-of", "history-out", "format", "output"},
-    .flags = {"skip-unknown-members"},
-    .required = {"members", "events"},
-    .run = run,
-};
+    "infer-stages", "stages from the journey's milestone rules, next milestones,\nstage history", usage,
+    "members! events! journey as-of history-out format output +skip-unknown-members", run};
 
 }  // namespace cli

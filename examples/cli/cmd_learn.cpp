@@ -127,14 +127,7 @@ void run(const arguments& a) {
 }  // namespace
 
 const command learn_command{
-    .name = "learn",
-    .summary = "uplift from history: odds ratio and lift per contact, per step",
-    .usage = usage,
-    .valued = {"interactions", "stages", "journey", "members", "window-days", "origin", "covariates", "round-days",
-               "params-out", "format", "output"},
-    .flags = {},
-    .required = {"interactions", "stages"},
-    .run = run,
-};
+    "learn", "uplift from history: odds ratio and lift per contact, per step", usage,
+    "interactions! stages! journey members window-days origin covariates round-days params-out format output", run};
 
 }  // namespace cli

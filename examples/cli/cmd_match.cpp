@@ -86,14 +86,7 @@ void run(const arguments& a) {
 
 }  // namespace
 
-const command match_command{
-    .name = "match",
-    .summary = "who meets whom: a capacity-aware plan (optimal, stable, greedy)",
-    .usage = usage,
-    .valued = match_valued(),
-    .flags = {"allow-existing"},
-    .required = {"members"},
-    .run = run,
-};
+const command match_command{"match", "who meets whom: a capacity-aware plan (optimal, stable, greedy)", usage,
+                            std::string(match_option_spec), run};
 
 }  // namespace cli

@@ -62,14 +62,7 @@ void run(const arguments& a) {
 }  // namespace
 
 const command recommend_command{
-    .name = "recommend",
-    .summary = "top-k peers for every member (or one member)",
-    .usage = usage,
-    .valued = {"members", "interactions", "journey", "top", "member", "weights", "min-satisfaction", "format", "output",
-               "threads"},
-    .flags = {"allow-existing"},
-    .required = {"members"},
-    .run = run,
-};
+    "recommend", "top-k peers for every member (or one member)", usage,
+    "members! interactions journey top member weights min-satisfaction format output threads +allow-existing", run};
 
 }  // namespace cli

@@ -39,14 +39,7 @@ void run(const arguments& a) {
 
 }  // namespace
 
-const command score_command{
-    .name = "score",
-    .summary = "lead scores (fit, engagement with decay) from events",
-    .usage = usage,
-    .valued = {"members", "events", "journey", "as-of", "format", "output"},
-    .flags = {"skip-unknown-members"},
-    .required = {"members", "events"},
-    .run = run,
-};
+const command score_command{"score", "lead scores (fit, engagement with decay) from events", usage,
+                            "members! events! journey as-of format output +skip-unknown-members", run};
 
 }  // namespace cli

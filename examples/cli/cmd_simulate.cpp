@@ -183,14 +183,9 @@ void run(const arguments& a) {
 }  // namespace
 
 const command simulate_command{
-    .name = "simulate",
-    .summary = "can the journey go viral? stage counts per round, viral number R",
-    .usage = usage,
-    .valued = {"members", "interactions", "journey", "rounds", "policy", "engine", "params", "seed", "threads",
-               "log-interactions", "log-stages", "origin", "format", "output"},
-    .flags = {"exact-plan"},
-    .required = {"members", "rounds"},
-    .run = run,
-};
+    "simulate", "can the journey go viral? stage counts per round, viral number R", usage,
+    "members! interactions journey rounds! policy engine params seed threads log-interactions log-stages origin format "
+    "output +exact-plan",
+    run};
 
 }  // namespace cli

@@ -131,13 +131,8 @@ void run(const arguments& a) {
 }  // namespace
 
 const command stats_command{
-    .name = "stats",
-    .summary = "the funnel: members and NPS per stage, seekers against seats\nper step, the bottleneck",
-    .usage = usage,
-    .valued = {"members", "interactions", "journey", "events", "as-of", "min-satisfaction", "format", "output"},
-    .flags = {"skip-unknown-members", "allow-existing"},
-    .required = {"members"},
-    .run = run,
-};
+    "stats", "the funnel: members and NPS per stage, seekers against seats\nper step, the bottleneck", usage,
+    "members! interactions journey events as-of min-satisfaction format output +skip-unknown-members +allow-existing",
+    run};
 
 }  // namespace cli

@@ -63,12 +63,41 @@ er::graph_format graph_format_of(const arguments& a) {
     return parsed_option("format", [&] { return er::parse_graph_format(name); });
 }
 
-std::vector<std::string> match_valued() {
-    return {"members",          "interactions", "journey",    "weights", "min-satisfaction",
-            "per-member",       "method",       "candidates", "history", "cooldown-days",
-            "continuity-bonus", "as-of",        "blocked",    "spread",  "threads",
-            "format",           "output"};
+namespace {
+
+// The words of command::options that pass `keep`, with the marks removed.
+template <class Keep>
+std::vector<std::string> option_words(std::string_view spec, Keep keep) {
+    std::vector<std::string> out;
+    while (!spec.empty()) {
+        const auto cut = spec.find(' ');
+        std::string_view w = spec.substr(0, cut);
+        spec = cut == std::string_view::npos ? std::string_view{} : spec.substr(cut + 1);
+        if (w.empty() || !keep(w)) continue;
+        if (w.front() == '+') w.remove_prefix(1);
+        if (w.back() == '!') w.remove_suffix(1);
+        out.emplace_back(w);
+    }
+    return out;
 }
+
+}  // namespace
+
+std::vector<std::string> command::valued() const {
+    return option_words(options, [](std::string_view w) { return w.front() != '+'; });
+}
+
+std::vector<std::string> command::flags() const {
+    return option_words(options, [](std::string_view w) { return w.front() == '+'; });
+}
+
+std::vector<std::string> command::required() const {
+    return option_words(options, [](std::string_view w) { return w.back() == '!'; });
+}
+
+const char* const match_option_spec =
+    "members! interactions journey weights min-satisfaction per-member method candidates history cooldown-days "
+    "continuity-bonus as-of blocked spread threads format output +allow-existing";
 
 er::match_options match_options_of(const arguments& a, const er::community& c) {
     er::match_options o;

@@ -29,11 +29,15 @@ struct command {
     /// One line for 'engage-right --help'; a '\n' continues it, indented.
     std::string summary;
     const char* usage = "";
-    std::vector<std::string> valued;
-    std::vector<std::string> flags;
-    std::vector<std::string> required;
-    output_kind output = output_kind::table;
+    /// The options, space-separated: `name` takes a value, `name!` takes a
+    /// value and is required (checked in this order), `+name` is a flag.
+    std::string options;
     void (*run)(const arguments&) = nullptr;
+    output_kind output = output_kind::table;
+
+    std::vector<std::string> valued() const;
+    std::vector<std::string> flags() const;
+    std::vector<std::string> required() const;
 };
 
 // One per cmd_<name>.cpp, listed in main.cpp.
@@ -88,7 +92,8 @@ lead_inputs load_lead_inputs(const arguments& a);
 er::graph_format graph_format_of(const arguments& a);
 
 /// The value options of match; export takes them too, to shape its plan.
-std::vector<std::string> match_valued();
+/// The options of match (command::options form), shared by export.
+extern const char* const match_option_spec;
 /// The plan options of match (see match_valued).
 er::match_options match_options_of(const arguments& a, const er::community& c);
 

@@ -46,14 +46,14 @@ Exit codes: 0 ok, 2 bad input or arguments, 1 internal error.
 // The part every command shares: parse, --help, check --format and the
 // required options before any work, run.
 int run(const cli::command& c, const std::vector<std::string>& args) {
-    const cli::arguments a(args, c.valued, c.flags);
+    const cli::arguments a(args, c.valued(), c.flags());
     if (a.help()) {
         std::cout << c.usage;
         return 0;
     }
     if (c.output == cli::output_kind::graph) cli::graph_format_of(a);
     else cli::format_of(a);
-    for (const auto& name : c.required) a.require(name);
+    for (const auto& name : c.required()) a.require(name);
     c.run(a);
     return 0;
 }
