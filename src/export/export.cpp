@@ -1,6 +1,8 @@
 #include <engage_right/error.hpp>
 #include <engage_right/export.hpp>
 
+#include "util/names.hpp"
+
 #include <fmt/format.h>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/graphml.hpp>
@@ -13,9 +15,9 @@
 namespace engage_right {
 
 graph_format parse_graph_format(std::string_view name) {
-    if (name == "dot") return graph_format::dot;
-    if (name == "graphml") return graph_format::graphml;
-    throw config_error(fmt::format("unknown graph format '{}' (expected dot or graphml)", name));
+    static constexpr detail::name_table<graph_format, 2> names{
+        "graph format", {{{graph_format::dot, "dot"}, {graph_format::graphml, "graphml"}}}};
+    return names.parse(name);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include <engage_right/io.hpp>
 #include <engage_right/matching.hpp>
 
+#include "util/names.hpp"
 #include "util/parallel.hpp"
 
 #include <fmt/format.h>
@@ -20,30 +21,25 @@
 
 namespace engage_right {
 
-const char* to_string(match_method m) noexcept {
-    switch (m) {
-        case match_method::optimal: return "optimal";
-        case match_method::stable: return "stable";
-        case match_method::greedy: return "greedy";
-    }
-    return "?";
-}
+namespace {
 
-match_method parse_match_method(std::string_view name) {
-    if (name == "optimal") return match_method::optimal;
-    if (name == "stable") return match_method::stable;
-    if (name == "greedy") return match_method::greedy;
-    throw config_error(fmt::format("unknown matching method '{}' (expected optimal, stable or greedy)", name));
-}
+constexpr detail::name_table<match_method, 3> method_names{
+    "matching method",
+    {{{match_method::optimal, "optimal"}, {match_method::stable, "stable"}, {match_method::greedy, "greedy"}}}};
 
-const char* to_string(unmatched_reason r) noexcept {
-    switch (r) {
-        case unmatched_reason::no_eligible_peer: return "no_eligible_peer";
-        case unmatched_reason::no_positive_score: return "no_positive_score";
-        case unmatched_reason::capacity_exhausted: return "capacity_exhausted";
-    }
-    return "?";
-}
+constexpr detail::name_table<unmatched_reason, 3> reason_names{
+    "unmatched reason",
+    {{{unmatched_reason::no_eligible_peer, "no_eligible_peer"},
+      {unmatched_reason::no_positive_score, "no_positive_score"},
+      {unmatched_reason::capacity_exhausted, "capacity_exhausted"}}}};
+
+}  // namespace
+
+const char* to_string(match_method m) noexcept { return method_names.name(m); }
+
+match_method parse_match_method(std::string_view name) { return method_names.parse(name); }
+
+const char* to_string(unmatched_reason r) noexcept { return reason_names.name(r); }
 
 // ------------------------------------------------------------ community ---
 

@@ -3,6 +3,7 @@
 
 #include "simulate/engine.hpp"
 #include "util/json.hpp"
+#include "util/names.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,37 +16,26 @@ namespace engage_right {
 
 using detail::sim::is_rate;
 
-const char* to_string(sim_policy p) noexcept {
-    switch (p) {
-        case sim_policy::engage_right: return "engage_right";
-        case sim_policy::random: return "random";
-        case sim_policy::none: return "none";
-        case sim_policy::mass_action: return "mass_action";
-    }
-    return "?";
-}
+namespace {
 
-sim_policy parse_sim_policy(std::string_view name) {
-    if (name == "engage_right") return sim_policy::engage_right;
-    if (name == "random") return sim_policy::random;
-    if (name == "none") return sim_policy::none;
-    if (name == "mass_action") return sim_policy::mass_action;
-    throw config_error(fmt::format("unknown policy '{}' (expected engage_right, random, none or mass_action)", name));
-}
+constexpr detail::name_table<sim_policy, 4> policy_names{"policy",
+                                                         {{{sim_policy::engage_right, "engage_right"},
+                                                           {sim_policy::random, "random"},
+                                                           {sim_policy::none, "none"},
+                                                           {sim_policy::mass_action, "mass_action"}}}};
 
-const char* to_string(sim_engine e) noexcept {
-    switch (e) {
-        case sim_engine::monte_carlo: return "monte_carlo";
-        case sim_engine::mean_field: return "mean_field";
-    }
-    return "?";
-}
+constexpr detail::name_table<sim_engine, 2> engine_names{
+    "engine", {{{sim_engine::monte_carlo, "monte_carlo"}, {sim_engine::mean_field, "mean_field"}}}};
 
-sim_engine parse_sim_engine(std::string_view name) {
-    if (name == "monte_carlo") return sim_engine::monte_carlo;
-    if (name == "mean_field") return sim_engine::mean_field;
-    throw config_error(fmt::format("unknown engine '{}' (expected monte_carlo or mean_field)", name));
-}
+}  // namespace
+
+const char* to_string(sim_policy p) noexcept { return policy_names.name(p); }
+
+sim_policy parse_sim_policy(std::string_view name) { return policy_names.parse(name); }
+
+const char* to_string(sim_engine e) noexcept { return engine_names.name(e); }
+
+sim_engine parse_sim_engine(std::string_view name) { return engine_names.parse(name); }
 
 // ------------------------------------------------------------ params ---
 
