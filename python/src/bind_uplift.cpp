@@ -16,6 +16,14 @@
 namespace engage_right::python {
 namespace {
 
+// The window grid of the options (window length in days, optional origin).
+uplift_options window_options(double window_days, const py::object& origin) {
+    uplift_options o;
+    o.window_days = window_days;
+    if (!origin.is_none()) o.origin = origin.cast<double>();
+    return o;
+}
+
 std::vector<double> doubles_of(const py::object& o, const char* name) {
     auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(o);
     if (!a || a.ndim() != 1) throw config_error(fmt::format("{} must be a one-dimensional array", name));
@@ -96,9 +104,7 @@ void bind_uplift(py::module_& m) {
         "estimate_uplift",
         [](const uplift_history& h, const journey& j, double window_days, const py::object& origin,
            const std::vector<std::string>& covariates, const py::object& round_days) {
-            uplift_options o;
-            o.window_days = window_days;
-            if (!origin.is_none()) o.origin = origin.cast<double>();
+            uplift_options o = window_options(window_days, origin);
             o.covariates = covariates;
             if (!round_days.is_none()) o.round_days = round_days.cast<double>();
             uplift_result r;
@@ -187,9 +193,7 @@ void bind_uplift(py::module_& m) {
     m.def(
         "uplift_windows",
         [](const uplift_history& h, const journey& j, double window_days, const py::object& origin) {
-            uplift_options o;
-            o.window_days = window_days;
-            if (!origin.is_none()) o.origin = origin.cast<double>();
+            const uplift_options o = window_options(window_days, origin);
             uplift_windows w;
             {
                 py::gil_scoped_release release;
