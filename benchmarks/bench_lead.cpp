@@ -21,19 +21,9 @@
 #include <string>
 
 namespace er = engage_right;
-using clock_type = std::chrono::steady_clock;
-
-static double seconds_since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-static long peak_rss_kib() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
+using bench::clock_type;
+using bench::peak_rss_kib;
+using bench::seconds_since;
 
 int main(int argc, char** argv) {
     auto parsed = bench::parse_options(argc, argv);

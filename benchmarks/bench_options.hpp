@@ -1,12 +1,31 @@
 #pragma once
-// `--name value` pairs of a benchmark program's command line.
+// What the benchmark programs share: `--name value` pairs of the command line,
+// wall-clock timing and the peak resident set size.
 
+#include <chrono>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <string>
 
 namespace bench {
+
+using clock_type = std::chrono::steady_clock;
+
+/// Seconds elapsed since t0.
+inline double seconds_since(clock_type::time_point t0) {
+    return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+/// Peak resident set size of this process in KiB (VmHWM), or -1 when unknown.
+inline long peak_rss_kib() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
 
 /// The options from argv[1] on, or nullopt (after a message) when an
 /// argument is not of the form `--name value`.

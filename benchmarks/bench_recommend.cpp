@@ -7,6 +7,8 @@
 
 #include <engage_right/engage_right.hpp>
 
+#include "bench_options.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -18,19 +20,9 @@
 #include <thread>
 
 namespace er = engage_right;
-using clock_type = std::chrono::steady_clock;
-
-static double seconds_since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-static long peak_rss_kib() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
+using bench::clock_type;
+using bench::peak_rss_kib;
+using bench::seconds_since;
 
 int main(int argc, char** argv) {
     if (argc < 2 || std::string(argv[1]) != "recommend") {

@@ -20,11 +20,8 @@
 #include <vector>
 
 namespace er = engage_right;
-using clock_type = std::chrono::steady_clock;
-
-static double seconds_since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
+using bench::clock_type;
+using bench::seconds_since;
 
 static std::string json_counts(const er::simulation_result& r) {
     std::string out = "[";

@@ -231,6 +231,16 @@ def write_rows(fh, columns: list) -> None:
     fh.write(B[M].tobytes())
 
 
+def write_csv(path: str, header: bytes, rows: int, columns_of) -> None:
+    """Write ``header`` and then the rows in chunks of CHUNK;
+    ``columns_of(a, b)`` gives the ``write_rows`` columns of rows a..b-1
+    (called in row order, so random draws inside it stay in sequence)."""
+    with open(path, "wb") as fh:
+        fh.write(header)
+        for a in range(0, rows, CHUNK):
+            write_rows(fh, columns_of(a, min(rows, a + CHUNK)))
+
+
 # --------------------------------------------------------------------------
 # members
 # --------------------------------------------------------------------------
@@ -272,33 +282,30 @@ def write_members(path: str, rng, n: int) -> np.ndarray:
     semi_tag_tab = _strings([";" + t for t in TAGS])
     country_tab = _strings(COUNTRIES)
     w = id_width(n)
-    with open(path, "wb") as fh:
-        fh.write(b"id,stage,satisfaction,capacity,opted_out,activity,tags,country\n")
-        for a in range(0, n, CHUNK):
-            b = min(n, a + CHUNK)
-            k = b - a
-            sl = slice(a, b)
-            write_rows(
-                fh,
-                [
-                    [const_field(k, b"m"), int_field(np.arange(a + 1, b + 1), w, pad=True)],
-                    [bytes_field(stage[sl], stage_tab)],
-                    [int_field(sat[sl], 2, empty=sat_empty[sl])],
-                    [int_field(cap[sl], 1, empty=cap_empty[sl])],
-                    [int_field(opted[sl], 1)],
-                    [
-                        int_field(act10[sl] // 10, 5, empty=act_empty[sl]),
-                        const_field(k, b".", empty=act_empty[sl]),
-                        int_field(act10[sl] % 10, 1, empty=act_empty[sl]),
-                    ],
-                    [
-                        bytes_field(t1[sl], tag_tab, empty=n_tags[sl] < 1),
-                        bytes_field(t2[sl], semi_tag_tab, empty=n_tags[sl] < 2),
-                        bytes_field(t3[sl], semi_tag_tab, empty=n_tags[sl] < 3),
-                    ],
-                    [bytes_field(country[sl], country_tab)],
-                ],
-            )
+
+    def columns(a: int, b: int) -> list:
+        k = b - a
+        sl = slice(a, b)
+        return [
+            [const_field(k, b"m"), int_field(np.arange(a + 1, b + 1), w, pad=True)],
+            [bytes_field(stage[sl], stage_tab)],
+            [int_field(sat[sl], 2, empty=sat_empty[sl])],
+            [int_field(cap[sl], 1, empty=cap_empty[sl])],
+            [int_field(opted[sl], 1)],
+            [
+                int_field(act10[sl] // 10, 5, empty=act_empty[sl]),
+                const_field(k, b".", empty=act_empty[sl]),
+                int_field(act10[sl] % 10, 1, empty=act_empty[sl]),
+            ],
+            [
+                bytes_field(t1[sl], tag_tab, empty=n_tags[sl] < 1),
+                bytes_field(t2[sl], semi_tag_tab, empty=n_tags[sl] < 2),
+                bytes_field(t3[sl], semi_tag_tab, empty=n_tags[sl] < 3),
+            ],
+            [bytes_field(country[sl], country_tab)],
+        ]
+
+    write_csv(path, b"id,stage,satisfaction,capacity,opted_out,activity,tags,country\n", n, columns)
     return stage
 
 
@@ -314,28 +321,25 @@ def write_events(path: str, rng, n: int, e: int, stage: np.ndarray) -> None:
     action_tab = _strings(ACTIONS)
     purchase = ACTIONS.index("purchase")
     w = id_width(n)
-    with open(path, "wb") as fh:
-        fh.write(b"member,action,timestamp,value\n")
-        for a in range(0, e, CHUNK):
-            b = min(e, a + CHUNK)
-            k = b - a
-            mem = np.minimum(np.searchsorted(cdf, rng.random(k), side="right"), n - 1)
-            act = np.minimum(np.searchsorted(action_cdf, rng.random(k), side="right"), len(ACTIONS) - 1)
-            cents = np.minimum(np.rint(rng.lognormal(4.0, 1.0, k) * 100), 99_999_999).astype(np.int64)
-            no_value = act != purchase
-            write_rows(
-                fh,
-                [
-                    [const_field(k, b"m"), int_field(mem + 1, w, pad=True)],
-                    [bytes_field(act, action_tab)],
-                    [int_field(ts[a:b], 10)],
-                    [
-                        int_field(cents // 100, 6, empty=no_value),
-                        const_field(k, b".", empty=no_value),
-                        int_field(cents % 100, 2, pad=True, empty=no_value),
-                    ],
-                ],
-            )
+
+    def columns(a: int, b: int) -> list:
+        k = b - a
+        mem = np.minimum(np.searchsorted(cdf, rng.random(k), side="right"), n - 1)
+        act = np.minimum(np.searchsorted(action_cdf, rng.random(k), side="right"), len(ACTIONS) - 1)
+        cents = np.minimum(np.rint(rng.lognormal(4.0, 1.0, k) * 100), 99_999_999).astype(np.int64)
+        no_value = act != purchase
+        return [
+            [const_field(k, b"m"), int_field(mem + 1, w, pad=True)],
+            [bytes_field(act, action_tab)],
+            [int_field(ts[a:b], 10)],
+            [
+                int_field(cents // 100, 6, empty=no_value),
+                const_field(k, b".", empty=no_value),
+                int_field(cents % 100, 2, pad=True, empty=no_value),
+            ],
+        ]
+
+    write_csv(path, b"member,action,timestamp,value\n", e, columns)
 
 
 def main(argv=None) -> int:

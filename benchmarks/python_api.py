@@ -66,15 +66,11 @@ def main() -> int:
     cli = os.path.join(ROOT, "build", "bin", "engage-right")
     out_csv = os.path.join(HERE, "out", f"cli_{args.size}.csv")
     os.makedirs(os.path.dirname(out_csv), exist_ok=True)
+    inputs = ["--members", members_csv, "--interactions", inter_csv, "--top", "5"]  # the CLI's and the peer's
     cmd = [
         cli,
         "recommend",
-        "--members",
-        members_csv,
-        "--interactions",
-        inter_csv,
-        "--top",
-        "5",
+        *inputs,
         "--format",
         "csv",
         "--output",
@@ -85,12 +81,7 @@ def main() -> int:
     peer = [
         sys.executable,
         os.path.join(HERE, "python_peer.py"),
-        "--members",
-        members_csv,
-        "--interactions",
-        inter_csv,
-        "--top",
-        "5",
+        *inputs,
         "--output",
         os.path.join(HERE, "out", f"peer_{args.size}.csv"),
         "--repeat",

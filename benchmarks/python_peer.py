@@ -51,20 +51,6 @@ W_SIM, W_TAGS, W_PROX, W_HAPPY = 0.50, 0.15, 0.25, 0.10
 MIN_PEER_SATISFACTION = 7.0
 DEFAULT_CAPACITY = 3
 CANDIDATE_EPS = 1e-5  # float32 margin when picking exact-rescore candidates
-OUT_COLUMNS = [
-    "member",
-    "member_stage",
-    "peer",
-    "peer_stage",
-    "rank",
-    "score",
-    "similarity",
-    "tags",
-    "proximity",
-    "happiness",
-    "channel",
-    "reason",
-]
 
 
 class InputError(Exception):
@@ -332,6 +318,7 @@ def recommend(
 
 
 def to_frame(c: Community, rec: dict) -> pd.DataFrame:
+    """The CLI's recommend CSV: the columns in the order of the dict below."""
     stage_names = np.array(STAGES, dtype=object)
     channels = np.array(CHANNELS, dtype=object)
     return pd.DataFrame(
@@ -348,8 +335,7 @@ def to_frame(c: Community, rec: dict) -> pd.DataFrame:
             "happiness": rec["happiness"],
             "channel": channels[rec["step"]],
             "reason": "",
-        },
-        columns=OUT_COLUMNS,
+        }
     )
 
 

@@ -45,6 +45,22 @@ class BenchError(Exception):
     pass
 
 
+def recommend_args(data: dict, top: int, output: str, repeat: int) -> list[str]:
+    """The options the C++ benchmark and the Python peer both take."""
+    return [
+        "--members",
+        data["members"],
+        "--interactions",
+        data["interactions"],
+        "--top",
+        str(top),
+        "--output",
+        output,
+        "--repeat",
+        str(repeat),
+    ]
+
+
 # --------------------------------------------------------------------------
 # running a child process with wall time and its own peak RSS
 # --------------------------------------------------------------------------
@@ -652,6 +668,7 @@ def main(argv=None) -> int:
             stats = community_stats(data["members"], data["interactions"])
             r = {"label": lb, "data": data, "stats": stats}
             outdir = os.path.join(HERE, "out")
+            repeat = args.repeat_1m if lb == "1m" else args.repeat
             for side in ("cpp", "py"):  # never check or compare a stale file
                 stale = os.path.join(outdir, f"{side}_{lb}.csv")
                 if os.path.exists(stale):
@@ -660,16 +677,7 @@ def main(argv=None) -> int:
                 cmd = [
                     args.bench,
                     "recommend",
-                    "--members",
-                    data["members"],
-                    "--interactions",
-                    data["interactions"],
-                    "--top",
-                    str(args.top),
-                    "--output",
-                    os.path.join(outdir, f"cpp_{lb}.csv"),
-                    "--repeat",
-                    str(args.repeat_1m if lb == "1m" else args.repeat),
+                    *recommend_args(data, args.top, os.path.join(outdir, f"cpp_{lb}.csv"), repeat),
                 ]
                 if stats["single_member"]:
                     cmd += ["--single-member", stats["single_member"]]
@@ -685,16 +693,7 @@ def main(argv=None) -> int:
                 cmd = [
                     sys.executable,
                     os.path.join(HERE, "python_peer.py"),
-                    "--members",
-                    data["members"],
-                    "--interactions",
-                    data["interactions"],
-                    "--top",
-                    str(args.top),
-                    "--output",
-                    os.path.join(outdir, f"py_{lb}.csv"),
-                    "--repeat",
-                    str(args.repeat_1m if lb == "1m" else args.repeat),
+                    *recommend_args(data, args.top, os.path.join(outdir, f"py_{lb}.csv"), repeat),
                 ]
                 print(f"[{lb}] Python: {shlex.join(cmd)}", flush=True)
                 r["py"] = run_measured(cmd, os.path.join(outdir, f"py_{lb}"), args.timeout)

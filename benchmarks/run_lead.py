@@ -163,15 +163,11 @@ def main(argv=None) -> int:
         "load_start": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
+    inputs = ["--members", members, "--events", events, "--journey", journey]  # both sides read the same files
     cpp = run_measured(
         [
             bench,
-            "--members",
-            members,
-            "--events",
-            events,
-            "--journey",
-            journey,
+            *inputs,
             "--out",
             os.path.join(out, "cpp"),
             "--threads",
@@ -184,12 +180,7 @@ def main(argv=None) -> int:
         [
             sys.executable,
             os.path.join(HERE, "lead_peer.py"),
-            "--members",
-            members,
-            "--events",
-            events,
-            "--journey",
-            journey,
+            *inputs,
             "--out",
             os.path.join(out, "py"),
         ],
