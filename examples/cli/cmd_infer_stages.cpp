@@ -29,7 +29,7 @@ void run(const arguments& a) {
     const lead_inputs in = load_lead_inputs(a);
     const er::stage_inference inf = er::infer_stages(in.members, in.events, in.j, in.options);
     result_table t;
-    t.columns = {"member", "recorded_stage", "stage", "fit", "engagement", "total", "next_stage", "next_milestone"};
+    t.set_columns(er::columns::infer);
     t.rows.reserve(inf.size());
     const auto& j = in.j;
     for (std::size_t i = 0; i < inf.size(); ++i) {

@@ -23,6 +23,10 @@ inline constexpr std::array<std::string_view, 4> unmatched = {"member", "member_
 /// score / er.lead_scores.
 inline constexpr std::array<std::string_view, 4> lead = {"member", "fit", "engagement", "total"};
 
+/// infer-stages / er.infer_stages (which adds `missing`, the unmet items as a list).
+inline constexpr std::array<std::string_view, 8> infer = {
+    "member", "recorded_stage", "stage", "fit", "engagement", "total", "next_stage", "next_milestone"};
+
 /// learn / er.estimate_uplift: one row per step.
 inline constexpr std::array<std::string_view, 21> uplift = {
     "from",      "to",           "windows",       "members",    "treated",        "advanced",        "treated_advanced",

@@ -37,17 +37,7 @@ from ._journey import _journey_arg
 # and the event table is built from numpy arrays.
 
 LEAD_COLUMNS = list(_core.columns["lead"])
-INFER_COLUMNS = [
-    "member",
-    "recorded_stage",
-    "stage",
-    "fit",
-    "engagement",
-    "total",
-    "next_stage",
-    "next_milestone",
-    "missing",
-]
+INFER_COLUMNS = [*_core.columns["infer"], "missing"]
 HISTORY_COLUMNS = ["member", "stage", "timestamp"]
 
 # A finite decimal number as members.csv accepts it for min/max fit rules.

@@ -26,6 +26,7 @@ PYBIND11_MODULE(_core, m) {
     add("match", engage_right::columns::match);
     add("unmatched", engage_right::columns::unmatched);
     add("lead", engage_right::columns::lead);
+    add("infer", engage_right::columns::infer);
     add("uplift", engage_right::columns::uplift);
     m.attr("columns") = cols;
 
