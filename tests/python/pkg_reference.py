@@ -20,7 +20,6 @@ fail, not skip) when the package is missing.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -39,25 +38,13 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import reference  # noqa: E402  (read-only reuse: presets and journey loading)
+from refcommon import TOL, compare_ranked, random_weights, unique_ids, write_csv  # noqa: E402
 
 REPO = HERE.parents[1]
 SAMPLE_MEMBERS = REPO / "examples" / "data" / "sample" / "members.csv"
 SAMPLE_INTERACTIONS = REPO / "examples" / "data" / "sample" / "interactions.csv"
 
-COLUMNS = [
-    "member",
-    "member_stage",
-    "peer",
-    "peer_stage",
-    "rank",
-    "score",
-    "similarity",
-    "tags",
-    "proximity",
-    "happiness",
-    "channel",
-    "reason",
-]
+COLUMNS = reference.CSV_COLUMNS
 FLOAT_COLUMNS = ["score", "similarity", "tags", "proximity", "happiness"]
 MEMBER_COLUMNS = ["id", "stage", "satisfaction", "capacity", "opted_out", "activity", "tags"]
 EXPLAIN_KEYS = {
@@ -66,11 +53,7 @@ EXPLAIN_KEYS = {
     "eligible",
     "failed_rule",
     "why",
-    "score",
-    "similarity",
-    "tags",
-    "proximity",
-    "happiness",
+    *FLOAT_COLUMNS,
     "channel",
     "shared_tags",
     "mutual_contacts",
@@ -80,9 +63,6 @@ EXPLAIN_KEYS = {
 WEIGHT_KEYS = reference.WEIGHT_KEYS
 PRESETS = reference.PRESETS
 JOURNEY_KEYS = {"name", "stages", "steps", "min_peer_satisfaction", "default_capacity", "weights"}
-
-TOL = 1e-5  # values vs the reference (the product's contract)
-NEAR_TIE = 1e-9  # scores this close may be ordered either way unless an exact tie
 
 
 def venv_python() -> str:
@@ -302,76 +282,26 @@ def check_schema(df, context=""):
         assert df[c].dtype == np.float64, f"{context}: {c} dtype {df[c].dtype}"
 
 
+def _check_values(row, ref, where):
+    for key in FLOAT_COLUMNS:
+        got_v, exp_v = float(row[key]), getattr(ref, key)
+        assert abs(got_v - exp_v) <= TOL, f"{where}: {key} {got_v!r} != reference {exp_v!r}"
+    assert isinstance(row["reason"], str) and row["reason"].strip(), f"{where}: empty reason {row['reason']!r}"
+
+
 def compare_recommendations(df, model: Model, ref_full, k, context=""):
     """df: er.recommend output; ref_full: Model.recommend(k=None, ...) for the
     same members (every eligible peer, in the expected member order)."""
     check_schema(df, context)
-    rows = df.to_dict("records")
-    order, by_member = [], {}
-    for row in rows:
-        m = row["member"]
-        if not order or order[-1] != m:
-            assert m not in by_member, f"{context}: rows of member {m!r} are not contiguous"
-            order.append(m)
-            by_member[m] = []
-        by_member[m].append(row)
-    expected = [m for m, recs in ref_full.items() if recs]
-    assert order == expected, (
-        f"{context}: members with recommendations / their order differ\n"
-        f"  got only: {sorted(set(order) - set(expected))[:10]}\n"
-        f"  ref only: {sorted(set(expected) - set(order))[:10]}\n"
-        f"  got head: {order[:8]}\n  ref head: {expected[:8]}"
+    return compare_ranked(
+        df.to_dict("records"),
+        ref_full,
+        k,
+        exact_tie=model.exact_tie,
+        check_row=_check_values,
+        rank=int,
+        context=context,
     )
-    tolerated = []
-    for m in expected:
-        full = ref_full[m]
-        want = full[:k]
-        got = by_member[m]
-        ref_by_peer = {r.peer: r for r in full}
-        assert len(got) == len(want), (
-            f"{context}: member {m!r}: {len(got)} rows, expected {len(want)}\n"
-            f"  got: {[r['peer'] for r in got]}\n  ref: {[(r.peer, round(r.score, 6)) for r in want]}"
-        )
-        for i, row in enumerate(got):
-            where = f"{context}: member {m!r} rank {i + 1} peer {row['peer']!r}"
-            assert row["rank"] == i + 1, f"{where}: rank {row['rank']!r}"
-            assert row["peer"] in ref_by_peer, (
-                f"{where}: not an eligible peer per the reference (hard rules); ref top: "
-                f"{[(r.peer, round(r.score, 6)) for r in want]}"
-            )
-            ref = ref_by_peer[row["peer"]]
-            assert row["member_stage"] == ref.member_stage, (
-                f"{where}: member_stage {row['member_stage']!r} != {ref.member_stage!r}"
-            )
-            assert row["peer_stage"] == ref.peer_stage, (
-                f"{where}: peer_stage {row['peer_stage']!r} != {ref.peer_stage!r}"
-            )
-            assert row["channel"] == ref.channel, f"{where}: channel {row['channel']!r} != {ref.channel!r}"
-            for key in FLOAT_COLUMNS:
-                got_v, exp_v = float(row[key]), getattr(ref, key)
-                assert abs(got_v - exp_v) <= TOL, f"{where}: {key} {got_v!r} != reference {exp_v!r}"
-            assert isinstance(row["reason"], str) and row["reason"].strip(), f"{where}: empty reason {row['reason']!r}"
-        got_peers = [r["peer"] for r in got]
-        want_peers = [r.peer for r in want]
-        if got_peers == want_peers:
-            continue
-        got_recs = [ref_by_peer[p] for p in got_peers]
-        for i, (a, b) in enumerate(zip(got_recs, want)):
-            if a.peer == b.peer:
-                continue
-            assert abs(a.score - b.score) <= NEAR_TIE and not model.exact_tie(a, b), (
-                f"{context}: member {m!r}: ranking differs at rank {i + 1}: got {a.peer!r} "
-                f"(ref score {a.score!r}) where the reference has {b.peer!r} (score {b.score!r})\n"
-                f"  got: {got_peers}\n  ref: {want_peers}"
-            )
-        for a, b in zip(got_recs, got_recs[1:]):
-            if model.exact_tie(a, b):
-                assert a.peer < b.peer, (
-                    f"{context}: member {m!r}: exact tie not broken by peer id ascending: "
-                    f"{a.peer!r} before {b.peer!r}\n  got: {got_peers}"
-                )
-        tolerated.append((m, got_peers, want_peers))
-    return tolerated
 
 
 # ---------------------------------------------------------------------------
@@ -650,32 +580,6 @@ def _iso(t, i):
     return s + "Z" if i % 2 == 0 else s
 
 
-def write_csv(path, header, rows):
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-
-
-def _unique_ids(rng, n):
-    ids, seen = [], set()
-    while len(ids) < n:
-        pre = ID_PREFIXES[rng.integers(len(ID_PREFIXES))]
-        cand = f"{pre}{int(rng.integers(0, 10 ** int(rng.integers(1, 5))))}"
-        if cand not in seen:
-            seen.add(cand)
-            ids.append(cand)
-    return ids
-
-
-def _random_weights(rng, partial=True):
-    choices = [0.0, 0.1, 0.33, 0.5, 1.0, 2.5]
-    keys = [k for k in WEIGHT_KEYS if not partial or rng.random() < 0.6] or ["similarity"]
-    return {
-        k: (round(float(rng.random()), 3) if rng.random() < 0.3 else choices[rng.integers(len(choices))]) for k in keys
-    }
-
-
 def random_journey(rng):
     kind = int(rng.integers(8))
     if kind < 5:
@@ -699,7 +603,7 @@ def random_journey(rng):
     if rng.random() < 0.5:
         spec["default_capacity"] = int(rng.integers(0, 5))
     if rng.random() < 0.5:
-        spec["weights"] = _random_weights(rng, partial=False)
+        spec["weights"] = random_weights(rng)
     return spec, reference.load_journey(spec)
 
 
@@ -713,7 +617,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
     n_ties = 0 if n < 10 else int(rng.integers(0, 4))
     clones = [int(rng.integers(1, 4)) for _ in range(n_ties)]
     n_base = n - sum(clones)
-    ids = _unique_ids(rng, n)
+    ids = unique_ids(rng, n, ID_PREFIXES, 4)
     stage_idx = rng.integers(0, len(stages), size=n)
     if d is None:
         d = int(rng.integers(1, 13)) if rng.random() < 0.75 else 0
@@ -857,7 +761,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
     )
     spec.k = int(rng.integers(1, 8))
     if rng.random() < 0.3:
-        spec.weights = _random_weights(rng)
+        spec.weights = random_weights(rng, partial=True)
     if rng.random() < 0.25:
         spec.min_satisfaction = int(rng.integers(0, 12))
     if rng.random() < 0.25:
