@@ -188,21 +188,17 @@ def make_case(seed: int, tmp: Path) -> Case:
 
     header = ["id", "stage"]
     cols = {"id": ids, "stage": [stages[i] for i in stage_idx]}
-    if has_sat:
-        header.append("satisfaction")
-        cols["satisfaction"] = sat
-    if has_cap:
-        header.append("capacity")
-        cols["capacity"] = cap
-    if has_opt:
-        header.append("opted_out")
-        cols["opted_out"] = opt
-    if has_activity:
-        header.append("activity")
-        cols["activity"] = activity
-    if has_tags:
-        header.append("tags")
-        cols["tags"] = tag_fields
+    optional = [
+        ("satisfaction", has_sat, sat),
+        ("capacity", has_cap, cap),
+        ("opted_out", has_opt, opt),
+        ("activity", has_activity, activity),
+        ("tags", has_tags, tag_fields),
+    ]
+    for name, present, values in optional:
+        if present:
+            header.append(name)
+            cols[name] = values
     for j in range(d):
         name = f"f_{j}"
         header.append(name)
