@@ -9,11 +9,21 @@ from pathlib import Path
 import numpy as np
 
 import reference
-from refcommon import TOL, compare_ranked, components, random_weights, unique_ids, write_csv
+from refcommon import (
+    TOL,
+    compare_ranked,
+    components,
+    random_capacities,
+    random_pairs,
+    random_satisfactions,
+    random_tag_vocabulary,
+    random_weights,
+    unique_ids,
+    write_csv,
+)
 from reference import PRESETS, Rec
 
 ID_PREFIXES = ["m", "m", "m", "a-", "M", "x_", "b.", "m0", "Z"]
-TAG_VOCAB = ["kubernetes", "security", "billing", "ml", "api", "onboarding", "sso", "edge"]
 WIDE_TAG_VOCAB = [f"topic{i:03d}" for i in range(150)]
 WORDS = ["alpha", "beta", "Gamma", "delta", "eps", "zeta", "eta", "Theta", "iota", "kappa"]
 
@@ -139,12 +149,8 @@ def make_case(seed: int, tmp: Path) -> Case:
     has_tags = rng.random() < 0.75
     # Sometimes a vocabulary wider than 64 tags with skewed popularity: the
     # library keeps 64-bit tag signatures, so tags then share bits.
-    wide = rng.random() < 0.3
-    vocab = WIDE_TAG_VOCAB if wide else TAG_VOCAB
-    popularity = None
+    vocab, popularity, wide = random_tag_vocabulary(rng, WIDE_TAG_VOCAB)
     if wide:
-        popularity = 1.0 / np.arange(1, len(vocab) + 1) ** 0.7
-        popularity /= popularity.sum()
         notes.append("wide_tags")
     tag_fields = []
     for _ in range(n):
@@ -155,12 +161,9 @@ def make_case(seed: int, tmp: Path) -> Case:
         tag_fields.append(";".join(tags))
 
     has_sat = rng.random() < 0.85
-    sat = [("" if rng.random() < 0.3 else str(int(rng.choice(11, p=_SAT_P)))) for _ in range(n)]
+    sat = ["" if x is None else str(x) for x in random_satisfactions(rng, n)]
     has_cap = rng.random() < 0.7
-    cap = []
-    for _ in range(n):
-        r = rng.random()
-        cap.append("" if r < 0.4 else ("0" if r < 0.55 else str(int(rng.integers(1, 6)))))
+    cap = ["" if x is None else str(x) for x in random_capacities(rng, n)]
     has_opt = rng.random() < 0.6
     opt = [
         (["1", "true"][rng.integers(2)] if rng.random() < 0.07 else ["0", "false"][rng.integers(2)]) for _ in range(n)
@@ -221,18 +224,7 @@ def make_case(seed: int, tmp: Path) -> Case:
     if rng.random() < 0.8:
         m = int(rng.integers(0, 3 * n + 1))
         non_clone = np.array([i for i in range(n) if i not in clone_rows])
-        pairs = []
-        for _ in range(m):
-            a, b = rng.choice(non_clone, size=2, replace=False)
-            pairs.append((int(a), int(b)))
-        # duplicates (both directions) and self-loops
-        for _ in range(int(rng.integers(0, 4))):
-            if pairs:
-                a, b = pairs[int(rng.integers(len(pairs)))]
-                pairs.append((b, a) if rng.random() < 0.5 else (a, b))
-        for _ in range(int(rng.integers(0, 3))):
-            a = int(rng.choice(non_clone))
-            pairs.insert(int(rng.integers(len(pairs) + 1)), (a, a))
+        pairs = random_pairs(rng, non_clone, m)
         with_weight = rng.random() < 0.6
         with_ts = rng.random() < 0.5
         iheader = ["source", "target"] + (["weight"] if with_weight else []) + (["timestamp"] if with_ts else [])
@@ -270,11 +262,6 @@ def make_case(seed: int, tmp: Path) -> Case:
         case.allow_existing = True
     notes.append(f"n={n} d={d}")
     return case
-
-
-# satisfaction skewed towards happy members so most peers are eligible
-_SAT_P = np.array([1, 1, 1, 1, 1, 2, 2, 4, 5, 5, 4], dtype=float)
-_SAT_P /= _SAT_P.sum()
 
 
 # --------------------------------------------------------------------------

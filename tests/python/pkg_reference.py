@@ -38,7 +38,17 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import reference  # noqa: E402  (read-only reuse: presets and journey loading)
-from refcommon import TOL, compare_ranked, random_weights, unique_ids, write_csv  # noqa: E402
+from refcommon import (  # noqa: E402
+    TOL,
+    compare_ranked,
+    random_capacities,
+    random_pairs,
+    random_satisfactions,
+    random_tag_vocabulary,
+    random_weights,
+    unique_ids,
+    write_csv,
+)
 
 REPO = HERE.parents[1]
 SAMPLE_MEMBERS = REPO / "examples" / "data" / "sample" / "members.csv"
@@ -309,11 +319,8 @@ def compare_recommendations(df, model: Model, ref_full, k, context=""):
 
 
 ID_PREFIXES = ["m", "m", "m", "a-", "M", "x_", "b.", "m0", "Z", "zo\u00eb", "\u00fc", "q,", 'k"']
-TAG_VOCAB = ["kubernetes", "security", "billing", "ml", "api", "onboarding", "sso", "edge"]
 WIDE_TAG_VOCAB = [f"topic{i:03d}" for i in range(120)]
 WORDS = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota", "kappa"]
-_SAT_P = np.array([1, 1, 1, 1, 1, 2, 2, 4, 5, 5, 4], dtype=float)
-_SAT_P /= _SAT_P.sum()
 T0 = 1_700_000_000
 
 
@@ -633,12 +640,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
             a, b = rng.choice(n_base, size=2, replace=False)
             feats[b] = feats[a] * np.float32(2.0 ** int(rng.integers(-2, 3)))
             notes.append("parallel")
-    wide = rng.random() < 0.3
-    vocab = WIDE_TAG_VOCAB if wide else TAG_VOCAB
-    pop = None
-    if wide:
-        pop = 1.0 / np.arange(1, len(vocab) + 1) ** 0.7
-        pop /= pop.sum()
+    vocab, pop, _ = random_tag_vocabulary(rng, WIDE_TAG_VOCAB)
     tags = []
     for _ in range(n):
         tg = [vocab[j] for j in rng.choice(len(vocab), size=int(rng.integers(0, 5)), replace=False, p=pop)]
@@ -646,11 +648,8 @@ def make_spec(seed, n=None, d=None) -> Spec:
         if tg and rng.random() < 0.1:
             tg.append(tg[0].title())  # a duplicate in another case: no effect
         tags.append(tg)
-    sat = [None if rng.random() < 0.3 else int(rng.choice(11, p=_SAT_P)) for _ in range(n)]
-    cap = []
-    for _ in range(n):
-        r = rng.random()
-        cap.append(None if r < 0.4 else (0 if r < 0.55 else int(rng.integers(1, 6))))
+    sat = random_satisfactions(rng, n)
+    cap = random_capacities(rng, n)
     opted = [bool(rng.random() < 0.07) for _ in range(n)]
     activity = [None if rng.random() < 0.2 else round(float(rng.random() * 100), 2) for _ in range(n)]
     present = {
@@ -707,18 +706,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
     edges = None
     if rng.random() < 0.85 and n >= 3:
         non_clone = np.array([i for i in range(n) if i not in clone_rows])
-        pairs = []
-        if len(non_clone) >= 2:
-            for _ in range(int(rng.integers(0, 3 * n + 1))):
-                a, b = rng.choice(non_clone, size=2, replace=False)
-                pairs.append((int(a), int(b)))
-            for _ in range(int(rng.integers(0, 4))):
-                if pairs:
-                    a, b = pairs[int(rng.integers(len(pairs)))]
-                    pairs.append((b, a) if rng.random() < 0.5 else (a, b))
-            for _ in range(int(rng.integers(0, 3))):
-                a = int(rng.choice(non_clone))
-                pairs.insert(int(rng.integers(len(pairs) + 1)), (a, a))
+        pairs = random_pairs(rng, non_clone, int(rng.integers(0, 3 * n + 1))) if len(non_clone) >= 2 else []
         edges = [
             (
                 a,

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
+
 from reference import WEIGHT_KEYS
 
 TOL = 1e-5  # values vs the reference (the product's contract)
 NEAR_TIE = 1e-9  # scores this close may be ordered either way unless an exact tie
 
 WEIGHT_CHOICES = [0.0, 0.1, 0.33, 0.5, 1.0, 2.5]
+TAG_VOCAB = ["kubernetes", "security", "billing", "ml", "api", "onboarding", "sso", "edge"]
+
+# satisfaction skewed towards happy members so most peers are eligible
+_SAT_P = np.array([1, 1, 1, 1, 1, 2, 2, 4, 5, 5, 4], dtype=float)
+_SAT_P /= _SAT_P.sum()
 
 
 def write_csv(path, header, rows, *, bom=False, crlf=False, quote_all=False):
@@ -39,6 +46,48 @@ def unique_ids(rng, n, prefixes, max_digits):
             seen.add(cand)
             ids.append(cand)
     return ids
+
+
+def random_tag_vocabulary(rng, wide_vocab):
+    """(vocabulary, popularity or None, wide): sometimes a vocabulary wider
+    than 64 tags with skewed popularity (the library keeps 64-bit tag
+    signatures, so tags then share bits)."""
+    if not rng.random() < 0.3:
+        return TAG_VOCAB, None, False
+    popularity = 1.0 / np.arange(1, len(wide_vocab) + 1) ** 0.7
+    popularity /= popularity.sum()
+    return wide_vocab, popularity, True
+
+
+def random_satisfactions(rng, n):
+    """n satisfactions 0..10 (skewed towards happy), None for 30% blanks."""
+    return [None if rng.random() < 0.3 else int(rng.choice(11, p=_SAT_P)) for _ in range(n)]
+
+
+def random_capacities(rng, n):
+    """n capacities: None (40%), 0 (15%) or 1..5."""
+    cap = []
+    for _ in range(n):
+        r = rng.random()
+        cap.append(None if r < 0.4 else (0 if r < 0.55 else int(rng.integers(1, 6))))
+    return cap
+
+
+def random_pairs(rng, nodes, m):
+    """m random contacts between distinct nodes, plus a few duplicates (both
+    directions) and self-loops."""
+    pairs = []
+    for _ in range(m):
+        a, b = rng.choice(nodes, size=2, replace=False)
+        pairs.append((int(a), int(b)))
+    for _ in range(int(rng.integers(0, 4))):
+        if pairs:
+            a, b = pairs[int(rng.integers(len(pairs)))]
+            pairs.append((b, a) if rng.random() < 0.5 else (a, b))
+    for _ in range(int(rng.integers(0, 3))):
+        a = int(rng.choice(nodes))
+        pairs.insert(int(rng.integers(len(pairs) + 1)), (a, a))
+    return pairs
 
 
 def random_weights(rng, partial=False):
