@@ -13,6 +13,7 @@ from refcommon import (
     TOL,
     compare_ranked,
     components,
+    finish_random_journey,
     random_capacities,
     random_pairs,
     random_satisfactions,
@@ -99,15 +100,7 @@ def make_random_journey(rng, tmp: Path):
     steps = []
     for _ in range(n - 1):
         steps.append({"enabled": bool(rng.random() < 0.75), "channel": "private" if rng.random() < 0.5 else "public"})
-    if not any(s["enabled"] for s in steps):
-        steps[int(rng.integers(n - 1))]["enabled"] = True
-    spec["steps"] = steps
-    if rng.random() < 0.5:
-        spec["min_peer_satisfaction"] = int(rng.integers(0, 11))
-    if rng.random() < 0.5:
-        spec["default_capacity"] = int(rng.integers(0, 5))
-    if rng.random() < 0.5:
-        spec["weights"] = random_weights(rng)
+    finish_random_journey(rng, spec, steps, 11)
     path = tmp / f"journey_{int(rng.integers(1 << 30))}.json"
     path.write_text(json.dumps(spec, indent=int(rng.integers(0, 3)) or None), encoding="utf-8")
     return str(path), reference.load_journey(spec), f"custom_journey={n}stages"

@@ -41,6 +41,7 @@ import reference  # noqa: E402  (read-only reuse: presets and journey loading)
 from refcommon import (  # noqa: E402
     TOL,
     compare_ranked,
+    finish_random_journey,
     random_capacities,
     random_pairs,
     random_satisfactions,
@@ -602,15 +603,7 @@ def random_journey(rng):
         if rng.random() < 0.5:
             step = {"from": stages[i], "to": stages[i + 1], **step}
         steps.append(step)
-    if not any(s["enabled"] for s in steps):
-        steps[int(rng.integers(n - 1))]["enabled"] = True
-    spec["steps"] = steps
-    if rng.random() < 0.5:
-        spec["min_peer_satisfaction"] = int(rng.integers(0, 12))
-    if rng.random() < 0.5:
-        spec["default_capacity"] = int(rng.integers(0, 5))
-    if rng.random() < 0.5:
-        spec["weights"] = random_weights(rng)
+    finish_random_journey(rng, spec, steps, 12)
     return spec, reference.load_journey(spec)
 
 

@@ -179,3 +179,18 @@ def compare_ranked(rows, ref_full, top, *, exact_tie, check_row, rank, context="
                 )
         tolerated.append((m, got_peers, want_peers))
     return tolerated
+
+
+def finish_random_journey(rng, spec, steps, min_peer_satisfaction_below):
+    """Completes a random custom journey spec: at least one enabled step,
+    then optional min_peer_satisfaction, default_capacity and weights."""
+    if not any(s["enabled"] for s in steps):
+        steps[int(rng.integers(len(steps)))]["enabled"] = True
+    spec["steps"] = steps
+    if rng.random() < 0.5:
+        spec["min_peer_satisfaction"] = int(rng.integers(0, min_peer_satisfaction_below))
+    if rng.random() < 0.5:
+        spec["default_capacity"] = int(rng.integers(0, 5))
+    if rng.random() < 0.5:
+        spec["weights"] = random_weights(rng)
+    return spec
