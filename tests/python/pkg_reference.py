@@ -37,19 +37,9 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+import refcommon  # noqa: E402
 import reference  # noqa: E402  (read-only reuse: presets and journey loading)
-from refcommon import (  # noqa: E402
-    TOL,
-    compare_ranked,
-    finish_random_journey,
-    random_capacities,
-    random_pairs,
-    random_satisfactions,
-    random_tag_vocabulary,
-    random_weights,
-    unique_ids,
-    write_csv,
-)
+from refcommon import TOL, write_csv  # noqa: E402  (TOL is part of this module's interface)
 
 REPO = HERE.parents[1]
 SAMPLE_MEMBERS = REPO / "examples" / "data" / "sample" / "members.csv"
@@ -304,7 +294,7 @@ def compare_recommendations(df, model: Model, ref_full, k, context=""):
     """df: er.recommend output; ref_full: Model.recommend(k=None, ...) for the
     same members (every eligible peer, in the expected member order)."""
     check_schema(df, context)
-    return compare_ranked(
+    return refcommon.compare_ranked(
         df.to_dict("records"),
         ref_full,
         k,
@@ -603,7 +593,7 @@ def random_journey(rng):
         if rng.random() < 0.5:
             step = {"from": stages[i], "to": stages[i + 1], **step}
         steps.append(step)
-    finish_random_journey(rng, spec, steps, 12)
+    refcommon.finish_random_journey(rng, spec, steps, 12)
     return spec, reference.load_journey(spec)
 
 
@@ -617,7 +607,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
     n_ties = 0 if n < 10 else int(rng.integers(0, 4))
     clones = [int(rng.integers(1, 4)) for _ in range(n_ties)]
     n_base = n - sum(clones)
-    ids = unique_ids(rng, n, ID_PREFIXES, 4)
+    ids = refcommon.unique_ids(rng, n, ID_PREFIXES, 4)
     stage_idx = rng.integers(0, len(stages), size=n)
     if d is None:
         d = int(rng.integers(1, 13)) if rng.random() < 0.75 else 0
@@ -633,7 +623,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
             a, b = rng.choice(n_base, size=2, replace=False)
             feats[b] = feats[a] * np.float32(2.0 ** int(rng.integers(-2, 3)))
             notes.append("parallel")
-    vocab, pop, _ = random_tag_vocabulary(rng, WIDE_TAG_VOCAB)
+    vocab, pop, _ = refcommon.random_tag_vocabulary(rng, WIDE_TAG_VOCAB)
     tags = []
     for _ in range(n):
         tg = [vocab[j] for j in rng.choice(len(vocab), size=int(rng.integers(0, 5)), replace=False, p=pop)]
@@ -641,8 +631,8 @@ def make_spec(seed, n=None, d=None) -> Spec:
         if tg and rng.random() < 0.1:
             tg.append(tg[0].title())  # a duplicate in another case: no effect
         tags.append(tg)
-    sat = random_satisfactions(rng, n)
-    cap = random_capacities(rng, n)
+    sat = refcommon.random_satisfactions(rng, n)
+    cap = refcommon.random_capacities(rng, n)
     opted = [bool(rng.random() < 0.07) for _ in range(n)]
     activity = [None if rng.random() < 0.2 else round(float(rng.random() * 100), 2) for _ in range(n)]
     present = {
@@ -699,7 +689,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
     edges = None
     if rng.random() < 0.85 and n >= 3:
         non_clone = np.array([i for i in range(n) if i not in clone_rows])
-        pairs = random_pairs(rng, non_clone, int(rng.integers(0, 3 * n + 1))) if len(non_clone) >= 2 else []
+        pairs = refcommon.random_pairs(rng, non_clone, int(rng.integers(0, 3 * n + 1))) if len(non_clone) >= 2 else []
         edges = [
             (
                 a,
@@ -742,7 +732,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
     )
     spec.k = int(rng.integers(1, 8))
     if rng.random() < 0.3:
-        spec.weights = random_weights(rng, partial=True)
+        spec.weights = refcommon.random_weights(rng, partial=True)
     if rng.random() < 0.25:
         spec.min_satisfaction = int(rng.integers(0, 12))
     if rng.random() < 0.25:
