@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,13 +9,22 @@ from pathlib import Path
 import numpy as np
 
 import reference
+from refcommon import (
+    TOL,
+    compare_ranked,
+    components,
+    finish_random_journey,
+    random_capacities,
+    random_pairs,
+    random_satisfactions,
+    random_tag_vocabulary,
+    random_weights,
+    unique_ids,
+    write_csv,
+)
 from reference import PRESETS, Rec
 
-TOL = 1e-5  # printed numbers vs reference
-NEAR_TIE = 1e-9  # scores this close may be ordered either way unless an exact tie
-
 ID_PREFIXES = ["m", "m", "m", "a-", "M", "x_", "b.", "m0", "Z"]
-TAG_VOCAB = ["kubernetes", "security", "billing", "ml", "api", "onboarding", "sso", "edge"]
 WIDE_TAG_VOCAB = [f"topic{i:03d}" for i in range(150)]
 WORDS = ["alpha", "beta", "Gamma", "delta", "eps", "zeta", "eta", "Theta", "iota", "kappa"]
 
@@ -67,29 +75,6 @@ class Case:
         )
 
 
-def write_csv(path, header, rows, *, bom=False, crlf=False, quote_all=False):
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        if bom:
-            fh.write("\ufeff")
-        w = csv.writer(
-            fh, lineterminator="\r\n" if crlf else "\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
-        )
-        w.writerow(header)
-        w.writerows(rows)
-
-
-def _unique_ids(rng, n):
-    ids, seen = [], set()
-    while len(ids) < n:
-        pre = ID_PREFIXES[rng.integers(len(ID_PREFIXES))]
-        num = int(rng.integers(0, 10 ** int(rng.integers(1, 4))))
-        cand = f"{pre}{num}"
-        if cand not in seen:
-            seen.add(cand)
-            ids.append(cand)
-    return ids
-
-
 def _fmt_float(rng, x):
     style = rng.integers(3)
     if style == 0:
@@ -97,17 +82,6 @@ def _fmt_float(rng, x):
     if style == 1:
         return f"{x:.4f}"
     return f"{x:.6g}"
-
-
-def _random_weights(rng):
-    choices = [0.0, 0.1, 0.33, 0.5, 1.0, 2.5]
-    w = {}
-    for k in reference.WEIGHT_KEYS:
-        if rng.random() < 0.3:
-            w[k] = round(float(rng.random()), 3)
-        else:
-            w[k] = choices[rng.integers(len(choices))]
-    return w
 
 
 def make_random_journey(rng, tmp: Path):
@@ -126,15 +100,7 @@ def make_random_journey(rng, tmp: Path):
     steps = []
     for _ in range(n - 1):
         steps.append({"enabled": bool(rng.random() < 0.75), "channel": "private" if rng.random() < 0.5 else "public"})
-    if not any(s["enabled"] for s in steps):
-        steps[int(rng.integers(n - 1))]["enabled"] = True
-    spec["steps"] = steps
-    if rng.random() < 0.5:
-        spec["min_peer_satisfaction"] = int(rng.integers(0, 11))
-    if rng.random() < 0.5:
-        spec["default_capacity"] = int(rng.integers(0, 5))
-    if rng.random() < 0.5:
-        spec["weights"] = _random_weights(rng)
+    finish_random_journey(rng, spec, steps, 11)
     path = tmp / f"journey_{int(rng.integers(1 << 30))}.json"
     path.write_text(json.dumps(spec, indent=int(rng.integers(0, 3)) or None), encoding="utf-8")
     return str(path), reference.load_journey(spec), f"custom_journey={n}stages"
@@ -156,7 +122,7 @@ def make_case(seed: int, tmp: Path) -> Case:
     clones_per = [int(rng.integers(1, 4)) for _ in range(n_ties)]
     n = min(200, n_base + sum(clones_per))
     n_base = n - sum(clones_per)
-    ids = _unique_ids(rng, n)
+    ids = unique_ids(rng, n, ID_PREFIXES, 3)
 
     # stage per member (uniform-ish, so that neighbouring stages are populated)
     stage_idx = rng.integers(0, len(stages), size=n)
@@ -176,12 +142,8 @@ def make_case(seed: int, tmp: Path) -> Case:
     has_tags = rng.random() < 0.75
     # Sometimes a vocabulary wider than 64 tags with skewed popularity: the
     # library keeps 64-bit tag signatures, so tags then share bits.
-    wide = rng.random() < 0.3
-    vocab = WIDE_TAG_VOCAB if wide else TAG_VOCAB
-    popularity = None
+    vocab, popularity, wide = random_tag_vocabulary(rng, WIDE_TAG_VOCAB)
     if wide:
-        popularity = 1.0 / np.arange(1, len(vocab) + 1) ** 0.7
-        popularity /= popularity.sum()
         notes.append("wide_tags")
     tag_fields = []
     for _ in range(n):
@@ -192,12 +154,9 @@ def make_case(seed: int, tmp: Path) -> Case:
         tag_fields.append(";".join(tags))
 
     has_sat = rng.random() < 0.85
-    sat = [("" if rng.random() < 0.3 else str(int(rng.choice(11, p=_SAT_P)))) for _ in range(n)]
+    sat = ["" if x is None else str(x) for x in random_satisfactions(rng, n)]
     has_cap = rng.random() < 0.7
-    cap = []
-    for _ in range(n):
-        r = rng.random()
-        cap.append("" if r < 0.4 else ("0" if r < 0.55 else str(int(rng.integers(1, 6)))))
+    cap = ["" if x is None else str(x) for x in random_capacities(rng, n)]
     has_opt = rng.random() < 0.6
     opt = [
         (["1", "true"][rng.integers(2)] if rng.random() < 0.07 else ["0", "false"][rng.integers(2)]) for _ in range(n)
@@ -225,21 +184,17 @@ def make_case(seed: int, tmp: Path) -> Case:
 
     header = ["id", "stage"]
     cols = {"id": ids, "stage": [stages[i] for i in stage_idx]}
-    if has_sat:
-        header.append("satisfaction")
-        cols["satisfaction"] = sat
-    if has_cap:
-        header.append("capacity")
-        cols["capacity"] = cap
-    if has_opt:
-        header.append("opted_out")
-        cols["opted_out"] = opt
-    if has_activity:
-        header.append("activity")
-        cols["activity"] = activity
-    if has_tags:
-        header.append("tags")
-        cols["tags"] = tag_fields
+    optional = [
+        ("satisfaction", has_sat, sat),
+        ("capacity", has_cap, cap),
+        ("opted_out", has_opt, opt),
+        ("activity", has_activity, activity),
+        ("tags", has_tags, tag_fields),
+    ]
+    for name, present, values in optional:
+        if present:
+            header.append(name)
+            cols[name] = values
     for j in range(d):
         name = f"f_{j}"
         header.append(name)
@@ -262,18 +217,7 @@ def make_case(seed: int, tmp: Path) -> Case:
     if rng.random() < 0.8:
         m = int(rng.integers(0, 3 * n + 1))
         non_clone = np.array([i for i in range(n) if i not in clone_rows])
-        pairs = []
-        for _ in range(m):
-            a, b = rng.choice(non_clone, size=2, replace=False)
-            pairs.append((int(a), int(b)))
-        # duplicates (both directions) and self-loops
-        for _ in range(int(rng.integers(0, 4))):
-            if pairs:
-                a, b = pairs[int(rng.integers(len(pairs)))]
-                pairs.append((b, a) if rng.random() < 0.5 else (a, b))
-        for _ in range(int(rng.integers(0, 3))):
-            a = int(rng.choice(non_clone))
-            pairs.insert(int(rng.integers(len(pairs) + 1)), (a, a))
+        pairs = random_pairs(rng, non_clone, m)
         with_weight = rng.random() < 0.6
         with_ts = rng.random() < 0.5
         iheader = ["source", "target"] + (["weight"] if with_weight else []) + (["timestamp"] if with_ts else [])
@@ -303,7 +247,7 @@ def make_case(seed: int, tmp: Path) -> Case:
         notes=notes,
     )
     if rng.random() < 0.3:
-        w = _random_weights(rng)
+        w = random_weights(rng)
         case.weights_arg = ",".join(f"{k}={w[k]!r}" for k in reference.WEIGHT_KEYS)
     if rng.random() < 0.25:
         case.min_satisfaction = int(rng.integers(0, 11))
@@ -313,17 +257,8 @@ def make_case(seed: int, tmp: Path) -> Case:
     return case
 
 
-# satisfaction skewed towards happy members so most peers are eligible
-_SAT_P = np.array([1, 1, 1, 1, 1, 2, 2, 4, 5, 5, 4], dtype=float)
-_SAT_P /= _SAT_P.sum()
-
-
 # --------------------------------------------------------------------------
 # comparison
-
-
-def _components(r: Rec):
-    return (r.similarity, r.tags, r.proximity, r.happiness)
 
 
 def exact_tie(a: Rec, b: Rec):
@@ -334,89 +269,24 @@ def exact_tie(a: Rec, b: Rec):
     order cannot matter)."""
     same_sim_inputs = a.peer_features == b.peer_features or (a.sim_defined_zero and b.sim_defined_zero)
     return (
-        _components(a) == _components(b) and same_sim_inputs and a.cn_degrees == b.cn_degrees and len(a.cn_degrees) <= 2
+        components(a) == components(b) and same_sim_inputs and a.cn_degrees == b.cn_degrees and len(a.cn_degrees) <= 2
     )
+
+
+def _check_printed_numbers(row, ref, where):
+    for key in ("score", "similarity", "tags", "proximity", "happiness"):
+        text = row[key]
+        frac = text.split(".")[-1] if "." in text else ""
+        assert len(frac) == 6, f"{where}: {key}={text!r} is not printed with 6 decimals"
+        got = float(text)
+        exp = getattr(ref, key)
+        assert abs(got - exp) <= TOL, f"{where}: {key} cli={text} ref={exp!r}"
 
 
 def compare(cli_rows, ref_full, top, context=""):
     """Compare parsed CLI CSV rows with the reference (ref_full: every
     eligible peer per member, sorted). Returns a list of tolerated near-tie
-    notes; raises AssertionError with a precise message on mismatch."""
-    tolerated = []
-    # grouping: members appear in members.csv order, each once, ranks 1..n
-    order_cli = []
-    by_member = {}
-    for row in cli_rows:
-        m = row["member"]
-        if not order_cli or order_cli[-1] != m:
-            assert m not in by_member, f"{context}: rows of member {m!r} are not contiguous"
-            order_cli.append(m)
-            by_member[m] = []
-        by_member[m].append(row)
-    expected_order = [m for m, recs in ref_full.items() if recs]
-    assert order_cli == expected_order, (
-        f"{context}: members with recommendations / their order differ\n"
-        f"  cli only: {sorted(set(order_cli) - set(expected_order))}\n"
-        f"  ref only: {sorted(set(expected_order) - set(order_cli))}\n"
-        f"  cli order head: {order_cli[:10]}\n  ref order head: {expected_order[:10]}"
+    orderings; raises AssertionError with a precise message on mismatch."""
+    return compare_ranked(
+        cli_rows, ref_full, top, exact_tie=exact_tie, check_row=_check_printed_numbers, rank=str, context=context
     )
-
-    for m in expected_order:
-        full = ref_full[m]
-        rows = by_member[m]
-        want = full[:top]
-        ref_by_peer = {r.peer: r for r in full}
-        assert len(rows) == len(want), (
-            f"{context}: member {m!r}: cli gave {len(rows)} rows, expected {len(want)}\n"
-            f"  cli: {[r['peer'] for r in rows]}\n  ref: {[(r.peer, round(r.score, 6)) for r in want]}"
-        )
-        for i, row in enumerate(rows):
-            where = f"{context}: member {m!r} rank {i + 1} peer {row['peer']!r}"
-            assert row["rank"] == str(i + 1), f"{where}: rank field {row['rank']!r}"
-            assert row["peer"] in ref_by_peer, (
-                f"{where}: peer is not eligible per reference; ref top: {[(r.peer, round(r.score, 6)) for r in want]}"
-            )
-            ref = ref_by_peer[row["peer"]]
-            assert row["member_stage"] == ref.member_stage, (
-                f"{where}: member_stage {row['member_stage']!r} != {ref.member_stage!r}"
-            )
-            assert row["peer_stage"] == ref.peer_stage, (
-                f"{where}: peer_stage {row['peer_stage']!r} != {ref.peer_stage!r}"
-            )
-            assert row["channel"] == ref.channel, f"{where}: channel {row['channel']!r} != {ref.channel!r}"
-            for key in ("score", "similarity", "tags", "proximity", "happiness"):
-                text = row[key]
-                frac = text.split(".")[-1] if "." in text else ""
-                assert len(frac) == 6, f"{where}: {key}={text!r} is not printed with 6 decimals"
-                got = float(text)
-                exp = getattr(ref, key)
-                assert abs(got - exp) <= TOL, f"{where}: {key} cli={text} ref={exp!r}"
-
-        got_peers = [r["peer"] for r in rows]
-        want_peers = [r.peer for r in want]
-        if got_peers == want_peers:
-            continue
-        # Only near-ties (|delta score| <= NEAR_TIE with different components,
-        # i.e. ties that exist mathematically but whose floating point sums
-        # may differ in the last bit) may be ordered differently.
-        got_recs = [ref_by_peer[p] for p in got_peers]
-        for i in range(len(got_recs)):
-            a, b = got_recs[i], want[i]
-            if a.peer == b.peer:
-                continue
-            assert abs(a.score - b.score) <= NEAR_TIE and not exact_tie(a, b), (
-                f"{context}: member {m!r}: ranking differs at rank {i + 1}: cli {a.peer!r} "
-                f"(ref score {a.score!r}, components {_components(a)}) vs ref {b.peer!r} "
-                f"(score {b.score!r}, components {_components(b)})\n"
-                f"  cli: {got_peers}\n  ref: {want_peers}"
-            )
-        for i in range(len(got_recs) - 1):
-            a, b = got_recs[i], got_recs[i + 1]
-            if exact_tie(a, b):
-                assert a.peer < b.peer, (
-                    f"{context}: member {m!r}: exact tie (identical components {_components(a)}) "
-                    f"not broken by peer id ascending: {a.peer!r} before {b.peer!r}\n"
-                    f"  cli: {got_peers}\n  ref: {want_peers}"
-                )
-        tolerated.append(f"{m}: {got_peers} vs {want_peers}")
-    return tolerated

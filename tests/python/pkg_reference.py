@@ -20,7 +20,6 @@ fail, not skip) when the package is missing.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -38,26 +37,15 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+import refcommon  # noqa: E402
 import reference  # noqa: E402  (read-only reuse: presets and journey loading)
+from refcommon import TOL, write_csv  # noqa: E402  (TOL is part of this module's interface)
 
 REPO = HERE.parents[1]
 SAMPLE_MEMBERS = REPO / "examples" / "data" / "sample" / "members.csv"
 SAMPLE_INTERACTIONS = REPO / "examples" / "data" / "sample" / "interactions.csv"
 
-COLUMNS = [
-    "member",
-    "member_stage",
-    "peer",
-    "peer_stage",
-    "rank",
-    "score",
-    "similarity",
-    "tags",
-    "proximity",
-    "happiness",
-    "channel",
-    "reason",
-]
+COLUMNS = reference.CSV_COLUMNS
 FLOAT_COLUMNS = ["score", "similarity", "tags", "proximity", "happiness"]
 MEMBER_COLUMNS = ["id", "stage", "satisfaction", "capacity", "opted_out", "activity", "tags"]
 EXPLAIN_KEYS = {
@@ -66,11 +54,7 @@ EXPLAIN_KEYS = {
     "eligible",
     "failed_rule",
     "why",
-    "score",
-    "similarity",
-    "tags",
-    "proximity",
-    "happiness",
+    *FLOAT_COLUMNS,
     "channel",
     "shared_tags",
     "mutual_contacts",
@@ -80,9 +64,6 @@ EXPLAIN_KEYS = {
 WEIGHT_KEYS = reference.WEIGHT_KEYS
 PRESETS = reference.PRESETS
 JOURNEY_KEYS = {"name", "stages", "steps", "min_peer_satisfaction", "default_capacity", "weights"}
-
-TOL = 1e-5  # values vs the reference (the product's contract)
-NEAR_TIE = 1e-9  # scores this close may be ordered either way unless an exact tie
 
 
 def venv_python() -> str:
@@ -302,76 +283,26 @@ def check_schema(df, context=""):
         assert df[c].dtype == np.float64, f"{context}: {c} dtype {df[c].dtype}"
 
 
+def _check_values(row, ref, where):
+    for key in FLOAT_COLUMNS:
+        got_v, exp_v = float(row[key]), getattr(ref, key)
+        assert abs(got_v - exp_v) <= TOL, f"{where}: {key} {got_v!r} != reference {exp_v!r}"
+    assert isinstance(row["reason"], str) and row["reason"].strip(), f"{where}: empty reason {row['reason']!r}"
+
+
 def compare_recommendations(df, model: Model, ref_full, k, context=""):
     """df: er.recommend output; ref_full: Model.recommend(k=None, ...) for the
     same members (every eligible peer, in the expected member order)."""
     check_schema(df, context)
-    rows = df.to_dict("records")
-    order, by_member = [], {}
-    for row in rows:
-        m = row["member"]
-        if not order or order[-1] != m:
-            assert m not in by_member, f"{context}: rows of member {m!r} are not contiguous"
-            order.append(m)
-            by_member[m] = []
-        by_member[m].append(row)
-    expected = [m for m, recs in ref_full.items() if recs]
-    assert order == expected, (
-        f"{context}: members with recommendations / their order differ\n"
-        f"  got only: {sorted(set(order) - set(expected))[:10]}\n"
-        f"  ref only: {sorted(set(expected) - set(order))[:10]}\n"
-        f"  got head: {order[:8]}\n  ref head: {expected[:8]}"
+    return refcommon.compare_ranked(
+        df.to_dict("records"),
+        ref_full,
+        k,
+        exact_tie=model.exact_tie,
+        check_row=_check_values,
+        rank=int,
+        context=context,
     )
-    tolerated = []
-    for m in expected:
-        full = ref_full[m]
-        want = full[:k]
-        got = by_member[m]
-        ref_by_peer = {r.peer: r for r in full}
-        assert len(got) == len(want), (
-            f"{context}: member {m!r}: {len(got)} rows, expected {len(want)}\n"
-            f"  got: {[r['peer'] for r in got]}\n  ref: {[(r.peer, round(r.score, 6)) for r in want]}"
-        )
-        for i, row in enumerate(got):
-            where = f"{context}: member {m!r} rank {i + 1} peer {row['peer']!r}"
-            assert row["rank"] == i + 1, f"{where}: rank {row['rank']!r}"
-            assert row["peer"] in ref_by_peer, (
-                f"{where}: not an eligible peer per the reference (hard rules); ref top: "
-                f"{[(r.peer, round(r.score, 6)) for r in want]}"
-            )
-            ref = ref_by_peer[row["peer"]]
-            assert row["member_stage"] == ref.member_stage, (
-                f"{where}: member_stage {row['member_stage']!r} != {ref.member_stage!r}"
-            )
-            assert row["peer_stage"] == ref.peer_stage, (
-                f"{where}: peer_stage {row['peer_stage']!r} != {ref.peer_stage!r}"
-            )
-            assert row["channel"] == ref.channel, f"{where}: channel {row['channel']!r} != {ref.channel!r}"
-            for key in FLOAT_COLUMNS:
-                got_v, exp_v = float(row[key]), getattr(ref, key)
-                assert abs(got_v - exp_v) <= TOL, f"{where}: {key} {got_v!r} != reference {exp_v!r}"
-            assert isinstance(row["reason"], str) and row["reason"].strip(), f"{where}: empty reason {row['reason']!r}"
-        got_peers = [r["peer"] for r in got]
-        want_peers = [r.peer for r in want]
-        if got_peers == want_peers:
-            continue
-        got_recs = [ref_by_peer[p] for p in got_peers]
-        for i, (a, b) in enumerate(zip(got_recs, want)):
-            if a.peer == b.peer:
-                continue
-            assert abs(a.score - b.score) <= NEAR_TIE and not model.exact_tie(a, b), (
-                f"{context}: member {m!r}: ranking differs at rank {i + 1}: got {a.peer!r} "
-                f"(ref score {a.score!r}) where the reference has {b.peer!r} (score {b.score!r})\n"
-                f"  got: {got_peers}\n  ref: {want_peers}"
-            )
-        for a, b in zip(got_recs, got_recs[1:]):
-            if model.exact_tie(a, b):
-                assert a.peer < b.peer, (
-                    f"{context}: member {m!r}: exact tie not broken by peer id ascending: "
-                    f"{a.peer!r} before {b.peer!r}\n  got: {got_peers}"
-                )
-        tolerated.append((m, got_peers, want_peers))
-    return tolerated
 
 
 # ---------------------------------------------------------------------------
@@ -379,11 +310,8 @@ def compare_recommendations(df, model: Model, ref_full, k, context=""):
 
 
 ID_PREFIXES = ["m", "m", "m", "a-", "M", "x_", "b.", "m0", "Z", "zo\u00eb", "\u00fc", "q,", 'k"']
-TAG_VOCAB = ["kubernetes", "security", "billing", "ml", "api", "onboarding", "sso", "edge"]
 WIDE_TAG_VOCAB = [f"topic{i:03d}" for i in range(120)]
 WORDS = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota", "kappa"]
-_SAT_P = np.array([1, 1, 1, 1, 1, 2, 2, 4, 5, 5, 4], dtype=float)
-_SAT_P /= _SAT_P.sum()
 T0 = 1_700_000_000
 
 
@@ -650,32 +578,6 @@ def _iso(t, i):
     return s + "Z" if i % 2 == 0 else s
 
 
-def write_csv(path, header, rows):
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-
-
-def _unique_ids(rng, n):
-    ids, seen = [], set()
-    while len(ids) < n:
-        pre = ID_PREFIXES[rng.integers(len(ID_PREFIXES))]
-        cand = f"{pre}{int(rng.integers(0, 10 ** int(rng.integers(1, 5))))}"
-        if cand not in seen:
-            seen.add(cand)
-            ids.append(cand)
-    return ids
-
-
-def _random_weights(rng, partial=True):
-    choices = [0.0, 0.1, 0.33, 0.5, 1.0, 2.5]
-    keys = [k for k in WEIGHT_KEYS if not partial or rng.random() < 0.6] or ["similarity"]
-    return {
-        k: (round(float(rng.random()), 3) if rng.random() < 0.3 else choices[rng.integers(len(choices))]) for k in keys
-    }
-
-
 def random_journey(rng):
     kind = int(rng.integers(8))
     if kind < 5:
@@ -691,15 +593,7 @@ def random_journey(rng):
         if rng.random() < 0.5:
             step = {"from": stages[i], "to": stages[i + 1], **step}
         steps.append(step)
-    if not any(s["enabled"] for s in steps):
-        steps[int(rng.integers(n - 1))]["enabled"] = True
-    spec["steps"] = steps
-    if rng.random() < 0.5:
-        spec["min_peer_satisfaction"] = int(rng.integers(0, 12))
-    if rng.random() < 0.5:
-        spec["default_capacity"] = int(rng.integers(0, 5))
-    if rng.random() < 0.5:
-        spec["weights"] = _random_weights(rng, partial=False)
+    refcommon.finish_random_journey(rng, spec, steps, 12)
     return spec, reference.load_journey(spec)
 
 
@@ -713,7 +607,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
     n_ties = 0 if n < 10 else int(rng.integers(0, 4))
     clones = [int(rng.integers(1, 4)) for _ in range(n_ties)]
     n_base = n - sum(clones)
-    ids = _unique_ids(rng, n)
+    ids = refcommon.unique_ids(rng, n, ID_PREFIXES, 4)
     stage_idx = rng.integers(0, len(stages), size=n)
     if d is None:
         d = int(rng.integers(1, 13)) if rng.random() < 0.75 else 0
@@ -729,12 +623,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
             a, b = rng.choice(n_base, size=2, replace=False)
             feats[b] = feats[a] * np.float32(2.0 ** int(rng.integers(-2, 3)))
             notes.append("parallel")
-    wide = rng.random() < 0.3
-    vocab = WIDE_TAG_VOCAB if wide else TAG_VOCAB
-    pop = None
-    if wide:
-        pop = 1.0 / np.arange(1, len(vocab) + 1) ** 0.7
-        pop /= pop.sum()
+    vocab, pop, _ = refcommon.random_tag_vocabulary(rng, WIDE_TAG_VOCAB)
     tags = []
     for _ in range(n):
         tg = [vocab[j] for j in rng.choice(len(vocab), size=int(rng.integers(0, 5)), replace=False, p=pop)]
@@ -742,11 +631,8 @@ def make_spec(seed, n=None, d=None) -> Spec:
         if tg and rng.random() < 0.1:
             tg.append(tg[0].title())  # a duplicate in another case: no effect
         tags.append(tg)
-    sat = [None if rng.random() < 0.3 else int(rng.choice(11, p=_SAT_P)) for _ in range(n)]
-    cap = []
-    for _ in range(n):
-        r = rng.random()
-        cap.append(None if r < 0.4 else (0 if r < 0.55 else int(rng.integers(1, 6))))
+    sat = refcommon.random_satisfactions(rng, n)
+    cap = refcommon.random_capacities(rng, n)
     opted = [bool(rng.random() < 0.07) for _ in range(n)]
     activity = [None if rng.random() < 0.2 else round(float(rng.random() * 100), 2) for _ in range(n)]
     present = {
@@ -803,18 +689,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
     edges = None
     if rng.random() < 0.85 and n >= 3:
         non_clone = np.array([i for i in range(n) if i not in clone_rows])
-        pairs = []
-        if len(non_clone) >= 2:
-            for _ in range(int(rng.integers(0, 3 * n + 1))):
-                a, b = rng.choice(non_clone, size=2, replace=False)
-                pairs.append((int(a), int(b)))
-            for _ in range(int(rng.integers(0, 4))):
-                if pairs:
-                    a, b = pairs[int(rng.integers(len(pairs)))]
-                    pairs.append((b, a) if rng.random() < 0.5 else (a, b))
-            for _ in range(int(rng.integers(0, 3))):
-                a = int(rng.choice(non_clone))
-                pairs.insert(int(rng.integers(len(pairs) + 1)), (a, a))
+        pairs = refcommon.random_pairs(rng, non_clone, int(rng.integers(0, 3 * n + 1))) if len(non_clone) >= 2 else []
         edges = [
             (
                 a,
@@ -857,7 +732,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
     )
     spec.k = int(rng.integers(1, 8))
     if rng.random() < 0.3:
-        spec.weights = _random_weights(rng)
+        spec.weights = refcommon.random_weights(rng, partial=True)
     if rng.random() < 0.25:
         spec.min_satisfaction = int(rng.integers(0, 12))
     if rng.random() < 0.25:

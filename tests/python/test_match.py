@@ -178,6 +178,11 @@ def two_stage_case(tmp_path, rng, n, m, *, capacity="1", detractors=0.0, interac
     return members, inter, journey
 
 
+def run_community(run_cli, command, members, inter, journey, *args):
+    """`engage-right COMMAND --members .. --interactions .. --journey .. ARGS`, expecting exit 0."""
+    return run_cli(command, "--members", members, "--interactions", inter, "--journey", journey, *args, check_exit=0)
+
+
 def score_matrix(members, inter, journey):
     """All eligible pairs and their scores from the independent reference."""
     recs = reference.recommend(members, inter, json.loads(journey.read_text()), top=10**6)
@@ -202,20 +207,7 @@ def test_community_matching_equals_scipy(tmp_path, run_cli, seed):
     plan = er.match(c, candidates=0)
     assert plan.attrs["total_score"] == pytest.approx(best, abs=1e-6)  # features are float32 in C++
     assert plan.peer.is_unique and plan.member.is_unique
-    out = run_cli(
-        "match",
-        "--members",
-        members,
-        "--interactions",
-        inter,
-        "--journey",
-        journey,
-        "--candidates",
-        "0",
-        "--format",
-        "json",
-        check_exit=0,
-    )
+    out = run_community(run_cli, "match", members, inter, journey, "--candidates", "0", "--format", "json")
     doc = json.loads(out.stdout)
     assert doc["total_score"] == pytest.approx(best, abs=1e-6)
     assert {(p["member"], p["peer"]) for p in doc["pairs"]} == set(zip(plan.member, plan.peer))
@@ -324,20 +316,7 @@ def test_bad_blocked_file_and_options_exit_2(run_cli, sample, tmp_path):
 
 def test_csv_output_lists_unmatched_members_as_rows(run_cli, sample):
     members, inter, journey = sample
-    out = run_cli(
-        "match",
-        "--members",
-        members,
-        "--interactions",
-        inter,
-        "--journey",
-        journey,
-        "--per-member",
-        "9",
-        "--format",
-        "csv",
-        check_exit=0,
-    )
+    out = run_community(run_cli, "match", members, inter, journey, "--per-member", "9", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out.stdout.decode())))
     assert list(rows[0]) == ["member", "member_stage", "peer", "peer_stage", "score", "channel", "reason"]
     short = [r for r in rows if r["peer"] == ""]
@@ -349,41 +328,13 @@ def test_csv_output_lists_unmatched_members_as_rows(run_cli, sample):
 
 def test_export_dot_and_graphml(run_cli, sample, tmp_path):
     members, inter, journey = sample
-    plan = json.loads(
-        run_cli(
-            "match",
-            "--members",
-            members,
-            "--interactions",
-            inter,
-            "--journey",
-            journey,
-            "--format",
-            "json",
-            check_exit=0,
-        ).stdout
-    )
-    dot = run_cli(
-        "export", "--members", members, "--interactions", inter, "--journey", journey, "--format", "dot", check_exit=0
-    ).stdout.decode()
+    plan = json.loads(run_community(run_cli, "match", members, inter, journey, "--format", "json").stdout)
+    dot = run_community(run_cli, "export", members, inter, journey, "--format", "dot").stdout.decode()
     assert dot.startswith("digraph G {") and "rankdir=LR" in dot
     assert dot.count("rank=same") == 2
     assert dot.count('[color="#d62728"') == len(plan["pairs"])  # one highlighted edge per pair
     gml = tmp_path / "plan.graphml"
-    gml.write_bytes(
-        run_cli(
-            "export",
-            "--members",
-            members,
-            "--interactions",
-            inter,
-            "--journey",
-            journey,
-            "--format",
-            "graphml",
-            check_exit=0,
-        ).stdout
-    )
+    gml.write_bytes(run_community(run_cli, "export", members, inter, journey, "--format", "graphml").stdout)
     g = nx.read_graphml(gml)
     assert g.number_of_nodes() == 9
     assert {d["stage"] for _, d in g.nodes(data=True)} == {"a", "b"}

@@ -41,6 +41,14 @@ def _write(path, header, rows, replace=None, trailing_newline=True):
     return path
 
 
+def assert_from_csv_error(line, *paths, **kwargs):
+    """er.Community.from_csv(*paths, **kwargs) raises a ValueError naming the
+    last of the paths and the line."""
+    with pytest.raises(ValueError) as ei:
+        er.Community.from_csv(*map(str, paths), **kwargs)
+    assert_value_error_at(ei, paths[-1].name, line)
+
+
 def assert_value_error_at(excinfo, name, line):
     err = excinfo.value
     assert type(err) is not KeyError and isinstance(err, ValueError)
@@ -83,9 +91,7 @@ MEMBER_CASES = [
 @pytest.mark.parametrize("replace,line", [c[1:] for c in MEMBER_CASES], ids=[c[0] for c in MEMBER_CASES])
 def test_bad_members_csv(tmp_path, replace, line):
     members = _write(tmp_path / "bad_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, replace)
-    with pytest.raises(ValueError) as ei:
-        er.Community.from_csv(str(members))
-    assert_value_error_at(ei, members.name, line)
+    assert_from_csv_error(line, members)
 
 
 def test_unterminated_quote(tmp_path):
@@ -95,29 +101,21 @@ def test_unterminated_quote(tmp_path):
         MEMBERS_ROWS[:2] + ['m3,interested,,3,0,2,"b;c,1,0'],
         trailing_newline=False,
     )
-    with pytest.raises(ValueError) as ei:
-        er.Community.from_csv(str(members))
-    assert_value_error_at(ei, members.name, 4)
+    assert_from_csv_error(4, members)
     members = _write(
         tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, {4: 'm3,interested,,3,0,2,"b;c,1,0'}
     )
-    with pytest.raises(ValueError) as ei:
-        er.Community.from_csv(str(members))
-    assert_value_error_at(ei, members.name, 4)
+    assert_from_csv_error(4, members)
 
 
 def test_empty_file(tmp_path):
     members = tmp_path / "empty_members.csv"
     members.write_bytes(b"")
-    with pytest.raises(ValueError) as ei:
-        er.Community.from_csv(str(members))
-    assert_value_error_at(ei, members.name, 1)
+    assert_from_csv_error(1, members)
     good = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
     inter = tmp_path / "empty_interactions.csv"
     inter.write_bytes(b"")
-    with pytest.raises(ValueError) as ei:
-        er.Community.from_csv(str(good), str(inter))
-    assert_value_error_at(ei, inter.name, 1)
+    assert_from_csv_error(1, good, inter)
 
 
 INTER_CASES = [
@@ -137,16 +135,12 @@ INTER_CASES = [
 def test_bad_interactions_csv(tmp_path, replace, line):
     members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
     inter = _write(tmp_path / "bad_interactions.csv", INTER_HEADER, INTER_ROWS, replace)
-    with pytest.raises(ValueError) as ei:
-        er.Community.from_csv(str(members), str(inter))
-    assert_value_error_at(ei, inter.name, line)
+    assert_from_csv_error(line, members, inter)
 
 
 def test_stage_not_in_the_chosen_journey(tmp_path):
     members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
-    with pytest.raises(ValueError) as ei:
-        er.Community.from_csv(str(members), journey="success")
-    assert_value_error_at(ei, members.name, 2)
+    assert_from_csv_error(2, members, journey="success")
 
 
 def test_missing_file(tmp_path):

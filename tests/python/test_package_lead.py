@@ -419,27 +419,16 @@ def api_both(fn, inst: Instance, tmp_path: Path, **extra):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_lead_scores_match_reference(seed, tmp_path):
+@pytest.mark.parametrize(
+    "fn, check",
+    [(er.lead_scores, check_scores), (er.infer_stages, check_inference), (er.stage_history, check_history)],
+    ids=["lead_scores", "infer_stages", "stage_history"],
+)
+def test_matches_reference(fn, check, seed, tmp_path):
     inst = make_instance(seed)
-    frames, paths = api_both(er.lead_scores, inst, tmp_path)
-    check_scores(frames, inst, f"seed {seed} (frames, {inst.time_form})")
-    check_scores(paths, inst, f"seed {seed} (CSV)")
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_infer_stages_match_reference(seed, tmp_path):
-    inst = make_instance(seed)
-    frames, paths = api_both(er.infer_stages, inst, tmp_path)
-    check_inference(frames, inst, f"seed {seed} (frames, {inst.time_form})")
-    check_inference(paths, inst, f"seed {seed} (CSV)")
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_stage_history_matches_reference(seed, tmp_path):
-    inst = make_instance(seed)
-    frames, paths = api_both(er.stage_history, inst, tmp_path)
-    check_history(frames, inst, f"seed {seed} (frames, {inst.time_form})")
-    check_history(paths, inst, f"seed {seed} (CSV)")
+    frames, paths = api_both(fn, inst, tmp_path)
+    check(frames, inst, f"seed {seed} (frames, {inst.time_form})")
+    check(paths, inst, f"seed {seed} (CSV)")
 
 
 # ---------------------------------------------------------------------------

@@ -57,6 +57,12 @@ def events() -> pd.DataFrame:
     )
 
 
+def assert_lead_error(ev, pattern, mem=None):
+    """er.lead_scores on (mem, ev) -- mem=members() by default -- raises a ValueError matching pattern."""
+    with pytest.raises(ValueError, match=pattern):
+        er.lead_scores(members() if mem is None else mem, ev, JOURNEY)
+
+
 def expected_engagement():
     # half-life 2 days, as_of = T (the latest event):
     # a: visit 1 day old 2 * 2^-0.5 + buy 0.5 * 10 = 5 + sqrt(2); b: visit 2 days old 2 / 2 = 1;
@@ -140,33 +146,29 @@ def test_bad_timestamp_names_the_row(bad, pattern):
     ev = events()
     ev["timestamp"] = ev["timestamp"].astype(object)
     ev.loc[2, "timestamp"] = bad
-    with pytest.raises(ValueError, match=pattern):
-        er.lead_scores(members(), ev, JOURNEY)
+    assert_lead_error(ev, pattern)
 
 
 def test_bad_numeric_and_datetime_timestamps():
     ev = events()
     ev.loc[1, "timestamp"] = np.nan
-    with pytest.raises(ValueError, match=r"events row 1: timestamp"):
-        er.lead_scores(members(), ev, JOURNEY)
+    assert_lead_error(ev, r"events row 1: timestamp")
     ev = events()
     ev["timestamp"] = pd.to_datetime(ev["timestamp"], unit="s")
     ev.loc[4, "timestamp"] = pd.NaT
-    with pytest.raises(ValueError, match=r"events row 4: timestamp"):
-        er.lead_scores(members(), ev, JOURNEY)
+    assert_lead_error(ev, r"events row 4: timestamp")
 
 
 def test_per_value_action_needs_a_value():
     ev = events()
     ev.loc[2, "value"] = np.nan
-    with pytest.raises(ValueError, match=r"events row 2: value: action 'buy' is scored per value"):
-        er.lead_scores(members(), ev, JOURNEY)
-    with pytest.raises(ValueError, match=r"events row 2: action 'buy' is scored per value.*no value column"):
-        er.lead_scores(members(), events().drop(columns="value"), JOURNEY)
+    assert_lead_error(ev, r"events row 2: value: action 'buy' is scored per value")
+    assert_lead_error(
+        events().drop(columns="value"), r"events row 2: action 'buy' is scored per value.*no value column"
+    )
     ev = events().astype({"value": object})
     ev.loc[1, "value"] = "lots"
-    with pytest.raises(ValueError, match=r"events row 1: value: expected a finite number"):
-        er.lead_scores(members(), ev, JOURNEY)
+    assert_lead_error(ev, r"events row 1: value: expected a finite number")
     # without per_value actions the value column is optional
     ev = events()
     ev = ev[ev["action"] != "buy"].drop(columns="value")
@@ -174,16 +176,14 @@ def test_per_value_action_needs_a_value():
 
 
 def test_missing_or_empty_event_fields():
-    with pytest.raises(ValueError, match=r"events: missing required column 'timestamp'"):
-        er.lead_scores(members(), events().drop(columns="timestamp"), JOURNEY)
+    assert_lead_error(events().drop(columns="timestamp"), r"events: missing required column 'timestamp'")
     ev = events()
     ev.loc[1, "member"] = None
     with pytest.raises(ValueError, match=r"events row 1: member: expected a member id"):
         er.lead_scores(members(), ev, JOURNEY, skip_unknown_members=True)
     ev = events()
     ev.loc[3, "action"] = " "
-    with pytest.raises(ValueError, match=r"events row 3: action: expected an action name"):
-        er.lead_scores(members(), ev, JOURNEY)
+    assert_lead_error(ev, r"events row 3: action: expected an action name")
     with pytest.raises(TypeError):
         er.lead_scores(members(), [("a", "visit", T)], JOURNEY)
 
@@ -191,13 +191,11 @@ def test_missing_or_empty_event_fields():
 def test_events_csv_errors_name_file_and_line(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("member,action,timestamp,value\na,visit,1700000000,\nzz,visit,1700000000,\n")
-    with pytest.raises(ValueError, match=r"events\.csv:3:\d+: member: unknown member id"):
-        er.lead_scores(members(), path, JOURNEY)
+    assert_lead_error(path, r"events\.csv:3:\d+: member: unknown member id")
     df = er.lead_scores(members(), path, JOURNEY, skip_unknown_members=True)
     assert df.attrs["skipped_unknown_members"] == 1
     path.write_text("member,action,timestamp,value\na,buy,1700000000,\n")
-    with pytest.raises(ValueError, match=r"events\.csv:2:\d+: value: action 'buy' is scored per value"):
-        er.lead_scores(members(), path, JOURNEY)
+    assert_lead_error(path, r"events\.csv:2:\d+: value: action 'buy' is scored per value")
 
 
 # ---------------------------------------------------------------------------
@@ -216,26 +214,21 @@ def test_fit_column_missing(fn, tmp_path):
 def test_bad_members():
     m = members().astype({"employees": object})
     m.loc[1, "employees"] = "many"
-    with pytest.raises(ValueError, match=r"members row 1: employees: expected a finite number"):
-        er.lead_scores(m, events(), JOURNEY)
+    assert_lead_error(events(), r"members row 1: employees: expected a finite number", mem=m)
     m = members()
     m.loc[2, "stage"] = "gold"
-    with pytest.raises(ValueError, match=r"members row 2: unknown stage 'gold'"):
-        er.lead_scores(m, events(), JOURNEY)
+    assert_lead_error(events(), r"members row 2: unknown stage 'gold'", mem=m)
     m = members()
     m.loc[2, "id"] = "a"
-    with pytest.raises(ValueError, match=r"members row 2: duplicate id 'a'"):
-        er.lead_scores(m, events(), JOURNEY)
+    assert_lead_error(events(), r"members row 2: duplicate id 'a'", mem=m)
     m = members()
     m.loc[1, "id"] = None
-    with pytest.raises(ValueError, match=r"members row 1: empty id"):
-        er.lead_scores(m, events(), JOURNEY)
+    assert_lead_error(events(), r"members row 1: empty id", mem=m)
     with pytest.raises(ValueError, match=r"missing required column 'id'"):
         er.lead_scores(members().drop(columns="id"), events(), JOURNEY)
     m = members()
     m["satisfaction"] = [1, 12, None]
-    with pytest.raises(ValueError, match=r"members row 1: satisfaction"):
-        er.lead_scores(m, events(), JOURNEY)
+    assert_lead_error(events(), r"members row 1: satisfaction", mem=m)
     with pytest.raises(ValueError, match="threads"):
         er.lead_scores(members(), events(), JOURNEY, threads=-1)
 

@@ -232,21 +232,24 @@ def test_recommend_matches_the_cli(run_cli):
             ["--top", "2", "--min-satisfaction", "4", "--allow-existing"],
         ),
     ]
+
+    def sample_cli_rows(*args):
+        out = run_cli(
+            "recommend",
+            "--members",
+            SAMPLE_MEMBERS,
+            "--interactions",
+            SAMPLE_INTERACTIONS,
+            "--format",
+            "csv",
+            *args,
+            check_exit=0,
+        )
+        return parse_csv_output(out.stdout)
+
     for opts, args in cases:
         got = er.recommend(c, **opts)
-        cli = parse_csv_output(
-            run_cli(
-                "recommend",
-                "--members",
-                SAMPLE_MEMBERS,
-                "--interactions",
-                SAMPLE_INTERACTIONS,
-                "--format",
-                "csv",
-                *args,
-                check_exit=0,
-            ).stdout
-        )
+        cli = sample_cli_rows(*args)
         assert len(got) == len(cli) > 0, (opts, len(got), len(cli))
         for row, crow in zip(got.to_dict("records"), cli):
             for key in COLUMNS:
@@ -257,22 +260,7 @@ def test_recommend_matches_the_cli(run_cli):
     members = pd.read_csv(SAMPLE_MEMBERS)
     m = members["id"].iloc[0]
     got = er.recommend(c, member=m, k=4)
-    cli = parse_csv_output(
-        run_cli(
-            "recommend",
-            "--members",
-            SAMPLE_MEMBERS,
-            "--interactions",
-            SAMPLE_INTERACTIONS,
-            "--format",
-            "csv",
-            "--member",
-            m,
-            "--top",
-            "4",
-            check_exit=0,
-        ).stdout
-    )
+    cli = sample_cli_rows("--member", m, "--top", "4")
     assert list(got["peer"]) == [r["peer"] for r in cli]
 
 
