@@ -10,6 +10,7 @@
 #include <cmath>
 #include <fstream>
 #include <ostream>
+#include <tuple>
 
 namespace engage_right {
 
@@ -131,37 +132,45 @@ std::string stamp(const simulation_result& r, double round_time) {
 
 }  // namespace
 
-void write_interactions_log(std::ostream& out, const community& c, const simulation_result& r) {
-    const auto& L = r.log;
-    out << "source,target,weight,timestamp\n";
+namespace {
+
+// Write a header and one row per k in [0, n): two quoted fields, a middle
+// part and a time, as the readers of interactions.csv and stages.csv expect.
+template <class Row>
+void write_log(std::ostream& out, const char* header, std::size_t n, Row row_of) {
+    out << header;
     std::string row;
-    for (std::size_t k = 0; k < L.contact_source.size(); ++k) {
+    for (std::size_t k = 0; k < n; ++k) {
+        const auto [a, b, mid, time] = row_of(k);
         row.clear();
-        row += csv_quote(simulated_member_id(c, r, L.contact_source[k]));
+        row += csv_quote(a);
         row += ',';
-        row += csv_quote(simulated_member_id(c, r, L.contact_target[k]));
-        row += ",1,";
-        row += stamp(r, static_cast<double>(L.contact_round[k]));
+        row += csv_quote(b);
+        row += mid;
+        row += time;
         row += '\n';
         out << row;
     }
 }
 
+}  // namespace
+
+void write_interactions_log(std::ostream& out, const community& c, const simulation_result& r) {
+    const auto& L = r.log;
+    write_log(out, "source,target,weight,timestamp\n", L.contact_source.size(), [&](std::size_t k) {
+        return std::tuple{simulated_member_id(c, r, L.contact_source[k]),
+                          simulated_member_id(c, r, L.contact_target[k]), ",1,",
+                          stamp(r, static_cast<double>(L.contact_round[k]))};
+    });
+}
+
 void write_stages_log(std::ostream& out, const community& c, const simulation_result& r) {
     const auto& L = r.log;
     const journey& j = c.journey();
-    out << "member,stage,timestamp\n";
-    std::string row;
-    for (std::size_t k = 0; k < L.entry_member.size(); ++k) {
-        row.clear();
-        row += csv_quote(simulated_member_id(c, r, L.entry_member[k]));
-        row += ',';
-        row += csv_quote(j.stage_name(L.entry_stage[k]));
-        row += ',';
-        row += stamp(r, L.entry_time[k]);
-        row += '\n';
-        out << row;
-    }
+    write_log(out, "member,stage,timestamp\n", L.entry_member.size(), [&](std::size_t k) {
+        return std::tuple{simulated_member_id(c, r, L.entry_member[k]), std::string(j.stage_name(L.entry_stage[k])),
+                          ",", stamp(r, L.entry_time[k])};
+    });
 }
 
 void write_event_log(const std::filesystem::path& interactions, const std::filesystem::path& stages, const community& c,

@@ -302,29 +302,19 @@ TEST_CASE("simulate: the event log is written in the DESIGN formats") {
 }
 
 TEST_CASE("simulate: bad parameters are config errors naming the key") {
-    CHECK(error_of([] {
-              simulation_params::from_json(R"({"bsae": 1})", 5, "p.json");
-          }).find("p.json: $.bsae: unknown key") != std::string::npos);
-    CHECK(error_of([] {
-              simulation_params::from_json(R"({"lift": "x"})", 5, "p.json");
-          }).find("$.lift: expected a number or an array") != std::string::npos);
-    CHECK(error_of([] {
-              simulation_params::from_json(R"({"churn": [0.1, 0.2]})", 5, "p.json");
-          }).find("$.churn: expected 5 values (one per stage), got 2") != std::string::npos);
-    CHECK(error_of([] {
-              simulation_params::from_json(R"({"base": [0.1, -0.2, 0, 0]})", 5, "p.json");
-          }).find("$.base[1]: expected a finite number >= 0, got -0.2") != std::string::npos);
-    CHECK(error_of([] { simulation_params::from_json(R"({"dt": 0.3})", 5, "p.json"); }).find("$.dt: expected 0 < dt") !=
-          std::string::npos);
-    CHECK(error_of([] {
-              simulation_params::from_json(R"({"per_member": 1.5})", 5, "p.json");
-          }).find("$.per_member: expected an integer") != std::string::npos);
-    CHECK(error_of([] {
-              simulation_params::from_json(R"({"arrivals": -1})", 5, "p.json");
-          }).find("$.arrivals: expected a finite number >= 0") != std::string::npos);
-    CHECK(error_of([] { simulation_params::from_json("[1]", 5, "p.json"); }).find("$: expected an object") !=
-          std::string::npos);
-    CHECK(error_of([] { simulation_params::from_json("{", 5, "p.json"); }).find("invalid JSON") != std::string::npos);
+    const std::pair<const char*, const char*> cases[] = {
+        {R"({"bsae": 1})", "p.json: $.bsae: unknown key"},
+        {R"({"lift": "x"})", "$.lift: expected a number or an array"},
+        {R"({"churn": [0.1, 0.2]})", "$.churn: expected 5 values (one per stage), got 2"},
+        {R"({"base": [0.1, -0.2, 0, 0]})", "$.base[1]: expected a finite number >= 0, got -0.2"},
+        {R"({"dt": 0.3})", "$.dt: expected 0 < dt"},
+        {R"({"per_member": 1.5})", "$.per_member: expected an integer"},
+        {R"({"arrivals": -1})", "$.arrivals: expected a finite number >= 0"},
+        {"[1]", "$: expected an object"},
+        {"{", "invalid JSON"}};
+    for (const auto& [text, says] : cases)
+        CHECK_MESSAGE(
+            error_of([&] { simulation_params::from_json(text, 5, "p.json"); }).find(says) != std::string::npos, text);
 
     const simulation_params ok =
         simulation_params::from_json(R"({"base": 0.1, "churn": [0,0,0,0,0.5], "dt": 0.25})", 5);
