@@ -14,8 +14,8 @@ from ._frames import (
     PathLike,
     _data_column,
     _feature_matrix,
+    _id_cells,
     _tag_strings,
-    _text_cells,
     _to_unix_seconds,
 )
 from ._journey import Journey, _journey_arg
@@ -94,8 +94,8 @@ class Community:
         for col in ("id", "stage"):
             if col not in members.columns:
                 raise ValueError(f"members: missing required column {col!r}")
-        ids = _text_cells(members["id"])
-        stages = _text_cells(members["stage"])
+        ids = _id_cells(members["id"])
+        stages = _id_cells(members["stage"])
         feats = features if features is not None else _feature_matrix(members)
         if feats is not None and not isinstance(feats, _np.ndarray):
             feats = _np.asarray(feats, dtype=_np.float32)
@@ -104,7 +104,7 @@ class Community:
             for col in ("source", "target"):
                 if col not in interactions.columns:
                     raise ValueError(f"interactions: missing required column {col!r}")
-            src, dst = _text_cells(interactions["source"]), _text_cells(interactions["target"])
+            src, dst = _id_cells(interactions["source"]), _id_cells(interactions["target"])
             w = _data_column(interactions, "weight")
             if "timestamp" in interactions.columns:
                 ts = _to_unix_seconds(interactions["timestamp"])

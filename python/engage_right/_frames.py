@@ -350,6 +350,12 @@ def _text_cells(col: _pd.Series) -> list:
     return out
 
 
+def _id_cells(col: _pd.Series) -> list:
+    """Member ids as str, untrimmed as in the CSV files, "" where missing
+    (the C++ builders refuse empty ids)."""
+    return col.astype(str).where(~_missing_mask(col), "").tolist()
+
+
 def _data_column(df: _pd.DataFrame, name: str) -> Any:
     """A column as the C++ builders take it (the rules are theirs): None when
     absent, numbers as float64 (NaN = empty), anything else as text cells

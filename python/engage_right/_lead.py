@@ -19,6 +19,7 @@ from ._frames import (
     _data_column,
     _datetimes_of,
     _factorize,
+    _id_cells,
     _is_path,
     _lower_columns,
     _numbers,
@@ -54,8 +55,8 @@ def _lead_members(members: Any, j: _core.Journey) -> _core.MemberTable:
     df = _lower_columns(members, "members")
     if "id" not in df.columns:
         raise ValueError("members: missing required column 'id'")
-    ids = _text_cells(df["id"])
-    stages = _text_cells(df["stage"]) if "stage" in df.columns else None
+    ids = _id_cells(df["id"])
+    stages = _id_cells(df["stage"]) if "stage" in df.columns else None
     cfg = _core.lead_columns(j)
     extra = {name: _text_cells(df[name]) for name in cfg["text_columns"] if name in df.columns}
     return _core.MemberTable._from_columns(
