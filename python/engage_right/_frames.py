@@ -113,25 +113,6 @@ def _int_column(
     return _np.where(absent, missing, _np.nan_to_num(values)).astype(_np.int64)
 
 
-def _bool_column(df: _pd.DataFrame, name: str) -> Optional[_np.ndarray]:
-    if name not in df.columns:
-        return None
-    col = df[name]
-    absent = _missing_mask(col)
-    if _pd.api.types.is_bool_dtype(col) or _pd.api.types.is_numeric_dtype(col):
-        values = col.to_numpy(dtype=float, na_value=0.0)
-        bad = ~absent & (values != 0) & (values != 1)
-        truth = values == 1
-    else:
-        text = col.astype(str).str.strip().str.lower()
-        truth = text.isin(["1", "true", "1.0"]).to_numpy()
-        bad = ~absent & ~truth & ~text.isin(["0", "false", "0.0"]).to_numpy()
-    if bad.any():
-        i = int(_np.argmax(bad))
-        raise ValueError(f"members row {i}: opted_out: expected 1, 0, true, false or empty, got {col.iloc[i]!r}")
-    return (truth & ~absent).astype(_np.uint8)
-
-
 def _tag_strings(df: _pd.DataFrame) -> Optional[list]:
     """Tags as one ';'-separated string per member (lists are joined)."""
     if "tags" not in df.columns:

@@ -28,17 +28,6 @@ py::array_t<T> column(const community& c, F&& get) {
     return out;
 }
 
-template <class T>
-std::vector<T> as_vector(const py::object& o, std::size_t n, const char* name) {
-    if (o.is_none()) return {};
-    auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(o);
-    if (!a) throw config_error(fmt::format("{} cannot be read as numbers", name));
-    if (a.ndim() != 1 || static_cast<std::size_t>(a.shape(0)) != n)
-        throw config_error(fmt::format("{} has {} values, expected {}", name, a.size(), n));
-    std::vector<T> out(a.data(), a.data() + n);
-    return out;
-}
-
 }  // namespace
 
 data_column to_data_column(const py::object& o, const char* name) {

@@ -141,10 +141,18 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
-std::string shown(std::string_view s) {
-    if (s.size() > 40) return fmt::format("\"{}...\"", s.substr(0, 40));
-    return fmt::format("\"{}\"", s);
+namespace {
+
+std::string quoted(std::string_view s, char q) {
+    if (s.size() > 40) return fmt::format("{}{}...{}", q, s.substr(0, 40), q);
+    return fmt::format("{}{}{}", q, s, q);
 }
+
+}  // namespace
+
+std::string shown(std::string_view s) { return quoted(s, '"'); }
+
+std::string shown_in_row(std::string_view s) { return quoted(s, '\''); }
 
 }  // namespace detail
 

@@ -385,15 +385,6 @@ event_table read_events(const std::filesystem::path& path, const member_table& m
 
 // ------------------------------------------------------- from columns ---
 
-namespace {
-
-std::string frame_shown(std::string_view s) {
-    if (s.size() > 40) return fmt::format("'{}...'", s.substr(0, 40));
-    return fmt::format("'{}'", s);
-}
-
-}  // namespace
-
 event_table build_events(const event_columns& c, std::size_t member_count, const journey& j) {
     const std::size_t n = c.member.size();
     if (c.action.size() != n || c.timestamp.size() != n)
@@ -406,10 +397,11 @@ event_table build_events(const event_columns& c, std::size_t member_count, const
     std::vector<std::uint8_t> per_value(names.size(), 0);
     for (std::size_t a = 0; a < names.size(); ++a) {
         if (trim(names[a]).empty() || trim(names[a]).size() != names[a].size())
-            throw config_error(fmt::format("events: action name {} is empty or not trimmed", frame_shown(names[a])));
+            throw config_error(
+                fmt::format("events: action name {} is empty or not trimmed", detail::shown_in_row(names[a])));
         for (std::size_t b = 0; b < a; ++b)
             if (names[a] == names[b])
-                throw config_error(fmt::format("events: action name {} given twice", frame_shown(names[a])));
+                throw config_error(fmt::format("events: action name {} given twice", detail::shown_in_row(names[a])));
         const action_points* p = j.lead_scoring().find_action(names[a]);
         per_value[a] = p && p->per_value ? 1 : 0;
     }

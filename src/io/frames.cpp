@@ -21,11 +21,6 @@ using detail::trim;
 
 namespace {
 
-std::string frame_quote(std::string_view s) {
-    if (s.size() > 40) return fmt::format("'{}...'", s.substr(0, 40));
-    return fmt::format("'{}'", s);
-}
-
 std::size_t column_size(const data_column& c) {
     if (const auto* d = std::get_if<std::vector<double>>(&c)) return d->size();
     if (const auto* t = std::get_if<std::vector<std::string>>(&c)) return t->size();
@@ -60,7 +55,7 @@ member_table build_members(const member_columns& cols, const journey& j, const m
     if (cols.features.dims > 0 && cols.features.rows != n)
         throw config_error(fmt::format("features have {} rows, expected {}", cols.features.rows, n));
 
-    detail::member_rows t(j, options.stage_optional, &frame_quote);
+    detail::member_rows t(j, options.stage_optional, &detail::shown_in_row);
     std::vector<const std::vector<std::string>*> extra;
     std::vector<std::string> extra_names;
     for (const auto& name : options.text_columns) {
@@ -102,7 +97,7 @@ member_table build_members(const member_columns& cols, const journey& j, const m
     member_table m = t.finish(cols.features);
     if (auto dup = detail::member_rows::duplicate_of(m))
         throw config_error(fmt::format("members row {}: duplicate id {} (first in row {})", dup->first,
-                                       frame_quote(m.id[dup->first]), dup->second));
+                                       detail::shown_in_row(m.id[dup->first]), dup->second));
     return m;
 }
 
@@ -114,7 +109,8 @@ interaction_table build_interactions(const interaction_columns& cols, const memb
     if (!cols.timestamp.empty()) check_length("interactions", "timestamp", cols.timestamp.size(), n);
     detail::id_index index;
     if (auto dup = index.build(members.id))
-        throw config_error(fmt::format("members row {}: duplicate id {}", *dup, frame_quote(members.id[*dup])));
+        throw config_error(
+            fmt::format("members row {}: duplicate id {}", *dup, detail::shown_in_row(members.id[*dup])));
     interaction_table t;
     t.source.reserve(n);
     t.target.reserve(n);
@@ -138,7 +134,8 @@ interaction_table build_interactions(const interaction_columns& cols, const memb
     } else if (const auto* x = std::get_if<std::vector<std::string>>(&cols.weight)) {
         t.weight.resize(n);
         for (std::size_t k = 0; k < n; ++k)
-            if (!detail::weight_value((*x)[k], t.weight[k])) fail(k, detail::weight_problem(frame_quote((*x)[k])));
+            if (!detail::weight_value((*x)[k], t.weight[k]))
+                fail(k, detail::weight_problem(detail::shown_in_row((*x)[k])));
     }
     for (std::size_t k = 0; k < cols.timestamp.size(); ++k)
         if (std::isinf(cols.timestamp[k])) fail(k, "timestamp: expected a finite time");

@@ -152,12 +152,6 @@ uplift_history read_uplift_history(const std::filesystem::path& interactions, co
 
 // ------------------------------------------------------- from columns ---
 
-namespace {
-
-std::string frame_quote(std::string_view s) { return fmt::format("'{}'", s); }
-
-}  // namespace
-
 void add_stage_entries(uplift_history& h, std::span<const std::string> members, std::span<const std::string> stages,
                        std::span<const double> seconds, const journey& j, std::string_view what) {
     if (members.size() != stages.size() || members.size() != seconds.size())
@@ -167,7 +161,7 @@ void add_stage_entries(uplift_history& h, std::span<const std::string> members, 
         const auto s = j.find_stage(trim(stages[i]));
         if (!s)
             throw config_error(fmt::format("{} row {}: stage: {}", what, i,
-                                           detail::unknown_stage_problem(j, stages[i], &frame_quote)));
+                                           detail::unknown_stage_problem(j, stages[i], &detail::shown_in_row)));
         if (!std::isfinite(seconds[i]))
             throw config_error(fmt::format("{} row {}: timestamp: expected a finite time", what, i));
         h.entry_member.push_back(h.intern(members[i]));

@@ -19,6 +19,16 @@ constexpr long long max_capacity = 1000000000LL;
 
 std::string number_shown(double v) { return fmt::format("{}", v); }
 
+// What each cell rule expects, for both the text and the number form.
+constexpr const char* satisfaction_expected = "satisfaction: expected an integer 0-10 or empty";
+constexpr const char* capacity_expected = "capacity: expected an integer >= 0 or empty";
+constexpr const char* opted_out_expected = "opted_out: expected 1, 0, true, false or empty";
+constexpr const char* activity_expected = "activity: expected a finite number >= 0 or empty";
+
+std::string problem(const char* expected, const std::string& shown_value) {
+    return fmt::format("{}, got {}", expected, shown_value);
+}
+
 }  // namespace
 
 member_rows::member_rows(const journey& j, bool stage_optional, std::string (*quote)(std::string_view))
@@ -53,16 +63,14 @@ std::string member_rows::stage(std::string_view text, bool given) {
 std::string member_rows::satisfaction(std::string_view text) {
     if (trim(text).empty()) return {};
     int v = 0;
-    if (!parse_number(text, v) || v < 0 || v > 10)
-        return fmt::format("satisfaction: expected an integer 0-10 or empty, got {}", quote_(text));
+    if (!parse_number(text, v) || v < 0 || v > 10) return problem(satisfaction_expected, quote_(text));
     sat_ = static_cast<std::int8_t>(v);
     return {};
 }
 
 std::string member_rows::satisfaction(double v) {
     if (std::isnan(v)) return {};
-    if (!(v >= 0 && v <= 10 && v == std::floor(v)))
-        return fmt::format("satisfaction: expected an integer 0-10 or empty, got {}", number_shown(v));
+    if (!(v >= 0 && v <= 10 && v == std::floor(v))) return problem(satisfaction_expected, number_shown(v));
     sat_ = static_cast<std::int8_t>(v);
     return {};
 }
@@ -70,8 +78,7 @@ std::string member_rows::satisfaction(double v) {
 std::string member_rows::capacity(std::string_view text) {
     if (trim(text).empty()) return {};
     long long v = 0;
-    if (!parse_number(text, v) || v < 0 || v > max_capacity)
-        return fmt::format("capacity: expected an integer >= 0 or empty, got {}", quote_(text));
+    if (!parse_number(text, v) || v < 0 || v > max_capacity) return problem(capacity_expected, quote_(text));
     cap_ = static_cast<std::int32_t>(v);
     return {};
 }
@@ -79,7 +86,7 @@ std::string member_rows::capacity(std::string_view text) {
 std::string member_rows::capacity(double v) {
     if (std::isnan(v)) return {};
     if (!(v >= 0 && v <= static_cast<double>(max_capacity) && v == std::floor(v)))
-        return fmt::format("capacity: expected an integer >= 0 or empty, got {}", number_shown(v));
+        return problem(capacity_expected, number_shown(v));
     cap_ = static_cast<std::int32_t>(v);
     return {};
 }
@@ -88,30 +95,28 @@ std::string member_rows::opted_out(std::string_view text) {
     const std::string v = lower(trim(text));
     if (v.empty() || v == "0" || v == "false") opted_ = 0;
     else if (v == "1" || v == "true") opted_ = 1;
-    else return fmt::format("opted_out: expected 1, 0, true, false or empty, got {}", quote_(text));
+    else return problem(opted_out_expected, quote_(text));
     return {};
 }
 
 std::string member_rows::opted_out(double v) {
     if (std::isnan(v) || v == 0) opted_ = 0;
     else if (v == 1) opted_ = 1;
-    else return fmt::format("opted_out: expected 1, 0, true, false or empty, got {}", number_shown(v));
+    else return problem(opted_out_expected, number_shown(v));
     return {};
 }
 
 std::string member_rows::activity(std::string_view text) {
     if (trim(text).empty()) return {};
     double v = 0;
-    if (!parse_number(text, v) || v < 0)
-        return fmt::format("activity: expected a finite number >= 0 or empty, got {}", quote_(text));
+    if (!parse_number(text, v) || v < 0) return problem(activity_expected, quote_(text));
     act_ = v;
     return {};
 }
 
 std::string member_rows::activity(double v) {
     if (std::isnan(v)) return {};
-    if (!(std::isfinite(v) && v >= 0))
-        return fmt::format("activity: expected a finite number >= 0 or empty, got {}", number_shown(v));
+    if (!(std::isfinite(v) && v >= 0)) return problem(activity_expected, number_shown(v));
     act_ = v;
     return {};
 }

@@ -72,6 +72,9 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 /// A value quoted for an error message, shortened past 40 characters.
 std::string shown(std::string_view s);
 
+/// The same in single quotes, for errors naming a row of in-memory columns.
+std::string shown_in_row(std::string_view s);
+
 /// Parse a number filling the whole field (spaces trimmed, an optional
 /// leading '+'); reals must be finite.
 template <class T>
