@@ -276,20 +276,20 @@ def generate(n: int, seed: int):
     # same as sorting the rows by a random timestamp
     ts = np.sort(rng.integers(T0, T1, size=m))
 
-    members = dict(
-        stage=stage,
-        feats=feats,
-        ctags=ctags,
-        tvalid=tvalid,
-        sat=sat,
-        sat_empty=sat_empty,
-        cap=cap,
-        cap_empty=cap_empty,
-        opted=opted,
-        activity=activity,
-        cluster=cluster,
-    )
-    inter = dict(src=src, tgt=tgt, weight=weight, ts=ts)
+    members = {
+        "stage": stage,
+        "feats": feats,
+        "ctags": ctags,
+        "tvalid": tvalid,
+        "sat": sat,
+        "sat_empty": sat_empty,
+        "cap": cap,
+        "cap_empty": cap_empty,
+        "opted": opted,
+        "activity": activity,
+        "cluster": cluster,
+    }
+    inter = {"src": src, "tgt": tgt, "weight": weight, "ts": ts}
     return members, inter
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import time
 
 import numpy as np
@@ -138,40 +139,9 @@ COUNTRIES = [
 T0, T1 = 1672531200, 1735689600  # 2023-01-01 .. 2025-01-01 (UTC)
 CHUNK = 1 << 20
 
-JOURNEY = {
-    "name": "lead_benchmark",
-    "description": "engage_right stages with a lead-scoring table for the event benchmarks",
-    "stages": STAGES,
-    "lead_scoring": {
-        "half_life_days": 60,
-        "actions": {
-            "visit": 1,
-            "email_open": 0.5,
-            "content_download": 3,
-            "email_click": 2,
-            "webinar": {"points": 5},
-            "purchase": {"points": 0.1, "per_value": True},
-            "unsubscribe": -20,
-            "demo_request": 10,
-            "trial_start": 10,
-            "renewal": 15,
-            "review": 10,
-            "referral": 15,
-        },
-        "fit": [
-            {"tag": "kubernetes", "points": 5},
-            {"column": "country", "equals": "DE", "points": 3},
-            {"column": "activity", "min": 10, "points": 4},
-            {"column": "satisfaction", "min": 9, "points": 5},
-        ],
-    },
-    "stage_rules": {
-        "interested": {"min_score": 15},
-        "new_customer": {"milestones": ["purchase"]},
-        "loyal": {"min_engagement": 25, "milestones": [{"action": "purchase", "at_least": 3}]},
-        "advocate": {"min_score": 60, "milestones": ["review", "referral"]},
-    },
-}
+# The journey of the event benchmarks (stages, lead-scoring table, stage
+# rules), written beside the data.
+JOURNEY_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lead_benchmark_journey.json")
 
 
 # --------------------------------------------------------------------------
@@ -362,9 +332,7 @@ def main(argv=None) -> int:
     t = time.perf_counter()
     write_events(os.path.join(out, "events.csv"), rng, args.members, args.events, stage)
     t_events = time.perf_counter() - t
-    with open(os.path.join(out, "journey.json"), "w", encoding="utf-8") as fh:
-        json.dump(JOURNEY, fh, indent=2)
-        fh.write("\n")
+    shutil.copyfile(JOURNEY_FILE, os.path.join(out, "journey.json"))
     info = {
         "members": args.members,
         "events": args.events,

@@ -6,6 +6,7 @@ that; a missing section is appended at the end of the file.
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 
@@ -21,6 +22,21 @@ def replace_section(path: str, begin: str, end: str, section: str) -> None:
         new = old.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
     with open(path, "w", encoding="utf-8") as f:
         f.write(new)
+
+
+def write_section(path: str, begin: str, end: str, lines: list) -> None:
+    """replace_section with the section's lines (from `begin`); the end
+    marker is added after a blank line."""
+    replace_section(path, begin, end, "\n".join([*lines, "", end]))
+
+
+def runner_parser(doc: str, members: int) -> argparse.ArgumentParser:
+    """The options every runner shares: --members, --threads, --no-report."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--members", type=int, default=members)
+    ap.add_argument("--threads", type=int, default=0, help="worker threads (0 = all cores)")
+    ap.add_argument("--no-report", action="store_true", help="print results, do not write the report")
+    return ap
 
 
 def git_commit(root: str) -> str:

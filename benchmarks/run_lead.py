@@ -14,7 +14,6 @@ history) and writes the "Lead scoring" section of docs/performance.md.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report_section import git_commit, replace_section  # noqa: E402
+from report_section import git_commit, runner_parser, write_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -115,19 +114,14 @@ def write_report(path: str, args, data: dict, cpp: dict, py: dict, cmp: dict) ->
         f"{'byte-identical' if cmp['history_identical'] else '**different**'}. Inferred stages: "
         + ", ".join(f"{k} {v:,}" for k, v in sorted(cmp["stage_counts"].items(), key=lambda kv: -kv[1]))
         + ".",
-        "",
-        END,
     ]
-    replace_section(path, BEGIN, END, "\n".join(lines))
+    write_section(path, BEGIN, END, lines)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--members", type=int, default=1_000_000)
+    ap = runner_parser(__doc__, members=1_000_000)
     ap.add_argument("--events", type=int, default=20_000_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--threads", type=int, default=0)
-    ap.add_argument("--no-report", action="store_true")
     args = ap.parse_args(argv)
 
     data_dir = os.path.join(HERE, "data", f"lead_{args.members}_{args.events}")

@@ -15,7 +15,6 @@ seeds) and writes the "Simulation" section of docs/performance.md.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -29,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import sim_peer  # noqa: E402
-from report_section import git_commit, replace_section  # noqa: E402
+from report_section import git_commit, runner_parser, write_section  # noqa: E402
 
 BEGIN, END = "<!-- simulate: written by benchmarks/run_simulate.py -->", "<!-- /simulate -->"
 POLICIES = ["none", "random", "mass_action", "engage_right"]
@@ -124,21 +123,16 @@ def write_report(path: str, args, info: dict, cpp: dict, mf: dict, peer: dict, c
         "distribution. The mean field (`engage_right` includes one pass over the community for the "
         "seats per member) is the best of 50 runs. engage-right's Monte Carlo is identical for every "
         "thread count; the numpy peer is single-threaded by nature.",
-        "",
-        END,
     ]
-    replace_section(path, BEGIN, END, "\n".join(lines))
+    write_section(path, BEGIN, END, lines)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--members", type=int, default=1_000_000)
+    ap = runner_parser(__doc__, members=1_000_000)
     ap.add_argument("--rounds", type=int, default=52)
     ap.add_argument("--seeds", type=int, default=10, help="C++ seeds per policy")
     ap.add_argument("--peer-seeds", type=int, default=3, help="numpy seeds per policy")
-    ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--bench", default=os.path.join(ROOT, "build", "bin", "engage-right-bench-simulate"))
-    ap.add_argument("--no-report", action="store_true")
     args = ap.parse_args(argv)
     if not os.access(args.bench, os.X_OK):
         sys.exit(f"{args.bench} not found: build with -DENGAGE_RIGHT_BUILD_BENCHMARKS=ON")

@@ -28,9 +28,7 @@ columns: member,recorded_stage,stage,fit,engagement,total,next_stage,
 void run(const arguments& a) {
     const lead_inputs in = load_lead_inputs(a);
     const er::stage_inference inf = er::infer_stages(in.members, in.events, in.j, in.options);
-    result_table t;
-    t.set_columns(er::columns::infer);
-    t.rows.reserve(inf.size());
+    result_table t(er::columns::infer, inf.size());
     const auto& j = in.j;
     for (std::size_t i = 0; i < inf.size(); ++i) {
         const bool known = in.members.stage_known.empty() || in.members.stage_known[i];

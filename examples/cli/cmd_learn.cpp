@@ -58,8 +58,7 @@ void write_params(const std::string& path, const er::uplift_result& r, const er:
 }
 
 result_table step_table(const er::uplift_result& r, const er::journey& j) {
-    result_table t;
-    t.set_columns(er::columns::uplift);
+    result_table t(er::columns::uplift);
     for (const auto& s : r.steps)
         t.rows.push_back({cell::str(j.stage_name(s.from)),
                           cell::str(j.stage_name(s.to)),

@@ -46,14 +46,12 @@ void run(const arguments& a) {
     const er::match_options o = match_options_of(a, c);
     const er::match_result r = er::match(c, o);
     const auto& j = c.journey();
-    result_table pairs;
-    pairs.set_columns(er::columns::match);
+    result_table pairs(er::columns::match);
     for (const auto& p : r.pairs)
         pairs.rows.push_back({cell::str(c.id(p.member)), cell::str(j.stage_name(c.stage(p.member))),
                               cell::str(c.id(p.peer)), cell::str(j.stage_name(c.stage(p.peer))), cell::dec(p.score),
                               cell::str(er::to_string(p.medium)), cell::str(p.reason)});
-    result_table unmatched;
-    unmatched.set_columns(er::columns::unmatched);
+    result_table unmatched(er::columns::unmatched);
     for (const auto& u : r.unmatched)
         unmatched.rows.push_back({cell::str(c.id(u.member)), cell::str(j.stage_name(c.stage(u.member))),
                                   cell::num(u.matched), cell::str(er::to_string(u.reason))});

@@ -45,9 +45,7 @@ void run(const arguments& a) {
     } else {
         recs = er::recommender(c, o).for_all();
     }
-    result_table t;
-    t.set_columns(er::columns::recommend);
-    t.rows.reserve(recs.size());
+    result_table t(er::columns::recommend, recs.size());
     const auto& j = c.journey();
     for (const auto& r : recs) {
         t.rows.push_back({cell::str(c.id(r.member)), cell::str(j.stage_name(c.stage(r.member))),

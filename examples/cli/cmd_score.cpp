@@ -28,9 +28,7 @@ columns: member,fit,engagement,total
 void run(const arguments& a) {
     const lead_inputs in = load_lead_inputs(a);
     const er::lead_scores_result r = er::lead_scores(in.members, in.events, in.j, in.options);
-    result_table t;
-    t.set_columns(er::columns::lead);
-    t.rows.reserve(r.scores.size());
+    result_table t(er::columns::lead, r.scores.size());
     for (std::size_t i = 0; i < r.scores.size(); ++i)
         t.rows.push_back({cell::str(in.members.id[i]), cell::dec(r.scores[i].fit), cell::dec(r.scores[i].engagement),
                           cell::dec(r.scores[i].total)});

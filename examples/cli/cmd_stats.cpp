@@ -48,8 +48,8 @@ er::community funnel_community(const arguments& a) {
 result_table stage_table(const er::funnel_report& r, const er::community& c) {
     const auto& j = c.journey();
     result_table stages;
-    stages.columns = {"stage",     "members",  "share",      "reached", "conversion",
-                      "promoters", "passives", "detractors", "unknown", "nps"};
+    stages.columns = {"stage"};
+    stages.columns.insert(stages.columns.end(), er::columns::funnel_stage.begin(), er::columns::funnel_stage.end());
     auto add = [&](std::vector<cell> row, const er::nps_summary& n) {
         for (auto v : {n.promoters, n.passives, n.detractors, n.unknown}) row.push_back(cell::count(v));
         row.push_back(cell::dec_or_none(n.nps()));
@@ -67,8 +67,8 @@ result_table stage_table(const er::funnel_report& r, const er::community& c) {
 
 result_table step_table(const er::funnel_report& r, const er::journey& j) {
     result_table steps;
-    steps.columns = {"from",  "to",    "enabled",          "channel",   "seekers", "seekers_without_peer",
-                     "peers", "seats", "seats_per_seeker", "bottleneck"};
+    steps.columns = {"from", "to"};
+    steps.columns.insert(steps.columns.end(), er::columns::funnel_step.begin(), er::columns::funnel_step.end());
     for (const auto& s : r.steps)
         steps.rows.push_back(
             {cell::str(j.stage_name(s.from)), cell::str(j.stage_name(static_cast<er::stage_index>(s.from + 1))),

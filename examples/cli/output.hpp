@@ -39,10 +39,14 @@ struct cell {
 
 struct result_table {
     std::vector<std::string> columns;
-
-    /// Take the column names of a result (engage_right/columns.hpp).
-    void set_columns(std::span<const std::string_view> names) { columns.assign(names.begin(), names.end()); }
     std::vector<std::vector<cell>> rows;
+
+    result_table() = default;
+    /// The columns of a result (engage_right/columns.hpp), room for `rows` rows.
+    explicit result_table(std::span<const std::string_view> names, std::size_t expected_rows = 0)
+        : columns(names.begin(), names.end()) {
+        rows.reserve(expected_rows);
+    }
 };
 
 /// Write a table. Reals: 3 decimals in tables, 6 in CSV, shortest round-trip

@@ -33,4 +33,16 @@ inline constexpr std::array<std::string_view, 21> uplift = {
     "base_rate", "treated_rate", "mean_contacts", "odds_ratio", "odds_ratio_low", "odds_ratio_high", "p_value",
     "base",      "base_round",   "lift",          "lift_low",   "lift_high",      "converged",       "status"};
 
+/// stats / er.funnel: the columns of each stage row (after the stage name).
+inline constexpr std::array<std::string_view, 9> funnel_stage = {
+    "members", "share", "reached", "conversion", "promoters", "passives", "detractors", "unknown", "nps"};
+
+/// stats / er.funnel: the columns of each step (after the step's stages).
+inline constexpr std::array<std::string_view, 8> funnel_step = {
+    "enabled", "channel", "seekers", "seekers_without_peer", "peers", "seats", "seats_per_seeker", "bottleneck"};
+
+/// er.nps: one row per stage.
+inline constexpr std::array<std::string_view, 6> nps = {"promoters", "passives",  "detractors",
+                                                        "unknown",   "responses", "nps"};
+
 }  // namespace engage_right::columns

@@ -44,6 +44,9 @@ struct event_columns {
     std::span<const std::string> action_names;     ///< distinct, trimmed, non-empty
     std::span<const double> timestamp;             ///< unix seconds
     std::optional<std::span<const double>> value;  ///< NaN = empty; nullopt: no value column
+    /// Instead of `value`: the value cells as text, read with the events.csv
+    /// rule (a finite number, or empty).
+    std::optional<std::span<const std::string>> value_text;
     /// Optional: the caller's row of every event (for messages), e.g. when
     /// rows were dropped; empty = the event's own position.
     std::span<const std::int64_t> origin;

@@ -12,6 +12,7 @@
 /// ratio and the implied `lift[s]`, the extra cumulative hazard of advancing
 /// per contact, in the units that the simulator takes.
 
+#include <engage_right/io.hpp>
 #include <engage_right/journey.hpp>
 #include <engage_right/simulate.hpp>
 #include <engage_right/types.hpp>
@@ -137,16 +138,23 @@ void parse_contacts(uplift_history& h, std::string_view text, std::string_view s
 /// get NaN). @throws input_error.
 void read_activity(uplift_history& h, const std::filesystem::path& members, const journey& j);
 
-/// Append stage entries given as columns (a DataFrame): stage names as in
-/// stages.csv, unix seconds. Errors name `what` and the 0-based row;
-/// nothing is appended then. @throws config_error.
+/// Set the activity of the history's ids from member columns (a DataFrame):
+/// `id` and `activity` with the rules of members.csv (other columns are not
+/// read; rows of other ids are ignored; ids without a row get NaN). Errors
+/// name the 0-based row. @throws config_error.
+void set_activity(uplift_history& h, const member_columns& members, const journey& j);
+
+/// Append stage entries given as columns (a DataFrame): member ids and stage
+/// names as in stages.csv, unix seconds. Errors name `what` and the 0-based
+/// row; nothing is appended then. @throws config_error.
 void add_stage_entries(uplift_history& h, std::span<const std::string> members, std::span<const std::string> stages,
                        std::span<const double> seconds, const journey& j, std::string_view what = "stages");
 
-/// Append contacts given as columns. Errors name `what` and the row;
-/// nothing is appended then. @throws config_error.
-void add_contacts(uplift_history& h, std::span<const std::string> sources, std::span<const std::string> targets,
-                  std::span<const double> seconds, std::string_view what = "interactions");
+/// Append contacts given as columns, with the rules of parse_contacts:
+/// non-empty ids, weights checked and otherwise ignored, a finite timestamp
+/// on every row (`timestamp` must hold one per row). Errors name `what` and
+/// the 0-based row; nothing is appended then. @throws config_error.
+void add_contacts(uplift_history& h, const interaction_columns& contacts, std::string_view what = "interactions");
 
 /// Parse stages.csv and interactions.csv text (parse_stage_entries, then
 /// parse_contacts). @throws input_error naming file, line and column.

@@ -34,19 +34,6 @@ def _missing_mask(col: _pd.Series) -> _np.ndarray:
     return mask
 
 
-def _numbers(col: _pd.Series) -> tuple:
-    """(values as float, missing mask, unparsable mask) of a column."""
-    missing = _missing_mask(col)
-    if _pd.api.types.is_bool_dtype(col):
-        values = col.to_numpy(dtype=float, na_value=_np.nan)
-    elif _pd.api.types.is_numeric_dtype(col):
-        values = col.to_numpy(dtype=float, na_value=_np.nan)
-    else:
-        values = _pd.to_numeric(col.where(~missing, None), errors="coerce").to_numpy(dtype=float, na_value=_np.nan)
-    unparsable = _np.isnan(values) & ~missing
-    return values, missing, unparsable
-
-
 def _to_unix_seconds(values: _pd.Series) -> _np.ndarray:
     """Timestamps as unix seconds (NaN when missing), with the CSV reader's
     rules for text: unix seconds or ISO-8601."""
@@ -82,35 +69,6 @@ def _to_unix_seconds(values: _pd.Series) -> _np.ndarray:
             )
         out[i] = parsed
     return out
-
-
-def _activity_column(df: _pd.DataFrame) -> tuple:
-    """The `activity` column as floats (NaN where empty) and its empty mask;
-    ValueError naming the row for a value that is not a finite number >= 0."""
-    act, absent, unparsable = _numbers(df["activity"])
-    with _np.errstate(invalid="ignore"):
-        bad = unparsable | (~absent & ((act < 0) | _np.isinf(act)))
-    if bad.any():
-        i = int(_np.argmax(bad))
-        raise ValueError(
-            f"members row {i}: activity: expected a finite number >= 0 or empty, got {df['activity'].iloc[i]!r}"
-        )
-    return act, absent
-
-
-def _int_column(
-    df: _pd.DataFrame, name: str, lo: int, hi: int, missing: int, what: str, row_label: str = "members row"
-) -> Optional[_np.ndarray]:
-    if name not in df.columns:
-        return None
-    col = df[name]
-    values, absent, unparsable = _numbers(col)
-    with _np.errstate(invalid="ignore"):
-        bad = unparsable | (~absent & ((values != _np.round(values)) | (values < lo) | (values > hi)))
-    if bad.any():
-        i = int(_np.argmax(bad))
-        raise ValueError(f"{row_label} {i}: {name}: expected {what}, got {col.iloc[i]!r}")
-    return _np.where(absent, missing, _np.nan_to_num(values)).astype(_np.int64)
 
 
 def _tag_strings(df: _pd.DataFrame) -> Optional[list]:
@@ -337,16 +295,17 @@ def _id_cells(col: _pd.Series) -> list:
     return col.astype(str).where(~_missing_mask(col), "").tolist()
 
 
-def _data_column(df: _pd.DataFrame, name: str) -> Any:
-    """A column as the C++ builders take it (the rules are theirs): None when
-    absent, numbers as float64 (NaN = empty), anything else as text cells
-    ("" = empty)."""
-    if name not in df.columns:
-        return None
-    col = df[name]
+def _data_cells(col: _pd.Series) -> Any:
+    """A column as the C++ builders take it (the rules are theirs): numbers
+    as float64 (NaN = empty), anything else as text cells ("" = empty)."""
     if _pd.api.types.is_bool_dtype(col) or _pd.api.types.is_numeric_dtype(col):
         return col.to_numpy(dtype=float, na_value=_np.nan)
     return _text_cells(col)
+
+
+def _data_column(df: _pd.DataFrame, name: str) -> Any:
+    """_data_cells of a column, None when absent."""
+    return _data_cells(df[name]) if name in df.columns else None
 
 
 def _uniques_as_text(uniques: Any) -> list:

@@ -16,13 +16,13 @@ from ._frames import (
     _CSV_SPACES,
     PathLike,
     _as_of_seconds,
+    _data_cells,
     _data_column,
     _datetimes_of,
     _factorize,
     _id_cells,
     _is_path,
     _lower_columns,
-    _numbers,
     _tag_strings,
     _text_cells,
     _threads_arg,
@@ -130,15 +130,11 @@ def _lead_events(events: Any, mt: _core.MemberTable, j: _core.Journey, skip_unkn
         names = [str(t) for t in merged]
 
     seconds = _time_seconds(kept(df["timestamp"]), "events", origin)
-    values = None
-    if "value" in df.columns:
-        vcol = kept(df["value"])
-        values, absent, unparsable = _numbers(vcol)
-        bad = unparsable | _np.isinf(values)
-        if bad.any():
-            i = int(_np.argmax(bad))
-            raise ValueError(f"events row {row(i)}: value: expected a finite number or empty, got {vcol.iloc[i]!r}")
-        values = _np.ascontiguousarray(_np.where(absent, _np.nan, values), dtype=float)
+    # Values: numbers, or text cells read by the C++ builder with the
+    # events.csv rule.
+    values = _data_cells(kept(df["value"])) if "value" in df.columns else None
+    if isinstance(values, _np.ndarray):
+        values = _np.ascontiguousarray(values, dtype=float)
     # The C++ builder checks the rest (per_value actions need a value) and
     # names the frame's row.
     return _core.EventTable._from_columns(

@@ -10,37 +10,11 @@ import pandas as _pd
 
 from . import _core
 from ._community import Community
-from ._frames import _int_column, _lower_columns, _uniques_as_text
+from ._frames import _data_cells, _data_column, _id_cells, _lower_columns
 from ._journey import _journey_arg
 
-NPS_COLUMNS = ["promoters", "passives", "detractors", "unknown", "responses", "nps"]
-FUNNEL_COLUMNS = [
-    "members",
-    "share",
-    "reached",
-    "conversion",
-    "promoters",
-    "passives",
-    "detractors",
-    "unknown",
-    "nps",
-    "next_stage",
-    "enabled",
-    "channel",
-    "seekers",
-    "seekers_without_peer",
-    "peers",
-    "seats",
-    "seats_per_seeker",
-    "bottleneck",
-]
-
-
-def _satisfaction_codes(col: _pd.Series, row_label: str) -> _np.ndarray:
-    frame = _pd.DataFrame({"satisfaction": col.reset_index(drop=True)})
-    return _int_column(frame, "satisfaction", 0, 10, -1, "an integer 0-10 or empty", row_label=row_label).astype(
-        _np.int8
-    )
+NPS_COLUMNS = list(_core.columns["nps"])
+FUNNEL_COLUMNS = [*_core.columns["funnel_stage"], "next_stage", *_core.columns["funnel_step"]]
 
 
 def nps(data: Any, by: Optional[str] = "stage", *, journey: Any = None) -> _pd.DataFrame:
@@ -90,36 +64,20 @@ def nps(data: Any, by: Optional[str] = "stage", *, journey: Any = None) -> _pd.D
         df = _lower_columns(data, "members")
         if "satisfaction" not in df.columns:
             raise ValueError("members: missing column 'satisfaction'")
-        sat = _satisfaction_codes(df["satisfaction"], "members row")
+        if by == "stage" and "stage" not in df.columns:
+            raise ValueError("members: missing column 'stage' (needed for by='stage'; use by=None for one row)")
+        j = _journey_arg(journey)
+        stages = _id_cells(df["stage"]) if by == "stage" else None
+        sat, groups = _core._nps_columns(j, _data_column(df, "satisfaction"), stages, len(data))
         if by == "stage":
-            if "stage" not in df.columns:
-                raise ValueError("members: missing column 'stage' (needed for by='stage'; use by=None for one row)")
-            j = _journey_arg(journey)
             names = list(j.stages)
-            codes, uniques = _pd.factorize(df["stage"], use_na_sentinel=True)
-            index = []
-            for u in _uniques_as_text(uniques):
-                s = j._stage_index(u.strip())
-                index.append(-1 if s is None else s)
-            groups = _np.append(_np.array(index, dtype=_np.int64), -1)[codes]
-            bad = groups < 0
-            if bad.any():
-                i = int(_np.argmax(bad))
-                raise ValueError(
-                    f"members row {i}: stage: expected a stage of journey '{j.name}' "
-                    f"({', '.join(names)}), got {df['stage'].iloc[i]!r}"
-                )
     else:
         if by is not None:
             raise ValueError("by must be None when data is a Series or array of satisfactions")
         if isinstance(data, (str, bytes, Mapping)):
             raise TypeError(f"data must be a Community, a DataFrame or satisfactions, got {type(data).__name__}")
-        col = (
-            data
-            if isinstance(data, _pd.Series)
-            else _pd.Series(_np.asarray(data, dtype=object) if not isinstance(data, _np.ndarray) else data)
-        )
-        sat = _satisfaction_codes(col, "satisfaction row")
+        col = data if isinstance(data, _pd.Series) else _pd.Series(data)
+        sat, _ = _core._nps_columns(_journey_arg(journey), _data_cells(col), None, len(col))
     counts, score = _core.nps_groups(sat, groups, len(names) if groups is not None else 0)
     index = (list(names) if groups is not None else []) + ["(all)"]
     df = _pd.DataFrame(counts, columns=NPS_COLUMNS[:5], index=_pd.Index(index, name="stage")).astype(_np.int64)

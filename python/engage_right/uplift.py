@@ -13,10 +13,10 @@ import pandas as _pd
 
 from . import _core
 from ._frames import (
-    _activity_column,
     _as_of_seconds,
+    _data_column,
+    _is_path,
     _lower_columns,
-    _numbers,
     _text_cells,
     _time_seconds,
     _timestamp_of,
@@ -27,8 +27,6 @@ __all__ = ["estimate_uplift", "logistic_regression", "LogitResult", "UPLIFT_COLU
 
 #: Columns of :func:`estimate_uplift` (and of ``engage-right learn``), in order.
 UPLIFT_COLUMNS = list(_core.columns["uplift"])
-
-_COVARIATES = ("contacts", "activity")
 
 
 class LogitResult(NamedTuple):
@@ -110,14 +108,6 @@ def logistic_regression(X: Any, y: Any, *, max_iterations: int = 100, tolerance:
     )
 
 
-def _id_cells(col: _pd.Series, what: str, name: str) -> list:
-    cells = _text_cells(col)
-    for i, text in enumerate(cells):
-        if text == "":
-            raise ValueError(f"{what} row {i}: {name}: expected a member id, got an empty value")
-    return cells
-
-
 def _frame(data: Any, what: str, needed: Sequence[str]) -> Any:
     if not isinstance(data, _pd.DataFrame):
         raise TypeError(f"{what} must be a DataFrame or a path to {what}.csv, got {type(data).__name__}")
@@ -136,17 +126,11 @@ def _origin_seconds(origin: Any) -> Optional[float]:
 
 
 def _covariate_list(covariates: Union[str, Sequence[str]]) -> list:
-    items = [c.strip() for c in covariates.split(",")] if isinstance(covariates, str) else list(covariates)
-    out = []
+    items = [covariates] if isinstance(covariates, str) else list(covariates)
     for c in items:
-        if c == "":
-            continue
-        if not isinstance(c, str) or c not in _COVARIATES:
-            raise ValueError(f"unknown covariate {c!r} (expected one of: {', '.join(_COVARIATES)})")
-        if c in out:
-            raise ValueError(f"covariate {c!r} given twice")
-        out.append(c)
-    return out
+        if not isinstance(c, str):
+            raise TypeError(f"covariates must be names (str), got {type(c).__name__}")
+    return list(_core.parse_covariates(",".join(items)))
 
 
 def _positive(value: Any, name: str) -> float:
@@ -159,48 +143,29 @@ def _positive(value: Any, name: str) -> float:
 
 
 def _history(interactions: Any, stages: Any, members: Any, j: _core.Journey) -> _core.UpliftHistory:
+    """The history, from files (read in C++) or frames (turned into columns
+    for the C++ builders, which check them with the files' rules)."""
     h = _core.UpliftHistory()
-    if isinstance(stages, (str, _os.PathLike)):
+    if _is_path(stages):
         h.read_stages(_os.fspath(stages), j)
     else:
         df = _frame(stages, "stages", ("member", "stage", "timestamp"))
-        ids = _id_cells(df["member"], "stages", "member")
-        names = _text_cells(df["stage"])
-        for i, s in enumerate(names):
-            if s == "":
-                raise ValueError(f"stages row {i}: stage: expected a stage name, got an empty value")
         seconds = _time_seconds(df["timestamp"].reset_index(drop=True), "stages")
-        h.add_stages(ids, names, seconds, j, "stages")
-    if isinstance(interactions, (str, _os.PathLike)):
+        h.add_stages(_text_cells(df["member"]), _text_cells(df["stage"]), seconds, j, "stages")
+    if _is_path(interactions):
         h.read_interactions(_os.fspath(interactions))
     else:
         df = _frame(interactions, "interactions", ("source", "target", "timestamp"))
-        sources = _id_cells(df["source"], "interactions", "source")
-        targets = _id_cells(df["target"], "interactions", "target")
-        if "weight" in df.columns:
-            w, absent, unparsable = _numbers(df["weight"])
-            with _np.errstate(invalid="ignore"):
-                bad = unparsable | (~absent & ~(w > 0)) | _np.isinf(w)
-            if bad.any():
-                i = int(_np.argmax(bad))
-                raise ValueError(
-                    f"interactions row {i}: weight: expected a finite number > 0 or empty, got {df['weight'].iloc[i]!r}"
-                )
         seconds = _time_seconds(df["timestamp"].reset_index(drop=True), "interactions")
-        h.add_contacts(sources, targets, seconds, "interactions")
+        sources, targets = _text_cells(df["source"]), _text_cells(df["target"])
+        h.add_contacts(sources, targets, _data_column(df, "weight"), seconds, "interactions")
     if members is None:
         return h
-    if isinstance(members, (str, _os.PathLike)):
+    if _is_path(members):
         h.read_activity(_os.fspath(members), j)
         return h
     df = _frame(members, "members", ("id",))
-    ids = _id_cells(df["id"], "members", "id")
-    if "activity" in df.columns:
-        act, absent = _activity_column(df)
-        act = _np.where(absent, _np.nan, act)
-    else:
-        act = _np.full(len(ids), _np.nan)
-    h.set_activity(ids, _np.ascontiguousarray(act, dtype=float))
+    h.set_activity(_text_cells(df["id"]), _data_column(df, "activity"), j)
     return h
 
 
@@ -301,8 +266,6 @@ def estimate_uplift(
     r_days = None if round_days is None else _positive(round_days, "round_days")
     o = _origin_seconds(origin)
     covs = _covariate_list(covariates)
-    if "activity" in covs and members is None:
-        raise ValueError("covariate 'activity' needs members (members.csv or a frame with id and activity)")
     h = _history(interactions, stages, members, j)
     d = _core.estimate_uplift(h, j, w, o, covs, r_days)
     names = list(j.stages)

@@ -50,15 +50,18 @@ template <class T>
 using in_array = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
 /// The event table from the facade's columns: member rows (into `members`),
-/// action codes (into `names`), unix seconds and values (NaN = empty; None:
-/// no value column). `origin` (optional) maps each row to its row in the
+/// action codes (into `names`), unix seconds and values (a float array with
+/// NaN = empty, a list of text cells, or None: no value column). `origin` (optional) maps each row to its row in the
 /// caller's frame, for error messages.
 events_ptr events_from_columns(const lead_members& members, const journey& j, const in_array<std::uint32_t>& rows,
                                const in_array<std::uint32_t>& actions, const std::vector<std::string>& names,
                                const in_array<double>& timestamps, const py::object& values, std::size_t skipped,
                                const py::object& origin) {
+    // Values: numbers (NaN = empty), text cells (the events.csv rule), or None.
     std::optional<in_array<double>> vals;
-    if (!values.is_none()) vals = values.cast<in_array<double>>();
+    std::optional<std::vector<std::string>> texts;
+    if (py::isinstance<py::list>(values)) texts = values.cast<std::vector<std::string>>();
+    else if (!values.is_none()) vals = values.cast<in_array<double>>();
     std::optional<in_array<std::int64_t>> where;
     if (!origin.is_none()) where = origin.cast<in_array<std::int64_t>>();
     auto span_of = [](const auto& a) { return std::span(a.data(), static_cast<std::size_t>(a.size())); };
@@ -68,6 +71,7 @@ events_ptr events_from_columns(const lead_members& members, const journey& j, co
     c.action_names = names;
     c.timestamp = span_of(timestamps);
     if (vals) c.value = span_of(*vals);
+    if (texts) c.value_text = std::span<const std::string>(*texts);
     if (where) c.origin = span_of(*where);
     c.skipped = skipped;
     py::gil_scoped_release release;
@@ -360,6 +364,27 @@ void bind_lead(py::module_& m) {
     m.def("parse_timestamps", &parse_timestamps, py::arg("values"),
           "Parse a 1-d object array of timestamps: (unix seconds, status) with status 0 ok, 1 missing, 2 malformed, "
           "3 not text.");
+
+    m.def(
+        "_nps_columns",
+        [](const journey& j, const py::object& satisfaction, const py::object& stages, std::size_t rows) -> py::tuple {
+            // The members rules (build_members) on a satisfaction column and,
+            // when given, a stage column: (satisfaction int8 with -1 for
+            // empty, stage index int64 or None).
+            std::vector<std::string> ids(rows);
+            for (std::size_t i = 0; i < rows; ++i) ids[i] = std::to_string(i);
+            member_read_options o;
+            o.stage_optional = stages.is_none();
+            const member_table t = members_from_columns(j, ids, stages, o, satisfaction, py::none(), py::none(),
+                                                        py::none(), py::none(), py::none(), py::none());
+            py::array_t<std::int8_t> sat(static_cast<py::ssize_t>(rows));
+            std::copy(t.satisfaction.begin(), t.satisfaction.end(), sat.mutable_data());
+            if (stages.is_none()) return py::make_tuple(sat, py::none());
+            py::array_t<std::int64_t> stage(static_cast<py::ssize_t>(rows));
+            std::copy(t.stage.begin(), t.stage.end(), stage.mutable_data());
+            return py::make_tuple(sat, stage);
+        },
+        py::arg("journey"), py::arg("satisfaction"), py::arg("stages"), py::arg("rows"));
 
     m.def(
         "nps_groups",

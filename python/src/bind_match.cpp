@@ -8,6 +8,8 @@
 #include <cmath>
 
 namespace engage_right::python {
+
+using namespace pybind11::literals;
 namespace {
 
 template <class T>
@@ -166,27 +168,14 @@ void bind_match(py::module_& m) {
                 u_matched.append(u.matched);
                 u_reason.append(to_string(u.reason));
             }
-            py::dict pairs, unmatched, out;
-            pairs["member"] = member;
-            pairs["member_stage"] = member_stage;
-            pairs["peer"] = peer;
-            pairs["peer_stage"] = peer_stage;
-            pairs["score"] = score;
-            pairs["channel"] = chan;
-            pairs["reason"] = reason;
+            py::dict pairs =
+                named_columns(columns::match, {member, member_stage, peer, peer_stage, score, chan, reason});
             pairs["value"] = value;
             pairs["seat"] = seat;
-            unmatched["member"] = u_member;
-            unmatched["member_stage"] = u_stage;
-            unmatched["matched"] = u_matched;
-            unmatched["reason"] = u_reason;
-            out["pairs"] = pairs;
-            out["unmatched"] = unmatched;
-            out["total_score"] = r.total_score;
-            out["total_value"] = r.total_value;
-            out["candidate_pairs"] = r.candidate_pairs;
-            out["excluded_by_cooldown"] = r.excluded_by_cooldown;
-            return out;
+            return py::dict("pairs"_a = pairs,
+                            "unmatched"_a = named_columns(columns::unmatched, {u_member, u_stage, u_matched, u_reason}),
+                            "total_score"_a = r.total_score, "total_value"_a = r.total_value,
+                            "candidate_pairs"_a = r.candidate_pairs, "excluded_by_cooldown"_a = r.excluded_by_cooldown);
         },
         py::arg("community"), py::arg("per_member"), py::arg("method"), py::arg("candidates"), py::arg("weights"),
         py::arg("min_satisfaction"), py::arg("allow_existing"), py::arg("threads"), py::arg("history_member"),

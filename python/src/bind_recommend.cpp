@@ -9,6 +9,8 @@
 
 namespace engage_right::python {
 
+using namespace pybind11::literals;
+
 recommend_options make_options(const community& c, std::size_t k, const py::object& weights,
                                const py::object& min_satisfaction, bool allow_existing, unsigned threads) {
     recommend_options o;
@@ -65,20 +67,8 @@ py::dict to_columns(const community& c, const std::vector<recommendation>& recs)
         chan[i] = x.medium == channel::private_ ? priv : pub;
         reason[i] = py::str(x.reason);
     }
-    py::dict d;
-    d["member"] = member;
-    d["member_stage"] = member_stage;
-    d["peer"] = peer;
-    d["peer_stage"] = peer_stage;
-    d["rank"] = rank;
-    d["score"] = score;
-    d["similarity"] = sim;
-    d["tags"] = tags;
-    d["proximity"] = prox;
-    d["happiness"] = hap;
-    d["channel"] = chan;
-    d["reason"] = reason;
-    return d;
+    return named_columns(columns::recommend,
+                         {member, member_stage, peer, peer_stage, rank, score, sim, tags, prox, hap, chan, reason});
 }
 
 }  // namespace
@@ -119,23 +109,14 @@ void bind_recommend(py::module_& m) {
            const py::object& min_satisfaction, bool allow_existing) {
             const recommend_options o = make_options(*c, 1, weights, min_satisfaction, allow_existing, 1);
             const explanation e = engage_right::explain(*c, member, peer, o);
-            py::dict d;
-            d["member"] = member;
-            d["peer"] = peer;
-            d["eligible"] = e.verdict.eligible;
-            d["failed_rule"] = static_cast<int>(e.verdict.failed);
-            d["why"] = e.verdict.why;
-            d["score"] = e.score;
-            d["similarity"] = e.components.similarity;
-            d["tags"] = e.components.tags;
-            d["proximity"] = e.components.proximity;
-            d["happiness"] = e.components.happiness;
-            d["channel"] = e.medium ? py::object(py::str(to_string(*e.medium))) : py::object(py::none());
-            d["shared_tags"] = e.shared_tags;
-            d["mutual_contacts"] = e.mutual_contacts;
-            d["existing_contact"] = e.existing_contact;
-            d["reason"] = e.sentence;
-            return d;
+            const py::object chan = e.medium ? py::object(py::str(to_string(*e.medium))) : py::object(py::none());
+            return py::dict("member"_a = member, "peer"_a = peer, "eligible"_a = e.verdict.eligible,
+                            "failed_rule"_a = static_cast<int>(e.verdict.failed), "why"_a = e.verdict.why,
+                            "score"_a = e.score, "similarity"_a = e.components.similarity, "tags"_a = e.components.tags,
+                            "proximity"_a = e.components.proximity, "happiness"_a = e.components.happiness,
+                            "channel"_a = chan, "shared_tags"_a = e.shared_tags,
+                            "mutual_contacts"_a = e.mutual_contacts, "existing_contact"_a = e.existing_contact,
+                            "reason"_a = e.sentence);
         },
         py::arg("community"), py::arg("member"), py::arg("peer"), py::arg("weights"), py::arg("min_satisfaction"),
         py::arg("allow_existing"));

@@ -8,6 +8,8 @@
 #include <cmath>
 
 namespace engage_right::python {
+
+using namespace pybind11::literals;
 namespace {
 
 py::array_t<double> table(const std::vector<double>& v, std::size_t rows, std::size_t cols) {
@@ -97,15 +99,8 @@ void bind_simulate(py::module_& m) {
                     stage.append(j.stage_name(L.entry_stage[k]));
                     at.append(stamp(r, L.entry_time[k]));
                 }
-                py::dict inter, st;
-                inter["source"] = src;
-                inter["target"] = dst;
-                inter["timestamp"] = when;
-                st["member"] = member;
-                st["stage"] = stage;
-                st["timestamp"] = at;
-                out["interactions"] = inter;
-                out["stage_entries"] = st;
+                out["interactions"] = py::dict("source"_a = src, "target"_a = dst, "timestamp"_a = when);
+                out["stage_entries"] = py::dict("member"_a = member, "stage"_a = stage, "timestamp"_a = at);
             }
             return out;
         },

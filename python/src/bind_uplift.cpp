@@ -72,33 +72,33 @@ void bind_uplift(py::module_& m) {
             "add_stages",
             [](uplift_history& h, const std::vector<std::string>& members, const std::vector<std::string>& stages,
                const py::object& times, const journey& j, const std::string& what) {
-                const std::vector<double> t = doubles_of(times, "timestamps");
-                if (members.size() != stages.size() || members.size() != t.size())
-                    throw config_error(fmt::format("{}: member, stage and timestamp columns differ in length", what));
-                add_stage_entries(h, members, stages, t, j, what);
+                add_stage_entries(h, members, stages, doubles_of(times, "timestamps"), j, what);
             },
             py::arg("members"), py::arg("stages"), py::arg("timestamps"), py::arg("journey"), py::arg("what"))
         .def(
             "add_contacts",
-            [](uplift_history& h, const std::vector<std::string>& sources, const std::vector<std::string>& targets,
-               const py::object& times, const std::string& what) {
-                const std::vector<double> t = doubles_of(times, "timestamps");
-                if (sources.size() != targets.size() || sources.size() != t.size())
-                    throw config_error(fmt::format("{}: source, target and timestamp columns differ in length", what));
-                add_contacts(h, sources, targets, t, what);
+            [](uplift_history& h, std::vector<std::string> sources, std::vector<std::string> targets,
+               const py::object& weight, const py::object& times, const std::string& what) {
+                interaction_columns c;
+                c.source = std::move(sources);
+                c.target = std::move(targets);
+                c.weight = to_data_column(weight, "weight");
+                c.timestamp = doubles_of(times, "timestamps");
+                add_contacts(h, c, what);
             },
-            py::arg("sources"), py::arg("targets"), py::arg("timestamps"), py::arg("what"))
+            py::arg("sources"), py::arg("targets"), py::arg("weight"), py::arg("timestamps"), py::arg("what"))
         .def(
             "set_activity",
-            [](uplift_history& h, const std::vector<std::string>& ids, const py::object& values) {
-                const std::vector<double> v = doubles_of(values, "activity");
-                if (ids.size() != v.size()) throw config_error("members: id and activity columns differ in length");
-                std::vector<double> activity(h.ids.size(), std::nan(""));
-                for (std::size_t i = 0; i < ids.size(); ++i)
-                    if (const auto at = h.find(ids[i])) activity[*at] = v[i];
-                h.activity = std::move(activity);
+            [](uplift_history& h, std::vector<std::string> ids, const py::object& activity, const journey& j) {
+                member_columns c;
+                c.id = std::move(ids);
+                c.activity = to_data_column(activity, "activity");
+                set_activity(h, c, j);
             },
-            py::arg("ids"), py::arg("activity"));
+            py::arg("ids"), py::arg("activity"), py::arg("journey"));
+
+    m.def("parse_covariates", &parse_covariates, py::arg("list"),
+          "Comma-separated covariate names (contacts, activity) as a list; unknown or repeated names raise.");
 
     m.def(
         "estimate_uplift",

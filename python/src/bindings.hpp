@@ -6,7 +6,11 @@
 
 #include <pybind11/pybind11.h>
 
+#include <array>
+#include <cstddef>
 #include <memory>
+#include <string_view>
+#include <utility>
 
 namespace engage_right::python {
 
@@ -41,6 +45,15 @@ member_table members_from_columns(const journey& j, const std::vector<std::strin
 /// A column for the io builders: None (absent), a numeric numpy array
 /// (NaN = empty) or a list of str.
 data_column to_data_column(const py::object& o, const char* name);
+
+/// A dict of result columns keyed by the names of a columns.hpp list, the
+/// values in the same order.
+template <std::size_t N>
+py::dict named_columns(const std::array<std::string_view, N>& names, std::array<py::object, N> values) {
+    py::dict d;
+    for (std::size_t i = 0; i < N; ++i) d[py::str(names[i].data(), names[i].size())] = std::move(values[i]);
+    return d;
+}
 
 /// Options shared by recommend() and explain().
 recommend_options make_options(const community& c, std::size_t k, const py::object& weights,

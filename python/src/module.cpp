@@ -28,6 +28,9 @@ PYBIND11_MODULE(_core, m) {
     add("lead", engage_right::columns::lead);
     add("infer", engage_right::columns::infer);
     add("uplift", engage_right::columns::uplift);
+    add("funnel_stage", engage_right::columns::funnel_stage);
+    add("funnel_step", engage_right::columns::funnel_step);
+    add("nps", engage_right::columns::nps);
     m.attr("columns") = cols;
 
     static pybind11::exception<engage_right::error> error(m, "Error", PyExc_RuntimeError);

@@ -379,8 +379,7 @@ event_table parse_events(std::string_view text, const member_table& members, con
 
 event_table read_events(const std::filesystem::path& path, const member_table& members, const journey& j,
                         const event_read_options& options) {
-    const std::string text = read_file(path);
-    return parse_events(text, members, j, path.string(), options);
+    return parse_events(read_file(path), members, j, path.string(), options);
 }
 
 // ------------------------------------------------------- from columns ---
@@ -389,7 +388,9 @@ event_table build_events(const event_columns& c, std::size_t member_count, const
     const std::size_t n = c.member.size();
     if (c.action.size() != n || c.timestamp.size() != n)
         throw config_error("events: member, action and timestamp columns differ in length");
+    if (c.value && c.value_text) throw config_error("events: give the values as numbers or as text, not both");
     if (c.value && c.value->size() != n) throw config_error("events: value column has the wrong length");
+    if (c.value_text && c.value_text->size() != n) throw config_error("events: value column has the wrong length");
     if (!c.origin.empty() && c.origin.size() != n) throw config_error("events: origin has the wrong length");
     if (n >= std::numeric_limits<std::uint32_t>::max()) throw config_error("too many events (at most 4,294,967,294)");
     const auto& names = c.action_names;
@@ -410,7 +411,17 @@ event_table build_events(const event_columns& c, std::size_t member_count, const
     const std::uint32_t* r = c.member.data();
     const std::uint32_t* ac = c.action.data();
     const double* ts = c.timestamp.data();
-    const double* v = c.value ? c.value->data() : nullptr;
+    // Text values: parsed up front; the first bad cell is reported in row order below.
+    std::vector<double> parsed;
+    std::size_t bad_text = n;
+    if (c.value_text) {
+        parsed.assign(n, nan_v);
+        for (std::size_t k = 0; k < n && bad_text == n; ++k) {
+            const std::string& text = (*c.value_text)[k];
+            if (!trim(text).empty() && !parse_real(text, parsed[k])) bad_text = k;
+        }
+    }
+    const double* v = c.value ? c.value->data() : c.value_text ? parsed.data() : nullptr;
     const std::int64_t* at = c.origin.empty() ? nullptr : c.origin.data();
     {
         auto row_of = [&](std::size_t k) { return at ? static_cast<long long>(at[k]) : static_cast<long long>(k); };
@@ -424,6 +435,9 @@ event_table build_events(const event_columns& c, std::size_t member_count, const
             if (!std::isfinite(ts[k]))
                 throw config_error(
                     fmt::format("events row {}: timestamp: expected a finite time, got {}", row_of(k), ts[k]));
+            if (k == bad_text)
+                throw config_error(fmt::format("events row {}: value: expected a finite number or empty, got {}",
+                                               row_of(k), detail::shown_in_row((*c.value_text)[k])));
             if (v && std::isinf(v[k]))
                 throw config_error(
                     fmt::format("events row {}: value: expected a finite number or empty, got {}", row_of(k), v[k]));

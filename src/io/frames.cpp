@@ -16,16 +16,11 @@
 
 namespace engage_right {
 
+using detail::column_size;
 using detail::lower;
 using detail::trim;
 
 namespace {
-
-std::size_t column_size(const data_column& c) {
-    if (const auto* d = std::get_if<std::vector<double>>(&c)) return d->size();
-    if (const auto* t = std::get_if<std::vector<std::string>>(&c)) return t->size();
-    return 0;
-}
 
 void check_length(std::string_view table, std::string_view name, std::size_t got, std::size_t n) {
     if (got != n) throw config_error(fmt::format("{} column '{}' has {} values, expected {}", table, name, got, n));
@@ -126,17 +121,7 @@ interaction_table build_interactions(const interaction_columns& cols, const memb
         t.source.push_back(resolve(k, cols.source[k], "source"));
         t.target.push_back(resolve(k, cols.target[k], "target"));
     }
-    if (const auto* d = std::get_if<std::vector<double>>(&cols.weight)) {
-        t.weight.resize(n);
-        for (std::size_t k = 0; k < n; ++k)
-            if (!detail::weight_value((*d)[k], t.weight[k]))
-                fail(k, detail::weight_problem(fmt::format("{}", (*d)[k])));
-    } else if (const auto* x = std::get_if<std::vector<std::string>>(&cols.weight)) {
-        t.weight.resize(n);
-        for (std::size_t k = 0; k < n; ++k)
-            if (!detail::weight_value((*x)[k], t.weight[k]))
-                fail(k, detail::weight_problem(detail::shown_in_row((*x)[k])));
-    }
+    t.weight = detail::weight_column(cols.weight, n, "interactions");
     for (std::size_t k = 0; k < cols.timestamp.size(); ++k)
         if (std::isinf(cols.timestamp[k])) fail(k, "timestamp: expected a finite time");
     t.timestamp = cols.timestamp;

@@ -123,14 +123,32 @@ void parse_contacts(uplift_history& h, std::string_view text, std::string_view s
     guard.commit();
 }
 
-void read_activity(uplift_history& h, const std::filesystem::path& members, const journey& j) {
-    member_read_options mo;
-    mo.stage_optional = true;
-    const member_table m = read_members(members, j, mo);
+namespace {
+
+void apply_activity(uplift_history& h, const member_table& m) {
     std::vector<double> activity(h.ids.size(), nan_v);
     for (std::size_t r = 0; r < m.id.size(); ++r)
         if (const auto at = h.find(m.id[r])) activity[*at] = m.activity[r];
     h.activity = std::move(activity);
+}
+
+member_read_options activity_read_options() {
+    member_read_options mo;
+    mo.stage_optional = true;
+    return mo;
+}
+
+}  // namespace
+
+void read_activity(uplift_history& h, const std::filesystem::path& members, const journey& j) {
+    apply_activity(h, read_members(members, j, activity_read_options()));
+}
+
+void set_activity(uplift_history& h, const member_columns& members, const journey& j) {
+    member_columns only;  // id and activity: the other columns are not read
+    only.id = members.id;
+    only.activity = members.activity;
+    apply_activity(h, build_members(only, j, activity_read_options()));
 }
 
 uplift_history parse_uplift_history(std::string_view interactions_text, std::string_view stages_text, const journey& j,
@@ -158,6 +176,8 @@ void add_stage_entries(uplift_history& h, std::span<const std::string> members, 
         throw config_error(fmt::format("{}: member, stage and timestamp columns differ in length", what));
     uplift_history_guard guard(h);
     for (std::size_t i = 0; i < members.size(); ++i) {
+        if (trim(members[i]).empty())
+            throw config_error(fmt::format("{} row {}: {}", what, i, detail::member_problem("member", {})));
         const auto s = j.find_stage(trim(stages[i]));
         if (!s)
             throw config_error(fmt::format("{} row {}: stage: {}", what, i,
@@ -171,17 +191,26 @@ void add_stage_entries(uplift_history& h, std::span<const std::string> members, 
     guard.commit();
 }
 
-void add_contacts(uplift_history& h, std::span<const std::string> sources, std::span<const std::string> targets,
-                  std::span<const double> seconds, std::string_view what) {
-    if (sources.size() != targets.size() || sources.size() != seconds.size())
+void add_contacts(uplift_history& h, const interaction_columns& contacts, std::string_view what) {
+    const std::size_t n = contacts.source.size();
+    if (contacts.target.size() != n || contacts.timestamp.size() != n)
         throw config_error(fmt::format("{}: source, target and timestamp columns differ in length", what));
+    if (!std::holds_alternative<std::monostate>(contacts.weight) && detail::column_size(contacts.weight) != n)
+        throw config_error(fmt::format("{}: the weight column differs in length", what));
     uplift_history_guard guard(h);
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        if (!std::isfinite(seconds[i]))
+    for (std::size_t i = 0; i < n; ++i) {
+        for (const auto& [name, id] :
+             {std::pair{"source", &contacts.source[i]}, std::pair{"target", &contacts.target[i]}})
+            if (trim(*id).empty())
+                throw config_error(fmt::format("{} row {}: {}", what, i, detail::member_problem(name, {})));
+        double weight = 1.0;  // checked, then unused: a row is one contact
+        if (auto problem = detail::weight_row(contacts.weight, i, weight); !problem.empty())
+            throw config_error(fmt::format("{} row {}: {}", what, i, problem));
+        if (!std::isfinite(contacts.timestamp[i]))
             throw config_error(fmt::format("{} row {}: timestamp: expected a finite time", what, i));
-        h.contact_source.push_back(h.intern(sources[i]));
-        h.contact_target.push_back(h.intern(targets[i]));
-        h.contact_time.push_back(seconds[i]);
+        h.contact_source.push_back(h.intern(contacts.source[i]));
+        h.contact_target.push_back(h.intern(contacts.target[i]));
+        h.contact_time.push_back(contacts.timestamp[i]);
     }
     guard.commit();
 }

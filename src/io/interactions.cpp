@@ -40,8 +40,7 @@ interaction_table parse_interactions(std::string_view text, const member_table& 
 }
 
 interaction_table read_interactions(const std::filesystem::path& path, const member_table& members) {
-    const std::string text = read_file(path);
-    return parse_interactions(text, members, path.string());
+    return parse_interactions(read_file(path), members, path.string());
 }
 
 }  // namespace engage_right

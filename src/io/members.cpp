@@ -118,8 +118,7 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
 }
 
 member_table read_members(const std::filesystem::path& path, const journey& j, const member_read_options& options) {
-    const std::string text = read_file(path);
-    return parse_members(text, j, path.string(), options);
+    return parse_members(read_file(path), j, path.string(), options);
 }
 
 }  // namespace engage_right

@@ -38,8 +38,7 @@ pairing_history parse_pairs(std::string_view text, const community& c, std::stri
 }
 
 pairing_history read_pairs(const std::filesystem::path& path, const community& c) {
-    const std::string text = read_file(path);
-    return parse_pairs(text, c, path.string());
+    return parse_pairs(read_file(path), c, path.string());
 }
 
 std::vector<std::pair<member_index, member_index>> parse_blocked(std::string_view text, const community& c,
@@ -50,8 +49,7 @@ std::vector<std::pair<member_index, member_index>> parse_blocked(std::string_vie
 }
 
 std::vector<std::pair<member_index, member_index>> read_blocked(const std::filesystem::path& path, const community& c) {
-    const std::string text = read_file(path);
-    return parse_blocked(text, c, path.string());
+    return parse_blocked(read_file(path), c, path.string());
 }
 
 }  // namespace engage_right

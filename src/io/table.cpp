@@ -1,5 +1,6 @@
 #include "io/table.hpp"
 
+#include <engage_right/error.hpp>
 #include <engage_right/io.hpp>
 #include <engage_right/journey.hpp>
 
@@ -96,6 +97,30 @@ double weight_cell(const csv_table& t, const csv_field& f) {
     double w = 1.0;
     if (!weight_value(f.text, w)) t.fail(f, weight_problem(shown(f.text)));
     return w;
+}
+
+std::size_t column_size(const data_column& c) noexcept {
+    if (const auto* d = std::get_if<std::vector<double>>(&c)) return d->size();
+    if (const auto* t = std::get_if<std::vector<std::string>>(&c)) return t->size();
+    return 0;
+}
+
+std::string weight_row(const data_column& column, std::size_t k, double& out) {
+    out = 1.0;
+    if (const auto* d = std::get_if<std::vector<double>>(&column))
+        return weight_value((*d)[k], out) ? std::string() : weight_problem(fmt::format("{}", (*d)[k]));
+    if (const auto* x = std::get_if<std::vector<std::string>>(&column))
+        return weight_value((*x)[k], out) ? std::string() : weight_problem(shown_in_row((*x)[k]));
+    return {};
+}
+
+std::vector<double> weight_column(const data_column& column, std::size_t n, std::string_view what) {
+    if (std::holds_alternative<std::monostate>(column)) return {};
+    std::vector<double> out(n);
+    for (std::size_t k = 0; k < n; ++k)
+        if (auto problem = weight_row(column, k, out[k]); !problem.empty())
+            throw config_error(fmt::format("{} row {}: {}", what, k, problem));
+    return out;
 }
 
 }  // namespace engage_right::detail

@@ -5,6 +5,7 @@
 // reader in src/io uses these, so a rule and its message exist once.
 
 #include <engage_right/detail/csv.hpp>
+#include <engage_right/io.hpp>
 
 #include <cstddef>
 #include <optional>
@@ -94,5 +95,17 @@ std::string weight_problem(std::string_view shown_value);
 /// An optional weight cell: 1 when empty, else a finite number > 0.
 /// @throws input_error at the field.
 double weight_cell(const csv_table& t, const csv_field& f);
+
+/// Cells in an in-memory column (0 when absent).
+std::size_t column_size(const data_column& column) noexcept;
+
+/// The weight rule on row `k` of an in-memory column (absent: 1): what is
+/// wrong with the cell ("weight: ..."), empty when `out` got its weight.
+std::string weight_row(const data_column& column, std::size_t k, double& out);
+
+/// The weight rule over an in-memory column of `n` cells: the weights (1
+/// for empty cells), or none when the column is absent. A bad cell throws
+/// config_error "`what` row K: weight: ...".
+std::vector<double> weight_column(const data_column& column, std::size_t n, std::string_view what);
 
 }  // namespace engage_right::detail

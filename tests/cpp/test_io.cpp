@@ -183,24 +183,20 @@ namespace {
 
 // The text cells of a small CSV (header + rows), by column name.
 member_columns columns_of(const std::vector<std::vector<std::string>>& rows) {
-    member_columns c;
-    std::vector<std::string> stage, sat, cap, opt, act, tags;
-    for (std::size_t i = 1; i < rows.size(); ++i) {
-        c.id.push_back(rows[i][0]);
-        stage.push_back(rows[i][1]);
-        sat.push_back(rows[i][2]);
-        cap.push_back(rows[i][3]);
-        opt.push_back(rows[i][4]);
-        act.push_back(rows[i][5]);
-        tags.push_back(rows[i][6]);
-    }
-    c.stage = stage;
-    c.satisfaction = sat;
-    c.capacity = cap;
-    c.opted_out = opt;
-    c.activity = act;
-    c.tags = tags;
-    return c;
+    // cells[k]: column k of the header (id, stage, satisfaction, capacity,
+    // opted_out, activity, tags), one cell per data row.
+    std::vector<std::vector<std::string>> cells(7);
+    for (std::size_t i = 1; i < rows.size(); ++i)
+        for (std::size_t k = 0; k < cells.size(); ++k) cells[k].push_back(rows[i][k]);
+    return member_columns{.id = cells[0],
+                          .stage = cells[1],
+                          .satisfaction = cells[2],
+                          .capacity = cells[3],
+                          .opted_out = cells[4],
+                          .activity = cells[5],
+                          .tags = cells[6],
+                          .features = {},
+                          .extra = {}};
 }
 
 std::string csv_of(const std::vector<std::vector<std::string>>& rows) {

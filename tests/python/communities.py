@@ -237,15 +237,7 @@ def make_case(seed: int, tmp: Path) -> Case:
         write_csv(interactions, iheader, irows)
         notes.append(f"edges={len(pairs)}")
 
-    case = Case(
-        seed=seed,
-        members=members,
-        interactions=interactions,
-        journey_arg=journey_arg,
-        journey=journey,
-        top=int(rng.integers(1, 8)),
-        notes=notes,
-    )
+    case = Case(seed, members, interactions, journey_arg, journey, top=int(rng.integers(1, 8)), notes=notes)
     if rng.random() < 0.3:
         w = random_weights(rng)
         case.weights_arg = ",".join(f"{k}={w[k]!r}" for k in reference.WEIGHT_KEYS)

@@ -75,18 +75,11 @@ def venv_python() -> str:
 # reference model
 
 
-class RefRec(NamedTuple):
-    peer: str
-    score: float
-    similarity: float
-    tags: float
-    proximity: float
-    happiness: float
-    channel: str
-    member_stage: str
-    peer_stage: str
-    u: int
-    v: int
+# The reference recommendation: the scored fields of reference.Rec, then the
+# member's and the peer's row in the model.
+RefRec = NamedTuple(
+    "RefRec", [(f, reference.Rec.__annotations__[f]) for f in reference.Rec._fields[:9]] + [("u", int), ("v", int)]
+)
 
 
 class Model:
