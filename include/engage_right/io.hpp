@@ -88,13 +88,26 @@ struct interaction_columns {
 /// interactions.csv. Errors name the 0-based row. @throws config_error.
 interaction_table build_interactions(const interaction_columns& columns, const member_table& members);
 
+/// The times every reader and builder accepts: years 0001 to 9999 (UTC),
+/// as unix seconds. A time outside is an input error, so that every time
+/// can be written back as ISO-8601 and period arithmetic stays bounded.
+inline constexpr double min_timestamp = -62135596800.0;    ///< 0001-01-01T00:00:00Z
+inline constexpr double max_timestamp = 253402300799.999;  ///< 9999-12-31T23:59:59.999Z
+
+/// What is wrong with a time given as unix seconds: empty when it is within
+/// [min_timestamp, max_timestamp], else "timestamp: expected a time in years
+/// 0001-9999, got X" (NaN and infinities included).
+std::string time_problem(double unix_seconds);
+
 /// Parse a timestamp: unix seconds (integer or decimal) or ISO-8601
 /// (`YYYY-MM-DD`, optionally `THH:MM[:SS[.fff]]` and `Z` or `+HH:MM`; no zone
-/// means UTC). Returns unix seconds, or nullopt when malformed.
+/// means UTC). Returns unix seconds, or nullopt when malformed or outside
+/// [min_timestamp, max_timestamp].
 std::optional<double> parse_timestamp(std::string_view text) noexcept;
 
 /// ISO-8601 UTC form of unix seconds, `YYYY-MM-DDTHH:MM:SSZ`, with
-/// milliseconds (`.fffZ`) when the time is not a whole second.
+/// milliseconds (`.fffZ`) when the time is not a whole second; "" for NaN.
+/// @throws config_error for a time outside [min_timestamp, max_timestamp].
 std::string format_timestamp(double unix_seconds);
 
 /// An empty cell: "" or only spaces and tabs (what every reader treats as

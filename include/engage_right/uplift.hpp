@@ -171,6 +171,12 @@ uplift_history read_uplift_history(const std::filesystem::path& interactions, co
 // ---------------------------------------------------------------------------
 // Person-period windows
 
+/// Bounds of the window grid, checked before any work: at most this many
+/// windows between the origin and the last event, and at most this many
+/// (member, window) rows in all. Beyond them the options are an input error.
+inline constexpr std::size_t max_uplift_windows = 1000000;
+inline constexpr std::size_t max_uplift_member_windows = 100000000;
+
 /// Options of the windowing and of estimate_uplift().
 struct uplift_options {
     /// Window length W in days (> 0). Windows are [origin + k W, origin + (k+1) W).

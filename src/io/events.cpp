@@ -157,7 +157,7 @@ bool add_event(event_chunk& c, const event_context& ctx, const field_ref& fm, co
         c.per_value.push_back(p && p->per_value ? 1 : 0);
     });
     double ts = 0;
-    if (!fast_integer_time(ft.text, ts)) {
+    if (!fast_integer_time(ft.text, ts) || ts > max_timestamp) {
         const auto parsed = parse_timestamp(ft.text);
         if (!parsed) return fail(ft, detail::timestamp_problem(ft.text));
         ts = *parsed;
@@ -432,9 +432,8 @@ event_table build_events(const event_columns& c, std::size_t member_count, const
             if (ac[k] >= names.size())
                 throw config_error(fmt::format("events row {}: action code {} is outside the {} action names",
                                                row_of(k), ac[k], names.size()));
-            if (!std::isfinite(ts[k]))
-                throw config_error(
-                    fmt::format("events row {}: timestamp: expected a finite time, got {}", row_of(k), ts[k]));
+            if (auto problem = time_problem(ts[k]); !problem.empty())
+                throw config_error(fmt::format("events row {}: {}", row_of(k), problem));
             if (k == bad_text)
                 throw config_error(fmt::format("events row {}: value: expected a finite number or empty, got {}",
                                                row_of(k), detail::shown_in_row((*c.value_text)[k])));

@@ -123,7 +123,8 @@ interaction_table build_interactions(const interaction_columns& cols, const memb
     }
     t.weight = detail::weight_column(cols.weight, n, "interactions");
     for (std::size_t k = 0; k < cols.timestamp.size(); ++k)
-        if (std::isinf(cols.timestamp[k])) fail(k, "timestamp: expected a finite time");
+        if (!std::isnan(cols.timestamp[k]))  // NaN: not given
+            if (auto problem = time_problem(cols.timestamp[k]); !problem.empty()) fail(k, problem);
     t.timestamp = cols.timestamp;
     return t;
 }

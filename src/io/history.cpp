@@ -182,8 +182,8 @@ void add_stage_entries(uplift_history& h, std::span<const std::string> members, 
         if (!s)
             throw config_error(fmt::format("{} row {}: stage: {}", what, i,
                                            detail::unknown_stage_problem(j, stages[i], &detail::shown_in_row)));
-        if (!std::isfinite(seconds[i]))
-            throw config_error(fmt::format("{} row {}: timestamp: expected a finite time", what, i));
+        if (auto problem = time_problem(seconds[i]); !problem.empty())
+            throw config_error(fmt::format("{} row {}: {}", what, i, problem));
         h.entry_member.push_back(h.intern(members[i]));
         h.entry_stage.push_back(*s);
         h.entry_time.push_back(seconds[i]);
@@ -206,8 +206,8 @@ void add_contacts(uplift_history& h, const interaction_columns& contacts, std::s
         double weight = 1.0;  // checked, then unused: a row is one contact
         if (auto problem = detail::weight_row(contacts.weight, i, weight); !problem.empty())
             throw config_error(fmt::format("{} row {}: {}", what, i, problem));
-        if (!std::isfinite(contacts.timestamp[i]))
-            throw config_error(fmt::format("{} row {}: timestamp: expected a finite time", what, i));
+        if (auto problem = time_problem(contacts.timestamp[i]); !problem.empty())
+            throw config_error(fmt::format("{} row {}: {}", what, i, problem));
         h.contact_source.push_back(h.intern(contacts.source[i]));
         h.contact_target.push_back(h.intern(contacts.target[i]));
         h.contact_time.push_back(contacts.timestamp[i]);
@@ -225,8 +225,8 @@ void check_stage_history(std::span<const std::string> members, std::span<const s
     if (stages.size() != n || seconds.size() != n)
         throw config_error("stage history: member, stage and timestamp columns differ in length");
     for (std::size_t k = 0; k < n; ++k)
-        if (!std::isfinite(seconds[k]))
-            throw config_error(fmt::format("stage history row {}: timestamp: expected a finite time", k));
+        if (auto problem = time_problem(seconds[k]); !problem.empty())
+            throw config_error(fmt::format("stage history row {}: {}", k, problem));
 }
 
 }  // namespace

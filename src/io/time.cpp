@@ -1,4 +1,5 @@
 #include <engage_right/detail/csv.hpp>
+#include <engage_right/error.hpp>
 #include <engage_right/io.hpp>
 
 #include <fmt/format.h>
@@ -33,7 +34,15 @@ bool digits(std::string_view s, std::size_t pos, std::size_t count, int& out) {
     return true;
 }
 
+bool in_range(double t) noexcept { return t >= min_timestamp && t <= max_timestamp; }
+
 }  // namespace
+
+std::string time_problem(double unix_seconds) {
+    if (in_range(unix_seconds)) return {};
+    return fmt::format("timestamp: expected a time in years 0001-9999 (unix seconds {} to {}), got {}", min_timestamp,
+                       max_timestamp, unix_seconds);
+}
 
 std::optional<double> parse_timestamp(std::string_view text) noexcept {
     std::string_view s = trim(text);
@@ -41,7 +50,7 @@ std::optional<double> parse_timestamp(std::string_view text) noexcept {
     // Unix seconds.
     if (s.find('-', 1) == std::string_view::npos && s.find(':') == std::string_view::npos) {
         double v = 0;
-        if (parse_number(s, v)) return v;
+        if (parse_number(s, v) && in_range(v)) return v;
         return std::nullopt;
     }
     int y = 0, mo = 0, d = 0;
@@ -55,7 +64,7 @@ std::optional<double> parse_timestamp(std::string_view text) noexcept {
     double secs =
         static_cast<double>(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) * 86400.0;
     std::size_t p = 10;
-    if (p == s.size()) return secs;
+    if (p == s.size()) return in_range(secs) ? std::optional<double>(secs) : std::nullopt;
     if (s[p] != 'T' && s[p] != 't' && s[p] != ' ') return std::nullopt;
     ++p;
     int hh = 0, mm = 0, ss = 0;
@@ -79,8 +88,9 @@ std::optional<double> parse_timestamp(std::string_view text) noexcept {
     }
     if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
     secs += hh * 3600.0 + mm * 60.0 + ss + frac;
-    if (p == s.size()) return secs;
-    if (s[p] == 'Z' || s[p] == 'z') return p + 1 == s.size() ? std::optional<double>(secs) : std::nullopt;
+    if (p == s.size()) return in_range(secs) ? std::optional<double>(secs) : std::nullopt;
+    if (s[p] == 'Z' || s[p] == 'z')
+        return p + 1 == s.size() && in_range(secs) ? std::optional<double>(secs) : std::nullopt;
     if (s[p] == '+' || s[p] == '-') {
         const int sign = s[p] == '+' ? 1 : -1;
         int oh = 0, om = 0;
@@ -92,13 +102,15 @@ std::optional<double> parse_timestamp(std::string_view text) noexcept {
             q += 2;
         }
         if (q != s.size() || oh > 23 || om > 59) return std::nullopt;
-        return secs - sign * (oh * 3600.0 + om * 60.0);
+        secs -= sign * (oh * 3600.0 + om * 60.0);
+        return in_range(secs) ? std::optional<double>(secs) : std::nullopt;
     }
     return std::nullopt;
 }
 
 std::string format_timestamp(double unix_seconds) {
-    if (!std::isfinite(unix_seconds)) return {};
+    if (std::isnan(unix_seconds)) return {};
+    if (!in_range(unix_seconds)) throw config_error(time_problem(unix_seconds));
     // Round to milliseconds once, then split; avoids "59.9995" printing as 60.
     const double ms_total = std::round(unix_seconds * 1000.0);
     long long ms = static_cast<long long>(ms_total);

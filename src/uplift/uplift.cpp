@@ -164,7 +164,8 @@ namespace {
 void validate(const uplift_options& o) {
     if (!(std::isfinite(o.window_days) && o.window_days > 0))
         throw config_error(fmt::format("window_days: expected a number > 0, got {}", o.window_days));
-    if (o.origin && !std::isfinite(*o.origin)) throw config_error("origin: expected a finite time");
+    if (o.origin && !time_problem(*o.origin).empty())
+        throw config_error(fmt::format("origin: expected a time in years 0001-9999, got {}", *o.origin));
     if (o.round_days && !(std::isfinite(*o.round_days) && *o.round_days > 0))
         throw config_error(fmt::format("round_days: expected a number > 0, got {}", *o.round_days));
     validate_covariates(o.covariates);
@@ -283,14 +284,14 @@ uplift_windows build_uplift_windows(const uplift_history& h, const journey& j, c
         if (h.entry_stage[i] >= S)
             throw config_error(fmt::format("stage history row {}: stage {} out of range (journey has {} stages)", i,
                                            h.entry_stage[i], S));
-        if (!std::isfinite(h.entry_time[i]))
-            throw config_error(fmt::format("stage history row {}: timestamp: expected a finite time", i));
+        if (auto problem = time_problem(h.entry_time[i]); !problem.empty())
+            throw config_error(fmt::format("stage history row {}: {}", i, problem));
     }
     for (std::size_t i = 0; i < C; ++i) {
         if (h.contact_source[i] >= n || h.contact_target[i] >= n)
             throw config_error(fmt::format("contacts row {}: member out of range", i));
-        if (!std::isfinite(h.contact_time[i]))
-            throw config_error(fmt::format("contacts row {}: timestamp: expected a finite time", i));
+        if (auto problem = time_problem(h.contact_time[i]); !problem.empty())
+            throw config_error(fmt::format("contacts row {}: {}", i, problem));
     }
 
     uplift_windows out;
@@ -307,11 +308,34 @@ uplift_windows build_uplift_windows(const uplift_history& h, const journey& j, c
     const double origin = out.origin;
     std::size_t K = 0;
     if (last >= origin + W) {
-        K = static_cast<std::size_t>(std::floor((last - origin) / W));
+        // Decided before any work: the grid and the member-windows it makes
+        // stay within what the history can justify.
+        const double grid = std::floor((last - origin) / W);
+        if (grid > static_cast<double>(max_uplift_windows))
+            throw config_error(
+                fmt::format("window_days: {} days make {:.3g} windows between the origin and the last "
+                            "event (at most {}); use a longer window or a later origin",
+                            options.window_days, grid, max_uplift_windows));
+        K = static_cast<std::size_t>(grid);
         while (origin + static_cast<double>(K + 1) * W <= last) ++K;
         while (K > 0 && origin + static_cast<double>(K) * W > last) --K;
     }
     out.grid_windows = K;
+    {
+        // Member-windows: every member with a stage entry, from the window
+        // of its first entry to the end of the grid.
+        std::vector<double> first_entry(n, std::numeric_limits<double>::infinity());
+        for (std::size_t i = 0; i < E; ++i)
+            first_entry[h.entry_member[i]] = std::min(first_entry[h.entry_member[i]], h.entry_time[i]);
+        double total = 0;
+        for (const double t : first_entry)
+            if (std::isfinite(t)) total += static_cast<double>(K) - (t > origin ? std::floor((t - origin) / W) : 0.0);
+        if (total > static_cast<double>(max_uplift_member_windows))
+            throw config_error(
+                fmt::format("window_days: {} days make {:.3g} member-windows (at most {}); use a "
+                            "longer window or a later origin",
+                            options.window_days, total, max_uplift_member_windows));
+    }
 
     std::vector<std::uint32_t> stage32(h.entry_stage.begin(), h.entry_stage.end());
     const member_events entries = group(n, h.entry_member, h.entry_time, stage32);

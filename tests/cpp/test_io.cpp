@@ -294,3 +294,43 @@ TEST_CASE("interaction columns: ids, weights and the row of the first problem") 
     CHECK_THROWS_WITH_AS(build_interactions(c, m),
                          doctest::Contains("interactions row 0: target: expected a member id"), config_error);
 }
+
+TEST_CASE("times outside years 0001-9999 are input errors everywhere") {
+    // The limits, from the calendar: 0001-01-01 is 719162 days before 1970.
+    CHECK(min_timestamp == -719162.0 * 86400.0);
+    CHECK(max_timestamp == doctest::Approx(2932896.0 * 86400.0 - 0.001));
+    CHECK(parse_timestamp("0001-01-01T00:00:00Z") == min_timestamp);
+    CHECK(parse_timestamp("9999-12-31T23:59:59Z") == max_timestamp - 0.999);
+    for (const char* bad :
+         {"0000-12-31", "253402300800", "-62135596801", "1e18", "-1e300", "0001-01-01T00:00:00+01:00"})
+        CHECK_MESSAGE(!parse_timestamp(bad).has_value(), bad);
+    CHECK(time_problem(0.0).empty());
+    CHECK(time_problem(1e18).find("expected a time in years 0001-9999") != std::string::npos);
+    CHECK_FALSE(time_problem(std::nan("")).empty());
+
+    CHECK(format_timestamp(min_timestamp) == "0001-01-01T00:00:00Z");
+    CHECK(format_timestamp(max_timestamp) == "9999-12-31T23:59:59.999Z");
+    CHECK(format_timestamp(std::nan("")).empty());
+    CHECK_THROWS_AS((void)format_timestamp(1e18), config_error);
+    CHECK_THROWS_AS((void)format_timestamp(-1e300), config_error);
+
+    // Files: the field of the time, with the reader's message.
+    const auto e = interactions_error("id,stage\na,prospect\nb,interested\n",
+                                      "source,target,timestamp\na,b,1\nb,a,100000000000000\n");
+    CHECK(e.line == 3);
+    CHECK(e.column == 5);
+    CHECK(e.message.find("in years 0001-9999") != std::string::npos);
+
+    // Columns: the row.
+    const journey j;
+    const member_table m = parse_members("id,stage\na,prospect\nb,interested\n", j, "m.csv");
+    interaction_columns c;
+    c.source = {"a", "b"};
+    c.target = {"b", "a"};
+    c.timestamp = {std::nan(""), 1e300};
+    CHECK_THROWS_WITH_AS(build_interactions(c, m),
+                         doctest::Contains("interactions row 1: timestamp: expected a time in years 0001-9999"),
+                         config_error);
+    c.timestamp = {std::nan(""), 1.7e9};
+    CHECK(build_interactions(c, m).timestamp[1] == 1.7e9);
+}

@@ -355,3 +355,24 @@ TEST_CASE("malformed stages.csv and interactions.csv are input errors with line 
               estimate_uplift(parse_uplift_history(ok_contacts, "member,stage,timestamp\n", abc), abc);
           }).find("no rows") != std::string::npos);
 }
+
+TEST_CASE("the window grid is bounded before any work") {
+    // Two members over 1,000 days: 1e6 windows of 0.001 days fit, 2e6 do not;
+    // with 200 members at the start, 1e6 windows make 2e8 member-windows.
+    std::string stages = "member,stage,timestamp\nu,a,0\nv,a,0\n";
+    const std::string contacts = "source,target,timestamp\nu,v,86400000\n";
+    uplift_options o;
+    o.window_days = 0.001;
+    CHECK(build_uplift_windows(parse_uplift_history(contacts, "member,stage,timestamp\nu,c,0\n", abc), abc, o)
+              .grid_windows == max_uplift_windows);  // a member at the last stage has no windows
+    o.window_days = 0.0005;
+    CHECK_THROWS_WITH_AS((void)build_uplift_windows(parse_uplift_history(contacts, stages, abc), abc, o),
+                         doctest::Contains("windows between the origin and the last event (at most 1000000)"),
+                         config_error);
+    for (int i = 0; i < 200; ++i) stages += "m" + std::to_string(i) + ",a,0\n";
+    o.window_days = 0.001;
+    CHECK_THROWS_WITH_AS((void)build_uplift_windows(parse_uplift_history(contacts, stages, abc), abc, o),
+                         doctest::Contains("member-windows (at most 100000000)"), config_error);
+    o.window_days = 1;  // 1,000 windows x 202 members: fine
+    CHECK(build_uplift_windows(parse_uplift_history(contacts, stages, abc), abc, o).grid_windows == 1000);
+}
