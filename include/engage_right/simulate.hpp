@@ -102,8 +102,10 @@ struct simulation_options {
     /// grows with the number of events, so it is off by default.
     bool log = false;
     double origin = 1767225600;  ///< unix seconds of the start of round 0 (2026-01-01T00:00:00Z)
-    /// Monte Carlo: stop with config_error when the population (members ever
-    /// alive) would exceed this; protects against explosive parameters.
+    /// Stop with config_error when the population would exceed this (Monte
+    /// Carlo: members ever alive, or one round's expected arrivals; mean
+    /// field: the expected members alive); protects against explosive
+    /// parameters and keeps every count exact.
     std::size_t max_members = 200'000'000;
     /// Monte Carlo `engage_right`: plan each round with the exact optimal
     /// matching of match() (maximum total reference score over the eligible

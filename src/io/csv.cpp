@@ -173,6 +173,14 @@ std::string csv_quote(std::string_view s) {
 }
 
 std::string read_file(const std::filesystem::path& path) {
+    // Only regular files: a directory, FIFO or device is not an input file
+    // (a FIFO or device could block or never end).
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);
+    if (!ec && std::filesystem::is_directory(st))
+        throw input_error(path.string(), 0, 0, "is a directory, expected a file");
+    if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+        throw input_error(path.string(), 0, 0, "is not a regular file (a FIFO, socket or device), expected a file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw input_error(path.string(), 0, 0, "cannot open file");
     in.seekg(0, std::ios::end);

@@ -1,6 +1,7 @@
 // Journey files: JSON in (with errors naming the JSON path) and out.
 #include <engage_right/detail/csv.hpp>
 #include <engage_right/error.hpp>
+#include <engage_right/io.hpp>
 #include <engage_right/journey.hpp>
 
 #include "journey/checks.hpp"
@@ -317,13 +318,7 @@ journey journey::from_json(std::string_view text, std::string_view source) {
     return j;
 }
 
-journey journey::load(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw config_error(fmt::format("{}: cannot open journey file", path.string()));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return from_json(ss.str(), path.string());
-}
+journey journey::load(const std::filesystem::path& path) { return from_json(read_file(path), path.string()); }
 
 std::string journey::to_json() const {
     json doc = json::object();

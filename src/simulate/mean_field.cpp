@@ -1,5 +1,9 @@
 #include "simulate/engine.hpp"
 
+#include <engage_right/error.hpp>
+
+#include <fmt/format.h>
+
 namespace engage_right::detail::sim {
 
 // Expected counts. Under engage_right and random the contacts are planned at
@@ -67,7 +71,13 @@ void run_mean_field(const community& c, const simulation_options& o, simulation_
         r.arrivals[round + 1] = arr;
         r.referrals[round + 1] = refs;
         r.churned[round + 1] = conv_churn;
-        for (std::size_t s = 0; s < S; ++s) n[s] = x[s] + y[s];
+        double total = 0;
+        for (std::size_t s = 0; s < S; ++s) total += n[s] = x[s] + y[s];
+        if (!(total <= static_cast<double>(o.max_members)))
+            throw config_error(
+                fmt::format("simulation: the expected community grew beyond max_members ({}) in round "
+                            "{}; lower the rates or simulate fewer rounds",
+                            o.max_members, round + 1));
         rec.state(round + 1, n);
     }
 }

@@ -286,10 +286,15 @@ private:
         // New prospects, appended in order: arrivals, then referrals.
         stream ga{stream_key(o_.seed, round, static_cast<std::uint64_t>(sub), purpose::arrivals)};
         stream gr{stream_key(o_.seed, round, static_cast<std::uint64_t>(sub), purpose::referrals)};
-        const std::uint64_t a = poisson(p_.arrivals * dt, ga);
-        const std::uint64_t b = poisson(p_.referral_rate * dt * static_cast<double>(n_last), gr);
+        const double mean_a = p_.arrivals * dt, mean_b = p_.referral_rate * dt * static_cast<double>(n_last);
+        // A mean beyond max_members would overflow the draw; it is the same
+        // error as a population that grew too large.
+        const bool too_many = !(mean_a + mean_b <= static_cast<double>(o_.max_members));
+        const std::uint64_t a = too_many ? 0 : poisson(mean_a, ga);
+        const std::uint64_t b = too_many ? 0 : poisson(mean_b, gr);
         const std::uint64_t fresh = a + b;
-        if (stage_.size() + fresh > o_.max_members || stage_.size() + fresh > std::numeric_limits<std::uint32_t>::max())
+        if (too_many || stage_.size() + fresh > o_.max_members ||
+            stage_.size() + fresh > std::numeric_limits<std::uint32_t>::max())
             throw config_error(fmt::format(
                 "simulation: the population grew beyond max_members ({}) in round {}; lower the rates, simulate "
                 "fewer rounds or use the mean_field engine",

@@ -1,4 +1,5 @@
 #include <engage_right/error.hpp>
+#include <engage_right/io.hpp>
 #include <engage_right/simulate.hpp>
 
 #include "simulate/engine.hpp"
@@ -181,11 +182,7 @@ simulation_params simulation_params::from_json(std::string_view text, std::size_
 }
 
 simulation_params simulation_params::load(const std::filesystem::path& path, std::size_t stages) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw config_error(fmt::format("{}: cannot open simulation params file", path.string()));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return from_json(ss.str(), stages, path.string());
+    return from_json(read_file(path), stages, path.string());
 }
 
 std::string simulation_params::to_json() const {

@@ -41,6 +41,10 @@ inline nlohmann::ordered_json parse_json_object(std::string_view text, std::stri
         doc = nlohmann::ordered_json::parse(text.begin(), text.end());
     } catch (const nlohmann::ordered_json::parse_error& e) {
         throw config_error(fmt::format("{}: invalid JSON: {}", source, e.what()));
+    } catch (const nlohmann::ordered_json::out_of_range& e) {
+        // A number beyond a double (e.g. 1e999): nlohmann names the number, not its place.
+        throw config_error(
+            fmt::format("{}: invalid JSON: {} (a number beyond the range of a double)", source, e.what()));
     }
     if (!doc.is_object()) bad(source, "$", fmt::format("expected an object, got {}", type_name(doc)));
     return doc;

@@ -193,3 +193,16 @@ TEST_CASE("lead scoring and stage rules round-trip through JSON") {
     bad.actions.push_back({"asked", {1, false}});
     CHECK_THROWS_AS(k.set_lead_scoring(bad), config_error);
 }
+
+TEST_CASE("journey and params files: numbers beyond a double and non-regular files are input errors") {
+    CHECK_THROWS_WITH_AS(
+        (void)journey::from_json(R"({"stages": ["a", "b"], "min_peer_satisfaction": 1e999})", "j.json"),
+        doctest::Contains("j.json: invalid JSON"), config_error);
+    CHECK_THROWS_WITH_AS((void)simulation_params::from_json(R"({"arrivals": -1e400})", 5, "p.json"),
+                         doctest::Contains("p.json: invalid JSON"), config_error);
+    const auto dir = std::filesystem::temp_directory_path();
+    CHECK_THROWS_WITH_AS((void)journey::load(dir), doctest::Contains("is a directory, expected a file"), input_error);
+    CHECK_THROWS_WITH_AS((void)simulation_params::load(dir, 5), doctest::Contains("is a directory"), input_error);
+    CHECK_THROWS_WITH_AS((void)read_file(dir / "no-such-file-here.csv"), doctest::Contains("cannot open file"),
+                         input_error);
+}

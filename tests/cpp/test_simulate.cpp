@@ -341,3 +341,23 @@ TEST_CASE("simulate: bad parameters are config errors naming the key") {
     CHECK(parse_sim_policy(to_string(sim_policy::mass_action)) == sim_policy::mass_action);
     CHECK(parse_sim_engine(to_string(sim_engine::mean_field)) == sim_engine::mean_field);
 }
+
+TEST_CASE("simulate: explosive parameters are config errors, never overflowed counts") {
+    const journey j = journey::preset("engage_right");
+    const community c = make_community(j, {400, 200, 100, 50, 30});
+    for (sim_engine eng : {sim_engine::monte_carlo, sim_engine::mean_field}) {
+        simulation_options o;
+        o.engine = eng;
+        o.rounds = 3;
+        o.params.arrivals = 1e300;  // a draw of this mean does not fit any integer
+        CHECK_THROWS_WITH_AS((void)simulate(c, o), doctest::Contains("beyond max_members"), config_error);
+        o.params.arrivals = 0;
+        o.params.referral_rate = 50;  // exponential growth: beyond 2e8 within 60 rounds
+        o.rounds = 60;
+        CHECK_THROWS_WITH_AS((void)simulate(c, o), doctest::Contains("beyond max_members"), config_error);
+        o.max_members = 1000000000000;  // the mean field stays finite and exact up to here
+        o.rounds = 3;
+        const simulation_result r = simulate(c, o);
+        for (std::size_t s = 0; s < 5; ++s) CHECK(std::isfinite(r.count(3, s)));
+    }
+}
