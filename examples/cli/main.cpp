@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
         for (const cli::command* c : commands)
             if (c->name == name) return run(*c, args);
         throw cli::usage_error(fmt::format("unknown command '{}' (see engage-right --help)", name));
+    } catch (const cli::write_error& e) {
+        std::cerr << "engage-right: " << e.what() << "\n";
+        return 1;
     } catch (const std::exception& e) {
         if (is_user_error(e)) {
             std::cerr << "engage-right: " << e.what() << "\n";

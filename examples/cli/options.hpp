@@ -14,6 +14,12 @@ struct usage_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+/// Output could not be written (disk full, a closed pipe, a failed rename):
+/// exit code 1, the message names the destination.
+struct write_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 /// A parsed command line: `--name value`, `--name=value` and `--flag`.
 class arguments {
 public:

@@ -4,8 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -61,19 +64,46 @@ std::string json_string(const std::string& s) { return json_escape(s); }
 std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
 
 void write_file(const std::string& path, const std::string& what, const std::function<void(std::ostream&)>& body) {
-    std::ofstream out(path, std::ios::binary);
-    if (!out) throw usage_error(fmt::format("cannot write {} file '{}'", what, path));
-    body(out);
-    out.flush();
-    if (!out) throw std::runtime_error(fmt::format("writing '{}' failed", path));
+    namespace fs = std::filesystem;
+    const fs::path target(path);
+    std::error_code ec;
+    const auto st = fs::status(target, ec);
+    if (!ec && fs::is_directory(st))
+        throw usage_error(fmt::format("cannot write {} file '{}': it is a directory", what, path));
+    // A device or FIFO (/dev/stdout, a pipe) is written in place; a file is
+    // written beside its target and renamed over it once complete, so a
+    // failure never leaves a partial or empty file behind.
+    const bool in_place = !ec && fs::exists(st) && !fs::is_regular_file(st);
+    fs::path tmp = target;
+    if (!in_place) tmp += fmt::format(".partial-{}", static_cast<unsigned long>(::getpid()));
+    struct remove_unless_done {
+        const fs::path& p;
+        bool active;
+        ~remove_unless_done() {
+            std::error_code ignored;
+            if (active) fs::remove(p, ignored);
+        }
+    } cleanup{tmp, !in_place};
+    {
+        std::ofstream out(tmp, std::ios::binary);
+        if (!out) throw usage_error(fmt::format("cannot write {} file '{}'", what, path));
+        body(out);
+        out.flush();
+        if (!out) throw write_error(fmt::format("writing {} file '{}' failed (disk full?)", what, path));
+    }
+    if (!in_place) {
+        fs::rename(tmp, target, ec);
+        if (ec) throw write_error(fmt::format("writing {} file '{}' failed: {}", what, path, ec.message()));
+        cleanup.active = false;
+    }
 }
 
 void emit_text(const arguments& a, const std::string& text) {
     if (auto path = a.get("output")) {
         write_file(*path, "output", [&](std::ostream& out) { out << text; });
     } else {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
+        const std::size_t written = std::fwrite(text.data(), 1, text.size(), stdout);
+        if (written != text.size() || std::fflush(stdout) != 0) throw write_error("writing to standard output failed");
     }
 }
 

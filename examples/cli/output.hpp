@@ -58,8 +58,11 @@ std::string json_string(const std::string& s);
 /// A JSON number in shortest round-trip form; null when not finite.
 std::string json_number(double v);
 
-/// Write a file with `body`. @throws usage_error "cannot write WHAT file
-/// 'PATH'" when it cannot be opened, std::runtime_error when writing fails.
+/// Write a file with `body`: to a temporary file beside it, renamed over
+/// PATH once complete (devices and FIFOs such as /dev/stdout are written in
+/// place), so a failure leaves no partial file. @throws usage_error "cannot
+/// write WHAT file 'PATH'" when it cannot be opened, write_error (exit 1)
+/// when writing or renaming fails.
 void write_file(const std::string& path, const std::string& what, const std::function<void(std::ostream&)>& body);
 
 /// Write a command's output to `--output FILE` when given, else to
