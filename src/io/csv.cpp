@@ -172,6 +172,44 @@ std::string csv_quote(std::string_view s) {
     return out;
 }
 
+namespace detail {
+
+std::string text_problem(std::string_view s) {
+    const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    auto bad = [&](std::size_t k) {
+        return fmt::format("expected UTF-8 text without control characters, got byte 0x{:02X} at byte {}", b[k], k);
+    };
+    for (std::size_t k = 0; k < n;) {
+        const unsigned char c = b[k];
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7F) return bad(k);
+            ++k;
+            continue;
+        }
+        // Lead byte: length and the smallest code point of that length
+        // (overlong forms are invalid), per RFC 3629.
+        std::size_t len = 0;
+        std::uint32_t cp = 0;
+        if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1Fu;
+        else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0Fu;
+        else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07u;
+        else return bad(k);
+        if (k + len > n) return bad(k);
+        for (std::size_t i = 1; i < len; ++i) {
+            if ((b[k + i] & 0xC0u) != 0x80u) return bad(k + i);
+            cp = (cp << 6) | (b[k + i] & 0x3Fu);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return bad(k);
+        k += len;
+    }
+    return {};
+}
+
+}  // namespace detail
+
 std::string read_file(const std::filesystem::path& path) {
     // Only regular files: a directory, FIFO or device is not an input file
     // (a FIFO or device could block or never end).

@@ -152,6 +152,7 @@ bool add_event(event_chunk& c, const event_context& ctx, const field_ref& fm, co
     }
     const std::string_view name = trim(fa.text);
     if (name.empty()) return fail(fa, "action: expected an action name, got an empty field");
+    if (auto problem = detail::text_problem(name); !problem.empty()) return fail(fa, "action: " + problem);
     const std::uint32_t action = c.actions.find_or_add(name, [&] {
         const action_points* p = ctx.j->lead_scoring().find_action(name);
         c.per_value.push_back(p && p->per_value ? 1 : 0);
@@ -400,6 +401,8 @@ event_table build_events(const event_columns& c, std::size_t member_count, const
         if (trim(names[a]).empty() || trim(names[a]).size() != names[a].size())
             throw config_error(
                 fmt::format("events: action name {} is empty or not trimmed", detail::shown_in_row(names[a])));
+        if (auto problem = detail::text_problem(names[a]); !problem.empty())
+            throw config_error(fmt::format("events: action name {}: {}", detail::shown_in_row(names[a]), problem));
         for (std::size_t b = 0; b < a; ++b)
             if (names[a] == names[b])
                 throw config_error(fmt::format("events: action name {} given twice", detail::shown_in_row(names[a])));

@@ -82,7 +82,7 @@ member_table build_members(const member_columns& cols, const journey& j, const m
         check(i, cell(cols.capacity, i, [&](auto v) { return t.capacity(v); }));
         check(i, cell(cols.opted_out, i, [&](auto v) { return t.opted_out(v); }));
         check(i, cell(cols.activity, i, [&](auto v) { return t.activity(v); }));
-        if (cols.tags) t.tags((*cols.tags)[i]);
+        if (cols.tags) check(i, t.tags((*cols.tags)[i]));
         for (std::size_t k = 0; k < d; ++k)
             if (!std::isfinite(f[i * d + k]))
                 check(i, detail::member_rows::feature_problem(k, fmt::format("{}", f[i * d + k])));

@@ -31,6 +31,7 @@ void parse_stages_into(uplift_history& h, std::string_view text, const journey& 
     while (r.next(row)) {
         const csv_field& fm = row[c_member];
         if (trim(fm.text).empty()) r.fail(fm, detail::member_problem("member", {}));
+        if (auto problem = detail::text_problem(fm.text); !problem.empty()) r.fail(fm, "member: " + problem);
         const csv_field& fs = row[c_stage];
         const auto s = j.find_stage(trim(fs.text));
         if (!s) r.fail(fs, "stage: " + detail::unknown_stage_problem(j, fs.text));
@@ -53,6 +54,8 @@ void parse_contacts_into(uplift_history& h, std::string_view text, std::string_v
         const csv_field& fb = row[c_dst];
         if (trim(fa.text).empty()) r.fail(fa, detail::member_problem("source", {}));
         if (trim(fb.text).empty()) r.fail(fb, detail::member_problem("target", {}));
+        if (auto problem = detail::text_problem(fa.text); !problem.empty()) r.fail(fa, "source: " + problem);
+        if (auto problem = detail::text_problem(fb.text); !problem.empty()) r.fail(fb, "target: " + problem);
         if (c_w) detail::weight_cell(r, row[*c_w]);
         const double t = detail::timestamp_cell(r, row[c_time], true);
         h.contact_source.push_back(h.intern(fa.text));
@@ -178,6 +181,8 @@ void add_stage_entries(uplift_history& h, std::span<const std::string> members, 
     for (std::size_t i = 0; i < members.size(); ++i) {
         if (trim(members[i]).empty())
             throw config_error(fmt::format("{} row {}: {}", what, i, detail::member_problem("member", {})));
+        if (auto problem = detail::text_problem(members[i]); !problem.empty())
+            throw config_error(fmt::format("{} row {}: member: {}", what, i, problem));
         const auto s = j.find_stage(trim(stages[i]));
         if (!s)
             throw config_error(fmt::format("{} row {}: stage: {}", what, i,
@@ -203,6 +208,8 @@ void add_contacts(uplift_history& h, const interaction_columns& contacts, std::s
              {std::pair{"source", &contacts.source[i]}, std::pair{"target", &contacts.target[i]}})
             if (trim(*id).empty())
                 throw config_error(fmt::format("{} row {}: {}", what, i, detail::member_problem(name, {})));
+            else if (auto problem = detail::text_problem(*id); !problem.empty())
+                throw config_error(fmt::format("{} row {}: {}: {}", what, i, name, problem));
         double weight = 1.0;  // checked, then unused: a row is one contact
         if (auto problem = detail::weight_row(contacts.weight, i, weight); !problem.empty())
             throw config_error(fmt::format("{} row {}: {}", what, i, problem));

@@ -43,6 +43,7 @@ void member_rows::add_extra(std::string name, bool numeric) {
 
 std::string member_rows::id(std::string_view text) {
     if (text.empty()) return "empty id: every member needs a unique, non-empty id";
+    if (auto problem = text_problem(text); !problem.empty()) return "id: " + problem;
     id_ = std::string(text);
     has_id_ = true;
     return {};
@@ -121,7 +122,8 @@ std::string member_rows::activity(double v) {
     return {};
 }
 
-void member_rows::tags(std::string_view rest) {
+std::string member_rows::tags(std::string_view rest) {
+    if (auto problem = text_problem(rest); !problem.empty()) return "tags: " + problem;
     row_tags_.clear();
     while (!rest.empty()) {
         const std::size_t cut = rest.find(';');
@@ -135,6 +137,7 @@ void member_rows::tags(std::string_view rest) {
     }
     std::sort(row_tags_.begin(), row_tags_.end());
     row_tags_.erase(std::unique(row_tags_.begin(), row_tags_.end()), row_tags_.end());
+    return {};
 }
 
 std::string member_rows::extra(std::size_t k, std::string_view text) {

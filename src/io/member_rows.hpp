@@ -37,7 +37,8 @@ public:
     std::string opted_out(double value);
     std::string activity(std::string_view text);
     std::string activity(double value);
-    void tags(std::string_view joined);  ///< ';'-separated, trimmed, lower-cased, deduplicated
+    /// ';'-separated, trimmed, lower-cased, deduplicated; every tag follows text_problem.
+    std::string tags(std::string_view joined);
     std::string extra(std::size_t k, std::string_view text);
     /// Close the row: columns not given get their defaults.
     void end_row();

@@ -97,7 +97,7 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
         if (c_cap) check(row[*c_cap], t.capacity(row[*c_cap].text));
         if (c_opt) check(row[*c_opt], t.opted_out(row[*c_opt].text));
         if (c_act) check(row[*c_act], t.activity(row[*c_act].text));
-        if (c_tags) t.tags(row[*c_tags].text);
+        if (c_tags) check(row[*c_tags], t.tags(row[*c_tags].text));
         for (std::size_t k = 0; k < d; ++k) {
             const csv_field& f = row[feature_col[k]];
             float v = 0;

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
+#include <engage_right/detail/csv.hpp>
 #include <engage_right/engage_right.hpp>
+
+#include <fmt/format.h>
 
 #include <cmath>
 #include <string>
@@ -333,4 +336,37 @@ TEST_CASE("times outside years 0001-9999 are input errors everywhere") {
                          config_error);
     c.timestamp = {std::nan(""), 1.7e9};
     CHECK(build_interactions(c, m).timestamp[1] == 1.7e9);
+}
+
+TEST_CASE("names that reach the output are UTF-8 without control characters") {
+    using detail::text_problem;
+    for (const char* ok : {"", "ada", "caf\xC3\xA9", "\xE6\x97\xA5\xE6\x9C\xAC", "\xF0\x9F\x98\x80", "a b\xC2\xA0"})
+        CHECK_MESSAGE(text_problem(ok).empty(), ok);
+    const std::pair<std::string, std::size_t> bad[] = {
+        {"ab\xC3", 2},                // truncated sequence
+        {"\xC0\xAF", 0},              // overlong '/'
+        {"x\xED\xA0\x80", 1},         // UTF-16 surrogate
+        {"\xF4\x90\x80\x80", 0},      // beyond U+10FFFF
+        {"\xE2\x28\xA1", 1},          // bad continuation byte (reported where it is)
+        {std::string("a\0b", 3), 1},  // NUL
+        {"tab\there", 3},             // control character
+        {"del\x7F", 3},
+    };
+    for (const auto& [text, at] : bad) {
+        const std::string p = text_problem(text);
+        CHECK_MESSAGE(p.find(fmt::format("at byte {}", at)) != std::string::npos, p);
+    }
+    const auto e = members_error("id,stage\nok,prospect\n\"x\xFF\",prospect\n");
+    CHECK(e.line == 3);
+    CHECK(e.column == 1);
+    CHECK(e.message.find("id: expected UTF-8 text without control characters, got byte 0xFF at byte 1") !=
+          std::string::npos);
+    const auto t = members_error("id,stage,tags\nok,prospect,\"a;b\x01\"\n");
+    CHECK(t.line == 2);
+    CHECK(t.message.find("tags: expected UTF-8 text") != std::string::npos);
+    member_columns c;
+    c.id = {"a", "b\xC3"};
+    c.stage = std::vector<std::string>{"prospect", "prospect"};
+    CHECK_THROWS_WITH_AS((void)build_members(c, journey{}), doctest::Contains("members row 1: id: expected UTF-8"),
+                         config_error);
 }

@@ -75,6 +75,13 @@ std::string shown(std::string_view s);
 /// The same in single quotes, for errors naming a row of in-memory columns.
 std::string shown_in_row(std::string_view s);
 
+/// The text rule for names that reach the output (ids, tags, action names):
+/// empty when `s` is valid UTF-8 without control characters (U+0000 to
+/// U+001F, U+007F), else "expected UTF-8 text without control characters,
+/// got byte 0xNN at byte K" (0-based), so that JSON, GraphML and tables
+/// stay valid.
+std::string text_problem(std::string_view s);
+
 /// Parse a number filling the whole field (spaces trimmed, an optional
 /// leading '+'); reals must be finite.
 template <class T>
