@@ -78,7 +78,10 @@ struct explanation {
     score_components components;
     score_t score = 0;
     eligibility verdict;
-    std::optional<channel> medium;  ///< the member's step's channel when the peer's stage is within the gap
+    /// The channel of the member's step when the peer stands gap.min to
+    /// gap.max stages right (one stage with 1:1), whether or not the steps
+    /// are enabled; nullopt otherwise.
+    std::optional<channel> medium;
     std::vector<std::string> shared_tags;
     std::size_t mutual_contacts = 0;
     bool existing_contact = false;

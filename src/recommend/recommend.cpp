@@ -552,7 +552,9 @@ explanation recommender::explain(member_index u, member_index v) const {
     e.verdict = check(u, v);
     e.components = components(c, u, v);
     e.score = combine(e.components, impl_->w);
-    if (detail::peer_window(c.journey(), c.stage(u), impl_->opt.gap).contains(c.stage(v)))
+    // The channel of u's step when v stands within the gap (enabled or not).
+    const long distance = long{c.stage(v)} - long{c.stage(u)};
+    if (distance >= long{impl_->opt.gap.min} && distance <= long{impl_->opt.gap.max})
         e.medium = c.journey().step(c.stage(u)).medium;
     for (auto t : shared_tags(c, u, v)) e.shared_tags.push_back(c.tag_name(t));
     e.mutual_contacts = common_neighbors(c, u, v);
