@@ -9,7 +9,8 @@
 namespace cli {
 namespace {
 
-constexpr const char* usage = R"(usage: engage-right check --journey PRESET|FILE [--events FILE] [--members FILE] [options]
+constexpr const char* usage =
+    R"(usage: engage-right check --journey PRESET|FILE [--events FILE] [--members FILE] [options]
 
 Checks a journey against its data, so that a misspelt name does not fail
 silently (an action that never occurs scores nothing, a milestone that never
@@ -66,11 +67,13 @@ void run(const arguments& a) {
         events = er::read_events(*events_path, members, j, eo);
         warn_count(*events_path, events.skipped_unknown_members, "event", "of unknown members skipped");
     }
-    const auto findings = er::check_journey(j, members_path || events_path ? &members : nullptr,
-                                            events_path ? &events : nullptr, o);
+    const auto findings =
+        er::check_journey(j, members_path || events_path ? &members : nullptr, events_path ? &events : nullptr, o);
 
     result_table t(er::columns::check, findings.size());
-    auto stage = [&](const std::optional<er::stage_index>& s) { return s ? cell::str(j.stage_name(*s)) : cell::none(); };
+    auto stage = [&](const std::optional<er::stage_index>& s) {
+        return s ? cell::str(j.stage_name(*s)) : cell::none();
+    };
     for (const auto& x : findings)
         t.rows.push_back({cell::str(er::to_string(x.kind)), cell::str(x.subject), stage(x.stage), stage(x.reachable),
                           cell::count(x.count), cell::str(x.message)});
@@ -91,8 +94,9 @@ void run(const arguments& a) {
 
 }  // namespace
 
-const command check_command{"check", "check a journey against members and events: unknown or unused\nactions, "
-                                     "unreachable stages and members",
+const command check_command{"check",
+                            "check a journey against members and events: unknown or unused\nactions, "
+                            "unreachable stages and members",
                             usage, "journey! events members as-of format output +skip-unknown-members +strict", run};
 
 }  // namespace cli

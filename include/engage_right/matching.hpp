@@ -104,7 +104,7 @@ struct match_pair {
     score_components components;
     channel medium = channel::private_;  ///< channel of the member's step
     std::uint32_t seat = 0;              ///< 0-based seat of the peer this pair uses
-    std::string reason;      ///< one human sentence (empty when reasons are off)
+    std::string reason;                  ///< one human sentence (empty when reasons are off)
 };
 
 /// A member who got fewer peers than `per_member`.

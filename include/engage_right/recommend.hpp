@@ -56,8 +56,9 @@ struct recommendation {
 
 /// The hard rules of DESIGN.md section 3, numbered as there.
 enum class rule : std::uint8_t {
-    none = 0,                 ///< eligible
-    next_stage = 1,           ///< peer not within the stage gap (one stage right by default), a step between them disabled, or member at the last stage
+    none = 0,        ///< eligible
+    next_stage = 1,  ///< peer not within the stage gap (one stage right by default), a step between them disabled, or
+                     ///< member at the last stage
     distinct_active = 2,      ///< same member, an opted-out member, or a blocked pair
     satisfaction = 3,         ///< peer's satisfaction known and below the minimum
     capacity = 4,             ///< peer's capacity is 0

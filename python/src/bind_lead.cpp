@@ -191,8 +191,8 @@ void bind_lead(py::module_& m) {
                 member_read_options o;
                 o.stage_optional = true;
                 auto out = std::make_shared<lead_members>();
-                out->table = members_from_columns(j, ids, py::none(), o, py::none(), py::none(), py::none(),
-                                                  py::none(), py::none(), py::none(), py::none());
+                out->table = members_from_columns(j, ids, py::none(), o, py::none(), py::none(), py::none(), py::none(),
+                                                  py::none(), py::none(), py::none());
                 out->build_index();
                 return out;
             },

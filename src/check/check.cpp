@@ -16,15 +16,14 @@ namespace engage_right {
 
 namespace {
 
-constexpr detail::name_table<finding_kind, 7> kind_names{
-    "finding kind",
-    {{{finding_kind::unknown_action, "unknown_action"},
-      {finding_kind::unknown_milestone, "unknown_milestone"},
-      {finding_kind::unused_action, "unused_action"},
-      {finding_kind::unknown_tag, "unknown_tag"},
-      {finding_kind::missing_rule, "missing_rule"},
-      {finding_kind::unreachable_stage, "unreachable_stage"},
-      {finding_kind::unreachable_member, "unreachable_member"}}}};
+constexpr detail::name_table<finding_kind, 7> kind_names{"finding kind",
+                                                         {{{finding_kind::unknown_action, "unknown_action"},
+                                                           {finding_kind::unknown_milestone, "unknown_milestone"},
+                                                           {finding_kind::unused_action, "unused_action"},
+                                                           {finding_kind::unknown_tag, "unknown_tag"},
+                                                           {finding_kind::missing_rule, "missing_rule"},
+                                                           {finding_kind::unreachable_stage, "unreachable_stage"},
+                                                           {finding_kind::unreachable_member, "unreachable_member"}}}};
 
 // Levenshtein distance (names are short).
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -86,9 +85,10 @@ std::string static_obstacle(const stage_rule& r, double fit_most, bool can_engag
         return fmt::format("min_engagement {} needs engagement points, but no action scores positive points",
                            number_text(*r.min_engagement));
     if (r.min_score && *r.min_score > fit_most && !can_engage)
-        return fmt::format("min_score {} is more than all fit rules together give ({}), and no action scores "
-                           "positive points",
-                           number_text(*r.min_score), number_text(fit_most));
+        return fmt::format(
+            "min_score {} is more than all fit rules together give ({}), and no action scores "
+            "positive points",
+            number_text(*r.min_score), number_text(fit_most));
     return {};
 }
 
@@ -206,8 +206,9 @@ std::vector<std::string> finding_summary(const journey& j, const std::vector<fin
         const std::size_t shown = std::min<std::size_t>(list.size(), 5);
         for (std::size_t i = 0; i < shown; ++i) first += (i ? ", '" : "'") + list[i]->subject + "'";
         if (list.size() > shown) first += fmt::format(" and {} more", list.size() - shown);
-        out.push_back(fmt::format("{} members are recorded at '{}' but their events never reach it by the stage rules: {}",
-                                  list.size(), j.stage_name(static_cast<stage_index>(s)), first));
+        out.push_back(
+            fmt::format("{} members are recorded at '{}' but their events never reach it by the stage rules: {}",
+                        list.size(), j.stage_name(static_cast<stage_index>(s)), first));
     }
     return out;
 }
@@ -216,8 +217,7 @@ finding_kind parse_finding_kind(std::string_view name) { return kind_names.parse
 
 std::vector<finding> check_journey(const journey& j, const member_table* members, const event_table* events,
                                    const check_options& options) {
-    if (events && !members)
-        throw config_error("check_journey: events need the member table they were read against");
+    if (events && !members) throw config_error("check_journey: events need the member table they were read against");
     const std::size_t stages = j.stage_count();
     const auto& ls = j.lead_scoring();
     const bool with_attributes = members && options.member_attributes;
@@ -248,8 +248,8 @@ std::vector<finding> check_journey(const journey& j, const member_table* members
         event_counts.assign(names.size(), 0);
         for (const auto a : events->action) {
             if (a >= names.size())
-                throw config_error(fmt::format("check_journey: action code {} is outside the {} action names", a,
-                                               names.size()));
+                throw config_error(
+                    fmt::format("check_journey: action code {} is outside the {} action names", a, names.size()));
             ++event_counts[a];
         }
         auto occurs = [&](const std::string& a) {
@@ -375,9 +375,9 @@ std::vector<finding> check_journey(const journey& j, const member_table* members
         std::vector<std::size_t> holders(stages, 0);  // members who ever held the stage or one further right
         for (const auto f : furthest) ++holders[f];
         for (std::size_t s = stages - 1; s-- > 0;) holders[s] += holders[s + 1];
-        const std::string when =
-            std::isnan(inf->as_of) ? std::string("in the events")
-                                   : fmt::format("in the events up to {}", format_timestamp(inf->as_of));
+        const std::string when = std::isnan(inf->as_of)
+                                     ? std::string("in the events")
+                                     : fmt::format("in the events up to {}", format_timestamp(inf->as_of));
         std::optional<std::size_t> first_unreached;
         for (std::size_t s = 1; s < stages; ++s) {
             if (holders[s] > 0) continue;
@@ -428,9 +428,9 @@ std::vector<finding> check_journey(const journey& j, const member_table* members
                 f.stage = rec;
                 f.reachable = furthest[i];
                 f.count = member_events[i];
-                f.message = fmt::format("member '{}' is recorded at '{}' but its events reach at most '{}' ({} needs: {})",
-                                        members->id[i], j.stage_name(rec), j.stage_name(furthest[i]),
-                                        j.stage_name(next), checklist);
+                f.message = fmt::format(
+                    "member '{}' is recorded at '{}' but its events reach at most '{}' ({} needs: {})", members->id[i],
+                    j.stage_name(rec), j.stage_name(furthest[i]), j.stage_name(next), checklist);
                 member_findings.push_back(std::move(f));
             }
         }

@@ -1,8 +1,8 @@
 #include "io/table.hpp"
 #include "util/parallel.hpp"
 
-#include <engage_right/detail/csv.hpp>
 #include <engage_right/check.hpp>
+#include <engage_right/detail/csv.hpp>
 #include <engage_right/detail/id_index.hpp>
 #include <engage_right/error.hpp>
 #include <engage_right/io.hpp>

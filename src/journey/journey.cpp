@@ -94,8 +94,7 @@ std::string to_string(const stage_gap& gap) { return fmt::format("{}:{}", gap.mi
 
 void validate_stage_gap(const stage_gap& gap, const journey& j) {
     if (gap.min < 1) throw config_error(fmt::format("stage gap {}: MIN must be at least 1", to_string(gap)));
-    if (gap.max < gap.min)
-        throw config_error(fmt::format("stage gap {}: MAX must be at least MIN", to_string(gap)));
+    if (gap.max < gap.min) throw config_error(fmt::format("stage gap {}: MAX must be at least MIN", to_string(gap)));
     const std::size_t steps = j.stage_count() - 1;
     if (gap.max > steps)
         throw config_error(fmt::format("stage gap {}: MAX {} is more than the {} step{} of journey '{}' ({} stages)",

@@ -81,8 +81,7 @@ std::string sentence(const community& c, member_index u, member_index v, const p
         if (wide && distance > 1)
             fmt::format_to(std::back_inserter(out), "{} stages right ({})", distance,
                            c.journey().stage_name(c.stage(v)));
-        else
-            fmt::format_to(std::back_inserter(out), "next-stage peer ({})", c.journey().stage_name(c.stage(v)));
+        else fmt::format_to(std::back_inserter(out), "next-stage peer ({})", c.journey().stage_name(c.stage(v)));
     }
     sep();
     const auto sat = c.satisfaction(v);

@@ -210,7 +210,8 @@ struct recommender::impl {
             if (peer_ok(v)) b.peers.push_back(v);
         // Several stages: member order is (stage, id); positions must follow the id.
         if (win.first != win.last)
-            std::sort(b.peers.begin(), b.peers.end(), [&](member_index x, member_index y) { return c.id(x) < c.id(y); });
+            std::sort(b.peers.begin(), b.peers.end(),
+                      [&](member_index x, member_index y) { return c.id(x) < c.id(y); });
         b.position.assign(b.stage_range.size(), -1);
         for (std::size_t i = 0; i < b.peers.size(); ++i)
             b.position[b.peers[i] - b.stage_range.first] = static_cast<std::int32_t>(i);

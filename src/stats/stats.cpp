@@ -94,10 +94,9 @@ funnel_report funnel(const community& c, const funnel_options& options) {
         st.medium = j.step(st.from).medium;
         // The seekers' peer stages: s+1, or the window of the stage gap.
         const detail::stage_window win = detail::peer_window(j, s, options.gap);
-        const index_range right =
-            win.empty() ? index_range{}
-                        : index_range{c.stage_members(static_cast<stage_index>(win.first)).first,
-                                      c.stage_members(static_cast<stage_index>(win.last)).last};
+        const index_range right = win.empty() ? index_range{}
+                                              : index_range{c.stage_members(static_cast<stage_index>(win.first)).first,
+                                                            c.stage_members(static_cast<stage_index>(win.last)).last};
         for (member_index v = right.first; v < right.last; ++v)
             if (eligible_peer[v]) {
                 ++st.peers;

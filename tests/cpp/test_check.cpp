@@ -99,8 +99,7 @@ TEST_CASE("check: every kind of finding on a hand-made journey") {
     CHECK(alone[0].message == f[5].message);
     CHECK(alone[0].count == 0);
     // Members alone: the tags, and the stage the rules rule out.
-    CHECK(kinds_of(check_journey(d.j, &d.members)) ==
-          std::vector<std::string>{"unknown_tag", "unreachable_stage"});
+    CHECK(kinds_of(check_journey(d.j, &d.members)) == std::vector<std::string>{"unknown_tag", "unreachable_stage"});
     CHECK_THROWS_AS(check_journey(d.j, nullptr, &d.events), config_error);
     // An inference of the same tables gives the same findings.
     check_options o;
@@ -187,14 +186,17 @@ TEST_CASE("check: events without members.csv take fit points at their most") {
     const auto strict = check_journey(j, &ids, &e);
     REQUIRE(strict.size() == 3);
     CHECK(strict[0].kind == finding_kind::unknown_tag);
-    CHECK(strict[1].message == "no member reaches stage 'b' in the events up to 1970-01-01T00:00:03Z: no member ever "
-                               "met all of its rule (min_fit 2) at one time");
-    CHECK(strict[2].message == "no member reaches stage 'c' in the events up to 1970-01-01T00:00:03Z: no member "
-                               "reaches 'b' before it");
+    CHECK(strict[1].message ==
+          "no member reaches stage 'b' in the events up to 1970-01-01T00:00:03Z: no member ever "
+          "met all of its rule (min_fit 2) at one time");
+    CHECK(strict[2].message ==
+          "no member reaches stage 'c' in the events up to 1970-01-01T00:00:03Z: no member "
+          "reaches 'b' before it");
     CHECK(test_support::error_of([] { (void)parse_event_members("member,action,timestamp\nu1,x,1\n,x,2\n"); }) ==
           "events.csv:3:1: member: expected a member id, got an empty field");
-    CHECK(test_support::error_of([] { (void)parse_event_members("action,timestamp\nx,1\n"); })
-              .find("missing required column 'member'") != std::string::npos);
+    CHECK(test_support::error_of([] {
+              (void)parse_event_members("action,timestamp\nx,1\n");
+          }).find("missing required column 'member'") != std::string::npos);
 }
 
 TEST_CASE("check: finding kinds have stable names; members are summed up per stage") {

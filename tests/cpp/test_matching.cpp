@@ -366,8 +366,8 @@ TEST_CASE("property: hard rules, capacities, per_member, cooldown and blocked pa
             CHECK(reported.count(u) == (seeker && per[u] < o.per_member ? 1u : 0u));
         }
     }
-    MESSAGE("checked " << pairs_checked << " pairs (" << far_pairs << " more than one stage apart); "
-                       << blocked_checked << " blocked and " << cooled_checked << " cooled-down pairs");
+    MESSAGE("checked " << pairs_checked << " pairs (" << far_pairs << " more than one stage apart); " << blocked_checked
+                       << " blocked and " << cooled_checked << " cooled-down pairs");
     CHECK(pairs_checked > 5000);
     CHECK(far_pairs > 300);
 }

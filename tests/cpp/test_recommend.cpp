@@ -210,8 +210,9 @@ TEST_CASE("options are validated") {
         CHECK_THROWS_AS(recommender(c, o), config_error);
     }
     o.gap = {1, 5};
-    CHECK_THROWS_WITH(recommender(c, o), "stage gap 1:5: MAX 5 is more than the 4 steps of journey 'engage_right' "
-                                         "(5 stages)");
+    CHECK_THROWS_WITH(recommender(c, o),
+                      "stage gap 1:5: MAX 5 is more than the 4 steps of journey 'engage_right' "
+                      "(5 stages)");
     o.gap = {4, 4};
     CHECK_NOTHROW(recommender(c, o));
 }
@@ -267,8 +268,9 @@ TEST_CASE("explain names the failing rule and the reason") {
     CHECK(far.medium == channel::private_);  // the channel of prospect -> interested
     CHECK(far.sentence == "3 stages right (loyal); promoter (9/10)");
     CHECK(explain(c, "p", "far").sentence == "next-stage peer (loyal); promoter (9/10)");  // 1:1 as before
-    CHECK(explain(c, "p", "i", wide).verdict.why == "i is at interested, not 2 to 3 stages right of prospect "
-                                                    "(stage gap 2:3)");
+    CHECK(explain(c, "p", "i", wide).verdict.why ==
+          "i is at interested, not 2 to 3 stages right of prospect "
+          "(stage gap 2:3)");
     const auto far_recs = recommend(c, "p", wide);
     REQUIRE(far_recs.size() == 1);
     CHECK(c.id(far_recs[0].peer) == "far");

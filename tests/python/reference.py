@@ -262,7 +262,6 @@ def recommend(
     tags = list(members["tags"])
     n_stages = len(journey.stages)
 
-
     result = OrderedDict()
     for ui, u in enumerate(ids):
         recs = []
