@@ -11,6 +11,7 @@
 #include <engage_right/lead_scoring.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
