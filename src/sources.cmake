@@ -1,5 +1,6 @@
 # The library's sources, one folder per component (docs/design.md).
 set(ENGAGE_RIGHT_SOURCES
+  check/check.cpp
   community/community.cpp
   export/export.cpp
   io/csv.cpp

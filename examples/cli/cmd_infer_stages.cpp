@@ -15,7 +15,7 @@ first held each stage.
 
 options:
   --members FILE, --events FILE, --journey PRESET|FILE, --as-of TIME,
-  --skip-unknown-members   as for score
+  --skip-unknown-members, --strict   as for score
   --history-out FILE       write the stage history as stages.csv
                            (member,stage,timestamp)
   --format table|csv|json  output format (default table)
@@ -28,6 +28,7 @@ columns: member,recorded_stage,stage,fit,engagement,total,next_stage,
 void run(const arguments& a) {
     const lead_inputs in = load_lead_inputs(a);
     const er::stage_inference inf = er::infer_stages(in.members, in.events, in.j, in.options);
+    check_lead_inputs(a, in, &inf);
     result_table t(er::columns::infer, inf.size());
     const auto& j = in.j;
     for (std::size_t i = 0; i < inf.size(); ++i) {
@@ -49,6 +50,6 @@ void run(const arguments& a) {
 
 const command infer_stages_command{
     "infer-stages", "stages from the journey's milestone rules, next milestones,\nstage history", usage,
-    "members! events! journey as-of history-out format output +skip-unknown-members", run};
+    "members! events! journey as-of history-out format output +skip-unknown-members +strict", run};
 
 }  // namespace cli

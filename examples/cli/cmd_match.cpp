@@ -12,11 +12,14 @@ namespace {
 constexpr const char* usage = R"(usage: engage-right match --members FILE [options]
 
 A plan of who meets whom: every member gets up to --per-member peers one stage
-to the right, every peer takes at most its capacity, the hard rules always hold.
+to the right (or within --stage-gap), every peer takes at most its capacity,
+the hard rules always hold.
 
 options:
   --members FILE, --interactions FILE, --journey PRESET|FILE,
-  --weights LIST, --min-satisfaction N, --allow-existing   as for recommend
+  --weights LIST, --min-satisfaction N, --allow-existing,
+  --stage-gap MIN:MAX      as for recommend; under a wider gap, seekers of
+                           different stages share the seats of their peers
   --per-member N           peers per member (default 1)
   --method NAME            optimal (default: maximum total score, exact),
                            stable (deferred acceptance, members propose),

@@ -9,7 +9,8 @@ namespace {
 
 constexpr const char* usage = R"(usage: engage-right recommend --members FILE [options]
 
-Top-k Engage Right peers per member under the reference scoring
+Top-k Engage Right peers per member (one stage to the right, or within
+--stage-gap) under the reference scoring
   score = similarity*0.50 + tags*0.15 + proximity*0.25 + happiness*0.10
 
 options:
@@ -25,6 +26,10 @@ options:
   --min-satisfaction N     peers with a known satisfaction below N are skipped
                            (default: the journey's, 7)
   --allow-existing         also pair members who have already interacted
+  --stage-gap MIN:MAX      peers stand MIN to MAX stages right (default 1:1,
+                           the Engage Right rule; e.g. 1:2; every step in
+                           between must be enabled; the channel is that of
+                           the member's own step)
   --threads N              worker threads (default: all cores)
   --format table|csv|json  output format (default table)
   --output FILE            write there instead of standard output
@@ -61,6 +66,8 @@ void run(const arguments& a) {
 
 const command recommend_command{
     "recommend", "top-k peers for every member (or one member)", usage,
-    "members! interactions journey top member weights min-satisfaction format output threads +allow-existing", run};
+    "members! interactions journey top member weights min-satisfaction format output threads stage-gap "
+    "+allow-existing",
+    run};
 
 }  // namespace cli

@@ -19,6 +19,9 @@ options:
                            latest event); later events are ignored
   --skip-unknown-members   drop events of ids missing from members.csv
                            (counted on stderr) instead of failing
+  --strict                 findings of the journey check (see 'engage-right
+                           check', printed as warnings on stderr) are an
+                           error: exit code 2, no output
   --format table|csv|json  output format (default table)
   --output FILE            write there instead of standard output
 
@@ -27,6 +30,7 @@ columns: member,fit,engagement,total
 
 void run(const arguments& a) {
     const lead_inputs in = load_lead_inputs(a);
+    check_lead_inputs(a, in);
     const er::lead_scores_result r = er::lead_scores(in.members, in.events, in.j, in.options);
     result_table t(er::columns::lead, r.scores.size());
     for (std::size_t i = 0; i < r.scores.size(); ++i)
@@ -38,6 +42,6 @@ void run(const arguments& a) {
 }  // namespace
 
 const command score_command{"score", "lead scores (fit, engagement with decay) from events", usage,
-                            "members! events! journey as-of format output +skip-unknown-members", run};
+                            "members! events! journey as-of format output +skip-unknown-members +strict", run};
 
 }  // namespace cli

@@ -22,9 +22,14 @@ options:
                            eligible peer count as without peer
   --journey PRESET|FILE    as for recommend
   --events FILE            infer the stages from events first (as infer-stages)
-  --as-of TIME, --skip-unknown-members   with --events, as for score
+  --as-of TIME, --skip-unknown-members, --strict   with --events, as for
+                           score (the journey check's warnings included)
   --min-satisfaction N     peer threshold (default: the journey's)
   --allow-existing         existing contacts may be paired again
+  --stage-gap MIN:MAX      each step's seekers count the seats of the eligible
+                           peers MIN to MAX stages right (default 1:1; see
+                           recommend), so a peer's seats may count for
+                           several steps
   --format table|csv|json  output format (default table)
   --output FILE            write there instead of standard output
 )";
@@ -32,12 +37,13 @@ options:
 // The community, with the stages inferred from --events when given.
 er::community funnel_community(const arguments& a) {
     if (!a.get("events")) {
-        if (a.has("as-of") || a.has("skip-unknown-members"))
-            throw usage_error("options --as-of and --skip-unknown-members need --events");
+        if (a.has("as-of") || a.has("skip-unknown-members") || a.has("strict"))
+            throw usage_error("options --as-of, --skip-unknown-members and --strict need --events");
         return load_community(a);
     }
     lead_inputs in = load_lead_inputs(a);
     const er::stage_inference inf = er::infer_stages(in.members, in.events, in.j, in.options);
+    check_lead_inputs(a, in, &inf);
     in.members.stage = inf.stage;
     in.members.stage_known.clear();
     er::interaction_table inter;
@@ -105,6 +111,7 @@ void run(const arguments& a) {
     if (auto m = a.get_int("min-satisfaction", 0, 11)) fo.min_satisfaction = static_cast<int>(*m);
     fo.allow_existing = a.has("allow-existing");
     const er::community c = funnel_community(a);
+    fo.gap = stage_gap_of(a, c.journey());
     const er::funnel_report r = er::funnel(c, fo);
     const auto& j = c.journey();
     const result_table stages = stage_table(r, c), steps = step_table(r, j);
@@ -132,7 +139,8 @@ void run(const arguments& a) {
 
 const command stats_command{
     "stats", "the funnel: members and NPS per stage, seekers against seats\nper step, the bottleneck", usage,
-    "members! interactions journey events as-of min-satisfaction format output +skip-unknown-members +allow-existing",
+    "members! interactions journey events as-of min-satisfaction format output stage-gap +skip-unknown-members "
+    "+allow-existing +strict",
     run};
 
 }  // namespace cli

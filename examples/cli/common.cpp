@@ -42,7 +42,18 @@ er::recommend_options recommend_options_of(const arguments& a, const er::communi
         o.weights = parsed_option("weights", [&] { return er::parse_weights(*w, c.journey().weights()); });
     if (auto m = a.get_int("min-satisfaction", 0, 11)) o.min_satisfaction = static_cast<int>(*m);
     o.allow_existing = a.has("allow-existing");
+    o.gap = stage_gap_of(a, c.journey());
     return o;
+}
+
+er::stage_gap stage_gap_of(const arguments& a, const er::journey& j) {
+    const auto text = a.get("stage-gap");
+    if (!text) return {};
+    return parsed_option("stage-gap", [&] {
+        const er::stage_gap g = er::parse_stage_gap(*text);
+        er::validate_stage_gap(g, j);
+        return g;
+    });
 }
 
 lead_inputs load_lead_inputs(const arguments& a) {
@@ -56,6 +67,25 @@ lead_inputs load_lead_inputs(const arguments& a) {
     in.events = er::read_events(events, in.members, in.j, eo);
     warn_count(events, in.events.skipped_unknown_members, "event", "of unknown members skipped");
     return in;
+}
+
+void warn_findings(const er::journey& j, const std::vector<er::finding>& findings) {
+    for (const auto& line : er::finding_summary(j, findings)) warn(line);
+}
+
+void strict_findings(const arguments& a, const std::vector<er::finding>& findings) {
+    if (!a.has("strict") || findings.empty()) return;
+    throw findings_error(fmt::format("{} finding{} in the journey check, and --strict makes them an error",
+                                     findings.size(), plural(findings.size())));
+}
+
+void check_lead_inputs(const arguments& a, const lead_inputs& in, const er::stage_inference* inference) {
+    er::check_options o;
+    o.lead = in.options;
+    o.inference = inference;
+    const auto findings = er::check_journey(in.j, &in.members, &in.events, o);
+    warn_findings(in.j, findings);
+    strict_findings(a, findings);
 }
 
 er::graph_format graph_format_of(const arguments& a) {
@@ -97,7 +127,7 @@ std::vector<std::string> command::required() const {
 
 const char* const match_option_spec =
     "members! interactions journey weights min-satisfaction per-member method candidates history cooldown-days "
-    "continuity-bonus as-of blocked spread threads format output +allow-existing";
+    "continuity-bonus as-of blocked spread threads format output stage-gap +allow-existing";
 
 er::match_options match_options_of(const arguments& a, const er::community& c) {
     er::match_options o;

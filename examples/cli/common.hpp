@@ -50,6 +50,7 @@ extern const command match_command;
 extern const command export_command;
 extern const command simulate_command;
 extern const command learn_command;
+extern const command check_command;
 
 /// "" for one, "s" otherwise.
 inline const char* plural(std::size_t n) { return n == 1 ? "" : "s"; }
@@ -75,8 +76,14 @@ std::optional<double> time_option(const arguments& a, const std::string& name);
 er::journey journey_of(const arguments& a);
 /// --members, --interactions, --journey; warns about dropped self-loops.
 er::community load_community(const arguments& a);
-/// --weights, --min-satisfaction, --allow-existing.
+/// --weights, --min-satisfaction, --allow-existing, --stage-gap.
 er::recommend_options recommend_options_of(const arguments& a, const er::community& c);
+/// --stage-gap MIN:MAX (default 1:1), checked against the journey. A command
+/// takes it by listing `stage-gap` in its options (recommend_options_of reads
+/// it) and the --help lines:
+///   --stage-gap MIN:MAX      peers stand MIN to MAX stages right (default 1:1,
+///                            the Engage Right rule; e.g. 1:2)
+er::stage_gap stage_gap_of(const arguments& a, const er::journey& j);
 
 /// Members and events for lead scoring and stage inference.
 struct lead_inputs {
@@ -87,6 +94,22 @@ struct lead_inputs {
 };
 /// --as-of, --members, --events, --journey, --skip-unknown-members.
 lead_inputs load_lead_inputs(const arguments& a);
+
+/// --strict with findings of the journey check: exit code 2, as bad input.
+struct findings_error : usage_error {
+    using usage_error::usage_error;
+};
+
+/// The findings of a journey check as warnings on standard error
+/// (er::finding_summary: members recorded beyond their reach are summed up
+/// per recorded stage; the check command lists every one on stdout). check,
+/// score, infer-stages and stats --events print the same lines.
+void warn_findings(const er::journey& j, const std::vector<er::finding>& findings);
+/// Under --strict, findings are an error. @throws findings_error.
+void strict_findings(const arguments& a, const std::vector<er::finding>& findings);
+/// check_journey on the inputs of a lead command (reusing its inference when
+/// there is one), then warn_findings and strict_findings.
+void check_lead_inputs(const arguments& a, const lead_inputs& in, const er::stage_inference* inference = nullptr);
 
 /// export's --format dot|graphml (required).
 er::graph_format graph_format_of(const arguments& a);

@@ -41,6 +41,10 @@ inline constexpr std::array<std::string_view, 9> funnel_stage = {
 inline constexpr std::array<std::string_view, 8> funnel_step = {
     "enabled", "channel", "seekers", "seekers_without_peer", "peers", "seats", "seats_per_seeker", "bottleneck"};
 
+/// check / er.check_journey: one row per finding (check.hpp).
+inline constexpr std::array<std::string_view, 6> check = {"kind",  "subject", "stage", "reachable_stage",
+                                                          "count", "message"};
+
 /// er.nps: one row per stage.
 inline constexpr std::array<std::string_view, 6> nps = {"promoters", "passives",  "detractors",
                                                         "unknown",   "responses", "nps"};

@@ -204,4 +204,15 @@ void set_weight(score_weights& w, std::string_view name, double value);
 /// @throws config_error naming the item that is malformed, unknown or invalid.
 score_weights parse_weights(std::string_view text, score_weights base);
 
+/// Parse a stage gap `MIN:MAX` (e.g. `1:2`), integers with 1 <= MIN <= MAX.
+/// @throws config_error naming the text and what was expected.
+stage_gap parse_stage_gap(std::string_view text);
+
+/// The `MIN:MAX` form of a stage gap.
+std::string to_string(const stage_gap& gap);
+
+/// Check a stage gap against a journey: 1 <= min <= max <= stage_count() - 1.
+/// @throws config_error saying which bound is wrong.
+void validate_stage_gap(const stage_gap& gap, const journey& j);
+
 }  // namespace engage_right

@@ -153,6 +153,12 @@ stage_inference infer_stages(const member_table& members, const event_table& eve
 /// empty for members at the last stage.
 std::vector<requirement> next_milestone(const stage_inference& inference, const journey& j, std::size_t row);
 
+/// The checklist of the rule of stage `s` for a member (scores and counts at
+/// the inference's as_of); empty when the stage has no rule.
+/// @throws config_error for a row or stage out of range.
+std::vector<requirement> requirements(const stage_inference& inference, const journey& j, std::size_t row,
+                                      stage_index s);
+
 /// A checklist as one line of text: `item: yes|no` items joined by `; `
 /// (the next_milestone column of infer-stages), e.g.
 /// `score >= 20 (has 12.5): no; review: yes`.

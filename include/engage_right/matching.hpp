@@ -1,7 +1,7 @@
 #pragma once
 /// @file matching.hpp
 /// Who meets whom: capacity-aware global matching of members to peers one
-/// stage to the right (docs/matching.md).
+/// stage to the right, or within the stage gap (docs/matching.md).
 ///
 /// Every member asks for up to `per_member` peers, every peer takes at most
 /// its capacity, the hard rules of DESIGN.md section 3 always hold. Methods:
@@ -74,7 +74,8 @@ struct match_options {
     /// every eligible pair.
     std::size_t candidates = 50;
     /// Scoring and hard-rule options (weights, min_satisfaction,
-    /// allow_existing, blocked pairs, threads); `k` and `reasons` are ignored.
+    /// allow_existing, gap, blocked pairs, threads); `k` and `reasons` are
+    /// ignored.
     recommend_options scoring;
     /// Earlier pairings; pairs met within `cooldown_days` before `as_of` are
     /// excluded, both directions.
@@ -101,9 +102,9 @@ struct match_pair {
     score_t score = 0;  ///< the reference score of the pair
     score_t value = 0;  ///< what the matching maximised: score + continuity bonus - seat cost
     score_components components;
-    channel medium = channel::private_;
-    std::uint32_t seat = 0;  ///< 0-based seat of the peer this pair uses
-    std::string reason;      ///< one human sentence (empty when reasons are off)
+    channel medium = channel::private_;  ///< channel of the member's step
+    std::uint32_t seat = 0;              ///< 0-based seat of the peer this pair uses
+    std::string reason;                  ///< one human sentence (empty when reasons are off)
 };
 
 /// A member who got fewer peers than `per_member`.
@@ -124,7 +125,9 @@ struct match_result {
 };
 
 /// Match every member who can seek a peer (stage before the last, not opted
-/// out). Steps of the journey are independent problems and run in parallel.
+/// out). Steps of the journey are independent problems and run in parallel;
+/// under a stage gap wider than 1:1, seekers of stages whose peer windows
+/// overlap share those peers' seats and are solved as one problem.
 /// `optimal` maximises the total value exactly on the candidate graph (every
 /// pair with a value <= 0 is left out); `stable` is resident-proposing
 /// deferred acceptance where both sides rank by value; `greedy` takes pairs

@@ -1,7 +1,8 @@
 #pragma once
 /// @file recommend.hpp
 /// Engage Right recommendations: for a member at stage s, the best eligible
-/// peers at stage s+1 under the reference scoring (DESIGN.md sections 3-4).
+/// peers at stage s+1 under the reference scoring (DESIGN.md sections 3-4),
+/// or within a wider stage gap (recommend_options::gap).
 
 #include <engage_right/community.hpp>
 #include <engage_right/types.hpp>
@@ -29,6 +30,10 @@ struct recommend_options {
     /// Also recommend peers the member has already interacted with ("meet
     /// again"); hard rule 5 is then off.
     bool allow_existing = false;
+    /// How far right peers stand: stage(peer) - stage(member) in [min, max],
+    /// every step in between enabled (hard rule 1). Default 1:1, the Engage
+    /// Right rule. @see docs/scoring.md "How far right".
+    stage_gap gap;
     /// Pairs that must never be recommended, in either direction.
     std::vector<std::pair<member_index, member_index>> blocked;
     /// Worker threads for batch runs; 0 = all hardware threads. Results do not
@@ -41,18 +46,19 @@ struct recommend_options {
 /// One recommended pairing.
 struct recommendation {
     member_index member = no_member;     ///< who the recommendation is for
-    member_index peer = no_member;       ///< the recommended peer, one stage to the right
+    member_index peer = no_member;       ///< the recommended peer, one stage to the right (or within the gap)
     std::uint32_t rank = 0;              ///< 1 = best
     score_t score = 0;                   ///< weighted score
     score_components components;         ///< raw components (before weighting)
-    channel medium = channel::private_;  ///< channel of the step
+    channel medium = channel::private_;  ///< channel of the member's step (the first step towards the peer)
     std::string reason;                  ///< one human sentence; empty when reasons are off
 };
 
 /// The hard rules of DESIGN.md section 3, numbered as there.
 enum class rule : std::uint8_t {
-    none = 0,                 ///< eligible
-    next_stage = 1,           ///< peer not exactly one stage right, step disabled, or member at the last stage
+    none = 0,        ///< eligible
+    next_stage = 1,  ///< peer not within the stage gap (one stage right by default), a step between them disabled, or
+                     ///< member at the last stage
     distinct_active = 2,      ///< same member, an opted-out member, or a blocked pair
     satisfaction = 3,         ///< peer's satisfaction known and below the minimum
     capacity = 4,             ///< peer's capacity is 0
@@ -73,7 +79,10 @@ struct explanation {
     score_components components;
     score_t score = 0;
     eligibility verdict;
-    std::optional<channel> medium;  ///< the step's channel when peer is one stage right
+    /// The channel of the member's step when the peer stands gap.min to
+    /// gap.max stages right (one stage with 1:1), whether or not the steps
+    /// are enabled; nullopt otherwise.
+    std::optional<channel> medium;
     std::vector<std::string> shared_tags;
     std::size_t mutual_contacts = 0;
     bool existing_contact = false;
@@ -85,7 +94,7 @@ struct explanation {
 /// (O(n * d)); queries are then const and safe to run from many threads.
 ///
 /// Complexity of a query for a member at stage s with m eligible peers at
-/// s+1: O(m * d) dense kernel plus the sparse work over shared tags and
+/// s+1 (or in the stage window): O(m * d) dense kernel plus the sparse work over shared tags and
 /// two-hop neighbours. Exact: scores are bit-identical to score(), ties go to
 /// the smaller peer id.
 class recommender {
@@ -134,5 +143,12 @@ explanation explain(const community& c, std::string_view member_id, std::string_
 /// 3 mutual contacts; promoter (10/10)".
 std::string reason_sentence(const community& c, member_index member, member_index peer,
                             const score_components& components);
+
+/// The reason sentence under a stage gap. When nothing else describes the
+/// pair, the sentence names the peer's stage; with a gap other than 1:1 a
+/// peer k > 1 stages right is "k stages right (loyal)" rather than
+/// "next-stage peer (loyal)". With 1:1, the same text as above.
+std::string reason_sentence(const community& c, member_index member, member_index peer,
+                            const score_components& components, const stage_gap& gap);
 
 }  // namespace engage_right

@@ -45,6 +45,10 @@ struct stage_stats {
 };
 
 /// Demand and supply of one step `from -> from+1` (DESIGN.md section 3).
+/// Under a stage gap MIN:MAX the supply of the step is that of its seekers'
+/// window: the eligible peers at stages from+MIN .. from+MAX (cut before a
+/// disabled step after the first, as for recommendations), so with a window
+/// wider than one stage a peer's seats count for several steps.
 struct step_stats {
     stage_index from = 0;
     bool enabled = true;
@@ -53,7 +57,7 @@ struct step_stats {
     /// Seekers with no eligible peer left: every eligible peer is already a
     /// contact (rule 5), or there is no eligible peer at all.
     std::size_t seekers_without_peer = 0;
-    std::size_t peers = 0;    ///< eligible peers at `from + 1` (rules 2-4)
+    std::size_t peers = 0;    ///< eligible peers (rules 2-4) at `from + 1`, or in the window
     std::uint64_t seats = 0;  ///< sum of the capacities of those peers
     /// seats / seekers; NaN with no seekers.
     double seats_per_seeker = 0;
@@ -77,6 +81,8 @@ struct funnel_report {
 struct funnel_options {
     std::optional<int> min_satisfaction;  ///< default: the journey's
     bool allow_existing = false;          ///< when true, rule 5 is off
+    /// Peer stages of each step's seekers (recommend_options::gap); default 1:1.
+    stage_gap gap;
 };
 
 /// Funnel statistics of a community. O(n + edges).

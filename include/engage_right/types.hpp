@@ -46,6 +46,20 @@ struct score_weights {
     friend bool operator==(const score_weights&, const score_weights&) = default;
 };
 
+/// How far right a peer may stand (docs/scoring.md, "How far right"): peer
+/// `v` qualifies for member `u` when `min <= stage(v) - stage(u) <= max` and
+/// every step between the two stages is enabled. The default 1:1 is the
+/// Engage Right rule, exactly one stage right (DESIGN.md section 3, rule 1).
+struct stage_gap {
+    std::uint32_t min = 1;  ///< >= 1
+    std::uint32_t max = 1;  ///< >= min, at most the journey's number of steps
+
+    /// True for the Engage Right rule, 1:1.
+    bool one_stage() const noexcept { return min == 1 && max == 1; }
+
+    friend bool operator==(const stage_gap&, const stage_gap&) = default;
+};
+
 /// The four raw (unweighted) components of a score.
 struct score_components {
     score_t similarity = 0;  ///< cosine similarity in [-1, 1]; 0 when a vector is zero or absent

@@ -14,7 +14,7 @@ Examples
 """
 
 # The package is a facade: the code lives in private modules per area
-# (_frames, _journey, _community, _lead, _stats, _matching) and in the public
+# (_frames, _journey, _community, _lead, _check, _stats, _matching) and in the public
 # submodules uplift, simulate and plotting; this file only re-exports. The
 # `X as X` imports keep the column lists and PathLike importable as before
 # without putting them in __all__. matplotlib is imported on first use.
@@ -22,6 +22,8 @@ Examples
 from __future__ import annotations
 
 from . import _core
+from ._check import CHECK_COLUMNS as CHECK_COLUMNS
+from ._check import check_journey
 from ._community import RESULT_COLUMNS as RESULT_COLUMNS
 from ._community import Community, recommend
 from ._core import Error
@@ -54,6 +56,7 @@ __all__ = [
     "infer_stages",
     "stage_history",
     "write_stage_history",
+    "check_journey",
     "nps",
     "funnel",
     "plot_funnel",

@@ -18,7 +18,7 @@ from ._frames import (
     _tag_strings,
     _to_unix_seconds,
 )
-from ._journey import Journey, _journey_arg
+from ._journey import Journey, _journey_arg, _stage_gap_arg
 
 RESULT_COLUMNS = list(_core.columns["recommend"])
 
@@ -229,8 +229,16 @@ class Community:
         weights: Optional[Mapping[str, float]] = None,
         min_satisfaction: Optional[int] = None,
         allow_existing: bool = False,
+        stage_gap: Union[tuple, str] = (1, 1),
     ) -> dict:
         """Score components, eligibility and the reason sentence for one pair.
+
+        Parameters
+        ----------
+        member, peer : str
+            The member looking for a peer, and the candidate peer.
+        weights, min_satisfaction, allow_existing, stage_gap
+            As for :func:`recommend`.
 
         Returns
         -------
@@ -244,9 +252,12 @@ class Community:
         ------
         KeyError
             An unknown id.
+        ValueError
+            Invalid options (a bad `stage_gap`, ...).
         """
+        gap = _stage_gap_arg(stage_gap, self._c.journey)
         return _core.explain(
-            self._c, member, peer, None if weights is None else dict(weights), min_satisfaction, allow_existing
+            self._c, member, peer, None if weights is None else dict(weights), min_satisfaction, allow_existing, gap
         )
 
 
@@ -258,8 +269,10 @@ def recommend(
     min_satisfaction: Optional[int] = None,
     allow_existing: bool = False,
     threads: int = 0,
+    stage_gap: Union[tuple, str] = (1, 1),
 ) -> _pd.DataFrame:
-    """Engage Right recommendations: the top-`k` peers one stage to the right.
+    """Engage Right recommendations: the top-`k` peers one stage to the right
+    (or within `stage_gap`).
 
     Parameters
     ----------
@@ -280,6 +293,12 @@ def recommend(
     threads : int, default 0
         Worker threads (0 = all cores); results do not depend on it. The GIL
         is released while the recommender runs.
+    stage_gap : (int, int) or str, default (1, 1)
+        ``(MIN, MAX)`` or ``"MIN:MAX"``: peers stand MIN to MAX stages right
+        of the member, every step in between enabled (hard rule 1). The
+        default is the Engage Right rule, exactly one stage right; ``(1, 2)``
+        also offers peers two stages right. The channel is that of the
+        member's own step. See docs/scoring.md, "How far right".
 
     Returns
     -------
@@ -293,7 +312,8 @@ def recommend(
     KeyError
         An unknown member id.
     ValueError
-        Invalid options (k < 1, negative weights, ...).
+        Invalid options (k < 1, negative weights, a stage gap outside
+        1 <= MIN <= MAX <= steps of the journey, ...).
     """
     if isinstance(member, str):
         members = [member]
@@ -303,6 +323,7 @@ def recommend(
         members = [str(m) for m in member]
     if int(k) < 1:
         raise ValueError(f"k must be at least 1, got {k}")
+    gap = _stage_gap_arg(stage_gap, community._c.journey)
     cols = _core.recommend(
         community._c,
         members,
@@ -311,5 +332,6 @@ def recommend(
         min_satisfaction,
         bool(allow_existing),
         int(threads),
+        gap,
     )
     return _pd.DataFrame({name: cols[name] for name in RESULT_COLUMNS})

@@ -7,6 +7,8 @@ import os as _os
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
+from numpy import integer as _np_integer
+
 from . import _core
 from ._frames import PathLike
 
@@ -155,3 +157,22 @@ def _journey_arg(journey: Union[None, str, PathLike, Journey, Mapping[str, Any]]
     if text in Journey.presets():
         return _core.Journey.preset(text)
     return Journey.from_json(text)._j
+
+
+def _stage_gap_arg(stage_gap: Any, journey: _core.Journey) -> tuple:
+    """A stage gap as (MIN, MAX): a pair of integers or the CLI's "MIN:MAX"
+    text. The library checks it (1 <= MIN <= MAX <= steps of the journey)."""
+    if isinstance(stage_gap, str):
+        text = stage_gap
+    else:
+        try:
+            lo, hi = stage_gap
+        except (TypeError, ValueError):
+            raise TypeError(f"stage_gap must be (MIN, MAX) or 'MIN:MAX', got {stage_gap!r}") from None
+        if not all(isinstance(x, (int, _np_integer)) and not isinstance(x, bool) for x in (lo, hi)):
+            raise TypeError(f"stage_gap must be two integers (MIN, MAX), got {stage_gap!r}")
+        text = f"{int(lo)}:{int(hi)}"
+    try:
+        return tuple(_core.parse_stage_gap(text, journey))
+    except ValueError as e:
+        raise ValueError(f"stage_gap: {e}") from None

@@ -155,9 +155,15 @@ def _lead_inputs(
     return j, t, n_threads, mt, ev
 
 
-def _set_lead_attrs(df: _pd.DataFrame, as_of: float, ev: _core.EventTable) -> _pd.DataFrame:
+def _set_lead_attrs(
+    df: _pd.DataFrame, as_of: float, ev: _core.EventTable, findings: Optional[dict] = None
+) -> _pd.DataFrame:
     df.attrs["as_of"] = _timestamp_of(as_of)
     df.attrs["skipped_unknown_members"] = int(ev.skipped_unknown_members)
+    if findings is not None:
+        # The CLI's warning lines: small whatever the data (members are
+        # summed up per stage), as attrs are copied with every operation.
+        df.attrs["findings"] = list(findings["summary"])
     return df
 
 
@@ -184,7 +190,13 @@ _LEAD_INPUT_DOC = """members : DataFrame or path
         Events after it are ignored. Default: the latest event.
     skip_unknown_members : bool, default False
         Drop events whose member is not in ``members`` (counted in
-        ``attrs["skipped_unknown_members"]``) instead of raising."""
+        ``attrs["skipped_unknown_members"]``) instead of raising.
+    check : bool, default True
+        Also check the journey against the data (:func:`check_journey`) and
+        keep the findings in ``attrs["findings"]``: a list of lines, the
+        warnings ``engage-right score`` prints (empty when there is nothing
+        to report; members recorded beyond their reach are summed up per
+        stage, :func:`check_journey` lists each one)."""
 
 
 def lead_scores(
@@ -195,6 +207,7 @@ def lead_scores(
     as_of: Any = None,
     skip_unknown_members: bool = False,
     threads: int = 0,
+    check: bool = True,
 ) -> _pd.DataFrame:
     """Lead scores: fit points for member attributes plus engagement points
     for actions, halved every ``half_life_days`` (docs/journey.md, "Lead
@@ -213,7 +226,8 @@ def lead_scores(
         ``member, fit, engagement, total``, one row per member in the
         members' order (``member`` is the id as text). ``attrs["as_of"]`` is
         the time used, a UTC Timestamp (NaT when there are no events and no
-        `as_of`); ``attrs["skipped_unknown_members"]`` the events dropped.
+        `as_of`); ``attrs["skipped_unknown_members"]`` the events dropped;
+        ``attrs["findings"]`` the journey check's lines (with `check`).
 
     Raises
     ------
@@ -231,7 +245,8 @@ def lead_scores(
     j, t, n_threads, mt, ev = _lead_inputs(members, events, journey, as_of, skip_unknown_members, threads, False)
     r = _core.lead_scores(mt, ev, j, t, n_threads)
     df = _pd.DataFrame({"member": mt._ids(), "fit": r["fit"], "engagement": r["engagement"], "total": r["total"]})
-    return _set_lead_attrs(df, r["as_of"], ev)
+    findings = _core.check_journey(j, mt, ev, t, n_threads, True) if check else None
+    return _set_lead_attrs(df, r["as_of"], ev, findings)
 
 
 def _names_of(index: _np.ndarray, names: Sequence[str]) -> _np.ndarray:
@@ -250,6 +265,7 @@ def infer_stages(
     as_of: Any = None,
     skip_unknown_members: bool = False,
     threads: int = 0,
+    check: bool = True,
 ) -> _pd.DataFrame:
     """Infer every member's stage from the journey's stage rules: the
     furthest stage whose rule holds together with the rules of all earlier
@@ -272,8 +288,9 @@ def infer_stages(
         checklist of the next stage's rule as the CLI prints it
         (``"score >= 10 (has 4): no; purchase: yes"``, ``""`` at the last
         stage); ``missing``, the list of the unmet items' texts.
-        ``attrs["as_of"]`` and ``attrs["skipped_unknown_members"]`` as in
-        :func:`lead_scores`.
+        ``attrs["as_of"]``, ``attrs["skipped_unknown_members"]`` and
+        ``attrs["findings"]`` as in :func:`lead_scores` (the check reuses
+        this inference).
 
     Raises
     ------
@@ -282,7 +299,7 @@ def infer_stages(
         rule (the message names ``$.stage_rules.<stage>``).
     """
     j, t, n_threads, mt, ev = _lead_inputs(members, events, journey, as_of, skip_unknown_members, threads, True)
-    r = _core.infer_stages(mt, ev, j, t, n_threads, True)
+    r = _core.infer_stages(mt, ev, j, t, n_threads, True, bool(check))
     names = list(j.stages)
     stage = _np.asarray(r["stage"], dtype=_np.int64)
     df = _pd.DataFrame(
@@ -298,7 +315,7 @@ def infer_stages(
             "missing": r["missing"],
         }
     )
-    return _set_lead_attrs(df, r["as_of"], ev)
+    return _set_lead_attrs(df, r["as_of"], ev, r.get("findings"))
 
 
 def stage_history(
@@ -310,6 +327,7 @@ def stage_history(
     skip_unknown_members: bool = False,
     threads: int = 0,
     path: Optional[PathLike] = None,
+    check: bool = True,
 ) -> _pd.DataFrame:
     """The stage history: when each member first held each stage (every
     earlier stage's rule holding at the same moment), as stages.csv holds
@@ -332,7 +350,7 @@ def stage_history(
         ``attrs`` as in :func:`lead_scores`.
     """
     j, t, n_threads, mt, ev = _lead_inputs(members, events, journey, as_of, skip_unknown_members, threads, True)
-    r = _core.infer_stages(mt, ev, j, t, n_threads, False)
+    r = _core.infer_stages(mt, ev, j, t, n_threads, False, bool(check))
     ids = _np.array(mt._ids(), dtype=object)
     df = _pd.DataFrame(
         {
@@ -341,7 +359,7 @@ def stage_history(
             "timestamp": _datetimes_of(r["history_timestamp"]),
         }
     )
-    _set_lead_attrs(df, r["as_of"], ev)
+    _set_lead_attrs(df, r["as_of"], ev, r.get("findings"))
     if path is not None:
         write_stage_history(df, path)
     return df

@@ -13,6 +13,7 @@ import pandas as _pd
 from . import _core
 from ._community import Community
 from ._frames import _as_of_seconds, _is_path, _time_seconds
+from ._journey import _stage_gap_arg
 
 MATCH_COLUMNS = list(_core.columns["match"])
 UNMATCHED_COLUMNS = list(_core.columns["unmatched"])
@@ -58,11 +59,13 @@ def match(
     threads: int = 0,
     reasons: bool = True,
     with_unmatched: bool = False,
+    stage_gap: Any = (1, 1),
 ):
     """Who meets whom: a capacity-aware plan (docs/matching.md).
 
-    Every member gets up to `per_member` peers one stage to the right, every
-    peer takes at most its capacity, and the hard rules always hold.
+    Every member gets up to `per_member` peers one stage to the right (or
+    within `stage_gap`), every peer takes at most its capacity, and the hard
+    rules always hold.
 
     Parameters
     ----------
@@ -90,8 +93,9 @@ def match(
         Pairs never matched, in either direction.
     spread : float in [0, 1], default 0
         Seat j of a peer with capacity c costs ``spread * j / c`` of score.
-    weights, min_satisfaction, allow_existing, threads
-        As for :func:`recommend`.
+    weights, min_satisfaction, allow_existing, threads, stage_gap
+        As for :func:`recommend`. Under a gap wider than ``(1, 1)``, seekers
+        of different stages compete for the same peers' seats.
     reasons : bool, default True
         Build the one-sentence reason of every pair.
     with_unmatched : bool, default False
@@ -126,6 +130,7 @@ def match(
     blocked_file = _os.fspath(blocked) if _is_path(blocked) else None
     hm, hp, ht = _pair_frame(None if history_file else history, "history", True)
     bm, bp, _ = _pair_frame(None if blocked_file else blocked, "blocked", False)
+    gap = _stage_gap_arg(stage_gap, community._c.journey)
     out = _core.match(
         community._c,
         int(per_member),
@@ -147,6 +152,7 @@ def match(
         bool(reasons),
         history_file,
         blocked_file,
+        gap,
     )
     pairs = _pd.DataFrame({name: out["pairs"][name] for name in MATCH_COLUMNS})
     pairs["score"] = pairs["score"].astype(float)

@@ -11,7 +11,7 @@ import pandas as _pd
 from . import _core
 from ._community import Community
 from ._frames import _data_cells, _data_column, _id_cells, _lower_columns
-from ._journey import _journey_arg
+from ._journey import _journey_arg, _stage_gap_arg
 
 NPS_COLUMNS = list(_core.columns["nps"])
 FUNNEL_COLUMNS = [*_core.columns["funnel_stage"], "next_stage", *_core.columns["funnel_step"]]
@@ -86,7 +86,11 @@ def nps(data: Any, by: Optional[str] = "stage", *, journey: Any = None) -> _pd.D
 
 
 def funnel(
-    community: Community, *, min_satisfaction: Optional[int] = None, allow_existing: bool = False
+    community: Community,
+    *,
+    min_satisfaction: Optional[int] = None,
+    allow_existing: bool = False,
+    stage_gap: Any = (1, 1),
 ) -> _pd.DataFrame:
     """Funnel health: members and NPS per stage, and for every step the
     seekers (members who want a peer) against the seats (sum of the
@@ -101,6 +105,11 @@ def funnel(
     allow_existing : bool, default False
         Existing contacts may be paired again (a seeker who knows every
         eligible peer then still has one).
+    stage_gap : (int, int) or str, default (1, 1)
+        As for :func:`recommend`: each step's seekers count the peers and
+        seats of the stages MIN to MAX to the right (cut before a disabled
+        step after the first), so with a wider window a peer's seats count
+        for several steps.
 
     Returns
     -------
@@ -130,7 +139,8 @@ def funnel(
         ):
             raise ValueError(f"min_satisfaction must be an integer 0..11, got {min_satisfaction!r}")
         min_satisfaction = int(min_satisfaction)
-    r = _core.funnel(community._c, min_satisfaction, bool(allow_existing))
+    gap = _stage_gap_arg(stage_gap, community._c.journey)
+    r = _core.funnel(community._c, min_satisfaction, bool(allow_existing), gap)
     stages = list(r["stage"])
     k = len(stages)
     steps = r["steps"]

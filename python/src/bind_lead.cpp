@@ -85,6 +85,25 @@ lead_options make_lead_options(const std::optional<double>& as_of, unsigned thre
     return o;
 }
 
+/// Findings as result columns (columns::check); stages by name, None when absent.
+py::dict finding_columns(const journey& j, const std::vector<finding>& findings) {
+    py::list kind, subject, stage, reachable, count, message;
+    auto stage_of = [&](const std::optional<stage_index>& s) {
+        return s ? py::object(py::str(j.stage_name(*s))) : py::object(py::none());
+    };
+    for (const auto& f : findings) {
+        kind.append(to_string(f.kind));
+        subject.append(f.subject);
+        stage.append(stage_of(f.stage));
+        reachable.append(stage_of(f.reachable));
+        count.append(f.count);
+        message.append(f.message);
+    }
+    py::dict d = named_columns(columns::check, {kind, subject, stage, reachable, count, message});
+    d["summary"] = finding_summary(j, findings);
+    return d;
+}
+
 /// Timestamps of an object array or sequence: (unix seconds, status) with
 /// status 0 parsed, 1 missing (None, NaN, blank text), 2 malformed text,
 /// 3 not text (the facade handles numbers and datetimes itself).
@@ -153,6 +172,31 @@ void bind_lead(py::module_& m) {
             },
             py::arg("journey"), py::arg("ids"), py::arg("stages"), py::arg("satisfaction"), py::arg("capacity"),
             py::arg("opted_out"), py::arg("activity"), py::arg("tags"), py::arg("extra"))
+        .def_static(
+            "read_event_members",
+            [](const std::string& path) {
+                auto out = std::make_shared<lead_members>();
+                {
+                    py::gil_scoped_release release;
+                    out->table = engage_right::read_event_members(path);
+                    out->build_index();
+                }
+                return out;
+            },
+            py::arg("path"), "The members events.csv names (ids only), in order of first appearance.")
+        .def_static(
+            "_from_ids",
+            [](const journey& j, const std::vector<std::string>& ids) {
+                // Ids only (no stage, no attributes), through the members rules.
+                member_read_options o;
+                o.stage_optional = true;
+                auto out = std::make_shared<lead_members>();
+                out->table = members_from_columns(j, ids, py::none(), o, py::none(), py::none(), py::none(), py::none(),
+                                                  py::none(), py::none(), py::none());
+                out->build_index();
+                return out;
+            },
+            py::arg("journey"), py::arg("ids"))
         .def("__len__", [](const lead_members& t) { return t.table.size(); })
         .def("_ids",
              [](const lead_members& t) {
@@ -248,6 +292,24 @@ void bind_lead(py::module_& m) {
         py::arg("journey"), "Raise ValueError when the journey cannot infer stages (a stage without a rule).");
 
     m.def(
+        "check_journey",
+        [](const journey& j, const std::optional<lead_members_ptr>& members, const std::optional<events_ptr>& events,
+           const std::optional<double>& as_of, unsigned threads, bool member_attributes) {
+            check_options o;
+            o.lead = make_lead_options(as_of, threads);
+            o.member_attributes = member_attributes;
+            std::vector<finding> findings;
+            {
+                py::gil_scoped_release release;
+                findings = engage_right::check_journey(j, members ? &(*members)->table : nullptr,
+                                                       events ? events->get() : nullptr, o);
+            }
+            return finding_columns(j, findings);
+        },
+        py::arg("journey"), py::arg("members"), py::arg("events"), py::arg("as_of"), py::arg("threads"),
+        py::arg("member_attributes"));
+
+    m.def(
         "lead_scores",
         [](const lead_members_ptr& members, const events_ptr& events, const journey& j,
            const std::optional<double>& as_of, unsigned threads) {
@@ -280,16 +342,23 @@ void bind_lead(py::module_& m) {
     m.def(
         "infer_stages",
         [](const lead_members_ptr& members, const events_ptr& events, const journey& j,
-           const std::optional<double>& as_of, unsigned threads, bool details) {
+           const std::optional<double>& as_of, unsigned threads, bool details, bool check) {
             const lead_options o = make_lead_options(as_of, threads);
             stage_inference inf;
             std::vector<stage_entry> history;
             std::vector<std::string> checklists;          // per member, when details
             std::vector<std::vector<std::string>> unmet;  // per member, when details
+            std::vector<finding> findings;                // when check
             {
                 py::gil_scoped_release release;
                 inf = engage_right::infer_stages(members->table, *events, j, o);
                 history = engage_right::stage_history(inf);
+                if (check) {
+                    check_options co;
+                    co.lead = o;
+                    co.inference = &inf;  // the same tables and options: no second inference
+                    findings = engage_right::check_journey(j, &members->table, events.get(), co);
+                }
                 if (details) {
                     checklists.resize(inf.size());
                     unmet.resize(inf.size());
@@ -342,10 +411,11 @@ void bind_lead(py::module_& m) {
             d["history_member"] = hm;
             d["history_stage"] = hs;
             d["history_timestamp"] = ht;
+            if (check) d["findings"] = finding_columns(j, findings);
             return d;
         },
         py::arg("members"), py::arg("events"), py::arg("journey"), py::arg("as_of"), py::arg("threads"),
-        py::arg("details"));
+        py::arg("details"), py::arg("check") = false);
 
     m.def(
         "write_stages_csv",
@@ -430,10 +500,12 @@ void bind_lead(py::module_& m) {
 
     m.def(
         "funnel",
-        [](const community_ptr& c, const std::optional<int>& min_satisfaction, bool allow_existing) {
+        [](const community_ptr& c, const std::optional<int>& min_satisfaction, bool allow_existing,
+           const gap_pair& gap) {
             funnel_options o;
             o.min_satisfaction = min_satisfaction;
             o.allow_existing = allow_existing;
+            o.gap = stage_gap{gap.first, gap.second};
             funnel_report r;
             {
                 py::gil_scoped_release release;
@@ -487,7 +559,8 @@ void bind_lead(py::module_& m) {
             d["bottleneck_text"] = r.bottleneck_text(j);
             return d;
         },
-        py::arg("community"), py::arg("min_satisfaction"), py::arg("allow_existing"));
+        py::arg("community"), py::arg("min_satisfaction"), py::arg("allow_existing"),
+        py::arg("stage_gap") = gap_pair{1, 1});
 }
 
 }  // namespace engage_right::python

@@ -12,11 +12,13 @@ namespace engage_right::python {
 using namespace pybind11::literals;
 
 recommend_options make_options(const community& c, std::size_t k, const py::object& weights,
-                               const py::object& min_satisfaction, bool allow_existing, unsigned threads) {
+                               const py::object& min_satisfaction, bool allow_existing, unsigned threads,
+                               const gap_pair& gap) {
     recommend_options o;
     o.k = k;
     o.allow_existing = allow_existing;
     o.threads = threads;
+    o.gap = stage_gap{gap.first, gap.second};
     if (!min_satisfaction.is_none()) o.min_satisfaction = min_satisfaction.cast<int>();
     if (!weights.is_none()) {
         score_weights w = c.journey().weights();
@@ -84,10 +86,19 @@ void bind_recommend(py::module_& m) {
         py::arg("text"), "Unix seconds from unix seconds or ISO-8601 text (the CSV reader's rules), or None.");
 
     m.def(
+        "parse_stage_gap",
+        [](const std::string& text, const journey& j) {
+            const stage_gap g = engage_right::parse_stage_gap(text);
+            validate_stage_gap(g, j);
+            return gap_pair{g.min, g.max};
+        },
+        py::arg("text"), py::arg("journey"), "A stage gap MIN:MAX as (MIN, MAX), checked against the journey.");
+
+    m.def(
         "recommend",
         [](const community_ptr& c, const py::object& members, std::size_t k, const py::object& weights,
-           const py::object& min_satisfaction, bool allow_existing, unsigned threads) {
-            const recommend_options o = make_options(*c, k, weights, min_satisfaction, allow_existing, threads);
+           const py::object& min_satisfaction, bool allow_existing, unsigned threads, const gap_pair& gap) {
+            const recommend_options o = make_options(*c, k, weights, min_satisfaction, allow_existing, threads, gap);
             std::vector<member_index> ids;
             const bool all = members.is_none();
             if (!all)
@@ -101,13 +112,13 @@ void bind_recommend(py::module_& m) {
             return to_columns(*c, recs);
         },
         py::arg("community"), py::arg("members"), py::arg("k"), py::arg("weights"), py::arg("min_satisfaction"),
-        py::arg("allow_existing"), py::arg("threads"));
+        py::arg("allow_existing"), py::arg("threads"), py::arg("stage_gap") = gap_pair{1, 1});
 
     m.def(
         "explain",
         [](const community_ptr& c, const std::string& member, const std::string& peer, const py::object& weights,
-           const py::object& min_satisfaction, bool allow_existing) {
-            const recommend_options o = make_options(*c, 1, weights, min_satisfaction, allow_existing, 1);
+           const py::object& min_satisfaction, bool allow_existing, const gap_pair& gap) {
+            const recommend_options o = make_options(*c, 1, weights, min_satisfaction, allow_existing, 1, gap);
             const explanation e = engage_right::explain(*c, member, peer, o);
             const py::object chan = e.medium ? py::object(py::str(to_string(*e.medium))) : py::object(py::none());
             return py::dict("member"_a = member, "peer"_a = peer, "eligible"_a = e.verdict.eligible,
@@ -119,7 +130,7 @@ void bind_recommend(py::module_& m) {
                             "reason"_a = e.sentence);
         },
         py::arg("community"), py::arg("member"), py::arg("peer"), py::arg("weights"), py::arg("min_satisfaction"),
-        py::arg("allow_existing"));
+        py::arg("allow_existing"), py::arg("stage_gap") = gap_pair{1, 1});
 }
 
 }  // namespace engage_right::python

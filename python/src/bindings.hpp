@@ -55,8 +55,12 @@ py::dict named_columns(const std::array<std::string_view, N>& names, std::array<
     return d;
 }
 
-/// Options shared by recommend() and explain().
+/// A stage gap (MIN, MAX) from Python, checked against the journey.
+using gap_pair = std::pair<std::uint32_t, std::uint32_t>;
+
+/// Options shared by recommend(), explain() and match().
 recommend_options make_options(const community& c, std::size_t k, const py::object& weights,
-                               const py::object& min_satisfaction, bool allow_existing, unsigned threads);
+                               const py::object& min_satisfaction, bool allow_existing, unsigned threads,
+                               const gap_pair& gap);
 
 }  // namespace engage_right::python

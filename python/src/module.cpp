@@ -31,6 +31,7 @@ PYBIND11_MODULE(_core, m) {
     add("funnel_stage", engage_right::columns::funnel_stage);
     add("funnel_step", engage_right::columns::funnel_step);
     add("nps", engage_right::columns::nps);
+    add("check", engage_right::columns::check);
     m.attr("columns") = cols;
 
     static pybind11::exception<engage_right::error> error(m, "Error", PyExc_RuntimeError);

@@ -1,6 +1,7 @@
 #include "io/table.hpp"
 #include "util/parallel.hpp"
 
+#include <engage_right/check.hpp>
 #include <engage_right/detail/csv.hpp>
 #include <engage_right/detail/id_index.hpp>
 #include <engage_right/error.hpp>
@@ -473,6 +474,35 @@ event_table build_events(const event_columns& c, std::size_t member_count, const
     }
     t->skipped_unknown_members = c.skipped;
     return out;
+}
+
+}  // namespace engage_right
+
+// ------------------------------------------------- members of events ---
+
+namespace engage_right {
+
+member_table parse_event_members(std::string_view text, std::string_view source) {
+    detail::csv_table r(text, std::string(source));
+    const std::size_t col = r.require("member");
+    std::vector<csv_field> row;
+    member_table t;
+    // Ids as the events reader looks them up: the cell's text as it is.
+    std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> seen;
+    while (r.next(row)) {
+        const csv_field& f = row[col];
+        if (f.text.empty()) r.fail(f, detail::member_problem("member", f.text));
+        if (seen.find(f.text) != seen.end()) continue;
+        seen.emplace(std::string(f.text), static_cast<std::uint32_t>(t.id.size()));
+        t.id.emplace_back(f.text);
+    }
+    t.stage.assign(t.id.size(), 0);
+    t.stage_known.assign(t.id.size(), 0);
+    return t;
+}
+
+member_table read_event_members(const std::filesystem::path& path) {
+    return parse_event_members(read_file(path), path.string());
 }
 
 }  // namespace engage_right

@@ -72,6 +72,36 @@ score_weights parse_weights(std::string_view text, score_weights w) {
     return w;
 }
 
+stage_gap parse_stage_gap(std::string_view text) {
+    auto bad = [&] {
+        return config_error(
+            fmt::format("expected MIN:MAX, two integers with 1 <= MIN <= MAX (e.g. 1:2), got '{}'", text));
+    };
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos) throw bad();
+    auto number = [&](std::string_view part) {
+        std::uint32_t v = 0;
+        auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+        if (part.empty() || ec != std::errc() || p != part.data() + part.size()) throw bad();
+        return v;
+    };
+    const stage_gap g{number(text.substr(0, colon)), number(text.substr(colon + 1))};
+    if (g.min < 1 || g.max < g.min) throw bad();
+    return g;
+}
+
+std::string to_string(const stage_gap& gap) { return fmt::format("{}:{}", gap.min, gap.max); }
+
+void validate_stage_gap(const stage_gap& gap, const journey& j) {
+    if (gap.min < 1) throw config_error(fmt::format("stage gap {}: MIN must be at least 1", to_string(gap)));
+    if (gap.max < gap.min) throw config_error(fmt::format("stage gap {}: MAX must be at least MIN", to_string(gap)));
+    const std::size_t steps = j.stage_count() - 1;
+    if (gap.max > steps)
+        throw config_error(fmt::format("stage gap {}: MAX {} is more than the {} step{} of journey '{}' ({} stages)",
+                                       to_string(gap), gap.max, steps, steps == 1 ? "" : "s", j.name(),
+                                       j.stage_count()));
+}
+
 journey::journey() : journey(preset("engage_right")) {}
 
 journey::journey(std::vector<std::string> stages, std::string name)

@@ -357,10 +357,16 @@ std::string checklist_text(std::span<const requirement> items) {
 
 std::vector<requirement> next_milestone(const stage_inference& inf, const journey& j, std::size_t row) {
     if (row >= inf.size()) throw config_error(fmt::format("member row {} is out of range", row));
-    std::vector<requirement> items;
     const std::size_t next = std::size_t{inf.stage[row]} + 1;
-    if (next >= j.stage_count()) return items;
-    const stage_rule* rule = j.rule(static_cast<stage_index>(next));
+    if (next >= j.stage_count()) return {};
+    return requirements(inf, j, row, static_cast<stage_index>(next));
+}
+
+std::vector<requirement> requirements(const stage_inference& inf, const journey& j, std::size_t row, stage_index s) {
+    if (row >= inf.size()) throw config_error(fmt::format("member row {} is out of range", row));
+    if (s >= j.stage_count()) throw config_error(fmt::format("stage {} is out of range", s));
+    std::vector<requirement> items;
+    const stage_rule* rule = j.rule(s);
     if (!rule) return items;
     const lead_score& sc = inf.scores[row];
     auto add = [&](requirement::kind k, const std::optional<double>& th, double current) {
@@ -375,9 +381,9 @@ std::vector<requirement> next_milestone(const stage_inference& inf, const journe
         std::vector<std::string> actions = m.actions();
         std::sort(actions.begin(), actions.end());
         actions.erase(std::unique(actions.begin(), actions.end()), actions.end());
-        for (std::size_t s = 0; s < slots; ++s)
-            if (std::binary_search(actions.begin(), actions.end(), inf.milestone_actions[s]))
-                have += inf.milestone_counts[row * slots + s];
+        for (std::size_t slot = 0; slot < slots; ++slot)
+            if (std::binary_search(actions.begin(), actions.end(), inf.milestone_actions[slot]))
+                have += inf.milestone_counts[row * slots + slot];
         std::string label = m.action;
         for (const auto& a : m.alternatives) label += " or " + a;
         items.push_back({requirement::kind::milestone, label, double(m.at_least), double(have), have >= m.at_least});

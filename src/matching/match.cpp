@@ -3,6 +3,7 @@
 #include <engage_right/io.hpp>
 #include <engage_right/matching.hpp>
 
+#include "journey/gap.hpp"
 #include "util/names.hpp"
 #include "util/parallel.hpp"
 
@@ -22,6 +23,8 @@
 namespace engage_right {
 
 namespace {
+
+constexpr std::size_t no_group = static_cast<std::size_t>(-1);
 
 constexpr detail::name_table<match_method, 3> method_names{
     "matching method",
@@ -83,12 +86,41 @@ match_result match(const community& c, const match_options& o) {
         }
     std::sort(ro.blocked.begin(), ro.blocked.end());
 
+    // Problems: rows are seekers, columns peers. With the stage gap 1:1 every
+    // journey step is its own problem (seekers at s, peers at s+1). A wider
+    // gap lets seekers of neighbouring stages compete for the same peers, so
+    // seeker stages whose peer windows overlap are solved together: one
+    // problem per group, its columns the peers of the union of the windows.
+    validate_stage_gap(o.scoring.gap, j);
+    const std::size_t stages = j.stage_count();
+    std::vector<detail::stage_window> peers_of(stages);
+    for (std::size_t s = 0; s + 1 < stages; ++s) peers_of[s] = detail::peer_window(j, s, o.scoring.gap);
+    std::vector<std::size_t> group_of(stages, no_group);
+    struct group {
+        std::size_t first_stage = 0, last_stage = 0;  // seeker stages
+        std::size_t first_peer_stage = 0, last_peer_stage = 0;
+    };
+    std::vector<group> groups;
+    for (std::size_t s = 0; s + 1 < stages; ++s) {
+        if (peers_of[s].empty()) continue;
+        // Windows move right with s, so overlapping ones are consecutive.
+        if (!groups.empty() && groups.back().last_peer_stage >= peers_of[s].first) {
+            groups.back().last_stage = s;
+            groups.back().last_peer_stage = std::max(groups.back().last_peer_stage, peers_of[s].last);
+        } else {
+            groups.push_back({s, s, peers_of[s].first, peers_of[s].last});
+        }
+        group_of[s] = groups.size() - 1;
+    }
+
     // Candidates: the top-K eligible peers of every member (all when K = 0).
     std::size_t k = o.candidates;
     if (k == 0) {
         k = 1;
-        for (std::size_t s = 0; s < j.stage_count(); ++s)
-            k = std::max(k, c.stage_members(static_cast<stage_index>(s)).size());
+        for (std::size_t s = 0; s + 1 < stages; ++s)
+            if (!peers_of[s].empty())
+                k = std::max<std::size_t>(k, c.stage_members(static_cast<stage_index>(peers_of[s].last)).last -
+                                                 c.stage_members(static_cast<stage_index>(peers_of[s].first)).first);
     }
     ro.k = k;
     const recommender rec(c, ro);
@@ -98,25 +130,30 @@ match_result match(const community& c, const match_options& o) {
     out.candidate_pairs = cands.size();
     out.excluded_by_cooldown = excluded;
 
-    // One problem per journey step: rows = seekers at s, columns = peers at s+1.
-    const std::size_t steps = j.stage_count() - 1;
-    std::vector<bipartite_problem> problems(steps);
-    std::vector<std::vector<std::size_t>> cand_of(steps);  // arc -> index into cands
-    for (auto& p : problems) {
+    const std::size_t problem_count = groups.size();
+    std::vector<bipartite_problem> problems(problem_count);
+    std::vector<std::vector<std::size_t>> cand_of(problem_count);  // arc -> index into cands
+    std::vector<member_index> row_base(problem_count), column_base(problem_count);
+    for (std::size_t g = 0; g < problem_count; ++g) {
+        bipartite_problem& p = problems[g];
         p.row_demand = static_cast<std::uint32_t>(o.per_member);
         p.spread = o.spread;
-    }
-    for (std::size_t s = 0; s < steps; ++s) {
-        const index_range right = c.stage_members(static_cast<stage_index>(s + 1));
-        problems[s].rows = c.stage_members(static_cast<stage_index>(s)).size();
-        problems[s].capacity.resize(right.size());
+        // Seekers of consecutive stages form one index range, and so do peers.
+        const index_range rows{c.stage_members(static_cast<stage_index>(groups[g].first_stage)).first,
+                               c.stage_members(static_cast<stage_index>(groups[g].last_stage)).last};
+        const index_range right{c.stage_members(static_cast<stage_index>(groups[g].first_peer_stage)).first,
+                                c.stage_members(static_cast<stage_index>(groups[g].last_peer_stage)).last};
+        row_base[g] = rows.first;
+        column_base[g] = right.first;
+        p.rows = rows.size();
+        p.capacity.resize(right.size());
         for (member_index v = right.first; v < right.last; ++v)
-            problems[s].capacity[v - right.first] = static_cast<std::uint32_t>(std::max(0, c.capacity(v)));
+            p.capacity[v - right.first] = static_cast<std::uint32_t>(std::max(0, c.capacity(v)));
     }
     std::vector<std::uint8_t> has_candidate(c.size(), 0), has_positive(c.size(), 0);
     for (std::size_t i = 0; i < cands.size(); ++i) {
         const recommendation& r = cands[i];
-        const std::size_t s = c.stage(r.member);
+        const std::size_t g = group_of[c.stage(r.member)];
         double value = r.score;
         if (o.continuity_bonus > 0) {
             const auto it = last_met.find(key(r.member, r.peer));
@@ -124,12 +161,11 @@ match_result match(const community& c, const match_options& o) {
         }
         has_candidate[r.member] = 1;
         if (value > 0) has_positive[r.member] = 1;
-        problems[s].arcs.push_back({r.member - c.stage_members(static_cast<stage_index>(s)).first,
-                                    r.peer - c.stage_members(static_cast<stage_index>(s + 1)).first, value});
-        cand_of[s].push_back(i);
+        problems[g].arcs.push_back({r.member - row_base[g], r.peer - column_base[g], value});
+        cand_of[g].push_back(i);
     }
 
-    std::vector<std::vector<std::size_t>> chosen(steps);
+    std::vector<std::vector<std::size_t>> chosen(problem_count);
     auto solve = [&](std::size_t s) {
         switch (o.method) {
             case match_method::optimal: chosen[s] = solve_optimal(problems[s]); break;
@@ -138,9 +174,9 @@ match_result match(const community& c, const match_options& o) {
         }
     };
     unsigned threads = detail::thread_count(o.scoring.threads);
-    threads = static_cast<unsigned>(std::min<std::size_t>(threads, steps));
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, problem_count));
     if (threads <= 1) {
-        for (std::size_t s = 0; s < steps; ++s) solve(s);
+        for (std::size_t s = 0; s < problem_count; ++s) solve(s);
     } else {
         std::atomic<std::size_t> next{0};
         std::vector<std::thread> pool;
@@ -148,7 +184,7 @@ match_result match(const community& c, const match_options& o) {
         std::mutex failure_lock;
         for (unsigned t = 0; t < threads; ++t)
             pool.emplace_back([&] {
-                for (std::size_t s; (s = next.fetch_add(1)) < steps;) {
+                for (std::size_t s; (s = next.fetch_add(1)) < problem_count;) {
                     try {
                         solve(s);
                     } catch (...) {
@@ -163,7 +199,7 @@ match_result match(const community& c, const match_options& o) {
 
     // Pairs, with seats numbered per peer in value order (best pair, seat 0).
     std::vector<std::uint32_t> matched(c.size(), 0);
-    for (std::size_t s = 0; s < steps; ++s) {
+    for (std::size_t s = 0; s < problem_count; ++s) {
         std::vector<match_pair> step_pairs;
         for (const std::size_t a : chosen[s]) {
             const recommendation& r = cands[cand_of[s][a]];
@@ -199,7 +235,7 @@ match_result match(const community& c, const match_options& o) {
     for (auto& mp : out.pairs) {
         out.total_score += mp.score;
         out.total_value += mp.value;
-        if (o.reasons) mp.reason = reason_sentence(c, mp.member, mp.peer, mp.components);
+        if (o.reasons) mp.reason = reason_sentence(c, mp.member, mp.peer, mp.components, o.scoring.gap);
     }
     for (member_index u = 0; u < c.size(); ++u) {
         if (c.stage(u) + 1u >= j.stage_count() || c.opted_out(u) || matched[u] >= o.per_member) continue;

@@ -48,7 +48,7 @@ pair_facts gather_for_sentence(const community& c, member_index u, member_index 
     return f;
 }
 
-std::string sentence(const community& c, member_index v, const pair_facts& f) {
+std::string sentence(const community& c, member_index u, member_index v, const pair_facts& f, bool wide) {
     std::string out;
     out.reserve(96);
     auto sep = [&] {
@@ -76,8 +76,13 @@ std::string sentence(const community& c, member_index v, const pair_facts& f) {
         fmt::format_to(std::back_inserter(out), "{}similar profile ({:.2f})", f.comp.similarity >= 0.8 ? "very " : "",
                        f.comp.similarity);
     }
-    if (out.empty())
-        fmt::format_to(std::back_inserter(out), "next-stage peer ({})", c.journey().stage_name(c.stage(v)));
+    if (out.empty()) {
+        const int distance = int{c.stage(v)} - int{c.stage(u)};
+        if (wide && distance > 1)
+            fmt::format_to(std::back_inserter(out), "{} stages right ({})", distance,
+                           c.journey().stage_name(c.stage(v)));
+        else fmt::format_to(std::back_inserter(out), "next-stage peer ({})", c.journey().stage_name(c.stage(v)));
+    }
     sep();
     const auto sat = c.satisfaction(v);
     if (!sat) out += "satisfaction unknown";
@@ -95,14 +100,19 @@ std::string sentence(const community& c, member_index v, const pair_facts& f) {
 namespace detail {
 
 std::string reason_text(const community& c, member_index u, member_index v, const score_components& comp,
-                        bool allow_existing) {
-    return sentence(c, v, gather_for_sentence(c, u, v, comp, allow_existing));
+                        bool allow_existing, const stage_gap& gap) {
+    return sentence(c, u, v, gather_for_sentence(c, u, v, comp, allow_existing), !gap.one_stage());
 }
 
 }  // namespace detail
 
 std::string reason_sentence(const community& c, member_index u, member_index v, const score_components& comp) {
-    return sentence(c, v, gather_for_sentence(c, u, v, comp, true));
+    return sentence(c, u, v, gather_for_sentence(c, u, v, comp, true), false);
+}
+
+std::string reason_sentence(const community& c, member_index u, member_index v, const score_components& comp,
+                            const stage_gap& gap) {
+    return sentence(c, u, v, gather_for_sentence(c, u, v, comp, true), !gap.one_stage());
 }
 
 }  // namespace engage_right

@@ -9,8 +9,8 @@
 namespace engage_right::detail {
 
 /// The reason of recommending v to u; `allow_existing` says whether an
-/// existing contact is mentioned as such.
+/// existing contact is mentioned as such; `gap` how a peer's stage is named.
 std::string reason_text(const community& c, member_index u, member_index v, const score_components& comp,
-                        bool allow_existing);
+                        bool allow_existing, const stage_gap& gap);
 
 }  // namespace engage_right::detail

@@ -1,3 +1,4 @@
+#include "journey/gap.hpp"
 #include "recommend/reason.hpp"
 #include "scoring/kernel.hpp"
 #include "util/parallel.hpp"
@@ -55,12 +56,13 @@ struct top_k {
     }
 };
 
-// Eligible peers of stage s+1 for members at stage s, in member order (so a
-// smaller position means a smaller id: ties need nothing more).
+// Eligible peers of stage s+1 (or of the stage window) for members at stage
+// s, in id order (so a smaller position means a smaller id: ties need
+// nothing more). Within one stage, member order is id order.
 struct step_block {
     bool active = false;
     channel medium = channel::private_;
-    index_range stage_range;             // members at s+1
+    index_range stage_range;             // members at s+1 (or at the stages of the window)
     std::vector<member_index> peers;     // eligible, ascending
     std::vector<std::int32_t> position;  // index - stage_range.first -> position in peers, -1 if not eligible
     peer_panel panel;
@@ -140,6 +142,7 @@ struct recommender::impl {
         params_margin = detail::screening_margin(c.dimensions(), w);
         if (min_sat < 0 || min_sat > 11)
             throw config_error(fmt::format("min_satisfaction must be 0..11, got {}", min_sat));
+        validate_stage_gap(opt.gap, j);
         const std::size_t n = c.size();
         for (const auto& [a, b] : opt.blocked)
             if (a >= n || b >= n) throw config_error("blocked pair names a member index out of range");
@@ -195,14 +198,23 @@ struct recommender::impl {
         const journey_step& js = c.journey().step(s);
         b.medium = js.medium;
         b.active = js.enabled;
-        b.stage_range = c.stage_members(static_cast<stage_index>(s + 1));
-        if (!b.active) return;
-        b.position.assign(b.stage_range.size(), -1);
-        for (member_index v = b.stage_range.first; v < b.stage_range.last; ++v) {
-            if (!peer_ok(v)) continue;
-            b.position[v - b.stage_range.first] = static_cast<std::int32_t>(b.peers.size());
-            b.peers.push_back(v);
+        const detail::stage_window win = detail::peer_window(c.journey(), s, opt.gap);
+        if (win.empty()) {
+            b.active = false;
+            return;
         }
+        b.stage_range = {c.stage_members(static_cast<stage_index>(win.first)).first,
+                         c.stage_members(static_cast<stage_index>(win.last)).last};
+        if (!b.active) return;
+        for (member_index v = b.stage_range.first; v < b.stage_range.last; ++v)
+            if (peer_ok(v)) b.peers.push_back(v);
+        // Several stages: member order is (stage, id); positions must follow the id.
+        if (win.first != win.last)
+            std::sort(b.peers.begin(), b.peers.end(),
+                      [&](member_index x, member_index y) { return c.id(x) < c.id(y); });
+        b.position.assign(b.stage_range.size(), -1);
+        for (std::size_t i = 0; i < b.peers.size(); ++i)
+            b.position[b.peers[i] - b.stage_range.first] = static_cast<std::int32_t>(i);
         // Dense panel.
         constexpr std::size_t L = peer_panel::lanes;
         const std::size_t d = c.dimensions();
@@ -391,7 +403,7 @@ struct recommender::impl {
         // The same bits the selection compared (see the tests).
         r.score = detail::canonical_combine(comp, w);
         r.medium = steps[c.stage(u)].medium;
-        if (opt.reasons) r.reason = detail::reason_text(c, u, v, comp, opt.allow_existing);
+        if (opt.reasons) r.reason = detail::reason_text(c, u, v, comp, opt.allow_existing, opt.gap);
         return r;
     }
 
@@ -453,16 +465,25 @@ struct recommender::impl {
         const journey& j = c.journey();
         auto fail = [](rule r, std::string why) { return eligibility{false, r, std::move(why)}; };
         const stage_index su = c.stage(u), sv = c.stage(v);
+        const stage_gap& gap = opt.gap;
         // Rules in the order of DESIGN.md section 3: the first that fails is reported.
         if (su + 1u >= j.stage_count())
             return fail(rule::next_stage, fmt::format("{} is at the last stage ({})", c.id(u), j.stage_name(su)));
-        if (sv != su + 1u)
+        const long distance = long{sv} - long{su};
+        if (gap.one_stage() && distance != 1)
             return fail(rule::next_stage,
                         fmt::format("{} is at {}, not one stage right of {} ({})", c.id(v), j.stage_name(sv),
                                     j.stage_name(su), j.stage_name(static_cast<stage_index>(su + 1))));
-        if (!j.step(su).enabled)
+        if (distance < long{gap.min} || distance > long{gap.max})
             return fail(rule::next_stage,
-                        fmt::format("the step {} -> {} is disabled", j.stage_name(su), j.stage_name(sv)));
+                        fmt::format("{} is at {}, not {} to {} stages right of {} (stage gap {})", c.id(v),
+                                    j.stage_name(sv), gap.min, gap.max, j.stage_name(su), to_string(gap)));
+        // Every step between the two stages must be enabled (only su -> su + 1 with 1:1).
+        for (std::size_t t = su; t < sv; ++t)
+            if (!j.step(static_cast<stage_index>(t)).enabled)
+                return fail(rule::next_stage,
+                            fmt::format("the step {} -> {} is disabled", j.stage_name(static_cast<stage_index>(t)),
+                                        j.stage_name(static_cast<stage_index>(t + 1))));
         if (u == v) return fail(rule::distinct_active, "a member cannot be their own peer");
         if (c.opted_out(u)) return fail(rule::distinct_active, fmt::format("{} opted out", c.id(u)));
         if (c.opted_out(v)) return fail(rule::distinct_active, fmt::format("{} opted out", c.id(v)));
@@ -532,11 +553,14 @@ explanation recommender::explain(member_index u, member_index v) const {
     e.verdict = check(u, v);
     e.components = components(c, u, v);
     e.score = combine(e.components, impl_->w);
-    if (c.stage(v) == c.stage(u) + 1u) e.medium = c.journey().step(c.stage(u)).medium;
+    // The channel of u's step when v stands within the gap (enabled or not).
+    const long distance = long{c.stage(v)} - long{c.stage(u)};
+    if (distance >= long{impl_->opt.gap.min} && distance <= long{impl_->opt.gap.max})
+        e.medium = c.journey().step(c.stage(u)).medium;
     for (auto t : shared_tags(c, u, v)) e.shared_tags.push_back(c.tag_name(t));
     e.mutual_contacts = common_neighbors(c, u, v);
     e.existing_contact = c.has_interaction(u, v);
-    e.sentence = reason_sentence(c, u, v, e.components);
+    e.sentence = reason_sentence(c, u, v, e.components, impl_->opt.gap);
     return e;
 }
 

@@ -1,6 +1,8 @@
 #include <engage_right/error.hpp>
 #include <engage_right/stats.hpp>
 
+#include "journey/gap.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -53,6 +55,7 @@ funnel_report funnel(const community& c, const funnel_options& options) {
     const journey& j = c.journey();
     const int min_sat = options.min_satisfaction.value_or(j.min_peer_satisfaction());
     if (min_sat < 0 || min_sat > 11) throw config_error(fmt::format("min_satisfaction must be 0..11, got {}", min_sat));
+    validate_stage_gap(options.gap, j);
     const std::size_t stages = j.stage_count();
     funnel_report r;
     r.stages.resize(stages);
@@ -89,7 +92,11 @@ funnel_report funnel(const community& c, const funnel_options& options) {
         st.from = static_cast<stage_index>(s);
         st.enabled = j.step(st.from).enabled;
         st.medium = j.step(st.from).medium;
-        const index_range right = c.stage_members(static_cast<stage_index>(s + 1));
+        // The seekers' peer stages: s+1, or the window of the stage gap.
+        const detail::stage_window win = detail::peer_window(j, s, options.gap);
+        const index_range right = win.empty() ? index_range{}
+                                              : index_range{c.stage_members(static_cast<stage_index>(win.first)).first,
+                                                            c.stage_members(static_cast<stage_index>(win.last)).last};
         for (member_index v = right.first; v < right.last; ++v)
             if (eligible_peer[v]) {
                 ++st.peers;

@@ -1,7 +1,7 @@
 #pragma once
 // Random communities for property tests: random journeys, features with
 // duplicates and zero rows (ties), tags, satisfaction, capacities, opt-outs,
-// interactions with duplicates and self-loops.
+// interactions with duplicates and self-loops, and random stage gaps.
 
 #include <engage_right/engage_right.hpp>
 
@@ -100,6 +100,13 @@ inline random_case make_random_case(std::uint64_t seed) {
     const int nblocked = uni(0, 5);
     for (int b = 0; b < nblocked && n > 1; ++b)
         o.blocked.emplace_back(static_cast<member_index>(uni(0, n - 1)), static_cast<member_index>(uni(0, n - 1)));
+    // A random stage gap in six cases of ten (drawn last, so that the cases
+    // above stay what they were); the rest keep the Engage Right rule 1:1.
+    if (coin(0.6)) {
+        const int steps = static_cast<int>(c.journey().stage_count()) - 1;
+        const int lo = uni(1, steps);
+        o.gap = stage_gap{static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(uni(lo, steps))};
+    }
     return {std::move(c), std::move(o)};
 }
 

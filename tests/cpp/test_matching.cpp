@@ -268,10 +268,46 @@ TEST_CASE("matching a community keeps every hard rule and capacity") {
     CHECK(match(c, o).excluded_by_cooldown == 0);
 }
 
+TEST_CASE("under a wider stage gap, seekers of two stages share a peer's seats") {
+    const journey j({"a", "b", "c"});
+    // a1 and b1 both want c1 (one seat); b1 has no capacity, so a1's only
+    // peer under 1:2 is c1 as well.
+    const member_table m = parse_members(
+        "id,stage,capacity,f_0,f_1\n"
+        "a1,a,,1,0\n"
+        "b1,b,0,1,0\n"
+        "c1,c,1,1,0\n",
+        j);
+    const community c(j, member_table(m));
+    match_options o;
+    for (const auto method : {match_method::optimal, match_method::stable, match_method::greedy}) {
+        o.method = method;
+        o.scoring.gap = {1, 1};
+        const match_result one = match(c, o);
+        REQUIRE(one.pairs.size() == 1);  // b1 - c1; a1's only next-stage peer has no seat
+        CHECK(c.id(one.pairs[0].member) == "b1");
+        o.scoring.gap = {1, 2};
+        const match_result wide = match(c, o);
+        REQUIRE(wide.pairs.size() == 1);  // one seat, two seekers: never two pairs
+        CHECK(c.id(wide.pairs[0].peer) == "c1");
+        CHECK(wide.pairs[0].seat == 0);
+        REQUIRE(wide.unmatched.size() == 1);
+        CHECK(to_string(wide.unmatched[0].reason) == std::string("capacity_exhausted"));
+        o.scoring.gap = {2, 2};
+        const match_result two = match(c, o);
+        REQUIRE(two.pairs.size() == 1);
+        CHECK(c.id(two.pairs[0].member) == "a1");
+        CHECK(two.pairs[0].medium == channel::private_);  // the channel of a -> b
+        CHECK(two.pairs[0].reason == "very similar profile (1.00); satisfaction unknown");
+    }
+    o.scoring.gap = {1, 3};
+    CHECK_THROWS_AS(match(c, o), config_error);
+}
+
 #include "random_community.hpp"
 
 TEST_CASE("property: hard rules, capacities, per_member, cooldown and blocked pairs on 1,200 random communities") {
-    std::size_t pairs_checked = 0, blocked_checked = 0, cooled_checked = 0;
+    std::size_t pairs_checked = 0, blocked_checked = 0, cooled_checked = 0, far_pairs = 0;
     for (std::uint64_t seed = 0; seed < 1200; ++seed) {
         auto rc = test_support::make_random_case(seed);
         const community& c = rc.community;
@@ -312,6 +348,7 @@ TEST_CASE("property: hard rules, capacities, per_member, cooldown and blocked pa
             ++load[p.peer];
             ++per[p.member];
             ++pairs_checked;
+            far_pairs += c.stage(p.peer) > c.stage(p.member) + 1u;
         }
         for (const auto& [v, n] : load) CHECK(n <= static_cast<std::size_t>(c.capacity(v)));
         for (const auto& [u, n] : per) CHECK(n <= o.per_member);
@@ -329,7 +366,8 @@ TEST_CASE("property: hard rules, capacities, per_member, cooldown and blocked pa
             CHECK(reported.count(u) == (seeker && per[u] < o.per_member ? 1u : 0u));
         }
     }
-    MESSAGE("checked " << pairs_checked << " pairs; " << blocked_checked << " blocked and " << cooled_checked
-                       << " cooled-down pairs");
+    MESSAGE("checked " << pairs_checked << " pairs (" << far_pairs << " more than one stage apart); " << blocked_checked
+                       << " blocked and " << cooled_checked << " cooled-down pairs");
     CHECK(pairs_checked > 5000);
+    CHECK(far_pairs > 300);
 }

@@ -16,8 +16,12 @@ namespace {
 bool eligible_by_contract(const community& c, const recommend_options& o, member_index u, member_index v) {
     const journey& j = c.journey();
     const int min_sat = o.min_satisfaction.value_or(j.min_peer_satisfaction());
-    if (c.stage(v) != c.stage(u) + 1u) return false;
-    if (!j.step(c.stage(u)).enabled) return false;
+    // Rule 1 with the stage gap: min <= stage(v) - stage(u) <= max, and every
+    // step from u's stage to v's enabled (only u's own step with 1:1).
+    const long distance = long{c.stage(v)} - long{c.stage(u)};
+    if (distance < long{o.gap.min} || distance > long{o.gap.max}) return false;
+    for (std::size_t s = c.stage(u); s < c.stage(v); ++s)
+        if (!j.step(static_cast<stage_index>(s)).enabled) return false;
     if (u == v || c.opted_out(u) || c.opted_out(v)) return false;
     for (auto [a, b] : o.blocked)
         if ((a == u && b == v) || (a == v && b == u)) return false;
@@ -34,7 +38,7 @@ bool eligible_by_contract(const community& c, const recommend_options& o, member
 }  // namespace
 
 TEST_CASE("property: hard rules hold and top-k is exact on 1,200 random communities") {
-    std::size_t results = 0, members_checked = 0, ties_seen = 0;
+    std::size_t results = 0, members_checked = 0, ties_seen = 0, wide_cases = 0, far_results = 0;
     for (std::uint64_t seed = 1; seed <= 1200; ++seed) {
         auto rc = test_support::make_random_case(seed);
         const community& c = rc.community;
@@ -42,6 +46,7 @@ TEST_CASE("property: hard rules hold and top-k is exact on 1,200 random communit
         const score_weights w = o.weights.value_or(c.journey().weights());
         const recommender rec(c, o);
         const auto all = rec.for_all();
+        wide_cases += !o.gap.one_stage();
         std::size_t at = 0;
         for (std::uint32_t row = 0; row < c.size(); ++row) {
             const member_index u = c.at_input_position(row);
@@ -67,15 +72,19 @@ TEST_CASE("property: hard rules hold and top-k is exact on 1,200 random communit
                 CHECK(rec.check(u, got.peer).eligible);
                 CHECK(got.medium == c.journey().step(c.stage(u)).medium);
                 CHECK_FALSE(got.reason.empty());
+                far_results += c.stage(got.peer) > c.stage(u) + 1u;
                 ++results;
             }
         }
         CHECK_MESSAGE(at == all.size(), "seed " << seed << ": extra results");
     }
-    MESSAGE("checked " << members_checked << " members, " << results << " results, " << ties_seen
-                       << " exact score ties among eligible peers");
+    MESSAGE("checked " << members_checked << " members, " << results << " results (" << far_results
+                       << " more than one stage right), " << ties_seen << " exact score ties among eligible peers, "
+                       << wide_cases << " communities with a stage gap other than 1:1");
     CHECK(results > 10000);
     CHECK(ties_seen > 1000);
+    CHECK(wide_cases > 300);
+    CHECK(far_results > 1000);
 }
 
 TEST_CASE("check() agrees with the contract on every pair") {
@@ -158,21 +167,26 @@ TEST_CASE("larger community: batch equals pairwise brute force") {
         t.target.push_back(static_cast<std::uint32_t>(rng() % n));
     }
     const community c(journey{}, std::move(m), t);
-    recommend_options o;
-    o.k = 7;
-    const recommender rec(c, o);
-    for (member_index u = 0; u < c.size(); u += 37) {
-        std::vector<std::pair<double, member_index>> expect;
-        for (member_index v = 0; v < c.size(); ++v)
-            if (rec.check(u, v).eligible) expect.emplace_back(score(c, u, v, score_weights{}), v);
-        std::sort(expect.begin(), expect.end(), [&](auto& a, auto& b) {
-            return a.first != b.first ? a.first > b.first : c.id(a.second) < c.id(b.second);
-        });
-        const auto got = rec.for_member(u);
-        REQUIRE(got.size() == std::min<std::size_t>(7, expect.size()));
-        for (std::size_t r = 0; r < got.size(); ++r) {
-            CHECK(got[r].peer == expect[r].second);
-            CHECK(got[r].score == expect[r].first);
+    // The Engage Right rule and two wider windows (peers of several stages
+    // in one block, ranked by score then id across stages).
+    for (const stage_gap gap : {stage_gap{1, 1}, stage_gap{1, 3}, stage_gap{2, 4}}) {
+        recommend_options o;
+        o.k = 7;
+        o.gap = gap;
+        const recommender rec(c, o);
+        for (member_index u = 0; u < c.size(); u += 37) {
+            std::vector<std::pair<double, member_index>> expect;
+            for (member_index v = 0; v < c.size(); ++v)
+                if (rec.check(u, v).eligible) expect.emplace_back(score(c, u, v, score_weights{}), v);
+            std::sort(expect.begin(), expect.end(), [&](auto& a, auto& b) {
+                return a.first != b.first ? a.first > b.first : c.id(a.second) < c.id(b.second);
+            });
+            const auto got = rec.for_member(u);
+            REQUIRE(got.size() == std::min<std::size_t>(7, expect.size()));
+            for (std::size_t r = 0; r < got.size(); ++r) {
+                CHECK(got[r].peer == expect[r].second);
+                CHECK(got[r].score == expect[r].first);
+            }
         }
     }
 }
@@ -189,6 +203,29 @@ TEST_CASE("options are validated") {
     o.min_satisfaction = 12;
     CHECK_THROWS_AS(recommender(c, o), config_error);
     CHECK_THROWS_AS(recommend(c, "nobody"), not_found_error);
+    o.min_satisfaction.reset();
+    // Stage gaps: 1 <= MIN <= MAX <= steps of the journey (4 for the default).
+    for (const stage_gap bad : {stage_gap{0, 1}, stage_gap{2, 1}, stage_gap{1, 5}, stage_gap{0, 0}}) {
+        o.gap = bad;
+        CHECK_THROWS_AS(recommender(c, o), config_error);
+    }
+    o.gap = {1, 5};
+    CHECK_THROWS_WITH(recommender(c, o),
+                      "stage gap 1:5: MAX 5 is more than the 4 steps of journey 'engage_right' "
+                      "(5 stages)");
+    o.gap = {4, 4};
+    CHECK_NOTHROW(recommender(c, o));
+}
+
+TEST_CASE("stage gaps parse as MIN:MAX and nothing else") {
+    CHECK(parse_stage_gap("1:1") == stage_gap{1, 1});
+    CHECK(parse_stage_gap("1:2") == stage_gap{1, 2});
+    CHECK(parse_stage_gap("3:63") == stage_gap{3, 63});
+    CHECK(to_string(stage_gap{2, 3}) == "2:3");
+    for (const char* bad : {"", "x", "1", "1:", ":2", "0:1", "2:1", "1:2:3", " 1:2", "1:2 ", "+1:2", "-1:2", "1.0:2",
+                            "1;2", "99999999999:1"})
+        CHECK_THROWS_WITH_AS(parse_stage_gap(bad),
+                             doctest::Contains("expected MIN:MAX, two integers with 1 <= MIN <= MAX"), config_error);
 }
 
 TEST_CASE("explain names the failing rule and the reason") {
@@ -218,6 +255,34 @@ TEST_CASE("explain names the failing rule and the reason") {
     recommend_options again;
     again.allow_existing = true;
     CHECK(explain(c, "p", "friend", again).verdict.eligible);
+    // A wider window: far (loyal) is three stages right of p (prospect).
+    recommend_options wide;
+    wide.gap = {1, 2};
+    const explanation too_far = explain(c, "p", "far", wide);
+    CHECK(too_far.verdict.failed == rule::next_stage);
+    CHECK(too_far.verdict.why == "far is at loyal, not 1 to 2 stages right of prospect (stage gap 1:2)");
+    CHECK_FALSE(too_far.medium.has_value());
+    wide.gap = {2, 3};
+    const explanation far = explain(c, "p", "far", wide);
+    CHECK(far.verdict.eligible);
+    CHECK(far.medium == channel::private_);  // the channel of prospect -> interested
+    CHECK(far.sentence == "3 stages right (loyal); promoter (9/10)");
+    CHECK(explain(c, "p", "far").sentence == "next-stage peer (loyal); promoter (9/10)");  // 1:1 as before
+    CHECK(explain(c, "p", "i", wide).verdict.why ==
+          "i is at interested, not 2 to 3 stages right of prospect "
+          "(stage gap 2:3)");
+    const auto far_recs = recommend(c, "p", wide);
+    REQUIRE(far_recs.size() == 1);
+    CHECK(c.id(far_recs[0].peer) == "far");
+    CHECK(far_recs[0].reason == "3 stages right (loyal); promoter (9/10)");
+    // A disabled step in between stops the window there.
+    journey cut;
+    cut.set_step(2, {false, channel::public_});  // new_customer -> loyal
+    const community c2(cut, m, parse_interactions("source,target\np,friend\n", m, "i.csv"));
+    const explanation blocked = explain(c2, "p", "far", wide);
+    CHECK(blocked.verdict.failed == rule::next_stage);
+    CHECK(blocked.verdict.why == "the step new_customer -> loyal is disabled");
+    CHECK(recommend(c2, "p", wide).empty());
     const auto recs = recommend(c, "p");
     REQUIRE(recs.size() == 1);
     CHECK(c.id(recs[0].peer) == "i");

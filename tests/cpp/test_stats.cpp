@@ -91,6 +91,27 @@ TEST_CASE("funnel: members, NPS, seekers against seats, bottleneck") {
     CHECK(funnel(c, o).steps[0].seekers_without_peer == 0);
     o.min_satisfaction = 0;  // i2 becomes a peer
     CHECK(funnel(c, o).steps[0].seats == 7);
+    // A stage gap of 1:2: each step's seekers count the seats of the next two
+    // stages, except past a disabled step (interested -> new_customer).
+    funnel_options wide;
+    wide.gap = {1, 2};
+    const funnel_report w = funnel(c, wide);
+    CHECK(w.steps[0].peers == 1);  // i1 only: reaching n1 would cross the disabled step
+    CHECK(w.steps[0].seats == 2);
+    CHECK(w.steps[0].seekers_without_peer == 1);
+    CHECK(w.steps[1].peers == 4);  // disabled itself, reported as it is: n1, l1, l2, l3
+    CHECK(w.steps[1].seats == 12);
+    CHECK(w.steps[2].peers == 4);  // l1, l2, l3 and a1
+    CHECK(w.steps[2].seats == 10);
+    CHECK(w.steps[3].seats == 1);  // loyal -> advocate: nothing further right
+    REQUIRE(w.bottleneck.has_value());
+    CHECK(*w.bottleneck == 3);
+    wide.gap = {2, 2};
+    CHECK(funnel(c, wide).steps[0].peers == 0);
+    CHECK(funnel(c, wide).steps[2].seats == 1);
+    CHECK(funnel(c, wide).steps[3].peers == 0);  // no stage two right of loyal
+    wide.gap = {1, 5};
+    CHECK_THROWS_AS(funnel(c, wide), config_error);
     CHECK(group_thousands(1200) == "1,200");
     CHECK(group_thousands(1234567) == "1,234,567");
     CHECK(group_thousands(12) == "12");

@@ -40,6 +40,7 @@ class Case:
     weights_arg: str | None = None
     min_satisfaction: int | None = None
     allow_existing: bool = False
+    stage_gap: tuple = (1, 1)
     notes: list = field(default_factory=list)
 
     def cli_args(self, fmt="csv"):
@@ -54,6 +55,8 @@ class Case:
             args += ["--min-satisfaction", str(self.min_satisfaction)]
         if self.allow_existing:
             args += ["--allow-existing"]
+        if self.stage_gap != (1, 1):
+            args += ["--stage-gap", f"{self.stage_gap[0]}:{self.stage_gap[1]}"]
         return args
 
     def reference(self, top="case"):
@@ -65,13 +68,14 @@ class Case:
             weights=self.weights_arg,
             min_satisfaction=self.min_satisfaction,
             allow_existing=self.allow_existing,
+            stage_gap=self.stage_gap,
         )
 
     def describe(self):
         return (
             f"seed={self.seed} journey={self.journey_arg} top={self.top} "
             f"weights={self.weights_arg} min_sat={self.min_satisfaction} "
-            f"allow_existing={self.allow_existing} {' '.join(self.notes)}"
+            f"allow_existing={self.allow_existing} stage_gap={self.stage_gap} {' '.join(self.notes)}"
         )
 
 
@@ -246,6 +250,14 @@ def make_case(seed: int, tmp: Path) -> Case:
     if rng.random() < 0.25:
         case.allow_existing = True
     notes.append(f"n={n} d={d}")
+    # A random stage gap in half the cases, drawn last so that everything
+    # above stays as it was.
+    if rng.random() < 0.5:
+        steps = len(stages) - 1
+        lo = int(rng.integers(1, steps + 1))
+        case.stage_gap = (lo, int(rng.integers(lo, steps + 1)))
+        if case.stage_gap != (1, 1):
+            notes.append("stage_gap")
     return case
 
 

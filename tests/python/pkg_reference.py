@@ -163,10 +163,11 @@ class Model:
     def min_sat(self, min_satisfaction=None):
         return self.journey.min_peer_satisfaction if min_satisfaction is None else int(min_satisfaction)
 
-    def failed_rule(self, u, v, min_satisfaction=None, allow_existing=False):
-        """First hard rule of DESIGN.md section 3 that the pair fails, 0 if eligible."""
+    def failed_rule(self, u, v, min_satisfaction=None, allow_existing=False, stage_gap=(1, 1)):
+        """First hard rule of DESIGN.md section 3 that the pair fails, 0 if
+        eligible; rule 1 with the stage gap (reference.peer_stage_ok)."""
         su, sv = int(self.stage_idx[u]), int(self.stage_idx[v])
-        if sv != su + 1 or not self.journey.steps[su][0]:
+        if not reference.peer_stage_ok(self.journey, su, sv, stage_gap):
             return 1
         if u == v or self.opted[u] or self.opted[v]:
             return 2
@@ -186,13 +187,15 @@ class Model:
         sim, tg, pr, hp = self.components(u, v)
         return w["similarity"] * sim + w["tags"] * tg + w["proximity"] * pr + w["happiness"] * hp
 
-    def channel(self, u, v):
+    def channel(self, u, v, stage_gap=(1, 1)):
+        """The channel of u's step when v stands MIN..MAX stages right
+        (enabled or not), else None."""
         su, sv = int(self.stage_idx[u]), int(self.stage_idx[v])
-        if sv == su + 1:
+        if stage_gap[0] <= sv - su <= stage_gap[1]:
             return self.journey.steps[su][1]
         return None
 
-    def rec(self, u, v, weights=None):
+    def rec(self, u, v, weights=None, stage_gap=(1, 1)):
         sim, tg, pr, hp = self.components(u, v)
         return RefRec(
             self.ids[v],
@@ -201,7 +204,7 @@ class Model:
             tg,
             pr,
             hp,
-            self.channel(u, v),
+            self.channel(u, v, stage_gap),
             self.stage_name(u),
             self.stage_name(v),
             u,
@@ -214,7 +217,9 @@ class Model:
             w["similarity"] * self.S + w["tags"] * self.J + w["proximity"] * self.P + w["happiness"] * self.H[None, :]
         )
 
-    def recommend(self, k=None, weights=None, min_satisfaction=None, allow_existing=False, members=None):
+    def recommend(
+        self, k=None, weights=None, min_satisfaction=None, allow_existing=False, members=None, stage_gap=(1, 1)
+    ):
         """OrderedDict member id -> list of RefRec (best first, top k or all)."""
         order = self.ids if members is None else list(members)
         out = OrderedDict()
@@ -229,8 +234,9 @@ class Model:
             u = self.index[m]
             su = int(self.stage_idx[u])
             recs = []
-            if su < last and self.journey.steps[su][0] and not self.opted[u]:
-                mask = (self.stage_idx == su + 1) & peer_ok
+            if su < last and not self.opted[u]:
+                in_gap = [reference.peer_stage_ok(self.journey, su, int(sv), stage_gap) for sv in self.stage_idx]
+                mask = np.array(in_gap, dtype=bool) & peer_ok
                 mask[u] = False
                 if not allow_existing:
                     mask &= ~adjacency[u]
@@ -239,7 +245,7 @@ class Model:
                 if k is not None:
                     ranked = ranked[:k]
                 for _, _, v in ranked:
-                    r = self.rec(u, v, weights)
+                    r = self.rec(u, v, weights, stage_gap)
                     recs.append(r)
             out[m] = recs
         return out
@@ -329,6 +335,7 @@ class Spec:
     weights: dict | None = None
     min_satisfaction: int | None = None
     allow_existing: bool = False
+    stage_gap: tuple = (1, 1)
     notes: list = field(default_factory=list)
 
     @property
@@ -343,7 +350,8 @@ class Spec:
         return (
             f"seed={self.seed} journey={self.journey.name} n={self.n} d={self.d} k={self.k} "
             f"weights={self.weights} min_sat={self.min_satisfaction} "
-            f"allow_existing={self.allow_existing} style={self.style} {' '.join(self.notes)}"
+            f"allow_existing={self.allow_existing} stage_gap={self.stage_gap} style={self.style} "
+            f"{' '.join(self.notes)}"
         )
 
     def model(self):
@@ -367,6 +375,9 @@ class Spec:
             opts["min_satisfaction"] = self.min_satisfaction
         if self.allow_existing:
             opts["allow_existing"] = True
+        if self.stage_gap != (1, 1):
+            # both spellings: a pair, or the CLI's "MIN:MAX" text
+            opts["stage_gap"] = f"{self.stage_gap[0]}:{self.stage_gap[1]}" if self.seed % 3 == 0 else self.stage_gap
         return opts
 
     def reference(self, model=None, members=None, k="all"):
@@ -377,6 +388,7 @@ class Spec:
             min_satisfaction=self.min_satisfaction,
             allow_existing=self.allow_existing,
             members=members,
+            stage_gap=self.stage_gap,
         )
 
     # -- journeys -------------------------------------------------------
@@ -730,6 +742,14 @@ def make_spec(seed, n=None, d=None) -> Spec:
         spec.min_satisfaction = int(rng.integers(0, 12))
     if rng.random() < 0.25:
         spec.allow_existing = True
+    # A random stage gap in half the cases (drawn last: the draws above are
+    # unchanged).
+    if rng.random() < 0.5:
+        steps = len(stages) - 1
+        lo = int(rng.integers(1, steps + 1))
+        spec.stage_gap = (lo, int(rng.integers(lo, steps + 1)))
+        if spec.stage_gap != (1, 1):
+            notes.append("stage_gap")
     return spec
 
 

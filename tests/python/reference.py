@@ -10,10 +10,14 @@ Public entry points:
 * ``load_journey(spec)`` -- a preset name, a path to a JSON file, a dict or
   ``None`` (the default ``engage_right`` preset).
 * ``recommend(members_path, interactions_path=None, journey=None, top=5,
-  weights=None, min_satisfaction=None, allow_existing=False)`` -- returns an
-  ordered dict ``member id -> [Rec, ...]`` for every member of members.csv in
-  file order (empty list when the member gets nothing), each list truncated
-  to ``top`` (``top=None`` keeps every eligible peer).
+  weights=None, min_satisfaction=None, allow_existing=False,
+  stage_gap=(1, 1))`` -- returns an ordered dict ``member id -> [Rec, ...]``
+  for every member of members.csv in file order (empty list when the member
+  gets nothing), each list truncated to ``top`` (``top=None`` keeps every
+  eligible peer).
+* ``peer_stage_ok(journey, su, sv, stage_gap)`` -- hard rule 1 with a stage
+  gap (docs/scoring.md "How far right"): ``MIN <= sv - su <= MAX`` and every
+  step from ``su`` to ``sv`` enabled.
 """
 
 from __future__ import annotations
@@ -219,8 +223,24 @@ def load_graph(members: pd.DataFrame, interactions_path):
     return g
 
 
+def peer_stage_ok(journey: Journey, su: int, sv: int, stage_gap=(1, 1)) -> bool:
+    """Hard rule 1: the peer stands MIN..MAX stages right and every step
+    crossed (su -> su+1, ..., sv-1 -> sv) is enabled."""
+    lo, hi = stage_gap
+    if not lo <= sv - su <= hi:
+        return False
+    return all(journey.steps[t][0] for t in range(su, sv))
+
+
 def recommend(
-    members_path, interactions_path=None, journey=None, top=5, weights=None, min_satisfaction=None, allow_existing=False
+    members_path,
+    interactions_path=None,
+    journey=None,
+    top=5,
+    weights=None,
+    min_satisfaction=None,
+    allow_existing=False,
+    stage_gap=(1, 1),
 ):
     journey = load_journey(journey)
     w = dict(journey.weights)
@@ -242,10 +262,6 @@ def recommend(
     tags = list(members["tags"])
     n_stages = len(journey.stages)
 
-    by_stage = {}
-    for i, s in enumerate(stage_idx):
-        by_stage.setdefault(s, []).append(i)
-
     result = OrderedDict()
     for ui, u in enumerate(ids):
         recs = []
@@ -253,11 +269,11 @@ def recommend(
         result[u] = recs
         if opted[ui] or su == n_stages - 1:
             continue
-        enabled, channel = journey.steps[su]
-        if not enabled:
-            continue
+        channel = journey.steps[su][1]  # the member's own step, whatever the distance
         candidates = []
-        for vi in by_stage.get(su + 1, []):
+        for vi in range(len(ids)):
+            if not peer_stage_ok(journey, su, stage_idx[vi], stage_gap):
+                continue
             v = ids[vi]
             if vi == ui or opted[vi]:
                 continue
@@ -292,7 +308,7 @@ def recommend(
                     hap,
                     channel,
                     journey.stages[su],
-                    journey.stages[su + 1],
+                    journey.stages[stage_idx[vi]],
                     cn,
                     tuple(float(x) for x in feats[vi]),
                     bool(zero),

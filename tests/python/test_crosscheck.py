@@ -74,6 +74,7 @@ def test_generator_covers_the_interesting_cases(tmp_path):
         "no_allow_existing",
         "with_interactions",
         "no_interactions",
+        "stage_gap",
     ):
         assert needed in seen, f"generator never produced {needed}"
     assert total_rows > 500

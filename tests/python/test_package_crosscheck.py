@@ -46,7 +46,7 @@ def check_explain(community, model, spec, u, v, row=None, context=""):
     assert isinstance(e, dict), f"{where}: returned {type(e)!r}"
     assert EXPLAIN_KEYS <= set(e), f"{where}: missing keys {sorted(EXPLAIN_KEYS - set(e))}"
     assert e["member"] == m and e["peer"] == p, f"{where}: member/peer {e['member']!r}/{e['peer']!r}"
-    rule = model.failed_rule(u, v, spec.min_satisfaction, spec.allow_existing)
+    rule = model.failed_rule(u, v, spec.min_satisfaction, spec.allow_existing, spec.stage_gap)
     if u == v:  # both rule 1 (stage) and rule 2 (u != v) fail; either may be reported
         rule = e["failed_rule"] if e["failed_rule"] in (1, 2) else rule
     assert isinstance(e["eligible"], bool), f"{where}: eligible is {type(e['eligible'])!r}"
@@ -66,7 +66,8 @@ def check_explain(community, model, spec, u, v, row=None, context=""):
     ):
         assert isinstance(e[key], float), f"{where}: {key} is {type(e[key])!r}"
         assert abs(e[key] - exp) <= TOL, f"{where}: {key} {e[key]!r} != reference {exp!r}"
-    assert e["channel"] == model.channel(u, v), f"{where}: channel {e['channel']!r} != {model.channel(u, v)!r}"
+    exp_channel = model.channel(u, v, spec.stage_gap)
+    assert e["channel"] == exp_channel, f"{where}: channel {e['channel']!r} != {exp_channel!r}"
     shared = sorted(model.tags[u] & model.tags[v])
     assert sorted(t.lower() for t in e["shared_tags"]) == shared, (
         f"{where}: shared_tags {e['shared_tags']!r} != {shared}"
@@ -140,7 +141,7 @@ def test_random_community_matches_reference(seed, tmp_path):
         if not wanted:
             break
         for v in np.flatnonzero(model.stage_idx == model.stage_idx[u] + 1)[:40]:
-            r = model.failed_rule(u, int(v), spec.min_satisfaction, spec.allow_existing)
+            r = model.failed_rule(u, int(v), spec.min_satisfaction, spec.allow_existing, spec.stage_gap)
             if r in wanted:
                 wanted.discard(r)
                 check_explain(c_frames, model, spec, u, int(v), None, ctx)
@@ -153,10 +154,12 @@ def test_larger_community_matches_reference(tmp_path):
     spec.k = 5
     model = spec.model()
     c_frames, c_csv = load_both(spec, tmp_path)
-    got = er.recommend(c_frames, k=5)
+    got = er.recommend(c_frames, k=5, stage_gap=spec.stage_gap)
     spec.weights, spec.min_satisfaction, spec.allow_existing = None, None, False
     compare_recommendations(got, model, spec.reference(model), 5, f"large {spec.describe()}")
-    pd.testing.assert_frame_equal(got, er.recommend(c_csv, k=5), check_exact=True)
+    pd.testing.assert_frame_equal(got, er.recommend(c_csv, k=5, stage_gap=spec.stage_gap), check_exact=True)
+    # The seed draws a stage gap other than 1:1 for this community.
+    assert spec.stage_gap == (2, 2), spec.stage_gap
 
 
 def test_generator_covers_the_interesting_cases():
@@ -204,6 +207,7 @@ def test_generator_covers_the_interesting_cases():
         "index=ids",
         "journey_arg=object",
         "journey_arg=dict",
+        "stage_gap",
     ):
         assert seen[needed], f"the seeds never produce {needed}: {sorted(seen)}"
     assert rows > 400, rows
