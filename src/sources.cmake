@@ -1,6 +1,10 @@
 # The library's sources, one folder per component (docs/design.md).
 set(ENGAGE_RIGHT_SOURCES
   community/community.cpp
+  evaluate/evaluate.cpp
+  evaluate/metrics.cpp
+  evaluate/rank.cpp
+  evaluate/replay.cpp
   export/export.cpp
   io/csv.cpp
   io/events.cpp
