@@ -13,7 +13,8 @@
 namespace cli {
 namespace {
 
-constexpr const char* usage = R"(usage: engage-right evaluate --members FILE --interactions FILE --split-at TIME [options]
+constexpr const char* usage =
+    R"(usage: engage-right evaluate --members FILE --interactions FILE --split-at TIME [options]
 
 Replays the community as it was at the split time T (members who existed,
 their stage at T, the interactions before T) and asks every method to rank
@@ -151,8 +152,8 @@ std::string json_pair(const er::estimate& e) {
 
 std::string json_output(const er::evaluation& ev, std::uint64_t seed) {
     std::ostringstream o;
-    o << "{\"split_at\": " << json_string(er::format_timestamp(ev.split_at))
-      << ", \"horizon_end\": " << (std::isinf(ev.horizon_end) ? "null" : json_string(er::format_timestamp(ev.horizon_end)))
+    o << "{\"split_at\": " << json_string(er::format_timestamp(ev.split_at)) << ", \"horizon_end\": "
+      << (std::isinf(ev.horizon_end) ? "null" : json_string(er::format_timestamp(ev.horizon_end)))
       << ", \"members\": " << ev.members << ", \"members_in_replay\": " << ev.members_in_replay
       << ", \"members_created_later\": " << ev.members_created_later
       << ", \"members_not_yet_staged\": " << ev.members_not_yet_staged
@@ -174,8 +175,7 @@ std::string json_output(const er::evaluation& ev, std::uint64_t seed) {
         o << "\"coverage\": " << json_number(me.coverage) << ", \"gini\": " << json_number(me.gini)
           << ", \"eligible_peers\": " << me.eligible_peers << "}";
     }
-    o << "}, \"baseline\": " << json_string(std::string(er::to_string(ev.methods[0].method)))
-      << ", \"differences\": {";
+    o << "}, \"baseline\": " << json_string(std::string(er::to_string(ev.methods[0].method))) << ", \"differences\": {";
     for (std::size_t m = 1; m < ev.methods.size(); ++m) {
         const auto& me = ev.methods[m];
         o << (m > 1 ? ", " : "") << json_string(std::string(er::to_string(me.method))) << ": {";
@@ -206,7 +206,8 @@ void run(const arguments& a) {
     o.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, std::numeric_limits<long long>::max()).value_or(0));
     o.threads = static_cast<unsigned>(a.get_int("threads", 0, 1024).value_or(0));
 
-    const er::evaluation_input in = er::read_evaluation_input(a.require("members"), a.require("interactions"), stages, j);
+    const er::evaluation_input in =
+        er::read_evaluation_input(a.require("members"), a.require("interactions"), stages, j);
     const std::string split = a.require("split-at");
     o.split_at = parsed_option("split-at", [&] { return er::parse_split_at(split, in.interactions); });
     const er::evaluation ev = er::evaluate(j, in, o);

@@ -133,9 +133,9 @@ struct evaluation_details {
 
 /// The result of evaluate().
 struct evaluation {
-    double split_at = 0;  ///< T, unix seconds
-    double horizon_end = 0;  ///< T + horizon (infinity: none)
-    std::vector<std::size_t> k;        ///< cut-offs, ascending
+    double split_at = 0;         ///< T, unix seconds
+    double horizon_end = 0;      ///< T + horizon (infinity: none)
+    std::vector<std::size_t> k;  ///< cut-offs, ascending
     std::size_t mrr_depth = 0;
     std::size_t bootstrap = 0;
     /// Metric names: hit@k for every k, recall@k, ndcg@k, then mrr.
@@ -179,8 +179,7 @@ struct evaluation_input {
 
 /// Read members.csv, interactions.csv (a timestamp on every row) and
 /// optionally stages.csv. @throws input_error naming file, line and column.
-evaluation_input read_evaluation_input(const std::filesystem::path& members,
-                                       const std::filesystem::path& interactions,
+evaluation_input read_evaluation_input(const std::filesystem::path& members, const std::filesystem::path& interactions,
                                        const std::optional<std::filesystem::path>& stages, const journey& j);
 
 /// The time before which `share` (0 < share < 1) of the interactions fall:

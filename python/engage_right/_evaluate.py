@@ -92,9 +92,7 @@ def _input(members: Any, interactions: Any, stages: Any, j: _core.Journey) -> _c
     else:
         df = _frame(interactions, "interactions", ("source", "target", "timestamp"))
         seconds = _time_seconds(df["timestamp"].reset_index(drop=True), "interactions")
-        inp.set_interactions(
-            _id_cells(df["source"]), _id_cells(df["target"]), _data_column(df, "weight"), seconds
-        )
+        inp.set_interactions(_id_cells(df["source"]), _id_cells(df["target"]), _data_column(df, "weight"), seconds)
     if stages is None:
         return inp
     if _is_path(stages):

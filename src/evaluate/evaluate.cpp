@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 
 namespace engage_right {
 namespace {
@@ -60,9 +60,7 @@ void check_options(const evaluate_options& o) {
 
 std::string_view to_string(eval_method m) noexcept { return method_names.name(m); }
 
-eval_method parse_eval_method(std::string_view name) {
-    return method_names.parse(detail::lower(detail::trim(name)));
-}
+eval_method parse_eval_method(std::string_view name) { return method_names.parse(detail::lower(detail::trim(name))); }
 
 std::vector<eval_method> parse_eval_methods(std::string_view list) {
     std::vector<eval_method> out;
@@ -89,8 +87,7 @@ std::vector<std::size_t> parse_cutoffs(std::string_view list) {
     return out;
 }
 
-evaluation_input read_evaluation_input(const std::filesystem::path& members,
-                                       const std::filesystem::path& interactions,
+evaluation_input read_evaluation_input(const std::filesystem::path& members, const std::filesystem::path& interactions,
                                        const std::optional<std::filesystem::path>& stages, const journey& j) {
     evaluation_input in;
     in.members = read_members(members, j);
@@ -103,7 +100,8 @@ evaluation_input read_evaluation_input(const std::filesystem::path& members,
 }
 
 double split_time(const interaction_table& interactions, double share) {
-    if (!(share > 0 && share < 1)) throw config_error(fmt::format("the share of interactions before the split must be in (0, 1), got {}", share));
+    if (!(share > 0 && share < 1))
+        throw config_error(fmt::format("the share of interactions before the split must be in (0, 1), got {}", share));
     std::vector<double> t;
     t.reserve(interactions.size());
     for (double x : interactions.timestamp)
@@ -128,10 +126,10 @@ double parse_split_at(std::string_view text, const interaction_table& interactio
         return split_time(interactions, p / 100.0);
     }
     if (const auto v = parse_timestamp(t)) return *v;
-    throw config_error(fmt::format(
-        "expected unix seconds, ISO-8601 (e.g. 2018-08-01T00:00:00Z) or a share of the interactions "
-        "(e.g. 80%), got '{}'",
-        text));
+    throw config_error(
+        fmt::format("expected unix seconds, ISO-8601 (e.g. 2018-08-01T00:00:00Z) or a share of the interactions "
+                    "(e.g. 80%), got '{}'",
+                    text));
 }
 
 evaluation evaluate(const journey& j, const evaluation_input& input, const evaluate_options& o) {
@@ -247,8 +245,8 @@ evaluation evaluate(const journey& j, const evaluation_input& input, const evalu
     }
     for (std::size_t m = 0; m < o.methods.size(); ++m) {
         ev.methods[m].method = o.methods[m];
-        const bool unrestricted = o.methods[m] == eval_method::adamic_adar_unrestricted ||
-                                  o.methods[m] == eval_method::degree_unrestricted;
+        const bool unrestricted =
+            o.methods[m] == eval_method::adamic_adar_unrestricted || o.methods[m] == eval_method::degree_unrestricted;
         detail::eval::exposure(ranked[m], ks.back(), unrestricted ? any : one_right, ev.methods[m]);
     }
 

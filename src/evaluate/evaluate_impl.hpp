@@ -62,7 +62,6 @@ void score_rankings(std::span<const rankings> ranked, const target_lists& target
 
 /// Coverage and Gini of one method's top-`k` lists over `eligible` peers
 /// (a 0/1 flag per member of the replay).
-void exposure(const rankings& ranked, std::size_t k, const std::vector<std::uint8_t>& eligible,
-              method_evaluation& out);
+void exposure(const rankings& ranked, std::size_t k, const std::vector<std::uint8_t>& eligible, method_evaluation& out);
 
 }  // namespace engage_right::detail::eval

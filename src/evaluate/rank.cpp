@@ -147,8 +147,8 @@ member_list all_peers_by_id(const recommender& rec) {
     return out;
 }
 
-rankings rank_degree(const recommender& rec, std::span<const member_index> members, std::size_t depth,
-                     bool any_stage, unsigned threads) {
+rankings rank_degree(const recommender& rec, std::span<const member_index> members, std::size_t depth, bool any_stage,
+                     unsigned threads) {
     const community& c = rec.source();
     const std::size_t stages = c.journey().stage_count();
     std::vector<member_list> order(any_stage ? 1 : stages);
@@ -220,8 +220,8 @@ rankings rank_adamic_adar(const recommender& rec, std::span<const member_index> 
             for (member_index x : ws.touched)
                 if (ok(x)) ws.ranked.push_back(x);
             const std::size_t keep = std::min(depth, ws.ranked.size());
-            std::partial_sort(ws.ranked.begin(), ws.ranked.begin() + static_cast<std::ptrdiff_t>(keep),
-                              ws.ranked.end(), [&](member_index a, member_index b) {
+            std::partial_sort(ws.ranked.begin(), ws.ranked.begin() + static_cast<std::ptrdiff_t>(keep), ws.ranked.end(),
+                              [&](member_index a, member_index b) {
                                   if (ws.aa[a] != ws.aa[b]) return ws.aa[a] > ws.aa[b];
                                   return id_before(c, a, b);
                               });
@@ -276,18 +276,13 @@ rankings rank_random(const recommender& rec, std::span<const member_index> membe
 rankings rank_members(const recommender& rec, eval_method method, std::span<const member_index> members,
                       std::size_t depth, const pair_scorer& scorer, std::uint64_t seed, unsigned threads) {
     switch (method) {
-    case eval_method::engage_right:
-        return scorer ? rank_scorer(rec, members, depth, scorer, threads) : rank_reference(rec, members);
-    case eval_method::adamic_adar:
-        return rank_adamic_adar(rec, members, depth, false, threads);
-    case eval_method::degree:
-        return rank_degree(rec, members, depth, false, threads);
-    case eval_method::random:
-        return rank_random(rec, members, depth, seed, threads);
-    case eval_method::adamic_adar_unrestricted:
-        return rank_adamic_adar(rec, members, depth, true, threads);
-    case eval_method::degree_unrestricted:
-        return rank_degree(rec, members, depth, true, threads);
+        case eval_method::engage_right:
+            return scorer ? rank_scorer(rec, members, depth, scorer, threads) : rank_reference(rec, members);
+        case eval_method::adamic_adar: return rank_adamic_adar(rec, members, depth, false, threads);
+        case eval_method::degree: return rank_degree(rec, members, depth, false, threads);
+        case eval_method::random: return rank_random(rec, members, depth, seed, threads);
+        case eval_method::adamic_adar_unrestricted: return rank_adamic_adar(rec, members, depth, true, threads);
+        case eval_method::degree_unrestricted: return rank_degree(rec, members, depth, true, threads);
     }
     throw config_error("unknown evaluation method");
 }

@@ -250,7 +250,8 @@ stage_table build_stage_table(std::span<const std::string> member_ids, std::span
     stage_table out;
     for_each_stage_entry(member_ids, stages, seconds, j, "stages", [&](std::size_t i, stage_index s) {
         const auto at = index.find(member_ids[i]);
-        if (!at) throw config_error(fmt::format("stages row {}: {}", i, detail::member_problem("member", member_ids[i])));
+        if (!at)
+            throw config_error(fmt::format("stages row {}: {}", i, detail::member_problem("member", member_ids[i])));
         out.member.push_back(*at);
         out.stage.push_back(s);
         out.timestamp.push_back(seconds[i]);

@@ -24,7 +24,8 @@ constexpr const char* satisfaction_expected = "satisfaction: expected an integer
 constexpr const char* capacity_expected = "capacity: expected an integer >= 0 or empty";
 constexpr const char* opted_out_expected = "opted_out: expected 1, 0, true, false or empty";
 constexpr const char* activity_expected = "activity: expected a finite number >= 0 or empty";
-constexpr const char* created_expected = "created: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z) or empty";
+constexpr const char* created_expected =
+    "created: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z) or empty";
 
 std::string problem(const char* expected, const std::string& shown_value) {
     return fmt::format("{}, got {}", expected, shown_value);

@@ -78,13 +78,18 @@ dated_case make_dated_case(std::uint64_t seed) {
     if (coin(0.5)) o.horizon_days = uni(1, 40);
     o.k.clear();
     for (int i = 0, count = uni(1, 3); i < count; ++i) o.k.push_back(static_cast<std::size_t>(uni(1, 6)));
-    o.methods = {eval_method::engage_right, eval_method::adamic_adar, eval_method::degree, eval_method::random,
-                 eval_method::adamic_adar_unrestricted, eval_method::degree_unrestricted};
+    o.methods = {eval_method::engage_right,
+                 eval_method::adamic_adar,
+                 eval_method::degree,
+                 eval_method::random,
+                 eval_method::adamic_adar_unrestricted,
+                 eval_method::degree_unrestricted};
     std::shuffle(o.methods.begin(), o.methods.end(), rng);
     o.methods.resize(static_cast<std::size_t>(uni(1, 6)));
     o.scoring.allow_existing = coin(0.2);
     if (coin(0.3)) o.scoring.min_satisfaction = uni(0, 11);
-    if (coin(0.5)) o.scoring.weights = score_weights{uni(0, 4) / 4.0, uni(0, 4) / 4.0, uni(0, 4) / 4.0, uni(0, 4) / 4.0};
+    if (coin(0.5))
+        o.scoring.weights = score_weights{uni(0, 4) / 4.0, uni(0, 4) / 4.0, uni(0, 4) / 4.0, uni(0, 4) / 4.0};
     o.mrr_depth = static_cast<std::size_t>(uni(1, 12));
     o.bootstrap = static_cast<std::size_t>(uni(0, 60));
     o.seed = static_cast<std::uint64_t>(uni(0, 1000));
@@ -142,8 +147,8 @@ expected_replay replay_by_definition(const dated_case& dc) {
 
 // Every peer allowed for u, in the order of `key` (larger first), ties by id.
 template <class Key>
-std::vector<member_index> brute_ranking(const community& c, const recommend_options& ro, member_index u,
-                                        bool any_stage, std::size_t depth, Key key) {
+std::vector<member_index> brute_ranking(const community& c, const recommend_options& ro, member_index u, bool any_stage,
+                                        std::size_t depth, Key key) {
     std::vector<member_index> out;
     for (member_index v = 0; v < c.size(); ++v)
         if (eligible_by_contract(c, ro, u, v, any_stage)) out.push_back(v);
@@ -259,28 +264,31 @@ TEST_CASE("evaluate: replay, targets, ceiling, rankings and metrics match the de
                 const bool any = unrestricted(method);
                 std::vector<member_index> expect;
                 switch (method) {
-                case eval_method::engage_right:
-                    expect = brute_ranking(c, ro, u, false, depth, [&](member_index v) { return score(c, u, v, w); });
-                    break;
-                case eval_method::adamic_adar:
-                case eval_method::adamic_adar_unrestricted:
-                    expect = brute_ranking(c, ro, u, any, depth, [&](member_index v) { return adamic_adar(c, u, v); });
-                    break;
-                case eval_method::degree:
-                case eval_method::degree_unrestricted:
-                    expect = brute_ranking(c, ro, u, any, depth, [&](member_index v) { return double(c.degree(v)); });
-                    break;
-                case eval_method::random: {
-                    const auto all = brute_ranking(c, ro, u, false, depth, [](member_index) { return 0.0; });
-                    CHECK(list.size() == all.size());
-                    std::set<member_index> seen(list.begin(), list.end());
-                    CHECK(seen.size() == list.size());
-                    for (auto v : list) CHECK(eligible_by_contract(c, ro, u, v));
-                    continue;
+                    case eval_method::engage_right:
+                        expect =
+                            brute_ranking(c, ro, u, false, depth, [&](member_index v) { return score(c, u, v, w); });
+                        break;
+                    case eval_method::adamic_adar:
+                    case eval_method::adamic_adar_unrestricted:
+                        expect =
+                            brute_ranking(c, ro, u, any, depth, [&](member_index v) { return adamic_adar(c, u, v); });
+                        break;
+                    case eval_method::degree:
+                    case eval_method::degree_unrestricted:
+                        expect =
+                            brute_ranking(c, ro, u, any, depth, [&](member_index v) { return double(c.degree(v)); });
+                        break;
+                    case eval_method::random: {
+                        const auto all = brute_ranking(c, ro, u, false, depth, [](member_index) { return 0.0; });
+                        CHECK(list.size() == all.size());
+                        std::set<member_index> seen(list.begin(), list.end());
+                        CHECK(seen.size() == list.size());
+                        for (auto v : list) CHECK(eligible_by_contract(c, ro, u, v));
+                        continue;
+                    }
                 }
-                }
-                CHECK_MESSAGE(list == expect, "seed " << seed << " method " << to_string(method) << " member "
-                                                      << c.id(u));
+                CHECK_MESSAGE(list == expect,
+                              "seed " << seed << " method " << to_string(method) << " member " << c.id(u));
             }
             // Means from the definitions.
             const auto want_metrics = metrics_by_definition(ev, m);
@@ -297,8 +305,8 @@ TEST_CASE("evaluate: replay, targets, ceiling, rankings and metrics match the de
             CHECK(ev.methods[m].metrics.size() == ev.metrics.size());
         }
     }
-    MESSAGE(cases << " cases, " << evaluated << " evaluated members, " << targets_total << " targets ("
-                  << unreachable << " unreachable), " << no_target << " without targets");
+    MESSAGE(cases << " cases, " << evaluated << " evaluated members, " << targets_total << " targets (" << unreachable
+                  << " unreachable), " << no_target << " without targets");
     CHECK(cases > 200);
     CHECK(evaluated > 2000);
     CHECK(unreachable > 100);
@@ -382,8 +390,8 @@ TEST_CASE("evaluate: a hand-made history") {
     const community& c = *ev.replay;
     std::vector<std::string> top;
     for (std::size_t i = 0; i < d.members.size(); ++i)
-        top.push_back(d.ranking_offsets[0][i + 1] > d.ranking_offsets[0][i] ? c.id(d.rankings[0][d.ranking_offsets[0][i]])
-                                                                            : "-");
+        top.push_back(
+            d.ranking_offsets[0][i + 1] > d.ranking_offsets[0][i] ? c.id(d.rankings[0][d.ranking_offsets[0][i]]) : "-");
     CHECK(top == std::vector<std::string>{"d", "c", "e", "-", "-"});
     // Unrestricted degree: any stage, degree at T: c 2, d 2, a 1, e 1, b 0.
     // a: c is a contact -> d (hit). b: c (miss). c: a, d contacts -> e (hit).
@@ -435,8 +443,9 @@ TEST_CASE("evaluate: options and input errors are clear") {
           }) == "methods: 'degree' is listed twice");
     CHECK(bad([](evaluate_options& x) { x.mrr_depth = 0; }) == "mrr_depth must be >= 1");
     CHECK(bad([](evaluate_options& x) { x.split_at = 9 * day; }).find("no member has a target") == 0);
-    CHECK(bad([](evaluate_options& x) { x.scoring.weights = score_weights{-1, 0, 0, 0}; }).find("weight") !=
-          std::string::npos);
+    CHECK(bad([](evaluate_options& x) {
+              x.scoring.weights = score_weights{-1, 0, 0, 0};
+          }).find("weight") != std::string::npos);
     evaluation_input undated = in;
     undated.interactions.timestamp = {std::nan("")};
     CHECK(error_of([&] { (void)evaluate(j, undated, o); }) ==
@@ -491,8 +500,9 @@ TEST_CASE("io: members.csv created column, dated interactions and stages.csv aga
     cols.created = std::vector<double>{5.0, std::nan("")};
     CHECK(build_members(cols, j).created[0] == 5.0);
     cols.created = std::vector<std::string>{"2018-03-01", "later"};
-    CHECK(error_of([&] { (void)build_members(cols, j); }) ==
-          "members row 1: created: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z) or empty, got 'later'");
+    CHECK(
+        error_of([&] { (void)build_members(cols, j); }) ==
+        "members row 1: created: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z) or empty, got 'later'");
 
     interaction_read_options dated;
     dated.timestamp_required = true;
@@ -510,8 +520,9 @@ TEST_CASE("io: members.csv created column, dated interactions and stages.csv aga
     CHECK(st.timestamp == std::vector<double>{10, 20});
     CHECK(error_of([&] { (void)parse_stage_table("member,stage,timestamp\nz,loyal,1\n", m, j); }) ==
           "stages.csv:2:1: member: unknown member id \"z\" (not in the members file)");
-    CHECK(error_of([&] { (void)parse_stage_table("member,stage,timestamp\na,boss,1\n", m, j); })
-              .find("stages.csv:2:3: stage: unknown stage \"boss\"") == 0);
+    CHECK(error_of([&] {
+              (void)parse_stage_table("member,stage,timestamp\na,boss,1\n", m, j);
+          }).find("stages.csv:2:3: stage: unknown stage \"boss\"") == 0);
     const std::vector<std::string> ids{"a", "c"}, stages{"loyal", "Advocate"};
     const std::vector<double> when{1.0, 2.0};
     CHECK(build_stage_table(ids, stages, when, m, j).stage == std::vector<stage_index>{3, 4});
