@@ -50,7 +50,7 @@ options:
   --min-satisfaction N     peers with a known satisfaction below N are skipped
                            (default: the journey's, 7)
   --allow-existing         also rank peers met before T (hard rule 5 off)
-  --mrr-depth N            MRR looks this deep into a ranking (default 100)
+  --mrr-depth N            MRR looks this deep into a ranking (default 10)
   --bootstrap N            resamples for the 95 % intervals (default 1000; 0: none)
   --seed S                 seed of the bootstrap and of random (default 0)
   --threads N              worker threads (default: all cores)
@@ -201,7 +201,7 @@ void run(const arguments& a) {
     if (auto m = a.get_int("min-satisfaction", 0, 11)) o.scoring.min_satisfaction = static_cast<int>(*m);
     o.scoring.allow_existing = a.has("allow-existing");
     if (auto h = a.get_real("horizon-days", 1e-9, 1e9, "a number of days > 0")) o.horizon_days = *h;
-    o.mrr_depth = static_cast<std::size_t>(a.get_int("mrr-depth", 1, 1000000).value_or(100));
+    o.mrr_depth = static_cast<std::size_t>(a.get_int("mrr-depth", 1, 1000000).value_or(10));
     o.bootstrap = static_cast<std::size_t>(a.get_int("bootstrap", 0, 1000000).value_or(1000));
     o.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, std::numeric_limits<long long>::max()).value_or(0));
     o.threads = static_cast<unsigned>(a.get_int("threads", 0, 1024).value_or(0));

@@ -79,7 +79,7 @@ struct evaluate_options {
     /// MRR is the reciprocal rank of the first target within the top
     /// mrr_depth of a ranking (0 when none is there); >= 1. Rankings are
     /// max(mrr_depth, largest k) long.
-    std::size_t mrr_depth = 100;
+    std::size_t mrr_depth = 10;
     /// Bootstrap resamples of the evaluated members for the 95 % intervals;
     /// 0: no intervals (NaN).
     std::size_t bootstrap = 1000;

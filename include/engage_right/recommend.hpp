@@ -120,6 +120,12 @@ public:
     /// The rules about the peer alone: not opted out, satisfaction unknown
     /// or at least the minimum, capacity > 0.
     bool is_peer(member_index v) const noexcept;
+    /// The rules about the member alone: not opted out, not at the last
+    /// stage, the step to the next stage enabled and someone passing
+    /// is_peer() there. False means no peer is eligible for u.
+    bool is_seeker(member_index u) const;
+    /// is_seeker() without rule 1: not opted out.
+    bool is_seeker_any_stage(member_index u) const noexcept;
     /// Who members at stage s may be given, before the rules about the pair
     /// (distinct members, blocked pairs, existing contacts): the members at
     /// s+1 that pass is_peer(), ascending (= by id). Empty when s is the last

@@ -221,7 +221,7 @@ def evaluate(
     journey: Any = None,
     min_satisfaction: Optional[int] = None,
     allow_existing: bool = False,
-    mrr_depth: int = 100,
+    mrr_depth: int = 10,
     bootstrap: int = 1000,
     seed: int = 0,
     threads: int = 0,
@@ -278,7 +278,7 @@ def evaluate(
         the journey's, 7).
     allow_existing : bool, default False
         Also rank peers met before T (hard rule 5 off).
-    mrr_depth : int, default 100
+    mrr_depth : int, default 10
         MRR is 1 / rank of the first target within this depth, 0 beyond.
     bootstrap : int, default 1000
         Resamples of the evaluated members for the 95 % percentile

@@ -105,18 +105,30 @@ void score_rankings(std::span<const rankings> ranked, const target_lists& target
 
     // Resample the members with replacement; resample b draws from its own
     // stream, so the thread count changes nothing. Paired differences use
-    // the same resamples.
+    // the same resamples. A resample's sum is taken over the members whose
+    // row is not all zero (most members hit nothing), weighted by how often
+    // each was drawn.
+    std::vector<std::uint32_t> nonzero;
+    for (std::size_t i = 0; i < members; ++i) {
+        const double* row = values.data() + i * width;
+        if (std::any_of(row, row + width, [](double v) { return v != 0.0; }))
+            nonzero.push_back(static_cast<std::uint32_t>(i));
+    }
     std::vector<double> reps(bootstrap * width);
     const std::uint64_t base = mix64(seed ^ 0x626f6f7473747261ULL);
     parallel_dynamic(bootstrap, detail::thread_count(threads), 8, [&](std::size_t first, std::size_t last) {
         std::vector<double> sum(width);
+        std::vector<std::uint32_t> drawn(members);
         for (std::size_t b = first; b < last; ++b) {
             std::fill(sum.begin(), sum.end(), 0.0);
+            std::fill(drawn.begin(), drawn.end(), 0u);
             const std::uint64_t key = mix64(base ^ b);
-            for (std::size_t d = 0; d < members; ++d) {
-                const std::size_t i = below(draw64(key, d), members);
-                const double* row = values.data() + i * width;
-                for (std::size_t w = 0; w < width; ++w) sum[w] += row[w];
+            for (std::size_t d = 0; d < members; ++d) ++drawn[below(draw64(key, d), members)];
+            for (const std::uint32_t i : nonzero) {
+                if (drawn[i] == 0) continue;
+                const double times = double(drawn[i]);
+                const double* row = values.data() + std::size_t{i} * width;
+                for (std::size_t w = 0; w < width; ++w) sum[w] += times * row[w];
             }
             for (std::size_t w = 0; w < width; ++w) reps[b * width + w] = sum[w] / double(members);
         }

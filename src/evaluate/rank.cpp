@@ -106,6 +106,7 @@ rankings rank_scorer(const recommender& rec, std::span<const member_index> membe
         [&](std::vector<entry>& scored, std::size_t i) {
             const member_index u = members[i];
             scored.clear();
+            if (!rec.is_seeker(u)) return;
             for (member_index v : rec.peer_pool(c.stage(u)))
                 if (rec.is_eligible(u, v)) scored.push_back({scorer(c, u, v), v});
             const std::size_t keep = std::min(depth, scored.size());
@@ -168,6 +169,7 @@ rankings rank_degree(const recommender& rec, std::span<const member_index> membe
         members.size(), threads, [] { return 0; },
         [&](int, std::size_t i) {
             const member_index u = members[i];
+            if (!(any_stage ? rec.is_seeker_any_stage(u) : rec.is_seeker(u))) return;
             if (any_stage)
                 first_eligible(order[0], depth, lists[i],
                                [&](member_index v) { return rec.is_eligible_any_stage(u, v); });
@@ -202,6 +204,7 @@ rankings rank_adamic_adar(const recommender& rec, std::span<const member_index> 
         },
         [&](aa_workspace& ws, std::size_t i) {
             const member_index u = members[i];
+            if (!(any_stage ? rec.is_seeker_any_stage(u) : rec.is_seeker(u))) return;
             auto ok = [&](member_index v) {
                 return any_stage ? rec.is_eligible_any_stage(u, v) : rec.is_eligible(u, v);
             };
@@ -251,6 +254,7 @@ rankings rank_random(const recommender& rec, std::span<const member_index> membe
         members.size(), threads, [] { return std::unordered_map<std::uint32_t, std::uint32_t>(); },
         [&](std::unordered_map<std::uint32_t, std::uint32_t>& swapped, std::size_t i) {
             const member_index u = members[i];
+            if (!rec.is_seeker(u)) return;
             const auto pool = rec.peer_pool(c.stage(u));
             const std::uint64_t key = mix64(base ^ c.input_position(u));
             const auto m = static_cast<std::uint32_t>(pool.size());

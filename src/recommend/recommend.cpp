@@ -565,6 +565,12 @@ bool recommender::is_eligible_any_stage(member_index u, member_index v) const no
 
 bool recommender::is_peer(member_index v) const noexcept { return v < impl_->c.size() && impl_->peer_ok(v); }
 
+bool recommender::is_seeker(member_index u) const { return u < impl_->c.size() && impl_->member_ok(u); }
+
+bool recommender::is_seeker_any_stage(member_index u) const noexcept {
+    return u < impl_->c.size() && !impl_->c.opted_out(u);
+}
+
 std::span<const member_index> recommender::peer_pool(stage_index s) const {
     if (std::size_t{s} + 1 >= impl_->c.journey().stage_count()) return {};
     const auto& b = impl_->step(s);

@@ -98,6 +98,15 @@ TEST_CASE("is_eligible, is_eligible_any_stage, is_peer and peer_pool agree with 
             const auto pool = rec.peer_pool(static_cast<stage_index>(s));
             CHECK(std::vector<member_index>(pool.begin(), pool.end()) == expect);
         }
+        for (member_index u = 0; u < c.size(); ++u) {
+            const bool seeker = !c.opted_out(u) && !rec.peer_pool(c.stage(u)).empty();
+            CHECK(rec.is_seeker(u) == seeker);
+            CHECK(rec.is_seeker_any_stage(u) == !c.opted_out(u));
+            for (member_index v = 0; v < c.size(); ++v) {
+                if (!seeker) CHECK_FALSE(rec.is_eligible(u, v));
+                if (c.opted_out(u)) CHECK_FALSE(rec.is_eligible_any_stage(u, v));
+            }
+        }
         CHECK_FALSE(rec.is_eligible(0, static_cast<member_index>(c.size())));
     }
     CHECK(any_only > 1000);
