@@ -152,7 +152,7 @@ def plot_evaluation(result: pd.DataFrame, metrics: Optional[Any] = None, ax: Opt
     plt = _pyplot()
     new_figure = ax is None
     if new_figure:
-        _, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(metrics) + 2.5), 4.2))
+        _, ax = plt.subplots(figsize=(max(7.0, 1.6 * len(metrics) + 4.5), 4.2))
     methods = [str(m) for m in result.index]
     width = 0.8 / max(len(methods), 1)
     colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", [BAR_COLOUR])
@@ -198,9 +198,10 @@ def plot_evaluation(result: pd.DataFrame, metrics: Optional[Any] = None, ax: Opt
     when = split.strftime("%Y-%m-%d") if hasattr(split, "strftime") else str(split)
     ax.set_title(
         f"Replay at {when}: {result.attrs['evaluated_members']:,} members evaluated, "
-        f"ceiling {100 * result.attrs['ceiling']:.0f} % of targets"
+        f"ceiling {100 * result.attrs['ceiling']:.0f} % of targets",
+        fontsize=10,
     )
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     ax.grid(axis="y", alpha=0.3)
     if new_figure:
         ax.figure.tight_layout()
