@@ -189,7 +189,9 @@ def main(argv=None) -> int:
     lines += [
         "",
         f"Target: at most 10 s for the evaluation with 4 methods on 100k members; measured "
-        f"{bench['evaluate_s']:.2f} s ({cli_best:.2f} s for the whole CLI process).",
+        f"{bench['evaluate_s']:.2f} s ({cli_best:.2f} s for the whole CLI process). Each figure is the best of "
+        f"{args.repeat} runs, the library calls, the CLI and the peer at different moments: on a loaded machine "
+        f"the whole process can come out faster than the library call timed a minute earlier.",
         "",
         f"Agreement: the same replay on both sides: **{'yes' if same_replay else 'NO'}** (evaluated members, "
         f"target pairs, ceiling {c['ceiling']:.4f}); largest difference of a point estimate of engage_right, "
