@@ -399,6 +399,13 @@ TEST_CASE("evaluate: a hand-made history") {
     CHECK(ev.methods[1].metrics[0].value == doctest::Approx(4.0 / 5.0));
     CHECK(ev.methods[1].difference[0].value == doctest::Approx(0.4));
 
+    // A blocked pair (rows a, d) is not allowed: a's target leaves the ceiling.
+    evaluate_options blocked = o;
+    blocked.scoring.blocked = {{0, 3}};
+    const evaluation without = evaluate(j, in, blocked);
+    CHECK(without.reachable_targets == 1);
+    CHECK(without.methods[0].metrics[0].value == doctest::Approx(1.0 / 5.0));  // only c -> e left
+
     // With `created`, e joins after T: b-e and c-e drop out, a-d stays.
     in.members.created = {0, 0, 0, 0, 10 * day};
     const evaluation later = evaluate(j, in, o);
