@@ -63,7 +63,7 @@ class InputError(Exception):
 class Community:
     """Everything the recommender needs, as arrays indexed by member row."""
 
-    def __init__(self, members_path: str, interactions_path: str):
+    def __init__(self, members_path: str, interactions_path: str | None):
         # ids, stages, tags and flags as text (an id like "NA" stays an id);
         # numeric columns parsed by the C reader, empty cells -> NaN
         m = pd.read_csv(
@@ -136,7 +136,10 @@ class Community:
         self.T = T
         self.ntags = np.diff(T.indptr).astype(np.float64)
 
-        # interactions: simple undirected graph
+        # interactions: simple undirected graph (none: set_edges() later)
+        if interactions_path is None:
+            self.set_edges(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+            return
         e = pd.read_csv(
             interactions_path,
             dtype=str,
@@ -152,6 +155,12 @@ class Community:
         if unknown.any():
             bad = int(np.flatnonzero(unknown)[0])
             raise InputError(f"{interactions_path}: line {bad + 2}: unknown member id")
+        self.set_edges(s, d)
+
+    def set_edges(self, s: np.ndarray, d: np.ndarray) -> None:
+        """The interaction graph from endpoint rows (self-loops dropped and
+        counted, duplicate pairs merged)."""
+        n = self.n
         keep = s != d
         self.self_loops = int((~keep).sum())
         s, d = s[keep], d[keep]
@@ -218,15 +227,22 @@ def top_candidates(score: np.ndarray, n_valid: int, top: int, block: int):
 
 
 def recommend(
-    c: Community, top: int, chunk_elems: int = 1 << 22, exclude_existing: bool = True, block: int = 64
+    c: Community,
+    top: int,
+    chunk_elems: int = 1 << 22,
+    exclude_existing: bool = True,
+    block: int = 64,
+    only: np.ndarray | None = None,
 ) -> dict:
+    """Top-`top` per member (of the rows where the boolean mask `only` is
+    set, when given)."""
     out = {k: [] for k in ("member", "peer", "rank", "score", "similarity", "tags", "proximity", "happiness", "step")}
     pairs = 0
     sat_ok = np.isnan(c.satisfaction) | (c.satisfaction >= MIN_PEER_SATISFACTION)
     peer_ok = ~c.opted_out & sat_ok & (c.capacity > 0)
     A_csc = c.A.tocsc()
     for s in range(len(STAGES) - 1):
-        rows = np.flatnonzero((c.stage == s) & ~c.opted_out)
+        rows = np.flatnonzero((c.stage == s) & ~c.opted_out & (True if only is None else only))
         peers = np.flatnonzero((c.stage == s + 1) & peer_ok)
         P = len(peers)
         if len(rows) == 0 or P == 0 or top <= 0:

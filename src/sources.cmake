@@ -2,6 +2,10 @@
 set(ENGAGE_RIGHT_SOURCES
   check/check.cpp
   community/community.cpp
+  evaluate/evaluate.cpp
+  evaluate/metrics.cpp
+  evaluate/rank.cpp
+  evaluate/replay.cpp
   export/export.cpp
   io/csv.cpp
   io/events.cpp

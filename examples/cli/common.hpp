@@ -51,6 +51,7 @@ extern const command export_command;
 extern const command simulate_command;
 extern const command learn_command;
 extern const command check_command;
+extern const command evaluate_command;
 
 /// "" for one, "s" otherwise.
 inline const char* plural(std::size_t n) { return n == 1 ? "" : "s"; }

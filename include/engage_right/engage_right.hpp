@@ -10,6 +10,7 @@
 #include <engage_right/community.hpp>
 #include <engage_right/eigen.hpp>
 #include <engage_right/error.hpp>
+#include <engage_right/evaluate.hpp>
 #include <engage_right/export.hpp>
 #include <engage_right/io.hpp>
 #include <engage_right/journey.hpp>

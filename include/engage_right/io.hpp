@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -35,21 +36,49 @@ struct member_read_options {
 
 /// Parse members.csv text. `source` names the input in error messages.
 /// Required columns: id, stage. Optional: satisfaction, capacity, opted_out,
-/// activity, tags, f_0 .. f_{d-1}. Unknown columns are ignored.
+/// activity, tags, created (unix seconds or ISO-8601), f_0 .. f_{d-1}.
+/// Unknown columns are ignored.
 member_table parse_members(std::string_view text, const journey& j, std::string_view source = "members.csv",
                            const member_read_options& options = {});
 
 /// Read members.csv from a file. @throws input_error.
 member_table read_members(const std::filesystem::path& path, const journey& j, const member_read_options& options = {});
 
+/// Options of the interactions.csv reader beyond DESIGN.md section 2.
+struct interaction_read_options {
+    /// Every row needs a timestamp (the column is required, empty cells are
+    /// errors), e.g. to replay history.
+    bool timestamp_required = false;
+    /// Named in the "missing column" error, e.g. "evaluation replays history".
+    std::string needed_by = "the options";
+};
+
 /// Parse interactions.csv text against a member table (endpoints are resolved
 /// to the table's rows). Required columns: source, target. Optional: weight
 /// (> 0, default 1), timestamp (unix seconds or ISO-8601).
 interaction_table parse_interactions(std::string_view text, const member_table& members,
-                                     std::string_view source = "interactions.csv");
+                                     std::string_view source = "interactions.csv",
+                                     const interaction_read_options& options = {});
 
 /// Read interactions.csv from a file. @throws input_error.
-interaction_table read_interactions(const std::filesystem::path& path, const member_table& members);
+interaction_table read_interactions(const std::filesystem::path& path, const member_table& members,
+                                    const interaction_read_options& options = {});
+
+/// Parse stages.csv text (`member,stage,timestamp`: the member entered the
+/// stage then; unknown extra columns ignored) against a member table: every
+/// member id must be in it. @throws input_error naming file, line and column.
+stage_table parse_stage_table(std::string_view text, const member_table& members, const journey& j,
+                              std::string_view source = "stages.csv");
+
+/// Read stages.csv from a file against a member table. @throws input_error.
+stage_table read_stage_table(const std::filesystem::path& path, const member_table& members, const journey& j);
+
+/// A stage table from in-memory columns (a DataFrame) with the rules of
+/// stages.csv: member ids (in `members`), stage names of the journey, finite
+/// times. Errors name the 0-based row: `stages row 3: stage: unknown stage
+/// 'x' (...)`. @throws config_error.
+stage_table build_stage_table(std::span<const std::string> member_ids, std::span<const std::string> stages,
+                              std::span<const double> seconds, const member_table& members, const journey& j);
 
 /// One column of in-memory data (a DataFrame column, say): absent, numbers
 /// (NaN = empty cell) or text cells ("" or spaces = empty cell). Text cells
@@ -65,6 +94,7 @@ struct member_columns {
     data_column opted_out;                          ///< 1/0/true/false
     data_column activity;                           ///< finite numbers >= 0
     std::optional<std::vector<std::string>> tags;   ///< ';'-separated tags per member
+    data_column created;                            ///< unix seconds, or text cells as in members.csv
     feature_block features;                         ///< n x d floats, or d = 0 (borrowed arrays stay borrowed)
     /// Extra text columns by name (member_read_options::text_columns).
     std::vector<member_table::text_column> extra;

@@ -119,6 +119,30 @@ public:
     /// Components, score, verdict and sentence for one pair.
     explanation explain(member_index u, member_index v) const;
 
+    /// check(u, v).eligible without the explanation: no allocation,
+    /// O(log deg(u)). For code that tests many pairs (evaluation baselines).
+    bool is_eligible(member_index u, member_index v) const noexcept;
+    /// The hard rules 2-5 for (u, v): check() without rule 1, so any stage
+    /// (the member's own, earlier ones, and members at the last stage too).
+    /// For reference rankings that ignore the journey.
+    bool is_eligible_any_stage(member_index u, member_index v) const noexcept;
+    /// The rules about the peer alone: not opted out, satisfaction unknown
+    /// or at least the minimum, capacity > 0.
+    bool is_peer(member_index v) const noexcept;
+    /// The rules about the member alone: not opted out, not at the last
+    /// stage, the step to the next stage enabled and someone passing
+    /// is_peer() in the stage window (options().gap). False means no peer is
+    /// eligible for u.
+    bool is_seeker(member_index u) const;
+    /// is_seeker() without rule 1: not opted out.
+    bool is_seeker_any_stage(member_index u) const noexcept;
+    /// Who members at stage s may be given, before the rules about the pair
+    /// (distinct members, blocked pairs, existing contacts): the members of
+    /// the stage window (s+1 with the default gap) that pass is_peer(), in
+    /// id order. Empty when s is the last stage or the step s -> s+1 is
+    /// disabled.
+    std::span<const member_index> peer_pool(stage_index s) const;
+
     const community& source() const noexcept;
     const score_weights& weights() const noexcept;
     const recommend_options& options() const noexcept;

@@ -51,6 +51,10 @@ struct member_table {
     /// the stage was not given (it is then 0). Only readers with
     /// member_read_options::stage_optional leave stages out.
     std::vector<std::uint8_t> stage_known;
+    /// When each member joined (unix seconds, NaN for an empty cell); empty
+    /// when the input has no `created` column. Only evaluate() reads it: a
+    /// member created at or after the split time is not in the replay.
+    std::vector<double> created;
 
     /// An extra text column by (lower-case) name, or nullptr.
     const text_column* find_extra(std::string_view name) const noexcept {
@@ -71,6 +75,17 @@ struct interaction_table {
     std::vector<double> timestamp;  ///< unix seconds, NaN when not given; may be empty
 
     std::size_t size() const noexcept { return source.size(); }
+};
+
+/// Stage entries as columns (stages.csv): member `member[k]` entered stage
+/// `stage[k]` at `timestamp[k]`. Members are rows of the member table the
+/// entries were read against.
+struct stage_table {
+    std::vector<std::uint32_t> member;
+    std::vector<stage_index> stage;
+    std::vector<double> timestamp;  ///< unix seconds
+
+    std::size_t size() const noexcept { return member.size(); }
 };
 
 }  // namespace engage_right

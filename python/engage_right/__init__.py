@@ -27,6 +27,7 @@ from ._check import check_journey
 from ._community import RESULT_COLUMNS as RESULT_COLUMNS
 from ._community import Community, recommend
 from ._core import Error
+from ._evaluate import evaluate
 from ._frames import PathLike as PathLike
 from ._journey import Journey
 from ._lead import HISTORY_COLUMNS as HISTORY_COLUMNS
@@ -39,7 +40,7 @@ from ._matching import assign, match
 from ._stats import FUNNEL_COLUMNS as FUNNEL_COLUMNS
 from ._stats import NPS_COLUMNS as NPS_COLUMNS
 from ._stats import funnel, nps
-from .plotting import plot_funnel
+from .plotting import plot_evaluation, plot_funnel
 from .simulate import (
     SimulationResult,
     plot_simulations,
@@ -63,6 +64,8 @@ __all__ = [
     "match",
     "assign",
     "estimate_uplift",
+    "evaluate",
+    "plot_evaluation",
     "logistic_regression",
     "simulate",
     "SimulationResult",

@@ -1,6 +1,6 @@
 """Type stubs of the compiled core. Use the engage_right facade instead."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Optional
 
 import numpy as np
@@ -254,4 +254,50 @@ def uplift_windows(
 ) -> dict[str, Any]: ...
 def logistic_regression(
     X: npt.NDArray[np.float64], y: npt.NDArray[np.float64], max_iterations: int = 100, tolerance: float = 1e-10
+) -> dict[str, Any]: ...
+
+class EvaluationInput:
+    def __init__(self) -> None: ...
+    def __len__(self) -> int: ...
+    def read_members(self, path: str, journey: Journey) -> None: ...
+    def set_members(
+        self,
+        journey: Journey,
+        ids: list[str],
+        stages: Optional[list[str]],
+        satisfaction: Any,
+        capacity: Any,
+        opted_out: Any,
+        activity: Any,
+        tags: Optional[list[str]],
+        features: Optional[npt.NDArray[np.float32]],
+        created: Any,
+    ) -> None: ...
+    def read_interactions(self, path: str) -> None: ...
+    def set_interactions(
+        self, sources: list[str], targets: list[str], weight: Any, timestamps: npt.NDArray[np.float64]
+    ) -> None: ...
+    def read_stages(self, path: str, journey: Journey) -> None: ...
+    def set_stages(
+        self, members: list[str], stages: list[str], timestamps: npt.NDArray[np.float64], journey: Journey
+    ) -> None: ...
+    def split_at(self, text: str) -> float: ...
+
+def evaluate(
+    input: EvaluationInput,
+    journey: Journey,
+    split_at: float,
+    horizon_days: float,
+    k: list[int],
+    methods: list[str],
+    weights: Optional[dict[str, float]],
+    min_satisfaction: Optional[int],
+    allow_existing: bool,
+    mrr_depth: int,
+    bootstrap: int,
+    seed: int,
+    threads: int,
+    keep_rankings: bool,
+    scorer: Optional[Callable[[str, str], float]],
+    stage_gap: tuple[int, int] = (1, 1),
 ) -> dict[str, Any]: ...

@@ -43,7 +43,8 @@ data_column to_data_column(const py::object& o, const char* name) {
 member_table members_from_columns(const journey& j, const std::vector<std::string>& ids, const py::object& stages,
                                   const member_read_options& options, const py::object& satisfaction,
                                   const py::object& capacity, const py::object& opted_out, const py::object& activity,
-                                  const py::object& tags, const py::object& features, const py::object& extra) {
+                                  const py::object& tags, const py::object& features, const py::object& extra,
+                                  const py::object& created) {
     member_columns cols;
     cols.id = ids;
     if (!stages.is_none()) cols.stage = stages.cast<std::vector<std::string>>();
@@ -51,6 +52,7 @@ member_table members_from_columns(const journey& j, const std::vector<std::strin
     cols.capacity = to_data_column(capacity, "capacity");
     cols.opted_out = to_data_column(opted_out, "opted_out");
     cols.activity = to_data_column(activity, "activity");
+    cols.created = to_data_column(created, "created");
     if (!tags.is_none()) cols.tags = tags.cast<std::vector<std::string>>();
     if (!features.is_none()) {
         auto arr = py::reinterpret_borrow<py::array>(features);

@@ -27,6 +27,7 @@ void bind_lead(py::module_& m);
 void bind_match(py::module_& m);
 void bind_simulate(py::module_& m);
 void bind_uplift(py::module_& m);
+void bind_evaluate(py::module_& m);
 
 /// A member_table from the facade's columns, through build_members (the
 /// rules of members.csv, errors naming the row): `ids` one string per member
@@ -35,12 +36,14 @@ void bind_uplift(py::module_& m);
 /// numeric numpy array (NaN = empty) or a list of str; `tags` one
 /// ';'-separated string per member or None; `features` an (n, d) array or
 /// None (float32 C-contiguous arrays are borrowed, not copied); `extra` a
-/// dict column name -> list of str or None.
+/// dict column name -> list of str or None; `created` None, unix seconds
+/// (NaN = empty) or a list of str.
 /// @throws config_error naming the row of the first problem.
 member_table members_from_columns(const journey& j, const std::vector<std::string>& ids, const py::object& stages,
                                   const member_read_options& options, const py::object& satisfaction,
                                   const py::object& capacity, const py::object& opted_out, const py::object& activity,
-                                  const py::object& tags, const py::object& features, const py::object& extra);
+                                  const py::object& tags, const py::object& features, const py::object& extra,
+                                  const py::object& created = py::none());
 
 /// A column for the io builders: None (absent), a numeric numpy array
 /// (NaN = empty) or a list of str.

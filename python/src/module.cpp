@@ -59,4 +59,5 @@ PYBIND11_MODULE(_core, m) {
     erp::bind_match(m);
     erp::bind_simulate(m);
     erp::bind_uplift(m);
+    erp::bind_evaluate(m);
 }

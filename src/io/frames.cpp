@@ -43,7 +43,8 @@ member_table build_members(const member_columns& cols, const journey& j, const m
     const std::pair<const char*, const data_column*> numeric[] = {{"satisfaction", &cols.satisfaction},
                                                                   {"capacity", &cols.capacity},
                                                                   {"opted_out", &cols.opted_out},
-                                                                  {"activity", &cols.activity}};
+                                                                  {"activity", &cols.activity},
+                                                                  {"created", &cols.created}};
     for (const auto& [name, col] : numeric)
         if (!std::holds_alternative<std::monostate>(*col)) check_length("members", name, column_size(*col), n);
     if (cols.tags) check_length("members", "tags", cols.tags->size(), n);
@@ -51,6 +52,7 @@ member_table build_members(const member_columns& cols, const journey& j, const m
         throw config_error(fmt::format("features have {} rows, expected {}", cols.features.rows, n));
 
     detail::member_rows t(j, options.stage_optional, &detail::shown_in_row);
+    if (!std::holds_alternative<std::monostate>(cols.created)) t.use_created();
     std::vector<const std::vector<std::string>*> extra;
     std::vector<std::string> extra_names;
     for (const auto& name : options.text_columns) {
@@ -83,6 +85,7 @@ member_table build_members(const member_columns& cols, const journey& j, const m
         check(i, cell(cols.opted_out, i, [&](auto v) { return t.opted_out(v); }));
         check(i, cell(cols.activity, i, [&](auto v) { return t.activity(v); }));
         if (cols.tags) check(i, t.tags((*cols.tags)[i]));
+        check(i, cell(cols.created, i, [&](auto v) { return t.created(v); }));
         for (std::size_t k = 0; k < d; ++k)
             if (!std::isfinite(f[i * d + k]))
                 check(i, detail::member_rows::feature_problem(k, fmt::format("{}", f[i * d + k])));

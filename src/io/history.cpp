@@ -1,6 +1,7 @@
 #include "io/table.hpp"
 
 #include <engage_right/detail/csv.hpp>
+#include <engage_right/detail/id_index.hpp>
 #include <engage_right/error.hpp>
 #include <engage_right/io.hpp>
 #include <engage_right/lead_scoring.hpp>
@@ -22,7 +23,11 @@ namespace {
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 
-void parse_stages_into(uplift_history& h, std::string_view text, const journey& j, std::string_view source) {
+// The stages.csv rows, with the rules of every stage file: a non-empty
+// member, a stage of the journey, a timestamp. `add(member field, stage,
+// time)` takes each row (and may refuse its member).
+template <class Add>
+void for_each_stage_row(std::string_view text, const journey& j, std::string_view source, Add&& add) {
     detail::csv_table r(text, std::string(source));
     const std::size_t c_member = r.require("member");
     const std::size_t c_stage = r.require("stage");
@@ -36,10 +41,16 @@ void parse_stages_into(uplift_history& h, std::string_view text, const journey& 
         const auto s = j.find_stage(trim(fs.text));
         if (!s) r.fail(fs, "stage: " + detail::unknown_stage_problem(j, fs.text));
         const double t = detail::timestamp_cell(r, row[c_time], true);
-        h.entry_member.push_back(h.intern(fm.text));
-        h.entry_stage.push_back(*s);
-        h.entry_time.push_back(t);
+        add(r, fm, *s, t);
     }
+}
+
+void parse_stages_into(uplift_history& h, std::string_view text, const journey& j, std::string_view source) {
+    for_each_stage_row(text, j, source, [&](const detail::csv_table&, const csv_field& fm, stage_index s, double t) {
+        h.entry_member.push_back(h.intern(fm.text));
+        h.entry_stage.push_back(s);
+        h.entry_time.push_back(t);
+    });
 }
 
 void parse_contacts_into(uplift_history& h, std::string_view text, std::string_view source) {
@@ -173,27 +184,83 @@ uplift_history read_uplift_history(const std::filesystem::path& interactions, co
 
 // ------------------------------------------------------- from columns ---
 
-void add_stage_entries(uplift_history& h, std::span<const std::string> members, std::span<const std::string> stages,
-                       std::span<const double> seconds, const journey& j, std::string_view what) {
+namespace {
+
+// The stage-entry rules for row i of in-memory columns: what is wrong
+// ("member: ...", "stage: ...", "timestamp: ..."), empty when `stage` was set.
+std::string stage_row_problem(std::span<const std::string> members, std::span<const std::string> stages,
+                              std::span<const double> seconds, const journey& j, std::size_t i, stage_index& stage) {
+    if (trim(members[i]).empty()) return detail::member_problem("member", {});
+    if (auto problem = detail::text_problem(members[i]); !problem.empty()) return "member: " + problem;
+    const auto s = j.find_stage(trim(stages[i]));
+    if (!s) return "stage: " + detail::unknown_stage_problem(j, stages[i], &detail::shown_in_row);
+    if (auto problem = time_problem(seconds[i]); !problem.empty()) return problem;
+    stage = *s;
+    return {};
+}
+
+// Apply the rules to every row; add(i, stage) takes the good ones.
+template <class Add>
+void for_each_stage_entry(std::span<const std::string> members, std::span<const std::string> stages,
+                          std::span<const double> seconds, const journey& j, std::string_view what, Add&& add) {
     if (members.size() != stages.size() || members.size() != seconds.size())
         throw config_error(fmt::format("{}: member, stage and timestamp columns differ in length", what));
-    uplift_history_guard guard(h);
     for (std::size_t i = 0; i < members.size(); ++i) {
-        if (trim(members[i]).empty())
-            throw config_error(fmt::format("{} row {}: {}", what, i, detail::member_problem("member", {})));
-        if (auto problem = detail::text_problem(members[i]); !problem.empty())
-            throw config_error(fmt::format("{} row {}: member: {}", what, i, problem));
-        const auto s = j.find_stage(trim(stages[i]));
-        if (!s)
-            throw config_error(fmt::format("{} row {}: stage: {}", what, i,
-                                           detail::unknown_stage_problem(j, stages[i], &detail::shown_in_row)));
-        if (auto problem = time_problem(seconds[i]); !problem.empty())
+        stage_index s = 0;
+        if (auto problem = stage_row_problem(members, stages, seconds, j, i, s); !problem.empty())
             throw config_error(fmt::format("{} row {}: {}", what, i, problem));
-        h.entry_member.push_back(h.intern(members[i]));
-        h.entry_stage.push_back(*s);
-        h.entry_time.push_back(seconds[i]);
+        add(i, s);
     }
+}
+
+}  // namespace
+
+void add_stage_entries(uplift_history& h, std::span<const std::string> members, std::span<const std::string> stages,
+                       std::span<const double> seconds, const journey& j, std::string_view what) {
+    uplift_history_guard guard(h);
+    for_each_stage_entry(members, stages, seconds, j, what, [&](std::size_t i, stage_index s) {
+        h.entry_member.push_back(h.intern(members[i]));
+        h.entry_stage.push_back(s);
+        h.entry_time.push_back(seconds[i]);
+    });
     guard.commit();
+}
+
+// --------------------------------------------- stages against members ---
+
+stage_table parse_stage_table(std::string_view text, const member_table& members, const journey& j,
+                              std::string_view source) {
+    detail::id_index index;
+    (void)index.build(members.id);  // a parsed or built member table has distinct ids
+    stage_table out;
+    for_each_stage_row(text, j, source, [&](const detail::csv_table& r, const csv_field& fm, stage_index s, double t) {
+        out.member.push_back(detail::member_cell(r, fm, "member", [&](std::string_view id) { return index.find(id); }));
+        out.stage.push_back(s);
+        out.timestamp.push_back(t);
+    });
+    return out;
+}
+
+stage_table read_stage_table(const std::filesystem::path& path, const member_table& members, const journey& j) {
+    return parse_stage_table(read_file(path), members, j, path.string());
+}
+
+stage_table build_stage_table(std::span<const std::string> member_ids, std::span<const std::string> stages,
+                              std::span<const double> seconds, const member_table& members, const journey& j) {
+    detail::id_index index;
+    if (auto dup = index.build(members.id))
+        throw config_error(
+            fmt::format("members row {}: duplicate id {}", *dup, detail::shown_in_row(members.id[*dup])));
+    stage_table out;
+    for_each_stage_entry(member_ids, stages, seconds, j, "stages", [&](std::size_t i, stage_index s) {
+        const auto at = index.find(member_ids[i]);
+        if (!at)
+            throw config_error(fmt::format("stages row {}: {}", i, detail::member_problem("member", member_ids[i])));
+        out.member.push_back(*at);
+        out.stage.push_back(s);
+        out.timestamp.push_back(seconds[i]);
+    });
+    return out;
 }
 
 void add_contacts(uplift_history& h, const interaction_columns& contacts, std::string_view what) {

@@ -12,12 +12,15 @@ namespace engage_right {
 using detail::csv_field;
 using detail::trim;
 
-interaction_table parse_interactions(std::string_view text, const member_table& members, std::string_view source) {
+interaction_table parse_interactions(std::string_view text, const member_table& members, std::string_view source,
+                                     const interaction_read_options& options) {
     detail::csv_table r(text, std::string(source));
     const std::size_t c_src = r.require("source");
     const std::size_t c_dst = r.require("target");
     const auto c_w = r.optional("weight");
-    const auto c_t = r.optional("timestamp");
+    const bool required = options.timestamp_required;
+    const auto c_t = required ? std::optional<std::size_t>(r.require("timestamp", " (" + options.needed_by + ")"))
+                              : r.optional("timestamp");
 
     detail::id_index index;
     (void)index.build(members.id);  // duplicates are impossible in a parsed table
@@ -30,7 +33,7 @@ interaction_table parse_interactions(std::string_view text, const member_table& 
         const std::uint32_t b = detail::member_cell(r, row[c_dst], "target", find);
         const double w = c_w ? detail::weight_cell(r, row[*c_w]) : 1.0;
         double ts = std::numeric_limits<double>::quiet_NaN();
-        if (c_t && !trim(row[*c_t].text).empty()) ts = detail::timestamp_cell(r, row[*c_t], false);
+        if (c_t && (required || !trim(row[*c_t].text).empty())) ts = detail::timestamp_cell(r, row[*c_t], required);
         t.source.push_back(a);
         t.target.push_back(b);
         t.weight.push_back(w);
@@ -39,8 +42,9 @@ interaction_table parse_interactions(std::string_view text, const member_table& 
     return t;
 }
 
-interaction_table read_interactions(const std::filesystem::path& path, const member_table& members) {
-    return parse_interactions(read_file(path), members, path.string());
+interaction_table read_interactions(const std::filesystem::path& path, const member_table& members,
+                                    const interaction_read_options& options) {
+    return parse_interactions(read_file(path), members, path.string(), options);
 }
 
 }  // namespace engage_right

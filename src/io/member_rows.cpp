@@ -24,6 +24,8 @@ constexpr const char* satisfaction_expected = "satisfaction: expected an integer
 constexpr const char* capacity_expected = "capacity: expected an integer >= 0 or empty";
 constexpr const char* opted_out_expected = "opted_out: expected 1, 0, true, false or empty";
 constexpr const char* activity_expected = "activity: expected a finite number >= 0 or empty";
+constexpr const char* created_expected =
+    "created: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z) in years 0001-9999, or empty";
 
 std::string problem(const char* expected, const std::string& shown_value) {
     return fmt::format("{}, got {}", expected, shown_value);
@@ -32,7 +34,7 @@ std::string problem(const char* expected, const std::string& shown_value) {
 }  // namespace
 
 member_rows::member_rows(const journey& j, bool stage_optional, std::string (*quote)(std::string_view))
-    : j_(j), stage_optional_(stage_optional), quote_(quote), act_(nan_v) {
+    : j_(j), stage_optional_(stage_optional), quote_(quote), act_(nan_v), created_(nan_v) {
     table_.tag_offsets.push_back(0);
 }
 
@@ -122,6 +124,21 @@ std::string member_rows::activity(double v) {
     return {};
 }
 
+std::string member_rows::created(std::string_view text) {
+    if (trim(text).empty()) return {};
+    const auto t = parse_timestamp(text);
+    if (!t) return problem(created_expected, quote_(text));
+    created_ = *t;
+    return {};
+}
+
+std::string member_rows::created(double v) {
+    if (std::isnan(v)) return {};
+    if (!time_problem(v).empty()) return problem(created_expected, number_shown(v));
+    created_ = v;
+    return {};
+}
+
 std::string member_rows::tags(std::string_view rest) {
     if (auto problem = text_problem(rest); !problem.empty()) return "tags: " + problem;
     row_tags_.clear();
@@ -168,6 +185,7 @@ void member_rows::end_row() {
     table_.capacity.push_back(cap_);
     table_.opted_out.push_back(opted_);
     table_.activity.push_back(act_);
+    if (has_created_) table_.created.push_back(created_);
     table_.tag_ids.insert(table_.tag_ids.end(), row_tags_.begin(), row_tags_.end());
     table_.tag_offsets.push_back(static_cast<std::uint32_t>(table_.tag_ids.size()));
     row_tags_.clear();
@@ -177,6 +195,7 @@ void member_rows::end_row() {
     cap_ = -1;
     opted_ = 0;
     act_ = nan_v;
+    created_ = nan_v;
     has_id_ = false;
     id_.clear();
 }

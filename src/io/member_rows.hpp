@@ -39,6 +39,10 @@ public:
     std::string activity(double value);
     /// ';'-separated, trimmed, lower-cased, deduplicated; every tag follows text_problem.
     std::string tags(std::string_view joined);
+    /// The file or frame has a `created` column: every row then has a cell.
+    void use_created() noexcept { has_created_ = true; }
+    std::string created(std::string_view text);  ///< unix seconds or ISO-8601, or empty
+    std::string created(double value);           ///< NaN: empty
     std::string extra(std::size_t k, std::string_view text);
     /// Close the row: columns not given get their defaults.
     void end_row();
@@ -60,6 +64,7 @@ private:
     std::unordered_map<std::string, std::uint32_t> tag_index_;
     std::vector<std::uint32_t> row_tags_;
     bool all_stages_known_ = true;
+    bool has_created_ = false;
     // the current row
     std::optional<stage_index> stage_;
     bool stage_known_ = true;
@@ -67,6 +72,7 @@ private:
     std::int32_t cap_ = -1;
     std::uint8_t opted_ = 0;
     double act_;
+    double created_;
     bool has_id_ = false;
     std::string id_;
 };

@@ -52,6 +52,8 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
     const auto c_opt = r.optional("opted_out");
     const auto c_act = r.optional("activity");
     const auto c_tags = r.optional("tags");
+    const auto c_created = r.optional("created");
+    if (c_created) t.use_created();
 
     // Feature columns f_0 .. f_{d-1}, any order, no gaps.
     std::vector<std::size_t> feature_col;  // feature k -> column
@@ -98,6 +100,7 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
         if (c_opt) check(row[*c_opt], t.opted_out(row[*c_opt].text));
         if (c_act) check(row[*c_act], t.activity(row[*c_act].text));
         if (c_tags) check(row[*c_tags], t.tags(row[*c_tags].text));
+        if (c_created) check(row[*c_created], t.created(row[*c_created].text));
         for (std::size_t k = 0; k < d; ++k) {
             const csv_field& f = row[feature_col[k]];
             float v = 0;

@@ -498,6 +498,16 @@ struct recommender::impl {
             return fail(rule::no_existing_contact, fmt::format("{} and {} have already interacted", c.id(u), c.id(v)));
         return eligibility{true, rule::none, {}};
     }
+
+    // check() as a yes/no, rule 1 optional: the same rules in the same terms.
+    bool eligible(member_index u, member_index v, bool any_stage) const noexcept {
+        const journey& j = c.journey();
+        if (!any_stage && !detail::peer_stage(j, c.stage(u), c.stage(v), opt.gap)) return false;
+        if (u == v || c.opted_out(u) || !peer_ok(v)) return false;
+        const auto bl = blocked_of(u);
+        if (std::binary_search(bl.begin(), bl.end(), v)) return false;
+        return opt.allow_existing || !c.has_interaction(u, v);
+    }
 };
 
 recommender::recommender(const community& c, recommend_options options)
@@ -562,6 +572,31 @@ explanation recommender::explain(member_index u, member_index v) const {
     e.existing_contact = c.has_interaction(u, v);
     e.sentence = reason_sentence(c, u, v, e.components, impl_->opt.gap);
     return e;
+}
+
+bool recommender::is_eligible(member_index u, member_index v) const noexcept {
+    const std::size_t n = impl_->c.size();
+    return u < n && v < n && impl_->eligible(u, v, false);
+}
+
+bool recommender::is_eligible_any_stage(member_index u, member_index v) const noexcept {
+    const std::size_t n = impl_->c.size();
+    return u < n && v < n && impl_->eligible(u, v, true);
+}
+
+bool recommender::is_peer(member_index v) const noexcept { return v < impl_->c.size() && impl_->peer_ok(v); }
+
+bool recommender::is_seeker(member_index u) const { return u < impl_->c.size() && impl_->member_ok(u); }
+
+bool recommender::is_seeker_any_stage(member_index u) const noexcept {
+    return u < impl_->c.size() && !impl_->c.opted_out(u);
+}
+
+std::span<const member_index> recommender::peer_pool(stage_index s) const {
+    if (std::size_t{s} + 1 >= impl_->c.journey().stage_count()) return {};
+    const auto& b = impl_->step(s);
+    if (!b.active) return {};
+    return b.peers;
 }
 
 std::vector<recommendation> recommend(const community& c, std::string_view member_id,

@@ -8,6 +8,7 @@
 #include <engage_right/simulate.hpp>
 
 #include "util/parallel.hpp"
+#include "util/random.hpp"
 
 #include <fmt/format.h>
 
@@ -30,18 +31,9 @@ inline bool may_be_peer(const community& c, member_index i) {
     return sat < 0 || sat >= c.journey().min_peer_satisfaction();
 }
 
-// Counter-based random numbers: every draw is a pure function of (seed,
-// round, sub-step or step, purpose, index), so members can be updated in any
-// order and on any number of threads with the same result. The mixer is the
-// splitmix64 output function.
-constexpr std::uint64_t golden = 0x9e3779b97f4a7c15ULL;
-
-constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
-    z += golden;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+// Counter-based random numbers (util/random.hpp): every draw is a pure
+// function of (seed, round, sub-step or step, purpose, index), so members can
+// be updated in any order and on any number of threads with the same result.
 
 enum class purpose : std::uint64_t { move = 1, contact = 2, seekers = 3, peers = 4, arrivals = 5, referrals = 6 };
 

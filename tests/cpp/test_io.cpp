@@ -198,6 +198,7 @@ member_columns columns_of(const std::vector<std::vector<std::string>>& rows) {
                           .opted_out = cells[4],
                           .activity = cells[5],
                           .tags = cells[6],
+                          .created = {},
                           .features = {},
                           .extra = {}};
 }

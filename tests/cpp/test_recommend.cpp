@@ -1,3 +1,4 @@
+#include "contract.hpp"
 #include "random_community.hpp"
 
 #include <doctest/doctest.h>
@@ -8,34 +9,7 @@
 #include <thread>
 
 using namespace engage_right;
-
-namespace {
-
-// Independent statement of the hard rules of DESIGN.md section 3, written
-// from the contract rather than from the recommender.
-bool eligible_by_contract(const community& c, const recommend_options& o, member_index u, member_index v) {
-    const journey& j = c.journey();
-    const int min_sat = o.min_satisfaction.value_or(j.min_peer_satisfaction());
-    // Rule 1 with the stage gap: min <= stage(v) - stage(u) <= max, and every
-    // step from u's stage to v's enabled (only u's own step with 1:1).
-    const long distance = long{c.stage(v)} - long{c.stage(u)};
-    if (distance < long{o.gap.min} || distance > long{o.gap.max}) return false;
-    for (std::size_t s = c.stage(u); s < c.stage(v); ++s)
-        if (!j.step(static_cast<stage_index>(s)).enabled) return false;
-    if (u == v || c.opted_out(u) || c.opted_out(v)) return false;
-    for (auto [a, b] : o.blocked)
-        if ((a == u && b == v) || (a == v && b == u)) return false;
-    if (c.satisfaction(v) && *c.satisfaction(v) < min_sat) return false;
-    const int cap = c.capacity_given(v) ? c.capacity(v) : j.default_capacity();
-    if (cap <= 0) return false;
-    if (!o.allow_existing) {
-        for (auto w : c.neighbors(u))
-            if (w == v) return false;
-    }
-    return true;
-}
-
-}  // namespace
+using test_support::eligible_by_contract;
 
 TEST_CASE("property: hard rules hold and top-k is exact on 1,200 random communities") {
     std::size_t results = 0, members_checked = 0, ties_seen = 0, wide_cases = 0, far_results = 0;
@@ -99,6 +73,54 @@ TEST_CASE("check() agrees with the contract on every pair") {
                 CHECK(verdict.eligible == verdict.why.empty());
             }
     }
+}
+
+TEST_CASE("is_eligible, is_eligible_any_stage, is_peer and peer_pool agree with the contract") {
+    std::size_t any_only = 0;
+    for (std::uint64_t seed = 5200; seed < 5400; ++seed) {
+        auto rc = test_support::make_random_case(seed);
+        const community& c = rc.community;
+        const recommender rec(c, rc.options);
+        const journey& j = c.journey();
+        for (member_index u = 0; u < c.size(); ++u)
+            for (member_index v = 0; v < c.size(); ++v) {
+                CHECK(rec.is_eligible(u, v) == eligible_by_contract(c, rc.options, u, v));
+                const bool any = eligible_by_contract(c, rc.options, u, v, true);
+                CHECK(rec.is_eligible_any_stage(u, v) == any);
+                any_only += any && !rec.is_eligible(u, v);
+            }
+        const int min_sat = rc.options.min_satisfaction.value_or(j.min_peer_satisfaction());
+        for (member_index v = 0; v < c.size(); ++v) {
+            const bool peer =
+                !c.opted_out(v) && c.capacity(v) > 0 && !(c.satisfaction(v) && *c.satisfaction(v) < min_sat);
+            CHECK(rec.is_peer(v) == peer);
+        }
+        for (std::size_t s = 0; s < j.stage_count(); ++s) {
+            // The window of the gap: min <= t - s <= max, every step from s to t enabled; in id order.
+            std::vector<member_index> expect;
+            for (member_index v = 0; v < c.size(); ++v) {
+                const std::size_t t = c.stage(v);
+                bool in_window = t > s && t - s >= rc.options.gap.min && t - s <= rc.options.gap.max;
+                for (std::size_t x = s; in_window && x < t; ++x)
+                    in_window = j.step(static_cast<stage_index>(x)).enabled;
+                if (in_window && rec.is_peer(v)) expect.push_back(v);
+            }
+            std::sort(expect.begin(), expect.end(), [&](member_index a, member_index b) { return c.id(a) < c.id(b); });
+            const auto pool = rec.peer_pool(static_cast<stage_index>(s));
+            CHECK(std::vector<member_index>(pool.begin(), pool.end()) == expect);
+        }
+        for (member_index u = 0; u < c.size(); ++u) {
+            const bool seeker = !c.opted_out(u) && !rec.peer_pool(c.stage(u)).empty();
+            CHECK(rec.is_seeker(u) == seeker);
+            CHECK(rec.is_seeker_any_stage(u) == !c.opted_out(u));
+            for (member_index v = 0; v < c.size(); ++v) {
+                if (!seeker) CHECK_FALSE(rec.is_eligible(u, v));
+                if (c.opted_out(u)) CHECK_FALSE(rec.is_eligible_any_stage(u, v));
+            }
+        }
+        CHECK_FALSE(rec.is_eligible(0, static_cast<member_index>(c.size())));
+    }
+    CHECK(any_only > 1000);
 }
 
 TEST_CASE("single-member queries equal the batch; thread count does not matter") {
