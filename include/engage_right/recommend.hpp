@@ -17,6 +17,8 @@
 
 namespace engage_right {
 
+class ranking_scorer;  // ranking.hpp
+
 /// Options of a recommendation run. Defaults follow the community's journey.
 struct recommend_options {
     /// Peers per member (top-k), >= 1.
@@ -36,6 +38,13 @@ struct recommend_options {
     unsigned threads = 0;
     /// Build the one-sentence reason of every result.
     bool reasons = true;
+    /// A learned ranking over this same community (ranking.hpp): the score
+    /// becomes the model's probability, peers are ranked by its linear
+    /// predictor, and the reason names the features that drove the pair.
+    /// The hard rules are unchanged; `weights` is then unused. Null: the
+    /// weighted reference score. A query costs O(m * d) exact arithmetic
+    /// (no screening).
+    std::shared_ptr<const ranking_scorer> model;
 };
 
 /// One recommended pairing.
@@ -43,7 +52,7 @@ struct recommendation {
     member_index member = no_member;     ///< who the recommendation is for
     member_index peer = no_member;       ///< the recommended peer, one stage to the right
     std::uint32_t rank = 0;              ///< 1 = best
-    score_t score = 0;                   ///< weighted score
+    score_t score = 0;                   ///< weighted score, or the model's probability
     score_components components;         ///< raw components (before weighting)
     channel medium = channel::private_;  ///< channel of the step
     std::string reason;                  ///< one human sentence; empty when reasons are off
@@ -107,6 +116,8 @@ public:
 
     /// The hard rules for one pair under these options.
     eligibility check(member_index u, member_index v) const;
+    /// check(u, v).eligible without the explanation: O(log degree), no allocation.
+    bool eligible(member_index u, member_index v) const noexcept;
     /// Components, score, verdict and sentence for one pair.
     explanation explain(member_index u, member_index v) const;
 

@@ -40,6 +40,9 @@ struct member_table {
     std::vector<std::uint32_t> tag_ids;      ///< indices into tag_names
     std::vector<std::string> tag_names;      ///< distinct tags
     feature_block features;                  ///< n x d, or d = 0
+    /// When each member joined, unix seconds (NaN when empty); an empty
+    /// vector when there is no `created` column.
+    std::vector<double> created;
 
     /// A column kept as text (see member_read_options::text_columns).
     struct text_column {
@@ -71,6 +74,30 @@ struct interaction_table {
     std::vector<double> timestamp;  ///< unix seconds, NaN when not given; may be empty
 
     std::size_t size() const noexcept { return source.size(); }
+};
+
+/// Content as columns (content.csv: posts, answers, comments), in input
+/// order. A thread is a root item (no parent) and every item whose parent
+/// chain leads to it.
+struct content_table {
+    static constexpr std::uint32_t no_parent = 0xffffffffu;
+
+    std::vector<std::string> id;             ///< unique, non-empty
+    std::vector<std::string> author;         ///< member id; "" when unknown (deleted or anonymous)
+    std::vector<std::string> kind;           ///< lower case, e.g. question, answer, comment
+    std::vector<std::uint32_t> parent;       ///< row of the parent item, or no_parent
+    std::vector<std::uint32_t> thread;       ///< row of the thread's root item (the item itself for a root)
+    std::vector<double> created;             ///< unix seconds
+    std::vector<std::uint32_t> tag_offsets;  ///< CSR offsets (size n+1) into tag_ids
+    std::vector<std::uint32_t> tag_ids;      ///< indices into tag_names
+    std::vector<std::string> tag_names;      ///< distinct tags
+    std::vector<double> score;               ///< NaN when empty; empty vector: no score column
+    std::vector<std::uint8_t> accepted;      ///< 0 or 1; empty vector: no accepted column
+    std::vector<std::string> title;          ///< empty vector: no title column
+    std::vector<std::string> url;            ///< empty vector: no url column
+    feature_block features;                  ///< n x d, or d = 0
+
+    std::size_t size() const noexcept { return id.size(); }
 };
 
 }  // namespace engage_right

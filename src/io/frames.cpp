@@ -51,6 +51,10 @@ member_table build_members(const member_columns& cols, const journey& j, const m
         throw config_error(fmt::format("features have {} rows, expected {}", cols.features.rows, n));
 
     detail::member_rows t(j, options.stage_optional, &detail::shown_in_row);
+    if (!cols.created.empty()) {
+        check_length("members", "created", cols.created.size(), n);
+        t.add_created();
+    }
     std::vector<const std::vector<std::string>*> extra;
     std::vector<std::string> extra_names;
     for (const auto& name : options.text_columns) {
@@ -83,6 +87,7 @@ member_table build_members(const member_columns& cols, const journey& j, const m
         check(i, cell(cols.opted_out, i, [&](auto v) { return t.opted_out(v); }));
         check(i, cell(cols.activity, i, [&](auto v) { return t.activity(v); }));
         if (cols.tags) t.tags((*cols.tags)[i]);
+        if (!cols.created.empty()) check(i, t.created(cols.created[i]));
         for (std::size_t k = 0; k < d; ++k)
             if (!std::isfinite(f[i * d + k]))
                 check(i, detail::member_rows::feature_problem(k, fmt::format("{}", f[i * d + k])));

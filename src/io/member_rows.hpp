@@ -4,6 +4,8 @@
 // member_rows. Every cell method returns what is wrong with the cell (empty
 // when it is fine); the caller says where (file:line:column or row).
 
+#include "io/table.hpp"
+
 #include <engage_right/io.hpp>
 #include <engage_right/journey.hpp>
 #include <engage_right/tables.hpp>
@@ -37,7 +39,11 @@ public:
     std::string opted_out(double value);
     std::string activity(std::string_view text);
     std::string activity(double value);
-    void tags(std::string_view joined);  ///< ';'-separated, trimmed, lower-cased, deduplicated
+    void tags(std::string_view joined);
+    /// Declare the `created` column (before the first row).
+    void add_created() { with_created_ = true; }
+    std::string created(std::string_view text);
+    std::string created(double value);  ///< NaN: empty  ///< ';'-separated, trimmed, lower-cased, deduplicated
     std::string extra(std::size_t k, std::string_view text);
     /// Close the row: columns not given get their defaults.
     void end_row();
@@ -56,9 +62,11 @@ private:
     std::string (*quote_)(std::string_view);
     member_table table_;
     std::vector<std::uint8_t> extra_numeric_;
-    std::unordered_map<std::string, std::uint32_t> tag_index_;
+    tag_vocabulary tags_;
     std::vector<std::uint32_t> row_tags_;
     bool all_stages_known_ = true;
+    bool with_created_ = false;
+    double created_;
     // the current row
     std::optional<stage_index> stage_;
     bool stage_known_ = true;

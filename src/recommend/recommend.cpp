@@ -3,6 +3,7 @@
 #include "util/parallel.hpp"
 
 #include <engage_right/error.hpp>
+#include <engage_right/ranking.hpp>
 #include <engage_right/recommend.hpp>
 #include <engage_right/scoring.hpp>
 
@@ -95,7 +96,9 @@ struct workspace {
     std::vector<float> qfeat;  // unit-normalised query features
     std::vector<float> dense;  // tile_queries x chunk screening scores
     std::vector<top_k> best;
-    top_k approx;  // dense-only screening top-k of one member
+    top_k approx;                      // dense-only screening top-k of one member
+    std::vector<std::uint32_t> shared;  // threads shared with the current member (model path)
+    std::vector<std::uint32_t> shared_touched;
     void reserve(std::size_t m, std::size_t d) {
         if (aa.size() < m) {
             aa.assign(m, 0.0);
@@ -144,6 +147,8 @@ struct recommender::impl {
         for (const auto& [a, b] : opt.blocked)
             if (a >= n || b >= n) throw config_error("blocked pair names a member index out of range");
         build_blocked();
+        if (opt.model && &opt.model->source() != &c)
+            throw config_error("the ranking model was applied to another community (build its scorer on this one)");
         inv_log_deg.resize(n);
         for (std::size_t i = 0; i < n; ++i) {
             const std::size_t deg = c.degree(static_cast<member_index>(i));
@@ -239,8 +244,80 @@ struct recommender::impl {
         return {lo, hi};
     }
 
+    // The learned ranking: every eligible peer scored exactly by the model
+    // (ranked by its linear predictor). Sparse features come from two-hop
+    // sums, as in run_tile: Adamic-Adar over common contacts (ascending, the
+    // canonical order) and shared threads.
+    void run_model(member_index u, workspace& ws, top_k& best) const {
+        const ranking_scorer& sc = *opt.model;
+        const ranking_model& model = sc.model();
+        const step_block& b = step(c.stage(u));
+        const std::size_t m = b.peers.size();
+        const std::size_t d = c.dimensions();
+        ws.reserve(m, d);
+        if (ws.shared.size() < m) ws.shared.assign(m, 0);
+        best.k = opt.k;
+        best.items.clear();
+        if (!opt.allow_existing)
+            for (member_index x : within(c.neighbors(u), b.stage_range)) {
+                const auto pos = b.position[x - b.stage_range.first];
+                if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), 0);
+            }
+        for (member_index x : blocked_of(u)) {
+            if (!b.stage_range.contains(x)) continue;
+            const auto pos = b.position[x - b.stage_range.first];
+            if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), 0);
+        }
+        ws.touched.clear();
+        for (member_index wv : c.neighbors(u)) {
+            const double ilw = inv_log_deg[wv];
+            for (member_index x : within(c.neighbors(wv), b.stage_range)) {
+                const auto pos = b.position[x - b.stage_range.first];
+                if (pos < 0) continue;
+                if (ws.aa[static_cast<std::size_t>(pos)] == 0.0) ws.touched.push_back(static_cast<std::uint32_t>(pos));
+                ws.aa[static_cast<std::size_t>(pos)] += ilw;
+            }
+        }
+        ws.shared_touched.clear();
+        if (const content_threads* th = sc.threads())
+            for (std::uint32_t slot : th->of(u))
+                for (member_index x : th->members_of(slot)) {
+                    if (!b.stage_range.contains(x)) continue;
+                    const auto pos = b.position[x - b.stage_range.first];
+                    if (pos < 0) continue;
+                    if (ws.shared[static_cast<std::size_t>(pos)]++ == 0)
+                        ws.shared_touched.push_back(static_cast<std::uint32_t>(pos));
+                }
+        const auto fu = c.features(u);
+        const double nu = c.feature_norm(u);
+        const auto tu = c.tags(u);
+        for (std::size_t p = 0; p < m; ++p) {
+            if (ws.marked_for(p, 0)) continue;
+            const member_index v = b.peers[p];
+            ranking_features x{};
+            x[0] = detail::exact_cosine(fu.data(), c.features(v).data(), d, nu, c.feature_norm(v));
+            x[1] = jaccard(tu, c.tags(v));
+            x[2] = proximity_from_adamic_adar(ws.aa[p]);
+            x[3] = b.happiness[p];
+            x[4] = sc.peer_feature(v, ranking_feature::peer_log_degree);
+            x[5] = sc.peer_feature(v, ranking_feature::peer_activity);
+            x[6] = sc.peer_feature(v, ranking_feature::peer_idle_days);
+            x[7] = std::log1p(static_cast<double>(ws.shared[p]));
+            const score_components comp{x[0], x[1], x[2], x[3]};
+            best.offer(model.linear_predictor(x), static_cast<std::uint32_t>(p), comp);
+        }
+        for (auto p : ws.touched) ws.aa[p] = 0.0;
+        for (auto p : ws.shared_touched) ws.shared[p] = 0;
+        ws.clear_marks();
+    }
+
     // Run a tile of up to 4 members, all at stage s; ws.best[t] receives their top-k.
     void run_tile(stage_index s, const member_index* us, std::size_t nt, workspace& ws) const {
+        if (opt.model) {
+            ws.best.resize(tile_queries);
+            for (std::size_t t = 0; t < nt; ++t) run_model(us[t], ws, ws.best[t]);
+            return;
+        }
         const step_block& b = step(s);
         const std::size_t m = b.peers.size();
         const std::size_t d = c.dimensions();
@@ -382,15 +459,21 @@ struct recommender::impl {
         }
     }
 
-    recommendation make(member_index u, member_index v, std::uint32_t rank, const score_components& comp) const {
+    recommendation make(member_index u, member_index v, std::uint32_t rank, const score_components& comp,
+                        double ranked_by) const {
         recommendation r;
         r.member = u;
         r.peer = v;
         r.rank = rank;
         r.components = comp;
+        r.medium = steps[c.stage(u)].medium;
+        if (opt.model) {
+            r.score = logistic(ranked_by);
+            if (opt.reasons) r.reason = opt.model->reason(u, v, opt.model->features(u, v));
+            return r;
+        }
         // The same bits the selection compared (see the tests).
         r.score = detail::canonical_combine(comp, w);
-        r.medium = steps[c.stage(u)].medium;
         if (opt.reasons) r.reason = detail::reason_text(c, u, v, comp, opt.allow_existing);
         return r;
     }
@@ -434,7 +517,7 @@ struct recommender::impl {
                     dst.reserve(items.size());
                     for (std::size_t r = 0; r < items.size(); ++r)
                         dst.push_back(make(us[t], steps[s].peers[items[r].pos], static_cast<std::uint32_t>(r + 1),
-                                           items[r].comp));
+                                           items[r].comp, items[r].score));
                 }
             }
         };
@@ -449,7 +532,24 @@ struct recommender::impl {
         return out;
     }
 
+    // The first hard rule that (u, v) fails, in the order of DESIGN.md
+    // section 3; check() words it.
+    rule failed_rule(member_index u, member_index v) const noexcept {
+        const journey& j = c.journey();
+        const stage_index su = c.stage(u), sv = c.stage(v);
+        if (su + 1u >= j.stage_count() || sv != su + 1u || !j.step(su).enabled) return rule::next_stage;
+        if (u == v || c.opted_out(u) || c.opted_out(v)) return rule::distinct_active;
+        auto bl = blocked_of(u);
+        if (std::binary_search(bl.begin(), bl.end(), v)) return rule::distinct_active;
+        const auto sat = c.satisfaction_raw(v);
+        if (sat >= 0 && sat < min_sat) return rule::satisfaction;
+        if (c.capacity(v) <= 0) return rule::capacity;
+        if (!opt.allow_existing && c.has_interaction(u, v)) return rule::no_existing_contact;
+        return rule::none;
+    }
+
     eligibility check(member_index u, member_index v) const {
+        if (failed_rule(u, v) == rule::none) return eligibility{true, rule::none, {}};
         const journey& j = c.journey();
         auto fail = [](rule r, std::string why) { return eligibility{false, r, std::move(why)}; };
         const stage_index su = c.stage(u), sv = c.stage(v);
@@ -524,6 +624,11 @@ eligibility recommender::check(member_index u, member_index v) const {
     return impl_->check(u, v);
 }
 
+bool recommender::eligible(member_index u, member_index v) const noexcept {
+    if (u >= impl_->c.size() || v >= impl_->c.size()) return false;
+    return impl_->failed_rule(u, v) == rule::none;
+}
+
 explanation recommender::explain(member_index u, member_index v) const {
     const community& c = impl_->c;
     explanation e;
@@ -531,12 +636,14 @@ explanation recommender::explain(member_index u, member_index v) const {
     e.peer = v;
     e.verdict = check(u, v);
     e.components = components(c, u, v);
-    e.score = combine(e.components, impl_->w);
+    e.score = impl_->opt.model ? impl_->opt.model->model().probability(impl_->opt.model->features(u, v))
+                               : combine(e.components, impl_->w);
     if (c.stage(v) == c.stage(u) + 1u) e.medium = c.journey().step(c.stage(u)).medium;
     for (auto t : shared_tags(c, u, v)) e.shared_tags.push_back(c.tag_name(t));
     e.mutual_contacts = common_neighbors(c, u, v);
     e.existing_contact = c.has_interaction(u, v);
-    e.sentence = reason_sentence(c, u, v, e.components);
+    e.sentence = impl_->opt.model ? impl_->opt.model->reason(u, v, impl_->opt.model->features(u, v))
+                                  : reason_sentence(c, u, v, e.components);
     return e;
 }
 

@@ -196,7 +196,8 @@ member_columns columns_of(const std::vector<std::vector<std::string>>& rows) {
                           .activity = cells[5],
                           .tags = cells[6],
                           .features = {},
-                          .extra = {}};
+                          .extra = {},
+                          .created = {}};
 }
 
 std::string csv_of(const std::vector<std::vector<std::string>>& rows) {
