@@ -25,6 +25,12 @@ options:
   --min-satisfaction N     peers with a known satisfaction below N are skipped
                            (default: the journey's, 7)
   --allow-existing         also pair members who have already interacted
+  --model FILE             rank by a learned model (model.json from
+                           'engage-right fit'): the score becomes the model's
+                           probability; the hard rules are unchanged
+  --content FILE           content.csv, for a model that uses co_participation
+  --as-of TIME             "now" for the model's activity features (default:
+                           the latest interaction timestamp)
   --threads N              worker threads (default: all cores)
   --format table|csv|json  output format (default table)
   --output FILE            write there instead of standard output
@@ -61,6 +67,8 @@ void run(const arguments& a) {
 
 const command recommend_command{
     "recommend", "top-k peers for every member (or one member)", usage,
-    "members! interactions journey top member weights min-satisfaction format output threads +allow-existing", run};
+    "members! interactions journey top member weights min-satisfaction format output threads model content as-of "
+    "+allow-existing",
+    run};
 
 }  // namespace cli

@@ -8,6 +8,7 @@
 #include <engage_right/engage_right.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,7 @@ extern const command match_command;
 extern const command export_command;
 extern const command simulate_command;
 extern const command learn_command;
+extern const command fit_command;
 
 /// "" for one, "s" otherwise.
 inline const char* plural(std::size_t n) { return n == 1 ? "" : "s"; }
@@ -75,8 +77,12 @@ std::optional<double> time_option(const arguments& a, const std::string& name);
 er::journey journey_of(const arguments& a);
 /// --members, --interactions, --journey; warns about dropped self-loops.
 er::community load_community(const arguments& a);
-/// --weights, --min-satisfaction, --allow-existing.
+/// --weights, --min-satisfaction, --allow-existing, and --model (with
+/// --content and --as-of) where the command takes it.
 er::recommend_options recommend_options_of(const arguments& a, const er::community& c);
+/// --model FILE (with --content FILE and --as-of TIME): the learned ranking
+/// applied to `c`, or null without --model.
+std::shared_ptr<const er::ranking_scorer> model_of(const arguments& a, const er::community& c);
 
 /// Members and events for lead scoring and stage inference.
 struct lead_inputs {

@@ -21,7 +21,8 @@ namespace er = engage_right;
 // The command table, in the order of 'engage-right --help'.
 const cli::command* const commands[] = {&cli::recommend_command,    &cli::explain_command,  &cli::score_command,
                                         &cli::infer_stages_command, &cli::stats_command,    &cli::match_command,
-                                        &cli::export_command,       &cli::simulate_command, &cli::learn_command};
+                                        &cli::export_command,       &cli::simulate_command, &cli::learn_command,
+                                        &cli::fit_command};
 
 std::string tool_usage() {
     std::string text = R"(usage: engage-right <command> [options]
