@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os as _os
 from collections.abc import Mapping, Sequence
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as _np
 import pandas as _pd
 
-from . import _core
+from . import _core, _ranking
 from ._frames import (
     PathLike,
     _data_column,
@@ -258,6 +258,9 @@ def recommend(
     min_satisfaction: Optional[int] = None,
     allow_existing: bool = False,
     threads: int = 0,
+    model: Any = None,
+    content: Any = None,
+    as_of: Any = None,
 ) -> _pd.DataFrame:
     """Engage Right recommendations: the top-`k` peers one stage to the right.
 
@@ -280,6 +283,15 @@ def recommend(
     threads : int, default 0
         Worker threads (0 = all cores); results do not depend on it. The GIL
         is released while the recommender runs.
+    model : RankingModel or path to model.json, optional
+        Rank by a learned model (:func:`fit_ranking`): ``score`` becomes the
+        model's probability and ``reason`` names the features that drove the
+        pair; the hard rules are unchanged and `weights` is unused.
+    content : path or DataFrame, optional
+        ``content.csv``, for a model that uses ``co_participation``.
+    as_of : time, optional
+        "Now" for the model's activity features (default: the latest dated
+        contact).
 
     Returns
     -------
@@ -311,5 +323,6 @@ def recommend(
         min_satisfaction,
         bool(allow_existing),
         int(threads),
+        _ranking._scorer(community, model, content, as_of),
     )
     return _pd.DataFrame({name: cols[name] for name in RESULT_COLUMNS})

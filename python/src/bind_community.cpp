@@ -43,7 +43,8 @@ data_column to_data_column(const py::object& o, const char* name) {
 member_table members_from_columns(const journey& j, const std::vector<std::string>& ids, const py::object& stages,
                                   const member_read_options& options, const py::object& satisfaction,
                                   const py::object& capacity, const py::object& opted_out, const py::object& activity,
-                                  const py::object& tags, const py::object& features, const py::object& extra) {
+                                  const py::object& tags, const py::object& features, const py::object& extra,
+                                  const py::object& created) {
     member_columns cols;
     cols.id = ids;
     if (!stages.is_none()) cols.stage = stages.cast<std::vector<std::string>>();
@@ -72,6 +73,8 @@ member_table members_from_columns(const journey& j, const std::vector<std::strin
     if (!extra.is_none())
         for (auto item : extra.cast<py::dict>())
             cols.extra.push_back({item.first.cast<std::string>(), item.second.cast<std::vector<std::string>>()});
+    if (!created.is_none())
+        cols.created = std::get<std::vector<double>>(to_data_column(py::array(created), "created"));
     return build_members(cols, j, options);
 }
 

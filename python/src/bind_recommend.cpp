@@ -86,8 +86,9 @@ void bind_recommend(py::module_& m) {
     m.def(
         "recommend",
         [](const community_ptr& c, const py::object& members, std::size_t k, const py::object& weights,
-           const py::object& min_satisfaction, bool allow_existing, unsigned threads) {
-            const recommend_options o = make_options(*c, k, weights, min_satisfaction, allow_existing, threads);
+           const py::object& min_satisfaction, bool allow_existing, unsigned threads, const py::object& model) {
+            recommend_options o = make_options(*c, k, weights, min_satisfaction, allow_existing, threads);
+            o.model = scorer_of(model);
             std::vector<member_index> ids;
             const bool all = members.is_none();
             if (!all)
@@ -101,7 +102,7 @@ void bind_recommend(py::module_& m) {
             return to_columns(*c, recs);
         },
         py::arg("community"), py::arg("members"), py::arg("k"), py::arg("weights"), py::arg("min_satisfaction"),
-        py::arg("allow_existing"), py::arg("threads"));
+        py::arg("allow_existing"), py::arg("threads"), py::arg("model") = py::none());
 
     m.def(
         "explain",

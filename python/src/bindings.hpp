@@ -27,6 +27,7 @@ void bind_lead(py::module_& m);
 void bind_match(py::module_& m);
 void bind_simulate(py::module_& m);
 void bind_uplift(py::module_& m);
+void bind_ranking(py::module_& m);
 
 /// A member_table from the facade's columns, through build_members (the
 /// rules of members.csv, errors naming the row): `ids` one string per member
@@ -40,7 +41,8 @@ void bind_uplift(py::module_& m);
 member_table members_from_columns(const journey& j, const std::vector<std::string>& ids, const py::object& stages,
                                   const member_read_options& options, const py::object& satisfaction,
                                   const py::object& capacity, const py::object& opted_out, const py::object& activity,
-                                  const py::object& tags, const py::object& features, const py::object& extra);
+                                  const py::object& tags, const py::object& features, const py::object& extra,
+                                  const py::object& created = py::none());
 
 /// A column for the io builders: None (absent), a numeric numpy array
 /// (NaN = empty) or a list of str.
@@ -54,6 +56,9 @@ py::dict named_columns(const std::array<std::string_view, N>& names, std::array<
     for (std::size_t i = 0; i < N; ++i) d[py::str(names[i].data(), names[i].size())] = std::move(values[i]);
     return d;
 }
+
+/// The scorer of a _core.RankingScorer, or null for None.
+std::shared_ptr<const ranking_scorer> scorer_of(const py::object& o);
 
 /// Options shared by recommend() and explain().
 recommend_options make_options(const community& c, std::size_t k, const py::object& weights,

@@ -159,12 +159,21 @@ std::string ranking_scorer::reason(member_index u, member_index v, const ranking
         if (!out.empty()) out += "; ";
         out += part;
     };
+    // Whether the pair's value is above the training mean (a contribution
+    // can be positive through a low value and a negative coefficient).
+    ranking_features above{};
+    for (std::size_t j = 0; j < model_.features.size(); ++j) {
+        const auto k = static_cast<std::size_t>(model_.features[j]);
+        above[k] = x[k] > model_.mean[j] ? 1.0 : 0.0;
+    }
     std::size_t shown = 0;
     for (std::size_t k : order) {
         if (shown == 3 || !(contrib[k] > 0)) break;
         std::string part;
         switch (static_cast<ranking_feature>(k)) {
-            case ranking_feature::similarity: part = fmt::format("similar profile ({:.2f})", x[k]); break;
+            case ranking_feature::similarity:
+                part = fmt::format("{} profile ({:.2f})", above[k] > 0 ? "similar" : "different", x[k]);
+                break;
             case ranking_feature::tags: {
                 const auto shared = shared_tags(c, u, v);
                 if (shared.empty()) break;
@@ -185,10 +194,12 @@ std::string ranking_scorer::reason(member_index u, member_index v, const ranking
                 break;
             }
             case ranking_feature::peer_log_degree:
-                part = fmt::format("well connected ({} contact{})", c.degree(v), c.degree(v) == 1 ? "" : "s");
+                part = fmt::format("{} ({} contact{})", above[k] > 0 ? "well connected" : "not in demand yet",
+                                   c.degree(v), c.degree(v) == 1 ? "" : "s");
                 break;
             case ranking_feature::peer_activity:
-                part = fmt::format("recently active ({:.1f} decayed contacts)", std::expm1(x[k]));
+                part = fmt::format("{} ({:.1f} decayed contacts)", above[k] > 0 ? "recently active" : "quiet lately",
+                                   std::expm1(x[k]));
                 break;
             case ranking_feature::peer_idle_days: {
                 const double days = std::expm1(x[k]);
