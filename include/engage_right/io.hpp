@@ -68,7 +68,7 @@ struct member_columns {
     feature_block features;                         ///< n x d floats, or d = 0 (borrowed arrays stay borrowed)
     /// Extra text columns by name (member_read_options::text_columns).
     std::vector<member_table::text_column> extra;
-    std::vector<double> created;  ///< unix seconds (NaN = empty); empty: no created column
+    data_column created;  ///< unix seconds (NaN = empty) or text cells as in members.csv; absent: no column
 };
 
 /// Build a member table from columns with the rules of members.csv (the

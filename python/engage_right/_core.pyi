@@ -268,7 +268,7 @@ class RankingHistory:
         activity: Any,
         tags: Optional[list[str]],
         features: Optional[npt.NDArray[Any]],
-        created: Optional[npt.NDArray[np.float64]],
+        created: Any,
         sources: list[str],
         targets: list[str],
         weights: Any,

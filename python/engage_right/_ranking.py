@@ -216,7 +216,12 @@ def _history(members: Any, interactions: Any, content: Any, journey: Any) -> _co
     for col in ("source", "target", "timestamp"):
         if col not in interactions.columns:
             raise ValueError(f"interactions: missing required column {col!r}")
-    created = _to_unix_seconds(members["created"]) if "created" in members.columns else None
+    created = None
+    if "created" in members.columns:
+        col = members["created"]
+        # Datetimes become unix seconds; numbers and text go to the C++ rule as they are.
+        is_time = _pd.api.types.is_datetime64_any_dtype(col)
+        created = _to_unix_seconds(col) if is_time else _data_column(members, "created")
     return _core.RankingHistory._from_columns(
         j,
         _id_cells(members["id"]),

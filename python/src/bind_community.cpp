@@ -73,8 +73,7 @@ member_table members_from_columns(const journey& j, const std::vector<std::strin
     if (!extra.is_none())
         for (auto item : extra.cast<py::dict>())
             cols.extra.push_back({item.first.cast<std::string>(), item.second.cast<std::vector<std::string>>()});
-    if (!created.is_none())
-        cols.created = std::get<std::vector<double>>(to_data_column(py::array(created), "created"));
+    cols.created = to_data_column(created, "created");
     return build_members(cols, j, options);
 }
 

@@ -51,8 +51,9 @@ member_table build_members(const member_columns& cols, const journey& j, const m
         throw config_error(fmt::format("features have {} rows, expected {}", cols.features.rows, n));
 
     detail::member_rows t(j, options.stage_optional, &detail::shown_in_row);
-    if (!cols.created.empty()) {
-        check_length("members", "created", cols.created.size(), n);
+    const bool with_created = !std::holds_alternative<std::monostate>(cols.created);
+    if (with_created) {
+        check_length("members", "created", column_size(cols.created), n);
         t.add_created();
     }
     std::vector<const std::vector<std::string>*> extra;
@@ -87,7 +88,7 @@ member_table build_members(const member_columns& cols, const journey& j, const m
         check(i, cell(cols.opted_out, i, [&](auto v) { return t.opted_out(v); }));
         check(i, cell(cols.activity, i, [&](auto v) { return t.activity(v); }));
         if (cols.tags) t.tags((*cols.tags)[i]);
-        if (!cols.created.empty()) check(i, t.created(cols.created[i]));
+        if (with_created) check(i, cell(cols.created, i, [&](auto v) { return t.created(v); }));
         for (std::size_t k = 0; k < d; ++k)
             if (!std::isfinite(f[i * d + k]))
                 check(i, detail::member_rows::feature_problem(k, fmt::format("{}", f[i * d + k])));
