@@ -40,7 +40,9 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     t = {}
     s = time.perf_counter()
-    members = pd.read_csv(a.members, dtype={"id": str, "tags": str}, keep_default_na=False, na_values={"satisfaction": [""]})
+    members = pd.read_csv(
+        a.members, dtype={"id": str, "tags": str}, keep_default_na=False, na_values={"satisfaction": [""]}
+    )
     inter = pd.read_csv(a.interactions, dtype={"source": str, "target": str})
     pairs = pd.read_csv(a.pairs, dtype={"member": str, "peer": str})
     t["load_s"] = time.perf_counter() - s

@@ -150,7 +150,9 @@ def evaluate(data: str, t1s: str, t2s: str, horizon: float, seed: int = 0) -> di
     for u, g in learned.groupby("member", sort=False):
         rows["learned"][u] = list(g["peer"])
     test = sorted(rows["default weights"])
-    hits = {name: np.array([len(set(r.get(u, [])) & new[u]) > 0 for u in test], dtype=float) for name, r in rows.items()}
+    hits = {
+        name: np.array([len(set(r.get(u, [])) & new[u]) > 0 for u in test], dtype=float) for name, r in rows.items()
+    }
     rng = np.random.default_rng(seed)
     ci = bootstrap(hits, list(hits), rng)
     best = max((n for n in hits if n != "learned"), key=lambda n: hits[n].mean())

@@ -83,8 +83,16 @@ def main(argv=None) -> int:
     members, interactions = os.path.join(data, "members.csv"), os.path.join(data, "interactions.csv")
     if not os.path.exists(members):
         subprocess.run(
-            [sys.executable, os.path.join(HERE, "generate.py"), "--members", str(args.members), "--seed", "42",
-             "--out", data],
+            [
+                sys.executable,
+                os.path.join(HERE, "generate.py"),
+                "--members",
+                str(args.members),
+                "--seed",
+                "42",
+                "--out",
+                data,
+            ],
             check=True,
             stdout=sys.stderr,
         )
@@ -92,8 +100,22 @@ def main(argv=None) -> int:
     os.makedirs(out, exist_ok=True)
     model, design = os.path.join(out, "model.json"), os.path.join(out, "design.csv")
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    base = [args.cli, "fit", "--members", members, "--interactions", interactions, "--split-at", SPLIT,
-            "--horizon-days", str(HORIZON), "--out", model, "--format", "json"]
+    base = [
+        args.cli,
+        "fit",
+        "--members",
+        members,
+        "--interactions",
+        interactions,
+        "--split-at",
+        SPLIT,
+        "--horizon-days",
+        str(HORIZON),
+        "--out",
+        model,
+        "--format",
+        "json",
+    ]
     cpp = {}
     for threads in sorted({args.threads or os.cpu_count() or 1, 1}, reverse=True):
         runs = []
@@ -108,8 +130,20 @@ def main(argv=None) -> int:
     subprocess.run(base + ["--design-out", design], check=True, capture_output=True)
     lib = json.load(open(model))
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    peer_cmd = [sys.executable, os.path.join(HERE, "fit_peer.py"), "--members", members, "--interactions",
-                interactions, "--pairs", design, "--split-at", str(SPLIT_UNIX), "--horizon-days", str(HORIZON)]
+    peer_cmd = [
+        sys.executable,
+        os.path.join(HERE, "fit_peer.py"),
+        "--members",
+        members,
+        "--interactions",
+        interactions,
+        "--pairs",
+        design,
+        "--split-at",
+        str(SPLIT_UNIX),
+        "--horizon-days",
+        str(HORIZON),
+    ]
     peers = []
     for _ in range(args.repeat):
         _, proc, _ = timed(peer_cmd, env=env)

@@ -103,17 +103,17 @@ struct ranking_model {
 
     /// How the model was trained (kept in model.json; not used to score).
     struct training_info {
-        double split_at = 0;           ///< T: labels end here (exclusive), unix seconds
-        double window_start = 0;       ///< T - horizon: features are computed as of this time
-        double horizon_days = 0;       ///< label window length
-        double l2 = 0;                 ///< ridge penalty on the standardised coefficients
-        std::size_t negatives = 0;     ///< sampled negatives per member (0 = every eligible pair)
-        std::uint64_t seed = 0;        ///< negative sampling seed
-        std::size_t members = 0;       ///< members at window_start
+        double split_at = 0;             ///< T: labels end here (exclusive), unix seconds
+        double window_start = 0;         ///< T - horizon: features are computed as of this time
+        double horizon_days = 0;         ///< label window length
+        double l2 = 0;                   ///< ridge penalty on the standardised coefficients
+        std::size_t negatives = 0;       ///< sampled negatives per member (0 = every eligible pair)
+        std::uint64_t seed = 0;          ///< negative sampling seed
+        std::size_t members = 0;         ///< members at window_start
         std::size_t active_members = 0;  ///< members with at least one positive pair
-        std::size_t samples = 0;       ///< rows of the design matrix
-        std::size_t positives = 0;     ///< rows labelled 1
-        int iterations = 0;            ///< Newton steps
+        std::size_t samples = 0;         ///< rows of the design matrix
+        std::size_t positives = 0;       ///< rows labelled 1
+        int iterations = 0;              ///< Newton steps
         bool converged = false;
         double log_likelihood = 0;  ///< unpenalised, at the fit
     } training;

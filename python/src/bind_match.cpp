@@ -182,8 +182,7 @@ void bind_match(py::module_& m) {
         py::arg("min_satisfaction"), py::arg("allow_existing"), py::arg("threads"), py::arg("history_member"),
         py::arg("history_peer"), py::arg("history_time"), py::arg("cooldown_days"), py::arg("continuity_bonus"),
         py::arg("as_of"), py::arg("blocked_member"), py::arg("blocked_peer"), py::arg("spread"), py::arg("reasons"),
-        py::arg("history_file") = py::none(), py::arg("blocked_file") = py::none(),
-        py::arg("model") = py::none());
+        py::arg("history_file") = py::none(), py::arg("blocked_file") = py::none(), py::arg("model") = py::none());
 }
 
 }  // namespace engage_right::python

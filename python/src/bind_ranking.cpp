@@ -108,7 +108,7 @@ void bind_ranking(py::module_& m) {
                 tags[i] = py::str(joined);
                 thread[i] = py::str(t.id[t.thread[i]]);
                 parent[i] = t.parent[i] == content_table::no_parent ? py::object(py::none())
-                                                                     : py::object(py::str(t.id[t.parent[i]]));
+                                                                    : py::object(py::str(t.id[t.parent[i]]));
             }
             py::dict d("id"_a = t.id, "author"_a = t.author, "kind"_a = t.kind, "parent"_a = parent,
                        "created"_a = t.created, "tags"_a = tags, "thread"_a = thread);
@@ -140,8 +140,8 @@ void bind_ranking(py::module_& m) {
                        const py::object& satisfaction, const py::object& capacity, const py::object& opted_out,
                        const py::object& activity, const py::object& tags, const py::object& features,
                        const py::object& created, const std::vector<std::string>& sources,
-                       const std::vector<std::string>& targets, const py::object& weights,
-                       const py::object& timestamps, const py::object& content) {
+                       const std::vector<std::string>& targets, const py::object& weights, const py::object& timestamps,
+                       const py::object& content) {
                         auto h = std::make_shared<ranking_history>();
                         h->j = j;
                         h->members = members_from_columns(j, ids, stages, {}, satisfaction, capacity, opted_out,
@@ -159,11 +159,14 @@ void bind_ranking(py::module_& m) {
 
     py::class_<ranking_model>(m, "RankingModel")
         .def_static(
-            "from_json", [](const std::string& text, const std::string& source) { return parse_model_json(text, source); },
+            "from_json",
+            [](const std::string& text, const std::string& source) { return parse_model_json(text, source); },
             py::arg("text"), py::arg("source"))
-        .def_static("load", [](const std::string& path) { return read_model(path); }, py::arg("path"))
+        .def_static(
+            "load", [](const std::string& path) { return read_model(path); }, py::arg("path"))
         .def("to_json", &model_json)
-        .def("save", [](const ranking_model& mo, const std::string& path) { write_model(mo, path); }, py::arg("path"))
+        .def(
+            "save", [](const ranking_model& mo, const std::string& path) { write_model(mo, path); }, py::arg("path"))
         .def_property_readonly("features",
                                [](const ranking_model& mo) {
                                    std::vector<std::string> out;
@@ -189,7 +192,8 @@ void bind_ranking(py::module_& m) {
                          const py::object& content) {
                  ranking_context ctx;
                  if (!as_of.is_none()) ctx.as_of = as_of.cast<double>();
-                 if (!content.is_none()) ctx.threads = std::make_shared<content_threads>(*c, *content.cast<content_ptr>());
+                 if (!content.is_none())
+                     ctx.threads = std::make_shared<content_threads>(*c, *content.cast<content_ptr>());
                  return scorer_handle{c, std::make_shared<ranking_scorer>(*c, model, ctx)};
              }),
              py::arg("community"), py::arg("model"), py::arg("as_of"), py::arg("content"))

@@ -52,8 +52,9 @@ public:
     std::string created(std::string_view text) {
         if (trim(text).empty()) return "created: expected unix seconds or ISO-8601, got an empty field";
         const auto v = parse_timestamp(text);
-        if (!v) return fmt::format("created: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z), got {}",
-                                   quote_(text));
+        if (!v)
+            return fmt::format("created: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z), got {}",
+                               quote_(text));
         t_.created.push_back(*v);
         return {};
     }
@@ -68,7 +69,8 @@ public:
     }
     std::string score(std::string_view text) {
         double v = nan_v;
-        if (!trim(text).empty() && !parse_number(text, v)) return fmt::format("{}, got {}", score_expected, quote_(text));
+        if (!trim(text).empty() && !parse_number(text, v))
+            return fmt::format("{}, got {}", score_expected, quote_(text));
         t_.score.push_back(v);
         return {};
     }
@@ -98,13 +100,17 @@ public:
     content_table finish(feature_block features, Where where) {
         const std::size_t n = t_.id.size();
         detail::id_index index;
-        if (auto dup = index.build(t_.id)) where(*dup, fmt::format("duplicate id {} (first in {})", quote_(t_.id[*dup]),
-                                                                   first_of(*index.find(t_.id[*dup]))), false);
+        if (auto dup = index.build(t_.id))
+            where(*dup,
+                  fmt::format("duplicate id {} (first in {})", quote_(t_.id[*dup]), first_of(*index.find(t_.id[*dup]))),
+                  false);
         t_.parent.assign(n, content_table::no_parent);
         for (std::size_t i = 0; i < n; ++i) {
             if (parent_text_[i].empty()) continue;
             const auto at = index.find(parent_text_[i]);
-            if (!at) where(i, fmt::format("parent: unknown content id {} (not in the content)", quote_(parent_text_[i])), true);
+            if (!at)
+                where(i, fmt::format("parent: unknown content id {} (not in the content)", quote_(parent_text_[i])),
+                      true);
             if (*at == i) where(i, "parent: an item cannot be its own parent", true);
             t_.parent[i] = static_cast<std::uint32_t>(*at);
         }
@@ -122,7 +128,8 @@ public:
                     root = t_.thread[x];
                     break;
                 }
-                if (state[x] == 1) where(x, fmt::format("parent: the parent chain of {} loops", quote_(t_.id[x])), true);
+                if (state[x] == 1)
+                    where(x, fmt::format("parent: the parent chain of {} loops", quote_(t_.id[x])), true);
                 state[x] = 1;
                 path.push_back(x);
                 if (t_.parent[x] == content_table::no_parent) {
@@ -197,11 +204,11 @@ content_table parse_content(std::string_view text, std::string_view source) {
     }
     t.first_of = [&](std::size_t i) { return fmt::format("line {}", lines[i]); };
     const std::size_t n = lines.size();
-    return t.finish(feature_block::own(std::move(feats), n, d), [&](std::size_t i, const std::string& what,
-                                                                     bool at_parent) {
-        if (at_parent) r.fail(parent_at[i].first, parent_at[i].second, what);
-        r.fail(lines[i], 0, what);
-    });
+    return t.finish(feature_block::own(std::move(feats), n, d),
+                    [&](std::size_t i, const std::string& what, bool at_parent) {
+                        if (at_parent) r.fail(parent_at[i].first, parent_at[i].second, what);
+                        r.fail(lines[i], 0, what);
+                    });
 }
 
 content_table read_content(const std::filesystem::path& path) { return parse_content(read_file(path), path.string()); }

@@ -158,7 +158,7 @@ bool flag_value(double v, std::uint8_t& out) {
 }
 
 std::vector<std::size_t> feature_columns(const csv_table& r) {
-    std::vector<std::size_t> feature_col;  // feature k -> column
+    std::vector<std::size_t> feature_col;                    // feature k -> column
     std::vector<std::pair<std::size_t, std::size_t>> found;  // (k, column)
     for (std::size_t c = 0; c < r.width(); ++c) {
         const std::string& nm = r.header().names[c];

@@ -8,8 +8,8 @@
 #include <engage_right/io.hpp>
 
 #include <cstddef>
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>

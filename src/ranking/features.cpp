@@ -190,7 +190,12 @@ std::string ranking_scorer::reason(member_index u, member_index v, const ranking
             }
             case ranking_feature::happiness: {
                 const auto sat = c.satisfaction(v);
-                if (sat) part = fmt::format("{} ({}/10)", *sat >= 9 ? "promoter" : *sat >= 7 ? "passive" : "detractor", *sat);
+                if (sat)
+                    part = fmt::format("{} ({}/10)",
+                                       *sat >= 9   ? "promoter"
+                                       : *sat >= 7 ? "passive"
+                                                   : "detractor",
+                                       *sat);
                 break;
             }
             case ranking_feature::peer_log_degree:

@@ -57,7 +57,8 @@ void check_dated(const ranking_history& h) {
         throw config_error("the interactions have no timestamp column: learning a ranking needs dated contacts");
     for (std::size_t k = 0; k < t.size(); ++k)
         if (!std::isfinite(t.timestamp[k]))
-            throw config_error(fmt::format("interactions row {}: a timestamp is required on every row to learn a ranking", k));
+            throw config_error(
+                fmt::format("interactions row {}: a timestamp is required on every row to learn a ranking", k));
     if (t.target.size() != t.size()) throw config_error("interactions: source and target differ in length");
     for (std::size_t k = 0; k < t.size(); ++k)
         if (t.source[k] >= h.members.size() || t.target[k] >= h.members.size())
@@ -70,7 +71,8 @@ void validate(const fit_options& o) {
         throw config_error(fmt::format("horizon_days: expected a number > 0, got {}", o.horizon_days));
     if (!(std::isfinite(o.half_life_days) && o.half_life_days > 0))
         throw config_error(fmt::format("half_life_days: expected a number > 0, got {}", o.half_life_days));
-    if (!(std::isfinite(o.l2) && o.l2 >= 0)) throw config_error(fmt::format("l2: expected a number >= 0, got {}", o.l2));
+    if (!(std::isfinite(o.l2) && o.l2 >= 0))
+        throw config_error(fmt::format("l2: expected a number >= 0, got {}", o.l2));
     if (o.max_iterations < 1) throw config_error("max_iterations: expected at least 1");
     if (!(o.tolerance > 0)) throw config_error("tolerance: expected a number > 0");
     if (o.min_satisfaction && (*o.min_satisfaction < 0 || *o.min_satisfaction > 11))
@@ -176,8 +178,9 @@ ranking_design build_ranking_design(const ranking_history& h, const fit_options&
     first.push_back(pos.size());
 
     ranking_design d;
-    d.features = {ranking_feature::similarity,      ranking_feature::tags,          ranking_feature::proximity,
-                  ranking_feature::happiness,       ranking_feature::peer_log_degree, ranking_feature::peer_activity,
+    d.features = {ranking_feature::similarity,      ranking_feature::tags,
+                  ranking_feature::proximity,       ranking_feature::happiness,
+                  ranking_feature::peer_log_degree, ranking_feature::peer_activity,
                   ranking_feature::peer_idle_days};
     ranking_context ctx;
     ctx.as_of = T0;
@@ -343,7 +346,8 @@ ranking_fit fit_ranking(const ranking_history& h, const fit_options& o) {
     t.converged = fit.converged;
     t.log_likelihood = fit.log_likelihood;
     if (fit.separation)
-        throw config_error("the training pairs are separated by the features (coefficients grow without bound): use l2 > 0");
+        throw config_error(
+            "the training pairs are separated by the features (coefficients grow without bound): use l2 > 0");
     m.validate();
     return f;
 }

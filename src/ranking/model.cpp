@@ -111,8 +111,7 @@ double number(std::string_view source, const std::string& path, const json& v) {
 
 std::vector<double> numbers(std::string_view source, const std::string& path, const json& v, std::size_t n) {
     if (!v.is_array()) bad(source, path, fmt::format("expected an array of {} numbers, got {}", n, type_name(v)));
-    if (v.size() != n)
-        bad(source, path, fmt::format("expected {} numbers (one per feature), got {}", n, v.size()));
+    if (v.size() != n) bad(source, path, fmt::format("expected {} numbers (one per feature), got {}", n, v.size()));
     std::vector<double> out;
     for (std::size_t i = 0; i < n; ++i) out.push_back(number(source, fmt::format("{}[{}]", path, i), v[i]));
     return out;
@@ -148,15 +147,10 @@ std::string model_json(const ranking_model& m) {
     doc["standardisation"] = {{"mean", m.mean}, {"scale", m.scale}};
     doc["half_life_days"] = m.half_life_days;
     const auto& t = m.training;
-    doc["training"] = {{"split_at", iso(t.split_at)},
-                       {"window_start", iso(t.window_start)},
-                       {"horizon_days", t.horizon_days},
-                       {"members", t.members},
-                       {"active_members", t.active_members},
-                       {"samples", t.samples},
-                       {"positives", t.positives},
-                       {"negatives_per_member", t.negatives},
-                       {"seed", t.seed}};
+    doc["training"] = {
+        {"split_at", iso(t.split_at)}, {"window_start", iso(t.window_start)}, {"horizon_days", t.horizon_days},
+        {"members", t.members},        {"active_members", t.active_members},  {"samples", t.samples},
+        {"positives", t.positives},    {"negatives_per_member", t.negatives}, {"seed", t.seed}};
     doc["regularisation"] = {{"l2", t.l2}, {"penalised", "coefficients on the standardised scale, not the intercept"}};
     doc["solver"] = {{"method", "newton (IRLS)"},
                      {"iterations", t.iterations},
@@ -183,7 +177,8 @@ ranking_model parse_model_json(std::string_view text, std::string_view source) {
         bad(source, "$.features", fmt::format("expected a non-empty array of feature names, got {}", type_name(names)));
     for (std::size_t i = 0; i < names.size(); ++i) {
         const std::string path = fmt::format("$.features[{}]", i);
-        if (!names[i].is_string()) bad(source, path, fmt::format("expected a feature name, got {}", type_name(names[i])));
+        if (!names[i].is_string())
+            bad(source, path, fmt::format("expected a feature name, got {}", type_name(names[i])));
         try {
             m.features.push_back(parse_ranking_feature(names[i].get<std::string>()));
         } catch (const config_error& e) {
@@ -231,7 +226,8 @@ ranking_model parse_model_json(std::string_view text, std::string_view source) {
         tr.seed = seed;
     }
     if (const auto it = doc.find("regularisation"); it != doc.end()) {
-        if (!it->is_object()) bad(source, "$.regularisation", fmt::format("expected an object, got {}", type_name(*it)));
+        if (!it->is_object())
+            bad(source, "$.regularisation", fmt::format("expected an object, got {}", type_name(*it)));
         if (auto x = it->find("l2"); x != it->end()) m.training.l2 = number(source, "$.regularisation.l2", *x);
     }
     if (const auto it = doc.find("solver"); it != doc.end()) {
@@ -239,7 +235,8 @@ ranking_model parse_model_json(std::string_view text, std::string_view source) {
         if (auto x = it->find("iterations"); x != it->end())
             m.training.iterations = static_cast<int>(count(source, "$.solver.iterations", *x));
         if (auto x = it->find("converged"); x != it->end()) {
-            if (!x->is_boolean()) bad(source, "$.solver.converged", fmt::format("expected true or false, got {}", type_name(*x)));
+            if (!x->is_boolean())
+                bad(source, "$.solver.converged", fmt::format("expected true or false, got {}", type_name(*x)));
             m.training.converged = x->get<bool>();
         }
         if (auto x = it->find("log_likelihood"); x != it->end())

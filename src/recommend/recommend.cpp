@@ -96,7 +96,7 @@ struct workspace {
     std::vector<float> qfeat;  // unit-normalised query features
     std::vector<float> dense;  // tile_queries x chunk screening scores
     std::vector<top_k> best;
-    top_k approx;                      // dense-only screening top-k of one member
+    top_k approx;                       // dense-only screening top-k of one member
     std::vector<std::uint32_t> shared;  // threads shared with the current member (model path)
     std::vector<std::uint32_t> shared_touched;
     void reserve(std::size_t m, std::size_t d) {

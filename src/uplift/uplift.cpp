@@ -191,8 +191,8 @@ logistic_fit logistic_regression(const Eigen::MatrixXd& X, const Eigen::VectorXd
     Eigen::VectorXd penalty = Eigen::VectorXd::Zero(p);
     if (!options.l2.empty()) {
         if (options.l2.size() != static_cast<std::size_t>(p))
-            throw config_error(
-                fmt::format("logistic regression: l2 has {} values, expected one per column ({})", options.l2.size(), p));
+            throw config_error(fmt::format("logistic regression: l2 has {} values, expected one per column ({})",
+                                           options.l2.size(), p));
         for (Eigen::Index k = 0; k < p; ++k) {
             const double l = options.l2[static_cast<std::size_t>(k)];
             if (!(std::isfinite(l) && l >= 0))

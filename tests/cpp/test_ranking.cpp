@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <random>
 #include <map>
+#include <random>
 #include <set>
 
 namespace {
@@ -109,18 +109,17 @@ TEST_CASE("content.csv: malformed input names file, line and column") {
     const std::string h = "id,author,kind,parent,created,tags\n";
     CHECK(err("id,author,kind,created,tags\nx,a,q,2026-01-01,\n").find("content.csv:1:") == 0);
     CHECK(err("id,author,kind,created,tags\nx,a,q,2026-01-01,\n").find("parent") != std::string::npos);
-    CHECK(err(h + "x,a,q,,yesterday,\n") == "content.csv:2:8: created: expected unix seconds or ISO-8601 (e.g. "
-                                            "2026-03-14T09:30:00Z), got \"yesterday\"");
+    CHECK(err(h + "x,a,q,,yesterday,\n") ==
+          "content.csv:2:8: created: expected unix seconds or ISO-8601 (e.g. "
+          "2026-03-14T09:30:00Z), got \"yesterday\"");
     CHECK(err(h + "x,a,q,,,\n") == "content.csv:2:8: created: expected unix seconds or ISO-8601, got an empty field");
     CHECK(err(h + "x,a,,,2026-01-01,\n").find("content.csv:2:5: kind: expected") == 0);
     CHECK(err(h + ",a,q,,2026-01-01,\n").find("content.csv:2:1: id: expected") == 0);
-    CHECK(err(h + "x,a,q,y,2026-01-01,\n") ==
-          "content.csv:2:7: parent: unknown content id \"y\" (not in the content)");
+    CHECK(err(h + "x,a,q,y,2026-01-01,\n") == "content.csv:2:7: parent: unknown content id \"y\" (not in the content)");
     CHECK(err(h + "x,a,q,x,2026-01-01,\n") == "content.csv:2:7: parent: an item cannot be its own parent");
     CHECK(err(h + "x,a,q,y,2026-01-01,\ny,a,q,x,2026-01-01,\n").find("parent chain of \"x\" loops") !=
           std::string::npos);
-    CHECK(err(h + "x,a,q,,2026-01-01,\nx,a,q,,2026-01-01,\n") ==
-          "content.csv:3: duplicate id \"x\" (first in line 2)");
+    CHECK(err(h + "x,a,q,,2026-01-01,\nx,a,q,,2026-01-01,\n") == "content.csv:3: duplicate id \"x\" (first in line 2)");
     CHECK(err(h + "x,a,q,,2026-01-01\n").find("content.csv:2:") == 0);
     CHECK(err("id,author,kind,parent,created,tags,score\nx,a,q,,2026-01-01,,high\n") ==
           "content.csv:2:20: score: expected a finite number or empty, got \"high\"");
@@ -135,10 +134,12 @@ TEST_CASE("content.csv: malformed input names file, line and column") {
     cc.kind = {"q", "a"};
     cc.parent = {"", "z"};
     cc.created = {0, 1};
-    CHECK(error_of([&] { (void)build_content(cc); }) == "content row 1: parent: unknown content id 'z' (not in the content)");
+    CHECK(error_of([&] { (void)build_content(cc); }) ==
+          "content row 1: parent: unknown content id 'z' (not in the content)");
     cc.parent = {"", "x"};
     cc.score = std::vector<std::string>{"1", "x"};
-    CHECK(error_of([&] { (void)build_content(cc); }) == "content row 1: score: expected a finite number or empty, got 'x'");
+    CHECK(error_of([&] { (void)build_content(cc); }) ==
+          "content row 1: score: expected a finite number or empty, got 'x'");
     cc.score = std::monostate{};
     const content_table t = build_content(cc);
     CHECK(t.thread == std::vector<std::uint32_t>{0, 0});
@@ -175,7 +176,8 @@ TEST_CASE("logistic regression with an L2 penalty: the penalised score equations
     REQUIRE(f.converged);
     Eigen::VectorXd prob(n);
     for (Eigen::Index i = 0; i < n; ++i) prob[i] = 1 / (1 + std::exp(-X.row(i).dot(f.params)));
-    const Eigen::VectorXd grad = X.transpose() * (y - prob) - Eigen::Map<const Eigen::VectorXd>(o.l2.data(), p).cwiseProduct(f.params);
+    const Eigen::VectorXd grad =
+        X.transpose() * (y - prob) - Eigen::Map<const Eigen::VectorXd>(o.l2.data(), p).cwiseProduct(f.params);
     CHECK(grad.cwiseAbs().maxCoeff() < 1e-9);
     CHECK(f.params[2] == doctest::Approx(f.params[3]).epsilon(1e-9));  // the penalty splits collinear columns evenly
     o.l2 = {0, -1, 0, 0};
@@ -209,8 +211,9 @@ TEST_CASE("model.json: round trip and malformed files name the JSON path") {
     CHECK(err("\"tags\",", "\"similarity\",") == "m.json: $.features[1]: feature \"similarity\" is listed twice");
     CHECK(err("\"coefficients\": [", "\"coefficients\": [\"x\", ").find("m.json: $.coefficients: expected") == 0);
     CHECK(err("\"intercept\"", "\"intercep\"") == "m.json: $: missing key \"intercept\"");
-    CHECK(err("\"scale\": [", "\"scale\": [0, ") .find("m.json: $.standardisation.scale") == 0);
-    CHECK(err("\"half_life_days\": 30.0", "\"half_life_days\": -1") == "m.json: $.half_life_days: expected a number > 0");
+    CHECK(err("\"scale\": [", "\"scale\": [0, ").find("m.json: $.standardisation.scale") == 0);
+    CHECK(err("\"half_life_days\": 30.0", "\"half_life_days\": -1") ==
+          "m.json: $.half_life_days: expected a number > 0");
     CHECK(err("\"split_at\": \"", "\"split_at\": \"x").find("m.json: $.training.split_at: expected an ISO-8601 time") ==
           0);
     CHECK(error_of([] { (void)parse_model_json("[1]", "m.json"); }) == "m.json: $: expected an object, got an array");
@@ -239,7 +242,8 @@ TEST_CASE("fit: nothing at or after split_at is read (no leakage)") {
             g.interactions.timestamp.push_back(o.split_at + double(rng() % 1000) * 3600);
         }
         for (std::size_t i = 0; i < g.content->size(); ++i)
-            if (g.content->created[i] >= o.split_at - o.horizon_days * day) g.content->created[i] += double(rng() % 50) * day;
+            if (g.content->created[i] >= o.split_at - o.horizon_days * day)
+                g.content->created[i] += double(rng() % 50) * day;
         const ranking_fit f = fit_ranking(g, o);
         CHECK(f.model.coefficients == base.model.coefficients);
         CHECK(f.model.intercept == base.model.intercept);
@@ -249,7 +253,8 @@ TEST_CASE("fit: nothing at or after split_at is read (no leakage)") {
     // A change before the cut does change the model.
     ranking_history g = h;
     for (std::size_t k = 0; k < g.interactions.size(); ++k)
-        if (g.interactions.timestamp[k] < o.split_at - o.horizon_days * day) g.interactions.timestamp[k] = o.split_at - o.horizon_days * day + 1;
+        if (g.interactions.timestamp[k] < o.split_at - o.horizon_days * day)
+            g.interactions.timestamp[k] = o.split_at - o.horizon_days * day + 1;
     CHECK(fit_ranking(g, o).model.coefficients != base.model.coefficients);
 }
 

@@ -279,7 +279,10 @@ def test_model_file_round_trip_and_malformed_files(tmp_path):
         (lambda d: d["coefficients"].pop(), "$.coefficients: expected 7 numbers"),
         (lambda d: d["features"].__setitem__(0, "age"), "$.features[0]: unknown ranking feature 'age'"),
         (lambda d: d.pop("intercept"), '$: missing key "intercept"'),
-        (lambda d: d["standardisation"]["scale"].__setitem__(1, 0), "$.standardisation.scale[1]: expected a number > 0"),
+        (
+            lambda d: d["standardisation"]["scale"].__setitem__(1, 0),
+            "$.standardisation.scale[1]: expected a number > 0",
+        ),
         (lambda d: d.update(half_life_days="30"), "$.half_life_days: expected a finite number, got a string"),
     ]
     for edit, message in cases:
@@ -360,7 +363,9 @@ def test_fit_errors():
     m2 = members.copy()
     m2["created"] = m2["created"].astype(object)
     m2.loc[0, "created"] = "soon"
-    with pytest.raises(ValueError, match="members row 0: created: expected unix seconds, ISO-8601 or empty, got 'soon'"):
+    with pytest.raises(
+        ValueError, match="members row 0: created: expected unix seconds, ISO-8601 or empty, got 'soon'"
+    ):
         er.fit_ranking(m2, inter, 80 * DAY)
 
 
@@ -387,8 +392,22 @@ def test_read_content_and_its_errors(tmp_path):
 def test_cli_fit_matches_python_and_feeds_recommend(tmp_path, cli):
     model_path, design_path = tmp_path / "model.json", tmp_path / "design.csv"
     args = ["--members", QC / "members.csv", "--interactions", QC / "interactions.csv", "--split-at", "2018-07-15"]
-    proc = run(cli, "fit", *args, "--horizon-days", "60", "--out", model_path, "--design-out", design_path,
-               "--format", "csv", "--threads", "1", check_exit=0)
+    proc = run(
+        cli,
+        "fit",
+        *args,
+        "--horizon-days",
+        "60",
+        "--out",
+        model_path,
+        "--design-out",
+        design_path,
+        "--format",
+        "csv",
+        "--threads",
+        "1",
+        check_exit=0,
+    )
     assert b"training pairs" in proc.stderr
     table = pd.read_csv(pd.io.common.StringIO(proc.stdout.decode()))
     assert table.columns.tolist() == ["feature", "coefficient", "mean", "scale"]
@@ -396,16 +415,40 @@ def test_cli_fit_matches_python_and_feeds_recommend(tmp_path, cli):
     assert er.RankingModel.load(model_path).to_json() == py.to_json()
     design = pd.read_csv(design_path, dtype={"member": str, "peer": str})
     pd.testing.assert_frame_equal(design, py.design, check_dtype=False, rtol=1e-15)
-    out = run(cli, "recommend", "--members", QC / "members.csv", "--interactions", QC / "interactions.csv",
-              "--model", model_path, "--format", "csv", "--top", "3", check_exit=0)
+    out = run(
+        cli,
+        "recommend",
+        "--members",
+        QC / "members.csv",
+        "--interactions",
+        QC / "interactions.csv",
+        "--model",
+        model_path,
+        "--format",
+        "csv",
+        "--top",
+        "3",
+        check_exit=0,
+    )
     rows = pd.read_csv(pd.io.common.StringIO(out.stdout.decode()), dtype={"member": str, "peer": str})
     c = er.Community.from_csv(QC / "members.csv", QC / "interactions.csv")
     ref = er.recommend(c, k=3, model=py)
     assert rows["peer"].tolist() == ref["peer"].tolist()
     np.testing.assert_allclose(rows["score"], ref["score"], atol=5e-7)
     assert rows["reason"].tolist() == ref["reason"].tolist()
-    out = run(cli, "match", "--members", QC / "members.csv", "--interactions", QC / "interactions.csv",
-              "--model", model_path, "--format", "csv", check_exit=0)
+    out = run(
+        cli,
+        "match",
+        "--members",
+        QC / "members.csv",
+        "--interactions",
+        QC / "interactions.csv",
+        "--model",
+        model_path,
+        "--format",
+        "csv",
+        check_exit=0,
+    )
     assert out.stdout.startswith(b"member,member_stage,peer")
     # Errors: a malformed model, a missing --split-at, content without model.
     bad = tmp_path / "bad.json"
@@ -422,10 +465,24 @@ def test_cli_fit_matches_python_and_feeds_recommend(tmp_path, cli):
 def test_cli_fit_content_errors(tmp_path, cli):
     members, inter, content = random_history(2)
     m, i, cpath = write(tmp_path, members, inter, content)
-    run(cli, "fit", "--members", m, "--interactions", i, "--content", cpath, "--split-at", str(80 * DAY),
-        "--out", tmp_path / "m.json", check_exit=0)
+    run(
+        cli,
+        "fit",
+        "--members",
+        m,
+        "--interactions",
+        i,
+        "--content",
+        cpath,
+        "--split-at",
+        str(80 * DAY),
+        "--out",
+        tmp_path / "m.json",
+        check_exit=0,
+    )
     cpath.write_text("id,author,kind,parent,created,tags\np1,m1,question,,later,\n")
-    err = run(cli, "fit", "--members", m, "--interactions", i, "--content", cpath, "--split-at", str(80 * DAY),
-              check_exit=2)
+    err = run(
+        cli, "fit", "--members", m, "--interactions", i, "--content", cpath, "--split-at", str(80 * DAY), check_exit=2
+    )
     assert f"{cpath}:2:17: created: expected unix seconds or ISO-8601".encode() in err.stderr
     assert os.path.exists(tmp_path / "m.json")
