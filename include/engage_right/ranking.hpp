@@ -46,6 +46,12 @@ using ranking_features = std::array<double, ranking_feature_count>;
 /// Idle days are capped here (and members without a dated contact get it).
 inline constexpr double ranking_idle_cap_days = 365.0;
 
+/// True for the features of the peer alone (happiness and the peer_* ones).
+constexpr bool is_peer_feature(ranking_feature f) noexcept {
+    return f == ranking_feature::happiness || f == ranking_feature::peer_log_degree ||
+           f == ranking_feature::peer_activity || f == ranking_feature::peer_idle_days;
+}
+
 /// 1 / (1 + exp(-eta)), without overflow.
 double logistic(double eta) noexcept;
 
@@ -120,8 +126,15 @@ struct ranking_model {
 
     /// True when the model reads co_participation (it then needs content).
     bool uses(ranking_feature f) const noexcept;
-    /// The linear predictor eta of feature values.
+    /// The linear predictor eta of feature values: peer_part(x) + pair_part(x).
     double linear_predictor(const ranking_features& x) const noexcept;
+    /// The intercept plus the terms of the features of the peer alone
+    /// (happiness, peer_log_degree, peer_activity, peer_idle_days), in the
+    /// model's feature order: the same for every member.
+    double peer_part(const ranking_features& x) const noexcept;
+    /// The terms of the pair features (similarity, tags, proximity,
+    /// co_participation), in the model's feature order, summed from 0.
+    double pair_part(const ranking_features& x) const noexcept;
     /// 1 / (1 + exp(-eta)).
     double probability(const ranking_features& x) const noexcept;
     /// coefficient_j * (x_j - mean_j) / scale_j per feature (0 for features

@@ -42,8 +42,8 @@ struct recommend_options {
     /// becomes the model's probability, peers are ranked by its linear
     /// predictor, and the reason names the features that drove the pair.
     /// The hard rules are unchanged; `weights` is then unused. Null: the
-    /// weighted reference score. A query costs O(m * d) exact arithmetic
-    /// (no screening).
+    /// weighted reference score. Exact, with the same screening as the
+    /// reference score (docs/ranking.md).
     std::shared_ptr<const ranking_scorer> model;
 };
 

@@ -41,12 +41,26 @@ bool ranking_model::uses(ranking_feature f) const noexcept {
     return false;
 }
 
-double ranking_model::linear_predictor(const ranking_features& x) const noexcept {
+// The canonical arithmetic of the linear predictor: the recommender adds a
+// peer's precomputed peer_part to the pair_part of each member and gets the
+// same bits (the library is compiled with -ffp-contract=off).
+double ranking_model::peer_part(const ranking_features& x) const noexcept {
     double eta = intercept;
     for (std::size_t j = 0; j < features.size(); ++j)
-        eta += coefficients[j] * ((x[static_cast<std::size_t>(features[j])] - mean[j]) / scale[j]);
+        if (is_peer_feature(features[j]))
+            eta += coefficients[j] * ((x[static_cast<std::size_t>(features[j])] - mean[j]) / scale[j]);
     return eta;
 }
+
+double ranking_model::pair_part(const ranking_features& x) const noexcept {
+    double eta = 0;
+    for (std::size_t j = 0; j < features.size(); ++j)
+        if (!is_peer_feature(features[j]))
+            eta += coefficients[j] * ((x[static_cast<std::size_t>(features[j])] - mean[j]) / scale[j]);
+    return eta;
+}
+
+double ranking_model::linear_predictor(const ranking_features& x) const noexcept { return peer_part(x) + pair_part(x); }
 
 double logistic(double eta) noexcept {
     return eta >= 0 ? 1.0 / (1.0 + std::exp(-eta)) : std::exp(eta) / (1.0 + std::exp(eta));

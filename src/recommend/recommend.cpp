@@ -68,6 +68,10 @@ struct step_block {
     std::vector<double> happiness;       // by position
     float tag_headroom = 0;              // w_tags rounded up: the most tags can add (J <= 1)
     std::vector<std::uint64_t> tag_sig;  // by position: bit (tag mod 64) of every tag
+    // With a model: the panel's last row holds the peer part of the linear
+    // predictor (in float) instead of happiness; `bias` is its exact value.
+    std::vector<double> bias;
+    double model_margin = 0;  // screening error bound of this block under the model
 };
 
 // Jaccard quotients inter / union for small tag sets.
@@ -133,6 +137,14 @@ struct recommender::impl {
     double params_margin = 0;                    // screening error bound
     std::vector<std::uint64_t> blocked_offsets;  // member -> blocked partners (CSR, sorted)
     std::vector<member_index> blocked;
+    // The model's pair part for a peer without mutual contacts or shared
+    // threads is a_sim * cosine + m_const + tags_term(J): the screening bounds.
+    struct model_bounds {
+        double a_sim = 0;     // coefficient / scale of similarity
+        double m_const = 0;   // the constant terms (similarity's mean, proximity and co_participation at 0)
+        double tags_at0 = 0;  // the tags term at J = 0
+        double tags_at1 = 0;  // ... at J = 1
+    } mb;
 
     impl(const community& com, recommend_options o) : c(com), opt(std::move(o)) {
         const journey& j = c.journey();
@@ -149,6 +161,25 @@ struct recommender::impl {
         build_blocked();
         if (opt.model && &opt.model->source() != &c)
             throw config_error("the ranking model was applied to another community (build its scorer on this one)");
+        if (opt.model) {
+            const ranking_model& m = opt.model->model();
+            for (std::size_t jf = 0; jf < m.features.size(); ++jf) {
+                const double cj = m.coefficients[jf], mj = m.mean[jf], sj = m.scale[jf];
+                switch (m.features[jf]) {
+                    case ranking_feature::similarity:
+                        mb.a_sim = cj / sj;
+                        mb.m_const += -cj * mj / sj;
+                        break;
+                    case ranking_feature::tags:
+                        mb.tags_at0 = cj * ((0.0 - mj) / sj);
+                        mb.tags_at1 = cj * ((1.0 - mj) / sj);
+                        break;
+                    case ranking_feature::proximity:
+                    case ranking_feature::co_participation: mb.m_const += cj * ((0.0 - mj) / sj); break;
+                    default: break;
+                }
+            }
+        }
         inv_log_deg.resize(n);
         for (std::size_t i = 0; i < n; ++i) {
             const std::size_t deg = c.degree(static_cast<member_index>(i));
@@ -224,6 +255,25 @@ struct recommender::impl {
             for (std::size_t jd = 0; jd < d; ++jd) base[jd * L + l] = nv > 0 ? float(double(f[jd]) / nv) : 0.0f;
             base[d * L + l] = float(detail::canonical_happiness(c.satisfaction_raw(v)));
             b.happiness.push_back(detail::canonical_happiness(c.satisfaction_raw(v)));
+            if (opt.model) {
+                const ranking_scorer& sc = *opt.model;
+                ranking_features x{};
+                x[static_cast<std::size_t>(ranking_feature::happiness)] = b.happiness.back();
+                for (auto f2 : {ranking_feature::peer_log_degree, ranking_feature::peer_activity,
+                                ranking_feature::peer_idle_days})
+                    x[static_cast<std::size_t>(f2)] = sc.peer_feature(v, f2);
+                b.bias.push_back(sc.model().peer_part(x));
+                base[d * L + l] = float(b.bias.back());
+            }
+        }
+        if (opt.model) {
+            // Float screening of a_sim * <u, v> + bias against the exact
+            // double value: a generous bound (unit roundoff 2^-24 of float).
+            double max_bias = 0;
+            for (double x : b.bias) max_bias = std::max(max_bias, std::abs(x));
+            constexpr double uf = 1.0 / 16777216.0;
+            b.model_margin = 16.0 * uf * (double(d + 8) * std::abs(mb.a_sim) + 8.0 * max_bias) +
+                             1e-9 * (1.0 + std::abs(mb.m_const) + std::abs(mb.tags_at0) + std::abs(mb.tags_at1));
         }
         const auto headroom = static_cast<float>(w.tags);
         b.tag_headroom = double(headroom) < w.tags ? std::nextafter(headroom, 2 * headroom + 1) : headroom;
@@ -244,78 +294,153 @@ struct recommender::impl {
         return {lo, hi};
     }
 
-    // The learned ranking: every eligible peer scored exactly by the model
-    // (ranked by its linear predictor). Sparse features come from two-hop
-    // sums, as in run_tile: Adamic-Adar over common contacts (ascending, the
-    // canonical order) and shared threads.
-    void run_model(member_index u, workspace& ws, top_k& best) const {
+    // The learned ranking, screened like the reference score: peers with
+    // mutual contacts or shared threads (the only ones whose proximity or
+    // co_participation is not 0) are scored exactly first, from two-hop sums
+    // (Adamic-Adar in ascending order of the common contact, the canonical
+    // order); the rest go through the single-precision kernel with the
+    // peer part of the linear predictor in the happiness row, and only
+    // those whose bound can reach the top k are scored exactly.
+    void run_model_tile(stage_index s, const member_index* us, std::size_t nt, workspace& ws) const {
         const ranking_scorer& sc = *opt.model;
         const ranking_model& model = sc.model();
-        const step_block& b = step(c.stage(u));
+        const step_block& b = step(s);
         const std::size_t m = b.peers.size();
         const std::size_t d = c.dimensions();
         ws.reserve(m, d);
         if (ws.shared.size() < m) ws.shared.assign(m, 0);
-        best.k = opt.k;
-        best.items.clear();
-        if (!opt.allow_existing)
-            for (member_index x : within(c.neighbors(u), b.stage_range)) {
-                const auto pos = b.position[x - b.stage_range.first];
-                if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), 0);
-            }
-        for (member_index x : blocked_of(u)) {
-            if (!b.stage_range.contains(x)) continue;
-            const auto pos = b.position[x - b.stage_range.first];
-            if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), 0);
-        }
-        ws.touched.clear();
-        for (member_index wv : c.neighbors(u)) {
-            const double ilw = inv_log_deg[wv];
-            for (member_index x : within(c.neighbors(wv), b.stage_range)) {
-                const auto pos = b.position[x - b.stage_range.first];
-                if (pos < 0) continue;
-                if (ws.aa[static_cast<std::size_t>(pos)] == 0.0) ws.touched.push_back(static_cast<std::uint32_t>(pos));
-                ws.aa[static_cast<std::size_t>(pos)] += ilw;
-            }
-        }
-        ws.shared_touched.clear();
-        if (const content_threads* th = sc.threads())
-            for (std::uint32_t slot : th->of(u))
-                for (member_index x : th->members_of(slot)) {
-                    if (!b.stage_range.contains(x)) continue;
+        for (std::size_t t = 0; t < nt; ++t) {
+            const member_index u = us[t];
+            top_k& best = ws.best[t];
+            best.k = opt.k;
+            best.items.clear();
+            if (!opt.allow_existing)
+                for (member_index x : within(c.neighbors(u), b.stage_range)) {
                     const auto pos = b.position[x - b.stage_range.first];
-                    if (pos < 0) continue;
-                    if (ws.shared[static_cast<std::size_t>(pos)]++ == 0)
-                        ws.shared_touched.push_back(static_cast<std::uint32_t>(pos));
+                    if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
                 }
-        const auto fu = c.features(u);
-        const double nu = c.feature_norm(u);
-        const auto tu = c.tags(u);
-        for (std::size_t p = 0; p < m; ++p) {
-            if (ws.marked_for(p, 0)) continue;
-            const member_index v = b.peers[p];
-            ranking_features x{};
-            x[0] = detail::exact_cosine(fu.data(), c.features(v).data(), d, nu, c.feature_norm(v));
-            x[1] = jaccard(tu, c.tags(v));
-            x[2] = proximity_from_adamic_adar(ws.aa[p]);
-            x[3] = b.happiness[p];
-            x[4] = sc.peer_feature(v, ranking_feature::peer_log_degree);
-            x[5] = sc.peer_feature(v, ranking_feature::peer_activity);
-            x[6] = sc.peer_feature(v, ranking_feature::peer_idle_days);
-            x[7] = std::log1p(static_cast<double>(ws.shared[p]));
-            const score_components comp{x[0], x[1], x[2], x[3]};
-            best.offer(model.linear_predictor(x), static_cast<std::uint32_t>(p), comp);
+            for (member_index x : blocked_of(u)) {
+                if (!b.stage_range.contains(x)) continue;
+                const auto pos = b.position[x - b.stage_range.first];
+                if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
+            }
+            ws.touched.clear();
+            for (member_index wv : c.neighbors(u)) {
+                const double ilw = inv_log_deg[wv];
+                for (member_index x : within(c.neighbors(wv), b.stage_range)) {
+                    const auto ipos = b.position[x - b.stage_range.first];
+                    if (ipos < 0 || ws.marked_for(static_cast<std::size_t>(ipos), t)) continue;
+                    const auto pos = static_cast<std::uint32_t>(ipos);
+                    if (ws.aa[pos] == 0.0) ws.touched.push_back(pos);
+                    ws.aa[pos] += ilw;
+                }
+            }
+            if (const content_threads* th = sc.threads())
+                for (std::uint32_t slot : th->of(u))
+                    for (member_index x : th->members_of(slot)) {
+                        if (!b.stage_range.contains(x)) continue;
+                        const auto ipos = b.position[x - b.stage_range.first];
+                        if (ipos < 0 || ws.marked_for(static_cast<std::size_t>(ipos), t)) continue;
+                        const auto pos = static_cast<std::uint32_t>(ipos);
+                        if (ws.shared[pos]++ == 0 && ws.aa[pos] == 0.0) ws.touched.push_back(pos);
+                    }
+            const auto fu = c.features(u);
+            const double nu = c.feature_norm(u);
+            const auto tu = c.tags(u);
+            for (std::uint32_t pos : ws.touched) {
+                const member_index v = b.peers[pos];
+                ranking_features x{};
+                x[0] = detail::exact_cosine(fu.data(), c.features(v).data(), d, nu, c.feature_norm(v));
+                x[1] = jaccard(tu, c.tags(v));
+                x[2] = proximity_from_adamic_adar(ws.aa[pos]);
+                x[3] = b.happiness[pos];
+                x[7] = std::log1p(static_cast<double>(ws.shared[pos]));
+                const score_components comp{x[0], x[1], x[2], x[3]};
+                best.offer(b.bias[pos] + model.pair_part(x), pos, comp);
+                ws.mark(pos, t);
+                ws.aa[pos] = 0.0;
+                ws.shared[pos] = 0;
+            }
+            float* q = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
+            for (std::size_t jd = 0; jd < d; ++jd) q[jd] = nu > 0 ? float(double(fu[jd]) / nu) : 0.0f;
         }
-        for (auto p : ws.touched) ws.aa[p] = 0.0;
-        for (auto p : ws.shared_touched) ws.shared[p] = 0;
+        const float* queries[tile_queries];
+        for (std::size_t t = 0; t < nt; ++t) queries[t] = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
+        constexpr std::size_t L = peer_panel::lanes;
+        const std::size_t groups = b.panel.groups();
+        const std::size_t stride = groups * L;
+        for (std::size_t g0 = 0; g0 < groups; g0 += chunk_groups) {
+            const std::size_t g1 = std::min(groups, g0 + chunk_groups);
+            detail::screen_panel(b.panel, g0, g1, queries, nt, float(mb.a_sim), 1.0f, ws.dense.data() + g0 * L, stride);
+        }
+        for (std::size_t t = 0; t < nt; ++t) scan_model(us[t], b, ws.dense.data() + t * stride, m, ws, t);
         ws.clear_marks();
     }
+
+    // scan() for the model: a peer not yet settled has proximity and
+    // co_participation 0, so its linear predictor is bias + a_sim * cosine
+    // + m_const + tags_term(J), within model_margin of the screened value
+    // plus m_const + tags_term(J).
+    void scan_model(member_index u, const step_block& b, const float* screened, std::size_t m, workspace& ws,
+                    std::size_t t) const {
+        const ranking_model& model = opt.model->model();
+        top_k& best = ws.best[t];
+        const double margin = b.model_margin;
+        const double inf = std::numeric_limits<double>::infinity();
+        const double tags_lo = std::min(mb.tags_at0, mb.tags_at1), tags_up = std::max(mb.tags_at0, mb.tags_at1);
+        double floor = -inf;
+        {
+            auto& approx = ws.approx;
+            approx.k = opt.k;
+            approx.items.clear();
+            float thr = -std::numeric_limits<float>::infinity();
+            for (std::size_t p = detail::next_at_least(screened, 0, m, thr); p < m;
+                 p = detail::next_at_least(screened, p + 1, m, thr)) {
+                if (ws.marked_for(p, t)) continue;
+                approx.offer(screened[p], static_cast<std::uint32_t>(p));
+                thr = static_cast<float>(approx.threshold());
+            }
+            if (approx.items.size() == opt.k) floor = approx.threshold() + mb.m_const + tags_lo - margin;
+        }
+        const std::size_t d = c.dimensions();
+        const float* fu = c.features(u).data();
+        const double nu = c.feature_norm(u);
+        const auto tu = c.tags(u);
+        std::uint64_t qsig = 0;
+        for (auto tag : tu) qsig |= std::uint64_t{1} << (tag & 63u);
+        // Peers that may share a tag can gain up to tags_at1 - tags_at0 (when the coefficient is positive).
+        float headroom = static_cast<float>(std::max(0.0, mb.tags_at1 - mb.tags_at0));
+        if (double(headroom) < mb.tags_at1 - mb.tags_at0) headroom = std::nextafter(headroom, 2 * headroom + 1);
+        auto bar = [&] { return std::max(best.threshold(), floor); };
+        auto threshold = [&] { return round_down(bar() - mb.m_const - mb.tags_at0 - margin); };
+        float thr = threshold();
+        const std::uint64_t* sigs = b.tag_sig.data();
+        for (std::size_t p = detail::next_candidate(screened, sigs, qsig, headroom, 0, m, thr); p < m;
+             p = detail::next_candidate(screened, sigs, qsig, headroom, p + 1, m, thr)) {
+            if (ws.marked_for(p, t)) continue;
+            const member_index v = b.peers[p];
+            const double tags = (b.tag_sig[p] & qsig) ? jaccard(tu, c.tags(v)) : 0.0;
+            const double tags_term = tags > 0 ? std::min(tags_up, model_tags_term(tags)) : mb.tags_at0;
+            if (double(screened[p]) + mb.m_const + tags_term + margin < bar()) continue;
+            ranking_features x{};
+            x[0] = detail::exact_cosine(fu, c.features(v).data(), d, nu, c.feature_norm(v));
+            x[1] = tags;
+            x[2] = 0.0;
+            x[3] = b.happiness[p];
+            x[7] = 0.0;
+            const score_components comp{x[0], x[1], 0.0, x[3]};
+            best.offer(b.bias[p] + model.pair_part(x), static_cast<std::uint32_t>(p), comp);
+            thr = threshold();
+        }
+    }
+
+    // The tags term of the linear predictor at J (for the bound only).
+    double model_tags_term(double j) const noexcept { return mb.tags_at0 + (mb.tags_at1 - mb.tags_at0) * j; }
 
     // Run a tile of up to 4 members, all at stage s; ws.best[t] receives their top-k.
     void run_tile(stage_index s, const member_index* us, std::size_t nt, workspace& ws) const {
         if (opt.model) {
-            ws.best.resize(tile_queries);
-            for (std::size_t t = 0; t < nt; ++t) run_model(us[t], ws, ws.best[t]);
+            run_model_tile(s, us, nt, ws);
             return;
         }
         const step_block& b = step(s);

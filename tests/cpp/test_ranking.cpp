@@ -417,3 +417,45 @@ TEST_CASE("ranking scorer: a model with co_participation needs content; another 
             CHECK(ctx.threads->shared(u, v) == both);
         }
 }
+
+TEST_CASE("recommend with a model: the screened search equals brute force for models of every sign") {
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+        const ranking_history h = random_history(100 + seed, 900);
+        const community c(h.j, h.members, h.interactions);
+        ranking_context ctx;
+        ctx.threads = std::make_shared<content_threads>(c, *h.content);
+        std::mt19937_64 rng(seed);
+        std::normal_distribution<double> z;
+        ranking_model m;
+        for (std::size_t k = 0; k < ranking_feature_count; ++k) {
+            if (seed % 2 == 0 && k == 1) continue;  // a model without tags
+            m.features.push_back(static_cast<ranking_feature>(k));
+            m.coefficients.push_back(2 * z(rng));
+            m.mean.push_back(z(rng));
+            m.scale.push_back(0.1 + std::abs(z(rng)));
+        }
+        m.intercept = z(rng);
+        auto scorer = std::make_shared<const ranking_scorer>(c, m, ctx);
+        recommend_options ro;
+        ro.k = 1 + seed % 5;
+        ro.model = scorer;
+        ro.reasons = false;
+        const recommender rec(c, ro);
+        const recommender plain(c);
+        for (member_index u = 0; u < c.size(); u += 7) {
+            std::vector<std::pair<double, member_index>> all_scores;
+            const index_range right = c.stage(u) + 1u < c.journey().stage_count()
+                                          ? c.stage_members(static_cast<stage_index>(c.stage(u) + 1))
+                                          : index_range{};
+            for (member_index v = right.first; v < right.last; ++v)
+                if (plain.eligible(u, v)) all_scores.emplace_back(-m.linear_predictor(scorer->features(u, v)), v);
+            std::sort(all_scores.begin(), all_scores.end());
+            const auto got = rec.for_member(u);
+            REQUIRE(got.size() == std::min(ro.k, all_scores.size()));
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                CHECK(got[i].peer == all_scores[i].second);
+                CHECK(got[i].score == logistic(-all_scores[i].first));
+            }
+        }
+    }
+}
