@@ -13,7 +13,9 @@ Score components, the hard-rule verdict and the reason sentence for one pair.
 
 options:
   --members FILE, --interactions FILE, --journey PRESET|FILE,
-  --weights LIST, --min-satisfaction N, --allow-existing   as for recommend
+  --weights LIST, --min-satisfaction N, --allow-existing,
+  --model FILE, --content FILE, --as-of TIME               as for recommend
+                           (with --model: the model's probability and reason)
   --member ID              the member looking for a peer
   --peer ID                the candidate peer
   --format table|csv|json  output format (default table)
@@ -43,6 +45,8 @@ void run(const arguments& a) {
 
 const command explain_command{
     "explain", "score components and eligibility of one (member, peer) pair", usage,
-    "members! interactions journey member! peer! weights min-satisfaction format output +allow-existing", run};
+    "members! interactions journey member! peer! weights min-satisfaction format output model content as-of "
+    "+allow-existing",
+    run};
 
 }  // namespace cli

@@ -229,8 +229,15 @@ class Community:
         weights: Optional[Mapping[str, float]] = None,
         min_satisfaction: Optional[int] = None,
         allow_existing: bool = False,
+        model: Any = None,
+        content: Any = None,
+        as_of: Any = None,
     ) -> dict:
         """Score components, eligibility and the reason sentence for one pair.
+
+        With `model` (a RankingModel or a path to model.json; `content` and
+        `as_of` as for :func:`recommend`), ``score`` is the model's
+        probability and ``reason`` names the features that drove the pair.
 
         Returns
         -------
@@ -246,7 +253,13 @@ class Community:
             An unknown id.
         """
         return _core.explain(
-            self._c, member, peer, None if weights is None else dict(weights), min_satisfaction, allow_existing
+            self._c,
+            member,
+            peer,
+            None if weights is None else dict(weights),
+            min_satisfaction,
+            allow_existing,
+            _ranking._scorer(self, model, content, as_of),
         )
 
 

@@ -107,8 +107,9 @@ void bind_recommend(py::module_& m) {
     m.def(
         "explain",
         [](const community_ptr& c, const std::string& member, const std::string& peer, const py::object& weights,
-           const py::object& min_satisfaction, bool allow_existing) {
-            const recommend_options o = make_options(*c, 1, weights, min_satisfaction, allow_existing, 1);
+           const py::object& min_satisfaction, bool allow_existing, const py::object& model) {
+            recommend_options o = make_options(*c, 1, weights, min_satisfaction, allow_existing, 1);
+            o.model = scorer_of(model);
             const explanation e = engage_right::explain(*c, member, peer, o);
             const py::object chan = e.medium ? py::object(py::str(to_string(*e.medium))) : py::object(py::none());
             return py::dict("member"_a = member, "peer"_a = peer, "eligible"_a = e.verdict.eligible,
@@ -120,7 +121,7 @@ void bind_recommend(py::module_& m) {
                             "reason"_a = e.sentence);
         },
         py::arg("community"), py::arg("member"), py::arg("peer"), py::arg("weights"), py::arg("min_satisfaction"),
-        py::arg("allow_existing"));
+        py::arg("allow_existing"), py::arg("model") = py::none());
 }
 
 }  // namespace engage_right::python

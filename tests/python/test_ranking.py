@@ -335,6 +335,10 @@ def test_recommend_and_match_with_a_model_keep_the_hard_rules(seed):
     seats = plan.groupby("peer").size()
     cap = members.set_index("id")["capacity"].fillna(3)
     assert (seats <= cap[seats.index]).all()
+    # explain() agrees with recommend() on the score and the reason.
+    first = recs.iloc[0]
+    e = c.explain(first["member"], first["peer"], model=model, content=content)
+    assert e["eligible"] and e["score"] == first["score"] and e["reason"] == first["reason"]
     # A model with co_participation needs content.
     with pytest.raises(ValueError, match="co_participation"):
         er.recommend(c, model=model)
