@@ -490,3 +490,29 @@ def test_cli_fit_content_errors(tmp_path, cli):
     )
     assert f"{cpath}:2:17: created: expected unix seconds or ISO-8601".encode() in err.stderr
     assert os.path.exists(tmp_path / "m.json")
+
+
+@pytest.mark.parametrize(
+    "column, bad, expected",
+    [
+        ("score", "x", "score: expected a finite number or empty, got {q}x{q}"),
+        ("accepted", "maybe", "accepted: expected 1, 0, true, false or empty, got {q}maybe{q}"),
+        ("parent", "nowhere", "parent: unknown content id {q}nowhere{q} (not in the content)"),
+        ("kind", "", "kind: expected the kind of item (question, answer, comment, ...), got an empty field"),
+    ],
+)
+def test_content_frames_and_files_share_the_rules(tmp_path, column, bad, expected):
+    members, inter, content = random_history(6)
+    content = content.astype({"created": float})
+    content["score"] = "1"
+    content["accepted"] = "0"
+    content.loc[3, column] = bad
+    with pytest.raises(ValueError) as frame_error:
+        er.ranking_design(members, inter, 80 * DAY, content=content)
+    assert str(frame_error.value) == "content row 3: " + expected.format(q="'")
+    path = tmp_path / "content.csv"
+    content.to_csv(path, index=False)
+    with pytest.raises(ValueError) as file_error:
+        er.read_content(path)
+    message = str(file_error.value)
+    assert message.startswith(f"{path}:5:") and message.endswith(expected.format(q='"'))
