@@ -27,7 +27,6 @@ import argparse
 import math
 import os
 import sys
-import tempfile
 from collections import defaultdict
 
 import numpy as np
@@ -113,45 +112,54 @@ def bootstrap(hits: dict, names: list, rng: np.random.Generator, reps: int = 200
 
 
 def evaluate(data: str, t1s: str, t2s: str, horizon: float, seed: int = 0) -> dict:
-    t1, t2 = er._core.parse_timestamp(t1s), er._core.parse_timestamp(t2s)
+    """The bundled community: members rebuilt as of T1 from events.csv."""
+    t1 = er._core.parse_timestamp(t1s)
     members = members_as_of(data, t1)
     inter = pd.read_csv(os.path.join(data, "interactions.csv"), dtype={"source": str, "target": str})
+    return evaluate_frames(members, inter, None, t1s, t2s, horizon, seed)
+
+
+def evaluate_frames(members, inter, content, t1s: str, t2s: str, horizon: float, seed: int = 0) -> dict:
+    """`members` must describe the members as of T1 (with `created`)."""
+    t1, t2 = er._core.parse_timestamp(t1s), er._core.parse_timestamp(t2s)
+    inter = inter.copy()
     inter["t"] = seconds(inter["timestamp"])
-    with tempfile.TemporaryDirectory() as tmp:
-        mpath = os.path.join(tmp, "members.csv")
-        members.to_csv(mpath, index=False)
-        model = er.fit_ranking(mpath, os.path.join(data, "interactions.csv"), t1s, horizon_days=horizon, seed=seed)
-        alive = members[~(members["created"] >= t1)].drop(columns=["created"])
-        before = inter[inter["t"] < t1]
-        before = before[before["source"].isin(alive["id"]) & before["target"].isin(alive["id"])]
-        alive.to_csv(mpath, index=False)
-        ipath = os.path.join(tmp, "interactions.csv")
-        before[["source", "target", "weight", "timestamp"]].to_csv(ipath, index=False)
-        c = er.Community.from_csv(mpath, ipath)
+    model = er.fit_ranking(members, inter.drop(columns=["t"]), t1s, horizon_days=horizon, seed=seed, content=content)
+    alive = members[~(members["created"] >= t1)].drop(columns=["created"])
+    before = inter[inter["t"] < t1]
+    before = before[before["source"].isin(alive["id"]) & before["target"].isin(alive["id"])]
+    c = er.Community.from_frames(alive, before[["source", "target", "weight", "timestamp"]])
+    early = None if content is None else content[seconds(content["created"]) < t1]
     degree = dict(c.to_networkx().degree())
     new = truth(c, inter, t1, t2)
-    # Every eligible peer of the members with new contacts, in the library's
-    # order for each ranking (k large enough to list them all).
-    people = sorted(u for u in new if u in c)
-    everyone = len(c)
-    default = er.recommend(c, people, k=everyone)
-    learned = er.recommend(c, people, k=K, model=model, as_of=t1)
+    eligible = {u: {v for v in peers if c.explain(u, v)["eligible"]} for u, peers in new.items()}
+    test = sorted(u for u, peers in eligible.items() if peers)
+    stage_of = dict(zip(alive["id"], alive["stage"]))
+    stages = c.journey.stages
+    by_stage = defaultdict(list)
+    for v in sorted(alive["id"], key=lambda v: (-degree.get(v, 0), v)):
+        by_stage[stage_of[v]].append(v)
     rows = {"learned": {}, "default weights": {}, "degree": {}, "adamic-adar": {}}
-    for u, g in default.groupby("member", sort=False):
-        eligible = set(g["peer"])
-        target = new[u] & eligible
-        if not target:
-            continue
-        rows["default weights"][u] = list(g["peer"][:K])
-        by_degree = sorted(eligible, key=lambda v: (-degree.get(v, 0), v))
-        rows["degree"][u] = by_degree[:K]
-        aa = g.sort_values(["proximity", "peer"], ascending=[False, True], kind="stable")
-        rows["adamic-adar"][u] = list(aa["peer"][:K])
-    for u, g in learned.groupby("member", sort=False):
-        rows["learned"][u] = list(g["peer"])
-    test = sorted(rows["default weights"])
+    for name, kw in (
+        ("learned", {"model": model, "as_of": t1, "content": early}),
+        ("default weights", {}),
+        ("adamic-adar", {"weights": {"similarity": 0, "tags": 0, "proximity": 1, "happiness": 0}}),
+    ):
+        recs = er.recommend(c, test, k=K, **kw)
+        for u, g in recs.groupby("member", sort=False):
+            rows[name][u] = list(g["peer"])
+    for u in test:
+        nxt = stages[stages.index(stage_of[u]) + 1]
+        top = []
+        for v in by_stage[nxt]:
+            if c.explain(u, v)["eligible"]:
+                top.append(v)
+                if len(top) == K:
+                    break
+        rows["degree"][u] = top
     hits = {
-        name: np.array([len(set(r.get(u, [])) & new[u]) > 0 for u in test], dtype=float) for name, r in rows.items()
+        name: np.array([len(set(r.get(u, [])) & eligible[u]) > 0 for u in test], dtype=float)
+        for name, r in rows.items()
     }
     rng = np.random.default_rng(seed)
     ci = bootstrap(hits, list(hits), rng)
@@ -179,8 +187,24 @@ def main(argv=None) -> int:
     ap.add_argument("--t2", default="2018-09-01")
     ap.add_argument("--horizons", default="30,60")
     ap.add_argument("--markdown", action="store_true", help="print the table of docs/ranking.md")
+    ap.add_argument(
+        "--members",
+        help="another community instead: members.csv as of T1 (with a created column; no attribute may use "
+        "anything after T1), with --interactions (all dated contacts) and optionally --content",
+    )
+    ap.add_argument("--interactions")
+    ap.add_argument("--content")
     a = ap.parse_args(argv)
-    results = [evaluate(a.data, a.t1, a.t2, float(h)) for h in a.horizons.split(",")]
+    if a.members:
+        members = pd.read_csv(a.members, dtype={"id": str, "tags": str}, keep_default_na=False)
+        members["created"] = seconds(members["created"].replace("", None))
+        inter = pd.read_csv(a.interactions, dtype={"source": str, "target": str})
+        content = None
+        if a.content:
+            content = pd.read_csv(a.content, dtype=str, keep_default_na=False)
+        results = [evaluate_frames(members, inter, content, a.t1, a.t2, float(h)) for h in a.horizons.split(",")]
+    else:
+        results = [evaluate(a.data, a.t1, a.t2, float(h)) for h in a.horizons.split(",")]
     for r in results:
         tr = r["training"]
         print(
