@@ -36,7 +36,8 @@ options:
   --min-satisfaction N     hard rule 3 for the training pairs (default: the journey's)
   --half-life-days D       half-life of peer_activity (default 30)
   --negatives N            negatives sampled per member (default 50; 0 = all
-                           eligible pairs)
+                           eligible pairs, which can be many: members with a
+                           positive x peers one stage right)
   --l2 X                   ridge penalty on the standardised coefficients
                            (default 1; scikit-learn C = 1/X; 0 = none)
   --seed N                 negative sampling seed (default 0)
