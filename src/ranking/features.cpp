@@ -208,8 +208,10 @@ std::string ranking_scorer::reason(member_index u, member_index v, const ranking
                 break;
             case ranking_feature::peer_idle_days: {
                 const double days = std::expm1(x[k]);
+                const long long whole = std::llround(days);
                 part = days >= ranking_idle_cap_days ? std::string("no dated contact in a year")
-                                                     : fmt::format("last contact {:.0f} days ago", days);
+                       : whole == 0                  ? std::string("last contact today")
+                                    : fmt::format("last contact {} day{} ago", whole, whole == 1 ? "" : "s");
                 break;
             }
             case ranking_feature::co_participation: {
