@@ -7,6 +7,7 @@ set(ENGAGE_RIGHT_SOURCES
   evaluate/rank.cpp
   evaluate/replay.cpp
   export/export.cpp
+  io/content.cpp
   io/csv.cpp
   io/events.cpp
   io/frames.cpp
@@ -24,6 +25,9 @@ set(ENGAGE_RIGHT_SOURCES
   matching/match.cpp
   matching/optimal.cpp
   matching/stable_greedy.cpp
+  ranking/features.cpp
+  ranking/fit.cpp
+  ranking/model.cpp
   recommend/reason.cpp
   recommend/recommend.cpp
   scoring/kernel.cpp

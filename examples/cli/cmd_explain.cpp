@@ -15,6 +15,8 @@ options:
   --members FILE, --interactions FILE, --journey PRESET|FILE,
   --weights LIST, --min-satisfaction N, --allow-existing,
   --stage-gap MIN:MAX      as for recommend
+  --model FILE, --content FILE, --as-of TIME               as for recommend
+                           (with --model: the model's probability and reason)
   --member ID              the member looking for a peer
   --peer ID                the candidate peer
   --format table|csv|json  output format (default table)
@@ -44,7 +46,8 @@ void run(const arguments& a) {
 
 const command explain_command{
     "explain", "score components and eligibility of one (member, peer) pair", usage,
-    "members! interactions journey member! peer! weights min-satisfaction format output stage-gap +allow-existing",
+    "members! interactions journey member! peer! weights min-satisfaction format output stage-gap model content "
+    "as-of +allow-existing",
     run};
 
 }  // namespace cli

@@ -31,6 +31,10 @@ options:
                            paired again (default 90; 0 = off)
   --continuity-bonus X     add X to the score of pairs met before (default 0)
   --as-of TIME             "now" for the cooldown (default: latest in --history)
+                           and for --model (default: latest interaction)
+  --model FILE             score pairs by a learned model (model.json from
+                           'engage-right fit'; see recommend --help)
+  --content FILE           content.csv, for a model that uses co_participation
   --blocked FILE           blocked.csv (member,peer): never paired, both ways
   --spread X               0..1: seat j of a peer with capacity c costs X*j/c of
                            score, spreading load over peers (default 0)

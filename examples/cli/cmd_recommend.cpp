@@ -30,6 +30,12 @@ options:
                            the Engage Right rule; e.g. 1:2; every step in
                            between must be enabled; the channel is that of
                            the member's own step)
+  --model FILE             rank by a learned model (model.json from
+                           'engage-right fit'): the score becomes the model's
+                           probability; the hard rules are unchanged
+  --content FILE           content.csv, for a model that uses co_participation
+  --as-of TIME             "now" for the model's activity features (default:
+                           the latest interaction timestamp)
   --threads N              worker threads (default: all cores)
   --format table|csv|json  output format (default table)
   --output FILE            write there instead of standard output
@@ -66,7 +72,8 @@ void run(const arguments& a) {
 
 const command recommend_command{
     "recommend", "top-k peers for every member (or one member)", usage,
-    "members! interactions journey top member weights min-satisfaction format output threads stage-gap "
+    "members! interactions journey top member weights min-satisfaction format output threads stage-gap model content "
+    "as-of "
     "+allow-existing",
     run};
 

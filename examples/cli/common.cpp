@@ -43,6 +43,7 @@ er::recommend_options recommend_options_of(const arguments& a, const er::communi
     if (auto m = a.get_int("min-satisfaction", 0, 11)) o.min_satisfaction = static_cast<int>(*m);
     o.allow_existing = a.has("allow-existing");
     o.gap = stage_gap_of(a, c.journey());
+    o.model = model_of(a, c);
     return o;
 }
 
@@ -54,6 +55,20 @@ er::stage_gap stage_gap_of(const arguments& a, const er::journey& j) {
         er::validate_stage_gap(g, j);
         return g;
     });
+}
+
+std::shared_ptr<const er::ranking_scorer> model_of(const arguments& a, const er::community& c) {
+    const auto path = a.get("model");
+    if (!path) {
+        if (a.has("content")) throw usage_error("option --content: only used with --model");
+        return nullptr;
+    }
+    er::ranking_model m = er::read_model(*path);
+    er::ranking_context ctx;
+    if (auto t = time_option(a, "as-of")) ctx.as_of = *t;
+    if (auto content = a.get("content"))
+        ctx.threads = std::make_shared<er::content_threads>(c, er::read_content(*content));
+    return std::make_shared<er::ranking_scorer>(c, std::move(m), std::move(ctx));
 }
 
 lead_inputs load_lead_inputs(const arguments& a) {
@@ -127,7 +142,7 @@ std::vector<std::string> command::required() const {
 
 const char* const match_option_spec =
     "members! interactions journey weights min-satisfaction per-member method candidates history cooldown-days "
-    "continuity-bonus as-of blocked spread threads format output stage-gap +allow-existing";
+    "continuity-bonus as-of blocked spread threads format output stage-gap model content +allow-existing";
 
 er::match_options match_options_of(const arguments& a, const er::community& c) {
     er::match_options o;

@@ -8,6 +8,7 @@
 #include <engage_right/engage_right.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,7 @@ extern const command simulate_command;
 extern const command learn_command;
 extern const command check_command;
 extern const command evaluate_command;
+extern const command fit_command;
 
 /// "" for one, "s" otherwise.
 inline const char* plural(std::size_t n) { return n == 1 ? "" : "s"; }
@@ -77,7 +79,8 @@ std::optional<double> time_option(const arguments& a, const std::string& name);
 er::journey journey_of(const arguments& a);
 /// --members, --interactions, --journey; warns about dropped self-loops.
 er::community load_community(const arguments& a);
-/// --weights, --min-satisfaction, --allow-existing, --stage-gap.
+/// --weights, --min-satisfaction, --allow-existing, --stage-gap, and --model
+/// (with --content and --as-of) where the command takes it.
 er::recommend_options recommend_options_of(const arguments& a, const er::community& c);
 /// --stage-gap MIN:MAX (default 1:1), checked against the journey. A command
 /// takes it by listing `stage-gap` in its options (recommend_options_of reads
@@ -85,6 +88,9 @@ er::recommend_options recommend_options_of(const arguments& a, const er::communi
 ///   --stage-gap MIN:MAX      peers stand MIN to MAX stages right (default 1:1,
 ///                            the Engage Right rule; e.g. 1:2)
 er::stage_gap stage_gap_of(const arguments& a, const er::journey& j);
+/// --model FILE (with --content FILE and --as-of TIME): the learned ranking
+/// applied to `c`, or null without --model.
+std::shared_ptr<const er::ranking_scorer> model_of(const arguments& a, const er::community& c);
 
 /// Members and events for lead scoring and stage inference.
 struct lead_inputs {

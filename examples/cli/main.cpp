@@ -22,7 +22,7 @@ namespace er = engage_right;
 const cli::command* const commands[] = {&cli::recommend_command,    &cli::explain_command,  &cli::score_command,
                                         &cli::infer_stages_command, &cli::stats_command,    &cli::match_command,
                                         &cli::export_command,       &cli::simulate_command, &cli::learn_command,
-                                        &cli::check_command,        &cli::evaluate_command};
+                                        &cli::check_command,        &cli::evaluate_command, &cli::fit_command};
 
 std::string tool_usage() {
     std::string text = R"(usage: engage-right <command> [options]

@@ -33,6 +33,9 @@ inline constexpr std::array<std::string_view, 21> uplift = {
     "base_rate", "treated_rate", "mean_contacts", "odds_ratio", "odds_ratio_low", "odds_ratio_high", "p_value",
     "base",      "base_round",   "lift",          "lift_low",   "lift_high",      "converged",       "status"};
 
+/// fit / er.fit_ranking: one row per feature of the model.
+inline constexpr std::array<std::string_view, 4> ranking_model = {"feature", "coefficient", "mean", "scale"};
+
 /// stats / er.funnel: the columns of each stage row (after the stage name).
 inline constexpr std::array<std::string_view, 9> funnel_stage = {
     "members", "share", "reached", "conversion", "promoters", "passives", "detractors", "unknown", "nps"};

@@ -122,6 +122,12 @@ public:
     bool has_interaction(member_index u, member_index v) const noexcept;
     /// Sum of the weights of the (u, v) interactions, 0 when none.
     double interaction_weight(member_index u, member_index v) const noexcept;
+    /// Times (unix seconds, ascending) of the member's dated contacts: one
+    /// entry per interaction row with a timestamp that has the member at
+    /// either end (self-loops excluded). Empty without timestamps.
+    std::span<const double> action_times(member_index i) const noexcept {
+        return {action_times_.data() + action_offsets_[i], action_times_.data() + action_offsets_[i + 1]};
+    }
     /// Self-loops found in the interaction input and dropped.
     std::size_t self_loops_dropped() const noexcept { return self_loops_; }
     /// Interaction rows merged into an existing pair.
@@ -152,6 +158,8 @@ private:
     std::vector<std::uint64_t> adj_offsets_;
     std::vector<member_index> adj_;
     std::vector<double> adj_weight_;
+    std::vector<std::uint64_t> action_offsets_;  // size n + 1
+    std::vector<double> action_times_;
     std::size_t self_loops_ = 0;
     std::size_t duplicates_ = 0;
     detail::id_index index_;  // over ids_ (re-pointed on move)

@@ -94,7 +94,7 @@ struct member_columns {
     data_column opted_out;                          ///< 1/0/true/false
     data_column activity;                           ///< finite numbers >= 0
     std::optional<std::vector<std::string>> tags;   ///< ';'-separated tags per member
-    data_column created;                            ///< unix seconds, or text cells as in members.csv
+    data_column created;                            ///< unix seconds (NaN = empty) or text cells; absent: no column
     feature_block features;                         ///< n x d floats, or d = 0 (borrowed arrays stay borrowed)
     /// Extra text columns by name (member_read_options::text_columns).
     std::vector<member_table::text_column> extra;
@@ -151,5 +151,41 @@ std::string csv_quote(std::string_view s);
 
 /// Read a whole file into a string. @throws input_error (line 0) when unreadable.
 std::string read_file(const std::filesystem::path& path);
+
+/// Parse content.csv text (DESIGN.md section 5):
+/// `id,author,kind,parent,created,tags[,score][,accepted][,title][,url][,f_*]`.
+/// `id` unique and non-empty; `author` a member id or empty (unknown);
+/// `kind` non-empty text (kept lower-cased); `parent` empty for a thread's
+/// root or the id of another row of the file (a parent chain may not loop);
+/// `created` unix seconds or ISO-8601; `tags` `;`-separated as in
+/// members.csv; `score` a finite number or empty; `accepted` 1/0/true/false
+/// or empty; `title`, `url` text; `f_0 .. f_{d-1}` finite numbers. Unknown
+/// columns are ignored. Authors are not resolved here: content may name
+/// people who are not (or not yet) members.
+/// @throws input_error naming file, line and column.
+content_table parse_content(std::string_view text, std::string_view source = "content.csv");
+
+/// Read content.csv from a file. @throws input_error.
+content_table read_content(const std::filesystem::path& path);
+
+/// Content as in-memory columns (a DataFrame), one entry per item.
+struct content_columns {
+    std::vector<std::string> id;                   ///< required
+    std::vector<std::string> author;               ///< required; "" = unknown
+    std::vector<std::string> kind;                 ///< required
+    std::vector<std::string> parent;               ///< required; "" = a root
+    std::vector<double> created;                   ///< required, unix seconds
+    std::optional<std::vector<std::string>> tags;  ///< ';'-separated tags per item
+    data_column score;                             ///< finite numbers
+    data_column accepted;                          ///< 1/0/true/false
+    std::optional<std::vector<std::string>> title;
+    std::optional<std::vector<std::string>> url;
+    feature_block features;  ///< n x d floats, or d = 0
+};
+
+/// Build a content table from columns with the rules of content.csv (the
+/// same code checks both). Errors name the 0-based row:
+/// `content row 3: parent: unknown content id 'x'`. @throws config_error.
+content_table build_content(const content_columns& columns);
 
 }  // namespace engage_right

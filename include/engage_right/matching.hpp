@@ -99,7 +99,7 @@ struct match_options {
 struct match_pair {
     member_index member = no_member;
     member_index peer = no_member;
-    score_t score = 0;  ///< the reference score of the pair
+    score_t score = 0;  ///< the reference score of the pair (the model's probability with a model)
     score_t value = 0;  ///< what the matching maximised: score + continuity bonus - seat cost
     score_components components;
     channel medium = channel::private_;  ///< channel of the member's step

@@ -18,6 +18,8 @@
 
 namespace engage_right {
 
+class ranking_scorer;  // ranking.hpp
+
 /// Options of a recommendation run. Defaults follow the community's journey.
 struct recommend_options {
     /// Peers per member (top-k), >= 1.
@@ -41,6 +43,13 @@ struct recommend_options {
     unsigned threads = 0;
     /// Build the one-sentence reason of every result.
     bool reasons = true;
+    /// A learned ranking over this same community (ranking.hpp): the score
+    /// becomes the model's probability, peers are ranked by its linear
+    /// predictor, and the reason names the features that drove the pair.
+    /// The hard rules are unchanged; `weights` is then unused. Null: the
+    /// weighted reference score. Exact, with the same screening as the
+    /// reference score (docs/ranking.md).
+    std::shared_ptr<const ranking_scorer> model;
 };
 
 /// One recommended pairing.
@@ -48,7 +57,7 @@ struct recommendation {
     member_index member = no_member;     ///< who the recommendation is for
     member_index peer = no_member;       ///< the recommended peer, one stage to the right (or within the gap)
     std::uint32_t rank = 0;              ///< 1 = best
-    score_t score = 0;                   ///< weighted score
+    score_t score = 0;                   ///< weighted score, or the model's probability
     score_components components;         ///< raw components (before weighting)
     channel medium = channel::private_;  ///< channel of the member's step (the first step towards the peer)
     std::string reason;                  ///< one human sentence; empty when reasons are off

@@ -40,6 +40,11 @@ struct member_table {
     std::vector<std::uint32_t> tag_ids;      ///< indices into tag_names
     std::vector<std::string> tag_names;      ///< distinct tags
     feature_block features;                  ///< n x d, or d = 0
+    /// When each member joined, unix seconds (NaN when empty); an empty
+    /// vector when there is no `created` column. evaluate() leaves members
+    /// created at or after the split time out of the replay, fit_ranking()
+    /// those created at or after its cut.
+    std::vector<double> created;
 
     /// A column kept as text (see member_read_options::text_columns).
     struct text_column {
@@ -51,10 +56,6 @@ struct member_table {
     /// the stage was not given (it is then 0). Only readers with
     /// member_read_options::stage_optional leave stages out.
     std::vector<std::uint8_t> stage_known;
-    /// When each member joined (unix seconds, NaN for an empty cell); empty
-    /// when the input has no `created` column. Only evaluate() reads it: a
-    /// member created at or after the split time is not in the replay.
-    std::vector<double> created;
 
     /// An extra text column by (lower-case) name, or nullptr.
     const text_column* find_extra(std::string_view name) const noexcept {
@@ -86,6 +87,30 @@ struct stage_table {
     std::vector<double> timestamp;  ///< unix seconds
 
     std::size_t size() const noexcept { return member.size(); }
+};
+
+/// Content as columns (content.csv: posts, answers, comments), in input
+/// order. A thread is a root item (no parent) and every item whose parent
+/// chain leads to it.
+struct content_table {
+    static constexpr std::uint32_t no_parent = 0xffffffffu;
+
+    std::vector<std::string> id;             ///< unique, non-empty
+    std::vector<std::string> author;         ///< member id; "" when unknown (deleted or anonymous)
+    std::vector<std::string> kind;           ///< lower case, e.g. question, answer, comment
+    std::vector<std::uint32_t> parent;       ///< row of the parent item, or no_parent
+    std::vector<std::uint32_t> thread;       ///< row of the thread's root item (the item itself for a root)
+    std::vector<double> created;             ///< unix seconds
+    std::vector<std::uint32_t> tag_offsets;  ///< CSR offsets (size n+1) into tag_ids
+    std::vector<std::uint32_t> tag_ids;      ///< indices into tag_names
+    std::vector<std::string> tag_names;      ///< distinct tags
+    std::vector<double> score;               ///< NaN when empty; empty vector: no score column
+    std::vector<std::uint8_t> accepted;      ///< 0 or 1; empty vector: no accepted column
+    std::vector<std::string> title;          ///< empty vector: no title column
+    std::vector<std::string> url;            ///< empty vector: no url column
+    feature_block features;                  ///< n x d, or d = 0
+
+    std::size_t size() const noexcept { return id.size(); }
 };
 
 }  // namespace engage_right

@@ -40,13 +40,18 @@ struct logistic_options {
     /// Converged when the largest coefficient change of an iteration is below
     /// tolerance * (1 + |coefficient|).
     double tolerance = 1e-10;
+    /// Ridge (L2) penalty per column of X, each >= 0; empty: none. The fit
+    /// then maximises log L - sum_k l2[k] * b[k]^2 / 2 (scikit-learn's
+    /// LogisticRegression with C = 1 / l2 on the penalised columns and an
+    /// unpenalised intercept column). Penalised columns may be collinear.
+    std::vector<double> l2;
 };
 
 /// A fitted logistic regression P(y = 1 | x) = 1 / (1 + exp(-x'b)).
 struct logistic_fit {
     Eigen::VectorXd params;     ///< coefficients b, one per column of X
     Eigen::VectorXd bse;        ///< standard errors: sqrt(diag(cov))
-    Eigen::MatrixXd cov;        ///< inverse Fisher information (X' W X)^-1 at b, W = diag(p (1 - p))
+    Eigen::MatrixXd cov;        ///< inverse Fisher information (X' W X + diag(l2))^-1 at b, W = diag(p (1 - p))
     double log_likelihood = 0;  ///< sum of y ln p + (1 - y) ln(1 - p) at b
     int iterations = 0;         ///< Newton steps taken
     bool converged = false;     ///< the coefficients settled within the tolerance

@@ -37,6 +37,8 @@ from ._lead import infer_stages, lead_scores, stage_history, write_stage_history
 from ._matching import MATCH_COLUMNS as MATCH_COLUMNS
 from ._matching import UNMATCHED_COLUMNS as UNMATCHED_COLUMNS
 from ._matching import assign, match
+from ._ranking import RANKING_FEATURES as RANKING_FEATURES
+from ._ranking import RankingModel, fit_ranking, ranking_design, ranking_features, read_content
 from ._stats import FUNNEL_COLUMNS as FUNNEL_COLUMNS
 from ._stats import NPS_COLUMNS as NPS_COLUMNS
 from ._stats import funnel, nps
@@ -63,6 +65,11 @@ __all__ = [
     "plot_funnel",
     "match",
     "assign",
+    "fit_ranking",
+    "ranking_design",
+    "ranking_features",
+    "RankingModel",
+    "read_content",
     "estimate_uplift",
     "evaluate",
     "plot_evaluation",

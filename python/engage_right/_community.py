@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os as _os
 from collections.abc import Mapping, Sequence
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as _np
 import pandas as _pd
 
-from . import _core
+from . import _core, _ranking
 from ._frames import (
     PathLike,
     _data_column,
@@ -230,8 +230,15 @@ class Community:
         min_satisfaction: Optional[int] = None,
         allow_existing: bool = False,
         stage_gap: Union[tuple, str] = (1, 1),
+        model: Any = None,
+        content: Any = None,
+        as_of: Any = None,
     ) -> dict:
         """Score components, eligibility and the reason sentence for one pair.
+
+        With `model` (a RankingModel or a path to model.json; `content` and
+        `as_of` as for :func:`recommend`), ``score`` is the model's
+        probability and ``reason`` names the features that drove the pair.
 
         Parameters
         ----------
@@ -257,7 +264,14 @@ class Community:
         """
         gap = _stage_gap_arg(stage_gap, self._c.journey)
         return _core.explain(
-            self._c, member, peer, None if weights is None else dict(weights), min_satisfaction, allow_existing, gap
+            self._c,
+            member,
+            peer,
+            None if weights is None else dict(weights),
+            min_satisfaction,
+            allow_existing,
+            gap,
+            _ranking._scorer(self, model, content, as_of),
         )
 
 
@@ -270,6 +284,9 @@ def recommend(
     allow_existing: bool = False,
     threads: int = 0,
     stage_gap: Union[tuple, str] = (1, 1),
+    model: Any = None,
+    content: Any = None,
+    as_of: Any = None,
 ) -> _pd.DataFrame:
     """Engage Right recommendations: the top-`k` peers one stage to the right
     (or within `stage_gap`).
@@ -299,6 +316,15 @@ def recommend(
         default is the Engage Right rule, exactly one stage right; ``(1, 2)``
         also offers peers two stages right. The channel is that of the
         member's own step. See docs/scoring.md, "How far right".
+    model : RankingModel or path to model.json, optional
+        Rank by a learned model (:func:`fit_ranking`): ``score`` becomes the
+        model's probability and ``reason`` names the features that drove the
+        pair; the hard rules are unchanged and `weights` is unused.
+    content : path or DataFrame, optional
+        ``content.csv``, for a model that uses ``co_participation``.
+    as_of : time, optional
+        "Now" for the model's activity features (default: the latest dated
+        contact).
 
     Returns
     -------
@@ -333,5 +359,6 @@ def recommend(
         bool(allow_existing),
         int(threads),
         gap,
+        _ranking._scorer(community, model, content, as_of),
     )
     return _pd.DataFrame({name: cols[name] for name in RESULT_COLUMNS})

@@ -82,6 +82,7 @@ def recommend(
     allow_existing: bool,
     threads: int,
     stage_gap: tuple[int, int] = ...,
+    model: Optional[RankingScorer] = ...,
 ) -> dict[str, Any]: ...
 def explain(
     community: Community,
@@ -91,6 +92,7 @@ def explain(
     min_satisfaction: Optional[int],
     allow_existing: bool,
     stage_gap: tuple[int, int] = ...,
+    model: Optional[RankingScorer] = ...,
 ) -> dict[str, Any]: ...
 def parse_stage_gap(text: str, journey: Journey) -> tuple[int, int]: ...
 def parse_timestamp(text: str) -> Optional[float]: ...
@@ -206,6 +208,7 @@ def match(
     history_file: Optional[str] = ...,
     blocked_file: Optional[str] = ...,
     stage_gap: tuple[int, int] = ...,
+    model: Optional[RankingScorer] = ...,
 ) -> dict: ...
 def simulate(
     community: Community,
@@ -301,3 +304,90 @@ def evaluate(
     scorer: Optional[Callable[[str, str], float]],
     stage_gap: tuple[int, int] = (1, 1),
 ) -> dict[str, Any]: ...
+
+class Content:
+    @staticmethod
+    def from_csv(path: str) -> Content: ...
+    @staticmethod
+    def _from_columns(
+        id: list[str],
+        author: list[str],
+        kind: list[str],
+        parent: list[str],
+        created: list[float],
+        tags: Optional[list[str]],
+        score: Any,
+        accepted: Any,
+        title: Optional[list[str]],
+        url: Optional[list[str]],
+        features: Optional[npt.NDArray[Any]],
+    ) -> Content: ...
+    def __len__(self) -> int: ...
+    def _columns(self) -> dict[str, Any]: ...
+
+class RankingHistory:
+    @staticmethod
+    def from_csv(members: str, interactions: str, content: Optional[str], journey: Journey) -> RankingHistory: ...
+    @staticmethod
+    def _from_columns(
+        journey: Journey,
+        ids: list[str],
+        stages: Optional[list[str]],
+        satisfaction: Any,
+        capacity: Any,
+        opted_out: Any,
+        activity: Any,
+        tags: Optional[list[str]],
+        features: Optional[npt.NDArray[Any]],
+        created: Any,
+        sources: list[str],
+        targets: list[str],
+        weights: Any,
+        timestamps: Optional[npt.NDArray[np.float64]],
+        content: Optional[Content],
+    ) -> RankingHistory: ...
+
+class RankingModel:
+    @staticmethod
+    def from_json(text: str, source: str) -> RankingModel: ...
+    @staticmethod
+    def load(path: str) -> RankingModel: ...
+    def to_json(self) -> str: ...
+    def save(self, path: str) -> None: ...
+    @property
+    def features(self) -> list[str]: ...
+    @property
+    def coefficients(self) -> list[float]: ...
+    @property
+    def intercept(self) -> float: ...
+    @property
+    def mean(self) -> list[float]: ...
+    @property
+    def scale(self) -> list[float]: ...
+    @property
+    def half_life_days(self) -> float: ...
+    @property
+    def training(self) -> dict[str, Any]: ...
+
+class RankingScorer:
+    def __init__(
+        self, community: Community, model: RankingModel, as_of: Optional[float], content: Optional[Content]
+    ) -> None: ...
+    @property
+    def as_of(self) -> float: ...
+    def features(self, member: str, peer: str) -> dict[str, float]: ...
+
+def fit_ranking(
+    history: RankingHistory,
+    split_at: float,
+    horizon_days: float,
+    half_life_days: float,
+    negatives: int,
+    l2: float,
+    seed: int,
+    min_satisfaction: Optional[int],
+    threads: int,
+    max_iterations: int,
+    tolerance: float,
+    design_only: bool,
+) -> tuple[Optional[RankingModel], dict[str, Any]]: ...

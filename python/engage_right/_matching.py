@@ -10,7 +10,7 @@ from typing import Any, Optional
 import numpy as _np
 import pandas as _pd
 
-from . import _core
+from . import _core, _ranking
 from ._community import Community
 from ._frames import _as_of_seconds, _is_path, _time_seconds
 from ._journey import _stage_gap_arg
@@ -60,6 +60,8 @@ def match(
     reasons: bool = True,
     with_unmatched: bool = False,
     stage_gap: Any = (1, 1),
+    model: Any = None,
+    content: Any = None,
 ):
     """Who meets whom: a capacity-aware plan (docs/matching.md).
 
@@ -100,6 +102,12 @@ def match(
         Build the one-sentence reason of every pair.
     with_unmatched : bool, default False
         Also return the members who got fewer peers than `per_member`.
+    model : RankingModel or path to model.json, optional
+        Score pairs by a learned model (:func:`fit_ranking`): ``score`` is
+        the model's probability; `as_of` is also "now" for its activity
+        features (default: the latest dated contact).
+    content : path or DataFrame, optional
+        ``content.csv``, for a model that uses ``co_participation``.
 
     Returns
     -------
@@ -153,6 +161,7 @@ def match(
         history_file,
         blocked_file,
         gap,
+        _ranking._scorer(community, model, content, as_of),
     )
     pairs = _pd.DataFrame({name: out["pairs"][name] for name in MATCH_COLUMNS})
     pairs["score"] = pairs["score"].astype(float)

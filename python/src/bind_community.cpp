@@ -74,6 +74,7 @@ member_table members_from_columns(const journey& j, const std::vector<std::strin
     if (!extra.is_none())
         for (auto item : extra.cast<py::dict>())
             cols.extra.push_back({item.first.cast<std::string>(), item.second.cast<std::vector<std::string>>()});
+    cols.created = to_data_column(created, "created");
     return build_members(cols, j, options);
 }
 

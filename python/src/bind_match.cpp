@@ -102,9 +102,10 @@ void bind_match(py::module_& m) {
            const py::object& history_member, const py::object& history_peer, const py::object& history_time,
            double cooldown_days, double continuity_bonus, const py::object& as_of, const py::object& blocked_member,
            const py::object& blocked_peer, double spread, bool reasons, const py::object& history_file,
-           const py::object& blocked_file, const gap_pair& gap) {
+           const py::object& blocked_file, const gap_pair& gap, const py::object& model) {
             match_options o;
             o.scoring = make_options(*c, 1, weights, min_satisfaction, allow_existing, threads, gap);
+            o.scoring.model = scorer_of(model);
             o.method = parse_match_method(method);
             o.per_member = per_member;
             o.candidates = candidates;
@@ -182,7 +183,7 @@ void bind_match(py::module_& m) {
         py::arg("history_peer"), py::arg("history_time"), py::arg("cooldown_days"), py::arg("continuity_bonus"),
         py::arg("as_of"), py::arg("blocked_member"), py::arg("blocked_peer"), py::arg("spread"), py::arg("reasons"),
         py::arg("history_file") = py::none(), py::arg("blocked_file") = py::none(),
-        py::arg("stage_gap") = gap_pair{1, 1});
+        py::arg("stage_gap") = gap_pair{1, 1}, py::arg("model") = py::none());
 }
 
 }  // namespace engage_right::python

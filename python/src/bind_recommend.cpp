@@ -97,8 +97,10 @@ void bind_recommend(py::module_& m) {
     m.def(
         "recommend",
         [](const community_ptr& c, const py::object& members, std::size_t k, const py::object& weights,
-           const py::object& min_satisfaction, bool allow_existing, unsigned threads, const gap_pair& gap) {
-            const recommend_options o = make_options(*c, k, weights, min_satisfaction, allow_existing, threads, gap);
+           const py::object& min_satisfaction, bool allow_existing, unsigned threads, const gap_pair& gap,
+           const py::object& model) {
+            recommend_options o = make_options(*c, k, weights, min_satisfaction, allow_existing, threads, gap);
+            o.model = scorer_of(model);
             std::vector<member_index> ids;
             const bool all = members.is_none();
             if (!all)
@@ -112,13 +114,15 @@ void bind_recommend(py::module_& m) {
             return to_columns(*c, recs);
         },
         py::arg("community"), py::arg("members"), py::arg("k"), py::arg("weights"), py::arg("min_satisfaction"),
-        py::arg("allow_existing"), py::arg("threads"), py::arg("stage_gap") = gap_pair{1, 1});
+        py::arg("allow_existing"), py::arg("threads"), py::arg("stage_gap") = gap_pair{1, 1},
+        py::arg("model") = py::none());
 
     m.def(
         "explain",
         [](const community_ptr& c, const std::string& member, const std::string& peer, const py::object& weights,
-           const py::object& min_satisfaction, bool allow_existing, const gap_pair& gap) {
-            const recommend_options o = make_options(*c, 1, weights, min_satisfaction, allow_existing, 1, gap);
+           const py::object& min_satisfaction, bool allow_existing, const gap_pair& gap, const py::object& model) {
+            recommend_options o = make_options(*c, 1, weights, min_satisfaction, allow_existing, 1, gap);
+            o.model = scorer_of(model);
             const explanation e = engage_right::explain(*c, member, peer, o);
             const py::object chan = e.medium ? py::object(py::str(to_string(*e.medium))) : py::object(py::none());
             return py::dict("member"_a = member, "peer"_a = peer, "eligible"_a = e.verdict.eligible,
@@ -130,7 +134,7 @@ void bind_recommend(py::module_& m) {
                             "reason"_a = e.sentence);
         },
         py::arg("community"), py::arg("member"), py::arg("peer"), py::arg("weights"), py::arg("min_satisfaction"),
-        py::arg("allow_existing"), py::arg("stage_gap") = gap_pair{1, 1});
+        py::arg("allow_existing"), py::arg("stage_gap") = gap_pair{1, 1}, py::arg("model") = py::none());
 }
 
 }  // namespace engage_right::python

@@ -28,6 +28,7 @@ void bind_match(py::module_& m);
 void bind_simulate(py::module_& m);
 void bind_uplift(py::module_& m);
 void bind_evaluate(py::module_& m);
+void bind_ranking(py::module_& m);
 
 /// A member_table from the facade's columns, through build_members (the
 /// rules of members.csv, errors naming the row): `ids` one string per member
@@ -60,6 +61,9 @@ py::dict named_columns(const std::array<std::string_view, N>& names, std::array<
 
 /// A stage gap (MIN, MAX) from Python, checked against the journey.
 using gap_pair = std::pair<std::uint32_t, std::uint32_t>;
+
+/// The scorer of a _core.RankingScorer, or null for None.
+std::shared_ptr<const ranking_scorer> scorer_of(const py::object& o);
 
 /// Options shared by recommend(), explain() and match().
 recommend_options make_options(const community& c, std::size_t k, const py::object& weights,

@@ -32,6 +32,7 @@ PYBIND11_MODULE(_core, m) {
     add("funnel_step", engage_right::columns::funnel_step);
     add("nps", engage_right::columns::nps);
     add("check", engage_right::columns::check);
+    add("ranking_model", engage_right::columns::ranking_model);
     m.attr("columns") = cols;
 
     static pybind11::exception<engage_right::error> error(m, "Error", PyExc_RuntimeError);
@@ -60,4 +61,5 @@ PYBIND11_MODULE(_core, m) {
     erp::bind_simulate(m);
     erp::bind_uplift(m);
     erp::bind_evaluate(m);
+    erp::bind_ranking(m);
 }

@@ -40,6 +40,8 @@ community::community(community&& other) noexcept
       adj_offsets_(std::move(other.adj_offsets_)),
       adj_(std::move(other.adj_)),
       adj_weight_(std::move(other.adj_weight_)),
+      action_offsets_(std::move(other.action_offsets_)),
+      action_times_(std::move(other.action_times_)),
       self_loops_(other.self_loops_),
       duplicates_(other.duplicates_),
       index_(std::move(other.index_)) {
@@ -194,6 +196,29 @@ community::community(engage_right::journey j, member_table m, const interaction_
         if (a > b) std::swap(a, b);
         edges.push_back({a, b, w});
     }
+    // Dated contacts per member (both ends of every row with a timestamp).
+    action_offsets_.assign(n + 1, 0);
+    if (!inter.timestamp.empty()) {
+        if (inter.timestamp.size() != e) throw config_error("interactions: timestamp column length");
+        for (std::size_t k = 0; k < e; ++k) {
+            const member_index a = by_input_[inter.source[k]], b = by_input_[inter.target[k]];
+            if (a == b || std::isnan(inter.timestamp[k])) continue;
+            ++action_offsets_[a + 1];
+            ++action_offsets_[b + 1];
+        }
+        for (std::size_t i = 0; i < n; ++i) action_offsets_[i + 1] += action_offsets_[i];
+        action_times_.resize(action_offsets_[n]);
+        std::vector<std::uint64_t> fill(action_offsets_.begin(), action_offsets_.end() - 1);
+        for (std::size_t k = 0; k < e; ++k) {
+            const member_index a = by_input_[inter.source[k]], b = by_input_[inter.target[k]];
+            if (a == b || std::isnan(inter.timestamp[k])) continue;
+            action_times_[fill[a]++] = inter.timestamp[k];
+            action_times_[fill[b]++] = inter.timestamp[k];
+        }
+        for (std::size_t i = 0; i < n; ++i)
+            std::sort(action_times_.begin() + static_cast<std::ptrdiff_t>(action_offsets_[i]),
+                      action_times_.begin() + static_cast<std::ptrdiff_t>(action_offsets_[i + 1]));
+    }
     std::sort(edges.begin(), edges.end(),
               [](const edge& x, const edge& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
     std::size_t kept = 0;
@@ -263,7 +288,8 @@ std::size_t community::memory_bytes() const noexcept {
     b += stage_.capacity() * sizeof(stage_index) + satisfaction_.capacity() + capacity_.capacity() * 4 +
          opted_out_.capacity() + activity_.capacity() * 8 + input_pos_.capacity() * 4 + by_input_.capacity() * 4 +
          tag_offsets_.capacity() * 4 + tag_ids_.capacity() * 4 + norm_.capacity() * 8 + adj_offsets_.capacity() * 8 +
-         adj_.capacity() * 4 + adj_weight_.capacity() * 8;
+         adj_.capacity() * 4 + adj_weight_.capacity() * 8 + action_offsets_.capacity() * 8 +
+         action_times_.capacity() * 8;
     if (features_.owner) b += features_.rows * features_.dims * sizeof(float);
     b += index_.memory_bytes();
     return b;

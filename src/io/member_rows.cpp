@@ -34,7 +34,7 @@ std::string problem(const char* expected, const std::string& shown_value) {
 }  // namespace
 
 member_rows::member_rows(const journey& j, bool stage_optional, std::string (*quote)(std::string_view))
-    : j_(j), stage_optional_(stage_optional), quote_(quote), act_(nan_v), created_(nan_v) {
+    : j_(j), stage_optional_(stage_optional), quote_(quote), tags_(table_.tag_names), act_(nan_v), created_(nan_v) {
     table_.tag_offsets.push_back(0);
 }
 
@@ -95,17 +95,12 @@ std::string member_rows::capacity(double v) {
 }
 
 std::string member_rows::opted_out(std::string_view text) {
-    const std::string v = lower(trim(text));
-    if (v.empty() || v == "0" || v == "false") opted_ = 0;
-    else if (v == "1" || v == "true") opted_ = 1;
-    else return problem(opted_out_expected, quote_(text));
+    if (!flag_value(text, opted_)) return problem(opted_out_expected, quote_(text));
     return {};
 }
 
 std::string member_rows::opted_out(double v) {
-    if (std::isnan(v) || v == 0) opted_ = 0;
-    else if (v == 1) opted_ = 1;
-    else return problem(opted_out_expected, number_shown(v));
+    if (!flag_value(v, opted_)) return problem(opted_out_expected, number_shown(v));
     return {};
 }
 
@@ -142,18 +137,7 @@ std::string member_rows::created(double v) {
 std::string member_rows::tags(std::string_view rest) {
     if (auto problem = text_problem(rest); !problem.empty()) return "tags: " + problem;
     row_tags_.clear();
-    while (!rest.empty()) {
-        const std::size_t cut = rest.find(';');
-        const std::string_view tag = trim(rest.substr(0, cut));
-        rest = cut == std::string_view::npos ? std::string_view{} : rest.substr(cut + 1);
-        if (tag.empty()) continue;
-        std::string key = lower(tag);
-        auto [it, fresh] = tag_index_.try_emplace(key, static_cast<std::uint32_t>(table_.tag_names.size()));
-        if (fresh) table_.tag_names.push_back(std::move(key));
-        row_tags_.push_back(it->second);
-    }
-    std::sort(row_tags_.begin(), row_tags_.end());
-    row_tags_.erase(std::unique(row_tags_.begin(), row_tags_.end()), row_tags_.end());
+    tags_.split(rest, row_tags_);
     return {};
 }
 

@@ -4,6 +4,8 @@
 // member_rows. Every cell method returns what is wrong with the cell (empty
 // when it is fine); the caller says where (file:line:column or row).
 
+#include "io/table.hpp"
+
 #include <engage_right/io.hpp>
 #include <engage_right/journey.hpp>
 #include <engage_right/tables.hpp>
@@ -61,7 +63,7 @@ private:
     std::string (*quote_)(std::string_view);
     member_table table_;
     std::vector<std::uint8_t> extra_numeric_;
-    std::unordered_map<std::string, std::uint32_t> tag_index_;
+    tag_vocabulary tags_;
     std::vector<std::uint32_t> row_tags_;
     bool all_stages_known_ = true;
     bool has_created_ = false;

@@ -25,7 +25,6 @@ using detail::trim;
 member_table parse_members(std::string_view text, const journey& j, std::string_view source,
                            const member_read_options& options) {
     detail::csv_table r(text, std::string(source));
-    const std::size_t width = r.width();
     const std::size_t c_id = r.require("id");
     const std::optional<std::size_t> c_stage =
         options.stage_optional ? r.optional("stage") : std::optional<std::size_t>(r.require("stage"));
@@ -56,32 +55,7 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
     if (c_created) t.use_created();
 
     // Feature columns f_0 .. f_{d-1}, any order, no gaps.
-    std::vector<std::size_t> feature_col;  // feature k -> column
-    {
-        std::vector<std::pair<std::size_t, std::size_t>> found;  // (k, column)
-        for (std::size_t c = 0; c < width; ++c) {
-            const std::string& nm = r.header().names[c];
-            if (nm.size() < 3 || nm[0] != 'f' || nm[1] != '_') continue;
-            std::size_t k = 0;
-            auto [p, ec] = std::from_chars(nm.data() + 2, nm.data() + nm.size(), k);
-            if (ec != std::errc() || p != nm.data() + nm.size()) continue;  // e.g. "f_name": an unknown column
-            if (nm.size() > 3 && nm[2] == '0')
-                r.fail(r.header_fields()[c],
-                       fmt::format("feature column '{}' has a leading zero; expected f_{}", nm, k));
-            found.emplace_back(k, c);
-        }
-        std::sort(found.begin(), found.end());
-        for (std::size_t i = 0; i < found.size(); ++i) {
-            if (found[i].first != i) {
-                const auto& at = r.header_fields()[found[i].second];
-                if (found[i].first < i) r.fail(at, fmt::format("feature column f_{} appears twice", found[i].first));
-                r.fail(at,
-                       fmt::format("feature columns must be f_0 .. f_{{d-1}} without gaps: expected f_{}, found f_{}",
-                                   i, found[i].first));
-            }
-            feature_col.push_back(found[i].second);
-        }
-    }
+    const std::vector<std::size_t> feature_col = detail::feature_columns(r);
     const std::size_t d = feature_col.size();
 
     std::vector<float> feats;

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace engage_right::detail {
@@ -123,6 +125,64 @@ std::vector<double> weight_column(const data_column& column, std::size_t n, std:
         if (auto problem = weight_row(column, k, out[k]); !problem.empty())
             throw config_error(fmt::format("{} row {}: {}", what, k, problem));
     return out;
+}
+
+void tag_vocabulary::split(std::string_view rest, std::vector<std::uint32_t>& out) {
+    const std::size_t first = out.size();
+    while (!rest.empty()) {
+        const std::size_t cut = rest.find(';');
+        const std::string_view tag = trim(rest.substr(0, cut));
+        rest = cut == std::string_view::npos ? std::string_view{} : rest.substr(cut + 1);
+        if (tag.empty()) continue;
+        std::string key = lower(tag);
+        auto [it, fresh] = index_.try_emplace(key, static_cast<std::uint32_t>(names_.size()));
+        if (fresh) names_.push_back(std::move(key));
+        out.push_back(it->second);
+    }
+    const auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
+    std::sort(begin, out.end());
+    out.erase(std::unique(begin, out.end()), out.end());
+}
+
+bool flag_value(std::string_view text, std::uint8_t& out) {
+    const std::string v = lower(trim(text));
+    if (v.empty() || v == "0" || v == "false") out = 0;
+    else if (v == "1" || v == "true") out = 1;
+    else return false;
+    return true;
+}
+
+bool flag_value(double v, std::uint8_t& out) {
+    if (std::isnan(v) || v == 0) out = 0;
+    else if (v == 1) out = 1;
+    else return false;
+    return true;
+}
+
+std::vector<std::size_t> feature_columns(const csv_table& r) {
+    std::vector<std::size_t> feature_col;                    // feature k -> column
+    std::vector<std::pair<std::size_t, std::size_t>> found;  // (k, column)
+    for (std::size_t c = 0; c < r.width(); ++c) {
+        const std::string& nm = r.header().names[c];
+        if (nm.size() < 3 || nm[0] != 'f' || nm[1] != '_') continue;
+        std::size_t k = 0;
+        auto [p, ec] = std::from_chars(nm.data() + 2, nm.data() + nm.size(), k);
+        if (ec != std::errc() || p != nm.data() + nm.size()) continue;  // e.g. "f_name": an unknown column
+        if (nm.size() > 3 && nm[2] == '0')
+            r.fail(r.header_fields()[c], fmt::format("feature column '{}' has a leading zero; expected f_{}", nm, k));
+        found.emplace_back(k, c);
+    }
+    std::sort(found.begin(), found.end());
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        if (found[i].first != i) {
+            const auto& at = r.header_fields()[found[i].second];
+            if (found[i].first < i) r.fail(at, fmt::format("feature column f_{} appears twice", found[i].first));
+            r.fail(at, fmt::format("feature columns must be f_0 .. f_{{d-1}} without gaps: expected f_{}, found f_{}",
+                                   i, found[i].first));
+        }
+        feature_col.push_back(found[i].second);
+    }
+    return feature_col;
 }
 
 }  // namespace engage_right::detail

@@ -8,9 +8,11 @@
 #include <engage_right/io.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace engage_right {
@@ -107,5 +109,30 @@ std::string weight_row(const data_column& column, std::size_t k, double& out);
 /// for empty cells), or none when the column is absent. A bad cell throws
 /// config_error "`what` row K: weight: ...".
 std::vector<double> weight_column(const data_column& column, std::size_t n, std::string_view what);
+
+/// The tags rule of members.csv and content.csv: `;`-separated, each tag
+/// trimmed and lower-cased, empty tags skipped, duplicates dropped. Appends
+/// the sorted, distinct ids of the tags in `joined` to `out` (new tags get
+/// the next id in `names`).
+class tag_vocabulary {
+public:
+    explicit tag_vocabulary(std::vector<std::string>& names) : names_(names) {}
+    void split(std::string_view joined, std::vector<std::uint32_t>& out);
+
+private:
+    std::vector<std::string>& names_;
+    std::unordered_map<std::string, std::uint32_t> index_;
+};
+
+/// The flag rule (opted_out, accepted): 1, 0, true, false (any case) or
+/// empty (0). Returns false when `text` breaks it.
+bool flag_value(std::string_view text, std::uint8_t& out);
+/// The same rule for a number (NaN = empty): 0 or 1.
+bool flag_value(double value, std::uint8_t& out);
+
+/// The feature columns f_0 .. f_{d-1} of a header (any order, no gaps, no
+/// leading zeros), as column positions by feature index.
+/// @throws input_error at the offending header field.
+std::vector<std::size_t> feature_columns(const csv_table& t);
 
 }  // namespace engage_right::detail

@@ -2,6 +2,7 @@
 #include <engage_right/error.hpp>
 #include <engage_right/io.hpp>
 #include <engage_right/matching.hpp>
+#include <engage_right/ranking.hpp>
 
 #include "journey/gap.hpp"
 #include "util/names.hpp"
@@ -235,7 +236,10 @@ match_result match(const community& c, const match_options& o) {
     for (auto& mp : out.pairs) {
         out.total_score += mp.score;
         out.total_value += mp.value;
-        if (o.reasons) mp.reason = reason_sentence(c, mp.member, mp.peer, mp.components, o.scoring.gap);
+        if (o.reasons)
+            mp.reason = o.scoring.model
+                            ? o.scoring.model->reason(mp.member, mp.peer, o.scoring.model->features(mp.member, mp.peer))
+                            : reason_sentence(c, mp.member, mp.peer, mp.components, o.scoring.gap);
     }
     for (member_index u = 0; u < c.size(); ++u) {
         if (c.stage(u) + 1u >= j.stage_count() || c.opted_out(u) || matched[u] >= o.per_member) continue;

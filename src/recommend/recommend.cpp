@@ -4,6 +4,7 @@
 #include "util/parallel.hpp"
 
 #include <engage_right/error.hpp>
+#include <engage_right/ranking.hpp>
 #include <engage_right/recommend.hpp>
 #include <engage_right/scoring.hpp>
 
@@ -69,6 +70,10 @@ struct step_block {
     std::vector<double> happiness;       // by position
     float tag_headroom = 0;              // w_tags rounded up: the most tags can add (J <= 1)
     std::vector<std::uint64_t> tag_sig;  // by position: bit (tag mod 64) of every tag
+    // With a model: the panel's last row holds the peer part of the linear
+    // predictor (in float) instead of happiness; `bias` is its exact value.
+    std::vector<double> bias;
+    double model_margin = 0;  // screening error bound of this block under the model
 };
 
 // Jaccard quotients inter / union for small tag sets.
@@ -97,7 +102,9 @@ struct workspace {
     std::vector<float> qfeat;  // unit-normalised query features
     std::vector<float> dense;  // tile_queries x chunk screening scores
     std::vector<top_k> best;
-    top_k approx;  // dense-only screening top-k of one member
+    top_k approx;                       // dense-only screening top-k of one member
+    std::vector<std::uint32_t> shared;  // threads shared with the current member (model path)
+    std::vector<std::uint32_t> shared_touched;
     void reserve(std::size_t m, std::size_t d) {
         if (aa.size() < m) {
             aa.assign(m, 0.0);
@@ -132,6 +139,14 @@ struct recommender::impl {
     double params_margin = 0;                    // screening error bound
     std::vector<std::uint64_t> blocked_offsets;  // member -> blocked partners (CSR, sorted)
     std::vector<member_index> blocked;
+    // The model's pair part for a peer without mutual contacts or shared
+    // threads is a_sim * cosine + m_const + tags_term(J): the screening bounds.
+    struct model_bounds {
+        double a_sim = 0;     // coefficient / scale of similarity
+        double m_const = 0;   // the constant terms (similarity's mean, proximity and co_participation at 0)
+        double tags_at0 = 0;  // the tags term at J = 0
+        double tags_at1 = 0;  // ... at J = 1
+    } mb;
 
     impl(const community& com, recommend_options o) : c(com), opt(std::move(o)) {
         const journey& j = c.journey();
@@ -147,6 +162,27 @@ struct recommender::impl {
         for (const auto& [a, b] : opt.blocked)
             if (a >= n || b >= n) throw config_error("blocked pair names a member index out of range");
         build_blocked();
+        if (opt.model && &opt.model->source() != &c)
+            throw config_error("the ranking model was applied to another community (build its scorer on this one)");
+        if (opt.model) {
+            const ranking_model& m = opt.model->model();
+            for (std::size_t jf = 0; jf < m.features.size(); ++jf) {
+                const double cj = m.coefficients[jf], mj = m.mean[jf], sj = m.scale[jf];
+                switch (m.features[jf]) {
+                    case ranking_feature::similarity:
+                        mb.a_sim = cj / sj;
+                        mb.m_const += -cj * mj / sj;
+                        break;
+                    case ranking_feature::tags:
+                        mb.tags_at0 = cj * ((0.0 - mj) / sj);
+                        mb.tags_at1 = cj * ((1.0 - mj) / sj);
+                        break;
+                    case ranking_feature::proximity:
+                    case ranking_feature::co_participation: mb.m_const += cj * ((0.0 - mj) / sj); break;
+                    default: break;
+                }
+            }
+        }
         inv_log_deg.resize(n);
         for (std::size_t i = 0; i < n; ++i) {
             const std::size_t deg = c.degree(static_cast<member_index>(i));
@@ -231,6 +267,25 @@ struct recommender::impl {
             for (std::size_t jd = 0; jd < d; ++jd) base[jd * L + l] = nv > 0 ? float(double(f[jd]) / nv) : 0.0f;
             base[d * L + l] = float(detail::canonical_happiness(c.satisfaction_raw(v)));
             b.happiness.push_back(detail::canonical_happiness(c.satisfaction_raw(v)));
+            if (opt.model) {
+                const ranking_scorer& sc = *opt.model;
+                ranking_features x{};
+                x[static_cast<std::size_t>(ranking_feature::happiness)] = b.happiness.back();
+                for (auto f2 : {ranking_feature::peer_log_degree, ranking_feature::peer_activity,
+                                ranking_feature::peer_idle_days})
+                    x[static_cast<std::size_t>(f2)] = sc.peer_feature(v, f2);
+                b.bias.push_back(sc.model().peer_part(x));
+                base[d * L + l] = float(b.bias.back());
+            }
+        }
+        if (opt.model) {
+            // Float screening of a_sim * <u, v> + bias against the exact
+            // double value: a generous bound (unit roundoff 2^-24 of float).
+            double max_bias = 0;
+            for (double x : b.bias) max_bias = std::max(max_bias, std::abs(x));
+            constexpr double uf = 1.0 / 16777216.0;
+            b.model_margin = 16.0 * uf * (double(d + 8) * std::abs(mb.a_sim) + 8.0 * max_bias) +
+                             1e-9 * (1.0 + std::abs(mb.m_const) + std::abs(mb.tags_at0) + std::abs(mb.tags_at1));
         }
         const auto headroom = static_cast<float>(w.tags);
         b.tag_headroom = double(headroom) < w.tags ? std::nextafter(headroom, 2 * headroom + 1) : headroom;
@@ -251,8 +306,155 @@ struct recommender::impl {
         return {lo, hi};
     }
 
+    // The learned ranking, screened like the reference score: peers with
+    // mutual contacts or shared threads (the only ones whose proximity or
+    // co_participation is not 0) are scored exactly first, from two-hop sums
+    // (Adamic-Adar in ascending order of the common contact, the canonical
+    // order); the rest go through the single-precision kernel with the
+    // peer part of the linear predictor in the happiness row, and only
+    // those whose bound can reach the top k are scored exactly.
+    void run_model_tile(stage_index s, const member_index* us, std::size_t nt, workspace& ws) const {
+        const ranking_scorer& sc = *opt.model;
+        const ranking_model& model = sc.model();
+        const step_block& b = step(s);
+        const std::size_t m = b.peers.size();
+        const std::size_t d = c.dimensions();
+        ws.reserve(m, d);
+        if (ws.shared.size() < m) ws.shared.assign(m, 0);
+        for (std::size_t t = 0; t < nt; ++t) {
+            const member_index u = us[t];
+            top_k& best = ws.best[t];
+            best.k = opt.k;
+            best.items.clear();
+            if (!opt.allow_existing)
+                for (member_index x : within(c.neighbors(u), b.stage_range)) {
+                    const auto pos = b.position[x - b.stage_range.first];
+                    if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
+                }
+            for (member_index x : blocked_of(u)) {
+                if (!b.stage_range.contains(x)) continue;
+                const auto pos = b.position[x - b.stage_range.first];
+                if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
+            }
+            ws.touched.clear();
+            for (member_index wv : c.neighbors(u)) {
+                const double ilw = inv_log_deg[wv];
+                for (member_index x : within(c.neighbors(wv), b.stage_range)) {
+                    const auto ipos = b.position[x - b.stage_range.first];
+                    if (ipos < 0 || ws.marked_for(static_cast<std::size_t>(ipos), t)) continue;
+                    const auto pos = static_cast<std::uint32_t>(ipos);
+                    if (ws.aa[pos] == 0.0) ws.touched.push_back(pos);
+                    ws.aa[pos] += ilw;
+                }
+            }
+            if (const content_threads* th = sc.threads())
+                for (std::uint32_t slot : th->of(u))
+                    for (member_index x : th->members_of(slot)) {
+                        if (!b.stage_range.contains(x)) continue;
+                        const auto ipos = b.position[x - b.stage_range.first];
+                        if (ipos < 0 || ws.marked_for(static_cast<std::size_t>(ipos), t)) continue;
+                        const auto pos = static_cast<std::uint32_t>(ipos);
+                        if (ws.shared[pos]++ == 0 && ws.aa[pos] == 0.0) ws.touched.push_back(pos);
+                    }
+            const auto fu = c.features(u);
+            const double nu = c.feature_norm(u);
+            const auto tu = c.tags(u);
+            for (std::uint32_t pos : ws.touched) {
+                const member_index v = b.peers[pos];
+                ranking_features x{};
+                x[0] = detail::exact_cosine(fu.data(), c.features(v).data(), d, nu, c.feature_norm(v));
+                x[1] = jaccard(tu, c.tags(v));
+                x[2] = proximity_from_adamic_adar(ws.aa[pos]);
+                x[3] = b.happiness[pos];
+                x[7] = std::log1p(static_cast<double>(ws.shared[pos]));
+                const score_components comp{x[0], x[1], x[2], x[3]};
+                best.offer(b.bias[pos] + model.pair_part(x), pos, comp);
+                ws.mark(pos, t);
+                ws.aa[pos] = 0.0;
+                ws.shared[pos] = 0;
+            }
+            float* q = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
+            for (std::size_t jd = 0; jd < d; ++jd) q[jd] = nu > 0 ? float(double(fu[jd]) / nu) : 0.0f;
+        }
+        const float* queries[tile_queries];
+        for (std::size_t t = 0; t < nt; ++t) queries[t] = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
+        constexpr std::size_t L = peer_panel::lanes;
+        const std::size_t groups = b.panel.groups();
+        const std::size_t stride = groups * L;
+        for (std::size_t g0 = 0; g0 < groups; g0 += chunk_groups) {
+            const std::size_t g1 = std::min(groups, g0 + chunk_groups);
+            detail::screen_panel(b.panel, g0, g1, queries, nt, float(mb.a_sim), 1.0f, ws.dense.data() + g0 * L, stride);
+        }
+        for (std::size_t t = 0; t < nt; ++t) scan_model(us[t], b, ws.dense.data() + t * stride, m, ws, t);
+        ws.clear_marks();
+    }
+
+    // scan() for the model: a peer not yet settled has proximity and
+    // co_participation 0, so its linear predictor is bias + a_sim * cosine
+    // + m_const + tags_term(J), within model_margin of the screened value
+    // plus m_const + tags_term(J).
+    void scan_model(member_index u, const step_block& b, const float* screened, std::size_t m, workspace& ws,
+                    std::size_t t) const {
+        const ranking_model& model = opt.model->model();
+        top_k& best = ws.best[t];
+        const double margin = b.model_margin;
+        const double inf = std::numeric_limits<double>::infinity();
+        const double tags_lo = std::min(mb.tags_at0, mb.tags_at1), tags_up = std::max(mb.tags_at0, mb.tags_at1);
+        double floor = -inf;
+        {
+            auto& approx = ws.approx;
+            approx.k = opt.k;
+            approx.items.clear();
+            float thr = -std::numeric_limits<float>::infinity();
+            for (std::size_t p = detail::next_at_least(screened, 0, m, thr); p < m;
+                 p = detail::next_at_least(screened, p + 1, m, thr)) {
+                if (ws.marked_for(p, t)) continue;
+                approx.offer(screened[p], static_cast<std::uint32_t>(p));
+                thr = static_cast<float>(approx.threshold());
+            }
+            if (approx.items.size() == opt.k) floor = approx.threshold() + mb.m_const + tags_lo - margin;
+        }
+        const std::size_t d = c.dimensions();
+        const float* fu = c.features(u).data();
+        const double nu = c.feature_norm(u);
+        const auto tu = c.tags(u);
+        std::uint64_t qsig = 0;
+        for (auto tag : tu) qsig |= std::uint64_t{1} << (tag & 63u);
+        // Peers that may share a tag can gain up to tags_at1 - tags_at0 (when the coefficient is positive).
+        float headroom = static_cast<float>(std::max(0.0, mb.tags_at1 - mb.tags_at0));
+        if (double(headroom) < mb.tags_at1 - mb.tags_at0) headroom = std::nextafter(headroom, 2 * headroom + 1);
+        auto bar = [&] { return std::max(best.threshold(), floor); };
+        auto threshold = [&] { return round_down(bar() - mb.m_const - mb.tags_at0 - margin); };
+        float thr = threshold();
+        const std::uint64_t* sigs = b.tag_sig.data();
+        for (std::size_t p = detail::next_candidate(screened, sigs, qsig, headroom, 0, m, thr); p < m;
+             p = detail::next_candidate(screened, sigs, qsig, headroom, p + 1, m, thr)) {
+            if (ws.marked_for(p, t)) continue;
+            const member_index v = b.peers[p];
+            const double tags = (b.tag_sig[p] & qsig) ? jaccard(tu, c.tags(v)) : 0.0;
+            const double tags_term = tags > 0 ? std::min(tags_up, model_tags_term(tags)) : mb.tags_at0;
+            if (double(screened[p]) + mb.m_const + tags_term + margin < bar()) continue;
+            ranking_features x{};
+            x[0] = detail::exact_cosine(fu, c.features(v).data(), d, nu, c.feature_norm(v));
+            x[1] = tags;
+            x[2] = 0.0;
+            x[3] = b.happiness[p];
+            x[7] = 0.0;
+            const score_components comp{x[0], x[1], 0.0, x[3]};
+            best.offer(b.bias[p] + model.pair_part(x), static_cast<std::uint32_t>(p), comp);
+            thr = threshold();
+        }
+    }
+
+    // The tags term of the linear predictor at J (for the bound only).
+    double model_tags_term(double j) const noexcept { return mb.tags_at0 + (mb.tags_at1 - mb.tags_at0) * j; }
+
     // Run a tile of up to 4 members, all at stage s; ws.best[t] receives their top-k.
     void run_tile(stage_index s, const member_index* us, std::size_t nt, workspace& ws) const {
+        if (opt.model) {
+            run_model_tile(s, us, nt, ws);
+            return;
+        }
         const step_block& b = step(s);
         const std::size_t m = b.peers.size();
         const std::size_t d = c.dimensions();
@@ -394,15 +596,21 @@ struct recommender::impl {
         }
     }
 
-    recommendation make(member_index u, member_index v, std::uint32_t rank, const score_components& comp) const {
+    recommendation make(member_index u, member_index v, std::uint32_t rank, const score_components& comp,
+                        double ranked_by) const {
         recommendation r;
         r.member = u;
         r.peer = v;
         r.rank = rank;
         r.components = comp;
+        r.medium = steps[c.stage(u)].medium;
+        if (opt.model) {
+            r.score = logistic(ranked_by);
+            if (opt.reasons) r.reason = opt.model->reason(u, v, opt.model->features(u, v));
+            return r;
+        }
         // The same bits the selection compared (see the tests).
         r.score = detail::canonical_combine(comp, w);
-        r.medium = steps[c.stage(u)].medium;
         if (opt.reasons) r.reason = detail::reason_text(c, u, v, comp, opt.allow_existing, opt.gap);
         return r;
     }
@@ -446,7 +654,7 @@ struct recommender::impl {
                     dst.reserve(items.size());
                     for (std::size_t r = 0; r < items.size(); ++r)
                         dst.push_back(make(us[t], steps[s].peers[items[r].pos], static_cast<std::uint32_t>(r + 1),
-                                           items[r].comp));
+                                           items[r].comp, items[r].score));
                 }
             }
         };
@@ -461,7 +669,23 @@ struct recommender::impl {
         return out;
     }
 
+    // The first hard rule that (u, v) fails, in the order of DESIGN.md
+    // section 3 (rule 1 with the stage gap; `any_stage` leaves rule 1 out);
+    // check() words it, is_eligible() and the baselines ask it.
+    rule failed_rule(member_index u, member_index v, bool any_stage = false) const noexcept {
+        if (!any_stage && !detail::peer_stage(c.journey(), c.stage(u), c.stage(v), opt.gap)) return rule::next_stage;
+        if (u == v || c.opted_out(u) || c.opted_out(v)) return rule::distinct_active;
+        auto bl = blocked_of(u);
+        if (std::binary_search(bl.begin(), bl.end(), v)) return rule::distinct_active;
+        const auto sat = c.satisfaction_raw(v);
+        if (sat >= 0 && sat < min_sat) return rule::satisfaction;
+        if (c.capacity(v) <= 0) return rule::capacity;
+        if (!opt.allow_existing && c.has_interaction(u, v)) return rule::no_existing_contact;
+        return rule::none;
+    }
+
     eligibility check(member_index u, member_index v) const {
+        if (failed_rule(u, v) == rule::none) return eligibility{true, rule::none, {}};
         const journey& j = c.journey();
         auto fail = [](rule r, std::string why) { return eligibility{false, r, std::move(why)}; };
         const stage_index su = c.stage(u), sv = c.stage(v);
@@ -497,16 +721,6 @@ struct recommender::impl {
         if (!opt.allow_existing && c.has_interaction(u, v))
             return fail(rule::no_existing_contact, fmt::format("{} and {} have already interacted", c.id(u), c.id(v)));
         return eligibility{true, rule::none, {}};
-    }
-
-    // check() as a yes/no, rule 1 optional: the same rules in the same terms.
-    bool eligible(member_index u, member_index v, bool any_stage) const noexcept {
-        const journey& j = c.journey();
-        if (!any_stage && !detail::peer_stage(j, c.stage(u), c.stage(v), opt.gap)) return false;
-        if (u == v || c.opted_out(u) || !peer_ok(v)) return false;
-        const auto bl = blocked_of(u);
-        if (std::binary_search(bl.begin(), bl.end(), v)) return false;
-        return opt.allow_existing || !c.has_interaction(u, v);
     }
 };
 
@@ -562,7 +776,8 @@ explanation recommender::explain(member_index u, member_index v) const {
     e.peer = v;
     e.verdict = check(u, v);
     e.components = components(c, u, v);
-    e.score = combine(e.components, impl_->w);
+    e.score = impl_->opt.model ? impl_->opt.model->model().probability(impl_->opt.model->features(u, v))
+                               : combine(e.components, impl_->w);
     // The channel of u's step when v stands within the gap (enabled or not).
     const long distance = long{c.stage(v)} - long{c.stage(u)};
     if (distance >= long{impl_->opt.gap.min} && distance <= long{impl_->opt.gap.max})
@@ -570,18 +785,19 @@ explanation recommender::explain(member_index u, member_index v) const {
     for (auto t : shared_tags(c, u, v)) e.shared_tags.push_back(c.tag_name(t));
     e.mutual_contacts = common_neighbors(c, u, v);
     e.existing_contact = c.has_interaction(u, v);
-    e.sentence = reason_sentence(c, u, v, e.components, impl_->opt.gap);
+    e.sentence = impl_->opt.model ? impl_->opt.model->reason(u, v, impl_->opt.model->features(u, v))
+                                  : reason_sentence(c, u, v, e.components, impl_->opt.gap);
     return e;
 }
 
 bool recommender::is_eligible(member_index u, member_index v) const noexcept {
     const std::size_t n = impl_->c.size();
-    return u < n && v < n && impl_->eligible(u, v, false);
+    return u < n && v < n && impl_->failed_rule(u, v) == rule::none;
 }
 
 bool recommender::is_eligible_any_stage(member_index u, member_index v) const noexcept {
     const std::size_t n = impl_->c.size();
-    return u < n && v < n && impl_->eligible(u, v, true);
+    return u < n && v < n && impl_->failed_rule(u, v, true) == rule::none;
 }
 
 bool recommender::is_peer(member_index v) const noexcept { return v < impl_->c.size() && impl_->peer_ok(v); }

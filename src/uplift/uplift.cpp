@@ -189,23 +189,46 @@ logistic_fit logistic_regression(const Eigen::MatrixXd& X, const Eigen::VectorXd
             throw config_error(fmt::format("logistic regression: y[{}] = {} is outside [0, 1]", i, y[i]));
     if (options.max_iterations < 1 || !(options.tolerance > 0))
         throw config_error("logistic regression: max_iterations must be >= 1 and tolerance > 0");
-    if (n < p)
-        throw config_error(fmt::format("logistic regression: {} observations cannot identify {} coefficients", n, p));
-    {
-        Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(X);
-        if (qr.rank() < p) {
-            const auto col = qr.colsPermutation().indices()[qr.rank()];
+    Eigen::VectorXd penalty = Eigen::VectorXd::Zero(p);
+    if (!options.l2.empty()) {
+        if (options.l2.size() != static_cast<std::size_t>(p))
+            throw config_error(fmt::format("logistic regression: l2 has {} values, expected one per column ({})",
+                                           options.l2.size(), p));
+        for (Eigen::Index k = 0; k < p; ++k) {
+            const double l = options.l2[static_cast<std::size_t>(k)];
+            if (!(std::isfinite(l) && l >= 0))
+                throw config_error(fmt::format("logistic regression: l2[{}] = {} is not a finite number >= 0", k, l));
+            penalty[k] = l;
+        }
+    }
+    // Only the unpenalised columns must identify their coefficients.
+    std::vector<Eigen::Index> free_cols;
+    for (Eigen::Index k = 0; k < p; ++k)
+        if (penalty[k] == 0) free_cols.push_back(k);
+    const auto q = static_cast<Eigen::Index>(free_cols.size());
+    if (n < q)
+        throw config_error(fmt::format("logistic regression: {} observations cannot identify {} coefficients", n, q));
+    if (q > 0) {
+        Eigen::MatrixXd Xf(n, q);
+        for (Eigen::Index k = 0; k < q; ++k) Xf.col(k) = X.col(free_cols[static_cast<std::size_t>(k)]);
+        Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(Xf);
+        if (qr.rank() < q) {
+            const auto col = free_cols[static_cast<std::size_t>(qr.colsPermutation().indices()[qr.rank()])];
             throw config_error(
                 fmt::format("logistic regression: X does not have full column rank ({} of {}): column {} is a linear "
                             "combination of the others",
-                            qr.rank(), p, col));
+                            qr.rank(), q, col));
         }
     }
+    // The objective: log-likelihood minus the ridge penalty.
+    auto objective = [&](const Eigen::VectorXd& eta, const Eigen::VectorXd& b) {
+        return log_likelihood(eta, y) - 0.5 * (penalty.array() * b.array().square()).sum();
+    };
 
     logistic_fit f;
     Eigen::VectorXd b = Eigen::VectorXd::Zero(p);
     Eigen::VectorXd eta = X * b;
-    double ll = log_likelihood(eta, y);
+    double ll = objective(eta, b);
     Eigen::VectorXd prob(n), w(n);
     bool stalled = false;  // the likelihood stopped rising while coefficients still move
     for (int it = 0; it < options.max_iterations; ++it) {
@@ -213,8 +236,9 @@ logistic_fit logistic_regression(const Eigen::MatrixXd& X, const Eigen::VectorXd
             prob[i] = sigmoid(eta[i]);
             w[i] = prob[i] * (1 - prob[i]);
         }
-        const Eigen::VectorXd grad = X.transpose() * (y - prob);
-        const Eigen::MatrixXd info = X.transpose() * w.asDiagonal() * X;
+        const Eigen::VectorXd grad = X.transpose() * (y - prob) - penalty.cwiseProduct(b);
+        Eigen::MatrixXd info = X.transpose() * w.asDiagonal() * X;
+        info.diagonal() += penalty;
         const Eigen::LDLT<Eigen::MatrixXd> ldlt(info);
         Eigen::VectorXd delta = ldlt.solve(grad);
         if (ldlt.info() != Eigen::Success || !delta.allFinite()) {
@@ -225,12 +249,12 @@ logistic_fit logistic_regression(const Eigen::MatrixXd& X, const Eigen::VectorXd
         double t = 1;
         Eigen::VectorXd nb = b + delta;
         Eigen::VectorXd neta = X * nb;
-        double nll = log_likelihood(neta, y);
+        double nll = objective(neta, nb);
         for (int h = 0; h < 50 && !(nll >= ll - 1e-12 * (1 + std::abs(ll))); ++h) {
             t *= 0.5;
             nb = b + t * delta;
             neta = X * nb;
-            nll = log_likelihood(neta, y);
+            nll = objective(neta, nb);
         }
         double change = 0;
         for (Eigen::Index k = 0; k < p; ++k) change = std::max(change, std::abs(t * delta[k]) / (1 + std::abs(nb[k])));
@@ -251,13 +275,14 @@ logistic_fit logistic_regression(const Eigen::MatrixXd& X, const Eigen::VectorXd
         }
     }
     f.params = b;
-    f.log_likelihood = ll;
+    f.log_likelihood = log_likelihood(eta, y);
     f.separation = !f.converged && (stalled || eta.cwiseAbs().maxCoeff() > 30);
     for (Eigen::Index i = 0; i < n; ++i) {
         prob[i] = sigmoid(eta[i]);
         w[i] = prob[i] * (1 - prob[i]);
     }
-    const Eigen::MatrixXd info = X.transpose() * w.asDiagonal() * X;
+    Eigen::MatrixXd info = X.transpose() * w.asDiagonal() * X;
+    info.diagonal() += penalty;
     const Eigen::LDLT<Eigen::MatrixXd> ldlt(info);
     f.cov = ldlt.solve(Eigen::MatrixXd::Identity(p, p));
     if (ldlt.info() != Eigen::Success || !f.cov.allFinite()) f.cov.setConstant(p, p, nan_v);

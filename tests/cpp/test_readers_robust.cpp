@@ -45,6 +45,11 @@ const char* const blocked_csv = "member,peer\na1,a2\na4,a5\n";
 const char* const stages_csv =
     "member,stage,timestamp\nu1,prospect,2026-01-01\nu1,interested,1767400000\nu2,loyal,2026-02-01T08:00:00Z\n";
 const char* const contacts_csv = "source,target,weight,timestamp\nu1,u2,1,2026-01-05\nu2,u3,,1767500000\n";
+const char* const content_csv =
+    "id,author,kind,parent,created,tags,score,accepted,f_0\n"
+    "q1,a1,question,,2026-01-02T10:00:00Z,security;python,3,,0.5\n"
+    "x1,a2,answer,q1,1767348000,,1,1,1\n"
+    "c1,,comment,x1,2026-03-01,,,,0\n";
 const char* const params_json =
     R"({"base": 0.02, "lift": [0.1, 0.2, 0.1, 0.3], "churn": 0.01, "arrivals": 3, "per_member": 2, "dt": 0.5})";
 
@@ -140,6 +145,17 @@ TEST_CASE("readers on damaged input: an engage_right error or a valid result, ne
     all.push_back(fuzz("events.csv", events_csv, 3, [&](const std::string& t) { (void)parse_events(t, members, j); }));
     all.push_back(fuzz("pairs.csv", pairs_csv, 4, [&](const std::string& t) { (void)parse_pairs(t, c); }));
     all.push_back(fuzz("blocked.csv", blocked_csv, 5, [&](const std::string& t) { (void)parse_blocked(t, c); }));
+    all.push_back(fuzz("content.csv", content_csv, 10, [&](const std::string& t) { (void)parse_content(t); }));
+    all.push_back(fuzz("model.json", model_json([] {
+                           ranking_model m;
+                           m.features = {ranking_feature::similarity, ranking_feature::peer_activity};
+                           m.coefficients = {0.5, -1.25};
+                           m.mean = {0.1, 2};
+                           m.scale = {0.3, 1.5};
+                           m.intercept = -3;
+                           return m;
+                       }()),
+                       11, [&](const std::string& t) { (void)parse_model_json(t); }));
     all.push_back(fuzz("journey.json", lead_journey, 6, [&](const std::string& t) { (void)journey::from_json(t); }));
     all.push_back(fuzz("params.json", params_json, 7,
                        [&](const std::string& t) { (void)simulation_params::from_json(t, j.stage_count()); }));

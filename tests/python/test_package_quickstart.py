@@ -37,3 +37,11 @@ def test_quickstart_runs_and_prints_recommendations():
 def test_quickstart_runs_from_another_directory(tmp_path):
     out = _run(tmp_path)
     assert len(_mentioned_ids(out)) >= 3, out[:2000]
+
+
+def test_learned_ranking_example_runs():
+    example = REPO / "examples" / "python" / "learned_ranking.py"
+    proc = subprocess.run([venv_python(), str(example)], capture_output=True, timeout=120)
+    out = proc.stdout.decode("utf-8", "replace")
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    assert "training pairs" in out and "peer_activity" in out and "reason" in out
