@@ -2,7 +2,9 @@
 set(ENGAGE_RIGHT_SOURCES
   community/community.cpp
   export/export.cpp
+  io/adapter.cpp
   io/csv.cpp
+  io/dump_csv.cpp
   io/events.cpp
   io/frames.cpp
   io/history.cpp
@@ -10,8 +12,11 @@ set(ENGAGE_RIGHT_SOURCES
   io/member_rows.cpp
   io/members.cpp
   io/pairs.cpp
+  io/stackexchange.cpp
   io/table.cpp
+  io/threads.cpp
   io/time.cpp
+  io/xml.cpp
   journey/journey.cpp
   journey/json.cpp
   lead_scoring/lead_scoring.cpp

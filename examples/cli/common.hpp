@@ -50,6 +50,8 @@ extern const command match_command;
 extern const command export_command;
 extern const command simulate_command;
 extern const command learn_command;
+extern const command import_stackexchange_command;
+extern const command import_threads_command;
 
 /// "" for one, "s" otherwise.
 inline const char* plural(std::size_t n) { return n == 1 ? "" : "s"; }
