@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from . import _core
+from . import _core, datasets
 from ._community import RESULT_COLUMNS as RESULT_COLUMNS
 from ._community import Community, recommend
 from ._core import Error
@@ -65,6 +65,7 @@ __all__ = [
     "SimulationResult",
     "plot_simulations",
     "viral_reproduction_number",
+    "datasets",
     "Error",
     "__version__",
 ]

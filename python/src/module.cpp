@@ -58,4 +58,5 @@ PYBIND11_MODULE(_core, m) {
     erp::bind_match(m);
     erp::bind_simulate(m);
     erp::bind_uplift(m);
+    erp::bind_import(m);
 }

@@ -538,8 +538,8 @@ private:
 
         // members.csv
         {
-            std::vector<std::string> stage(n), tags(n), empty(n), zero(n, "0");
-            std::vector<std::int64_t> rep(n);
+            std::vector<std::string> stage(n), tags(n), empty(n);
+            std::vector<std::int64_t> rep(n), zero(n, 0);
             std::array<std::vector<double>, 8> f;
             for (auto& v : f) v.resize(n);
             for (std::size_t m = 0; m < n; ++m) {
@@ -558,7 +558,7 @@ private:
             t.columns.push_back(detail::text_column("stage", std::move(stage)));
             t.columns.push_back(detail::text_column("satisfaction", empty));
             t.columns.push_back(detail::text_column("capacity", empty));
-            t.columns.push_back(detail::text_column("opted_out", std::move(zero)));
+            t.columns.push_back(detail::integer_column("opted_out", std::move(zero)));
             t.columns.push_back(detail::integer_column("activity", rep));
             t.columns.push_back(detail::text_column("tags", std::move(tags)));
             t.columns.push_back(detail::time_column("created", created_));

@@ -407,8 +407,8 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
         out.warnings.push_back("stages 'participation' without reputations: nobody reaches the last stage");
     const detail::stage_mapper map(mapping, j.stage_count(), state);
     {
-        std::vector<std::string> stage(n), tags(n), empty(n), zero(n, "0");
-        std::vector<std::int64_t> activity(n);
+        std::vector<std::string> stage(n), tags(n), empty(n);
+        std::vector<std::int64_t> activity(n), zero(n, 0);
         std::array<std::vector<double>, 3> f;
         for (auto& v : f) v.resize(n);
         std::unordered_map<std::string, std::size_t> per_stage;
@@ -427,7 +427,7 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
         t.columns.push_back(detail::text_column("stage", std::move(stage)));
         t.columns.push_back(detail::text_column("satisfaction", empty));
         t.columns.push_back(detail::text_column("capacity", empty));
-        t.columns.push_back(detail::text_column("opted_out", std::move(zero)));
+        t.columns.push_back(detail::integer_column("opted_out", std::move(zero)));
         t.columns.push_back(detail::integer_column("activity", std::move(activity)));
         t.columns.push_back(detail::text_column("tags", std::move(tags)));
         t.columns.push_back(detail::time_column("created", created));
