@@ -210,20 +210,23 @@ std::vector<stage_row> stage_history(const stage_mapper& map, std::span<const ti
         }
         double raw = base_reputation[m];
         member_state s;
+        auto apply = [&](const state_change& ch) {
+            switch (ch.what) {
+            case state_change::kind::question: ++s.questions; break;
+            case state_change::kind::answer: ++s.answers; break;
+            case state_change::kind::comment: ++s.comments; break;
+            case state_change::kind::reputation: raw += ch.delta; break;
+            }
+        };
+        // Changes up to the creation time count from the start.
+        std::size_t i = first;
+        for (; i < c && changes[i].time <= start; ++i) apply(changes[i]);
         s.reputation = std::max(1.0, raw);
         stage_index current = map(s);
         out.push_back({m, current, start});
-        for (std::size_t i = first; i < c;) {
-            const time_ms t = std::max(changes[i].time, start);
-            for (; i < c && std::max(changes[i].time, start) == t; ++i) {
-                const state_change& ch = changes[i];
-                switch (ch.what) {
-                case state_change::kind::question: ++s.questions; break;
-                case state_change::kind::answer: ++s.answers; break;
-                case state_change::kind::comment: ++s.comments; break;
-                case state_change::kind::reputation: raw += ch.delta; break;
-                }
-            }
+        while (i < c) {
+            const time_ms t = changes[i].time;
+            for (; i < c && changes[i].time == t; ++i) apply(changes[i]);
             s.reputation = std::max(1.0, raw);
             const stage_index now = map(s);
             if (now != current) {

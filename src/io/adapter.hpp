@@ -60,9 +60,9 @@ struct state_change {
     double delta = 0;  ///< reputation change
 };
 
-/// stages.csv rows: the stage at the member's creation, then one row each
-/// time the mapped stage changes (changes at the same time are applied
-/// together). `base_reputation[m]` is the reputation before any change of
+/// stages.csv rows: the stage at the member's creation (changes up to then
+/// included), then one row each time the mapped stage changes (changes at
+/// the same time are applied together). `base_reputation[m]` is the reputation before any change of
 /// `changes` (unclamped: the shown reputation is max(1, base + changes so
 /// far)). `created[m]` may be no_time (then the member's first change).
 /// `changes` is sorted here.
