@@ -68,16 +68,19 @@ struct import_options {
     std::function<void(const std::string&)> progress;
 };
 
-/// One output column: text cells, integers, reals written with a fixed number
-/// of decimals, or times (milliseconds since 1970, UTC) written as ISO-8601.
+/// One output column: text cells, text cells coded as numbers into a list of
+/// labels (member ids, stage and action names), integers, reals written with
+/// a fixed number of decimals, or times (milliseconds since 1970, UTC)
+/// written as ISO-8601.
 struct import_column {
-    enum class kind : std::uint8_t { text, integer, real, time };
+    enum class kind : std::uint8_t { text, coded, integer, real, time };
     std::string name;
     kind type = kind::text;
-    std::vector<std::string> text;       ///< kind::text
-    std::vector<std::int64_t> integer;   ///< kind::integer and kind::time; missing_integer = empty cell
-    std::vector<double> real;            ///< kind::real; NaN = empty cell
-    int decimals = 4;                    ///< kind::real
+    std::vector<std::string> text;      ///< kind::text
+    std::vector<std::int64_t> integer;  ///< kind::integer, kind::time, kind::coded; missing_integer = empty cell
+    std::vector<std::string> labels;    ///< kind::coded: the text of each code
+    std::vector<double> real;           ///< kind::real; NaN = empty cell
+    int decimals = 4;                   ///< kind::real
 
     static constexpr std::int64_t missing_integer = INT64_MIN;
     std::size_t size() const noexcept;

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <iterator>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +30,7 @@ std::size_t import_column::size() const noexcept {
 std::string import_column::cell(std::size_t row) const {
     switch (type) {
     case kind::text: return text[row];
+    case kind::coded: return integer[row] == missing_integer ? std::string() : labels[static_cast<std::size_t>(integer[row])];
     case kind::integer: return integer[row] == missing_integer ? std::string() : fmt::format("{}", integer[row]);
     case kind::time: return integer[row] == missing_integer ? std::string() : detail::format_time_ms(integer[row]);
     case kind::real: {
@@ -45,21 +48,91 @@ const import_column* import_table::find(std::string_view column) const noexcept 
     return nullptr;
 }
 
-void write_import_table(std::ostream& out, const import_table& t) {
-    for (std::size_t c = 0; c < t.columns.size(); ++c) out << (c ? "," : "") << csv_quote(t.columns[c].name);
-    out << '\n';
-    const std::size_t n = t.rows();
-    std::string line;
-    for (std::size_t r = 0; r < n; ++r) {
-        line.clear();
-        for (std::size_t c = 0; c < t.columns.size(); ++c) {
-            if (c) line += ',';
-            const import_column& col = t.columns[c];
-            if (col.type == import_column::kind::text) line += csv_quote(col.text[r]);
-            else line += col.cell(r);
+namespace {
+
+bool needs_quotes(std::string_view s) noexcept {
+    for (char c : s)
+        if (c == ',' || c == '"' || c == '\n' || c == '\r') return true;
+    return !s.empty() && (s.front() == ' ' || s.back() == ' ');
+}
+
+// Appends cells to a buffer that goes to the stream in large blocks.
+class csv_out {
+public:
+    explicit csv_out(std::ostream& out) : out_(out) { buf_.reserve(block + 4096); }
+    ~csv_out() { flush(); }
+    void text(std::string_view s) {
+        if (needs_quotes(s)) {
+            const std::string q = csv_quote(s);
+            buf_.append(q);
+        } else {
+            buf_.append(s);
         }
-        line += '\n';
-        out << line;
+    }
+    void raw(std::string_view s) { buf_.append(s); }
+    void put(char c) { buf_.push_back(c); }
+    void integer(std::int64_t v) {
+        char tmp[24];
+        const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+        buf_.append(tmp, r.ptr);
+    }
+    void time(std::int64_t t) {
+        char tmp[32];
+        buf_.append(tmp, detail::format_time_ms(t, tmp));
+    }
+    void real(double v, int decimals) { fmt::format_to(std::back_inserter(buf_), "{:.{}f}", v, decimals); }
+    void end_line() {
+        buf_.push_back('\n');
+        if (buf_.size() >= block) flush();
+    }
+    void flush() {
+        out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+        buf_.clear();
+    }
+
+private:
+    static constexpr std::size_t block = std::size_t{1} << 20;
+    std::ostream& out_;
+    std::string buf_;
+};
+
+}  // namespace
+
+void write_import_table(std::ostream& out, const import_table& t) {
+    csv_out w(out);
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+        if (c) w.put(',');
+        w.text(t.columns[c].name);
+    }
+    w.end_line();
+    // Labels quoted once.
+    std::vector<std::vector<std::string>> quoted(t.columns.size());
+    for (std::size_t c = 0; c < t.columns.size(); ++c)
+        if (t.columns[c].type == import_column::kind::coded)
+            for (const auto& l : t.columns[c].labels) quoted[c].push_back(csv_quote(l));
+    const std::size_t n = t.rows();
+    for (std::size_t r = 0; r < n; ++r) {
+        for (std::size_t c = 0; c < t.columns.size(); ++c) {
+            if (c) w.put(',');
+            const import_column& col = t.columns[c];
+            switch (col.type) {
+            case import_column::kind::text: w.text(col.text[r]); break;
+            case import_column::kind::coded:
+                if (col.integer[r] != import_column::missing_integer)
+                    w.raw(quoted[c][static_cast<std::size_t>(col.integer[r])]);
+                break;
+            case import_column::kind::integer:
+                if (col.integer[r] != import_column::missing_integer) w.integer(col.integer[r]);
+                break;
+            case import_column::kind::time:
+                if (col.integer[r] != import_column::missing_integer) w.time(col.integer[r]);
+                break;
+            case import_column::kind::real:
+                if (!std::isnan(col.real[r])) w.real(col.real[r], col.decimals);
+                break;
+            }
+        }
+        w.end_line();
     }
 }
 
@@ -296,12 +369,71 @@ std::optional<time_ms> parse_time_ms(std::string_view text) noexcept {
 
 time_ms seconds_to_ms(double seconds) noexcept { return static_cast<time_ms>(std::llround(seconds * 1000.0)); }
 
+char* format_time_ms(time_ms t, char* out) noexcept {
+    // civil_from_days (proleptic Gregorian), as format_timestamp.
+    const time_ms day_ms = 86400000;
+    time_ms days = t >= 0 ? t / day_ms : -((-t + day_ms - 1) / day_ms);
+    time_ms rest = t - days * day_ms;
+    const long long z = days + 719468;
+    const long long era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long y = static_cast<long long>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    if (y < 0 || y > 9999) return fmt::format_to(out, "{}", format_timestamp(static_cast<double>(t) / 1000.0));
+    auto two = [&](long long v) {
+        *out++ = static_cast<char>('0' + v / 10);
+        *out++ = static_cast<char>('0' + v % 10);
+    };
+    two(y / 100);
+    two(y % 100);
+    *out++ = '-';
+    two(m);
+    *out++ = '-';
+    two(d);
+    *out++ = 'T';
+    two(rest / 3600000);
+    *out++ = ':';
+    two(rest / 60000 % 60);
+    *out++ = ':';
+    two(rest / 1000 % 60);
+    *out++ = '.';
+    const long long ms = rest % 1000;
+    *out++ = static_cast<char>('0' + ms / 100);
+    two(ms % 100);
+    return out;
+}
+
 std::string format_time_ms(time_ms t) {
-    // format_timestamp writes `...SS[.fff]Z`; the dumps write `...SS.fff`.
-    std::string s = format_timestamp(static_cast<double>(t) / 1000.0);
-    if (!s.empty() && s.back() == 'Z') s.pop_back();
-    if (s.size() == 19) s += ".000";
-    return s;
+    char buf[64];
+    return std::string(buf, format_time_ms(t, buf));
+}
+
+bool id_lookup::insert(std::int64_t id, std::uint32_t row) {
+    if (id >= 0 && static_cast<std::uint64_t>(id) < std::max<std::uint64_t>(std::uint64_t{1} << 20, 8 * (size_ + 1))) {
+        const auto k = static_cast<std::size_t>(id);
+        if (k >= dense_.size()) dense_.resize(std::max(k + 1, dense_.size() * 2), none);
+        if (dense_[k] != none) return false;
+        dense_[k] = row;
+    } else {
+        if (find(id)) return false;
+        sparse_.emplace(id, row);
+    }
+    ++size_;
+    return true;
+}
+
+std::optional<std::uint32_t> id_lookup::find(std::int64_t id) const noexcept {
+    if (id >= 0 && static_cast<std::uint64_t>(id) < dense_.size() && dense_[static_cast<std::size_t>(id)] != none)
+        return dense_[static_cast<std::size_t>(id)];
+    if (sparse_.empty()) return std::nullopt;
+    const auto it = sparse_.find(id);
+    if (it == sparse_.end()) return std::nullopt;
+    return it->second;
 }
 
 double log_count(double count) noexcept { return std::log1p(count); }
@@ -321,6 +453,13 @@ import_column integer_column(std::string name, std::vector<std::int64_t> values)
     c.name = std::move(name);
     c.type = import_column::kind::integer;
     c.integer = std::move(values);
+    return c;
+}
+
+import_column coded_column(std::string name, std::vector<std::int64_t> codes, std::vector<std::string> labels) {
+    import_column c = integer_column(std::move(name), std::move(codes));
+    c.type = import_column::kind::coded;
+    c.labels = std::move(labels);
     return c;
 }
 
@@ -354,22 +493,21 @@ import_table events_table(std::vector<event_row> rows, const std::vector<std::st
         if (a.action != b.action) return rank[a.action] < rank[b.action];
         return a.value < b.value;
     });
-    std::vector<std::string> member, action;
-    std::vector<std::int64_t> when, value;
+    std::vector<std::int64_t> member, action, when, value;
     member.reserve(rows.size());
     action.reserve(rows.size());
     when.reserve(rows.size());
     value.reserve(rows.size());
     for (const auto& r : rows) {
-        member.push_back(member_ids[r.member]);
-        action.push_back(actions[r.action]);
+        member.push_back(r.member);
+        action.push_back(r.action);
         when.push_back(r.time);
         value.push_back(r.value == no_value ? import_column::missing_integer : r.value);
     }
     import_table t;
     t.name = "events";
-    t.columns.push_back(text_column("member", std::move(member)));
-    t.columns.push_back(text_column("action", std::move(action)));
+    t.columns.push_back(coded_column("member", std::move(member), member_ids));
+    t.columns.push_back(coded_column("action", std::move(action), actions));
     t.columns.push_back(time_column("timestamp", std::move(when)));
     t.columns.push_back(integer_column("value", std::move(value)));
     return t;
@@ -381,17 +519,16 @@ import_table stages_table(std::vector<stage_row> rows, const std::vector<std::st
         if (a.member != b.member) return a.member < b.member;
         return a.stage < b.stage;
     });
-    std::vector<std::string> member, stage;
-    std::vector<std::int64_t> when;
+    std::vector<std::int64_t> member, stage, when;
     for (const auto& r : rows) {
-        member.push_back(member_ids[r.member]);
-        stage.push_back(j.stage_name(r.stage));
+        member.push_back(r.member);
+        stage.push_back(r.stage);
         when.push_back(r.time);
     }
     import_table t;
     t.name = "stages";
-    t.columns.push_back(text_column("member", std::move(member)));
-    t.columns.push_back(text_column("stage", std::move(stage)));
+    t.columns.push_back(coded_column("member", std::move(member), member_ids));
+    t.columns.push_back(coded_column("stage", std::move(stage), j.stages()));
     t.columns.push_back(time_column("timestamp", std::move(when)));
     return t;
 }

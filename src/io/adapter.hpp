@@ -28,6 +28,23 @@ std::optional<time_ms> parse_time_ms(std::string_view text) noexcept;
 time_ms seconds_to_ms(double seconds) noexcept;
 /// `YYYY-MM-DDTHH:MM:SS.fff`, UTC: the form of the dumps' own dates.
 std::string format_time_ms(time_ms t);
+/// The same into `out` (23 characters); returns the end.
+char* format_time_ms(time_ms t, char* out) noexcept;
+
+/// Ids to rows: a plain array for the dense non-negative ids of dumps, a
+/// hash table for the others.
+class id_lookup {
+public:
+    /// False when the id is there already.
+    bool insert(std::int64_t id, std::uint32_t row);
+    std::optional<std::uint32_t> find(std::int64_t id) const noexcept;
+
+private:
+    static constexpr std::uint32_t none = 0xFFFFFFFFu;
+    std::vector<std::uint32_t> dense_;
+    std::unordered_map<std::int64_t, std::uint32_t> sparse_;
+    std::size_t size_ = 0;
+};
 
 /// What the stage mapping looks at, for one member at one time.
 struct member_state {
@@ -112,6 +129,8 @@ import_table stages_table(std::vector<stage_row> rows, const std::vector<std::st
 /// Column builders.
 import_column text_column(std::string name, std::vector<std::string> values);
 import_column integer_column(std::string name, std::vector<std::int64_t> values);
+/// Text as codes into labels (missing_integer = empty cell).
+import_column coded_column(std::string name, std::vector<std::int64_t> codes, std::vector<std::string> labels);
 import_column time_column(std::string name, std::vector<std::int64_t> values);
 import_column real_column(std::string name, std::vector<double> values, int decimals);
 

@@ -174,8 +174,8 @@ private:
     void seen(time_ms t) noexcept { latest_ = std::max(latest_, t); }
     std::int32_t member_of(std::optional<std::int64_t> user) const {
         if (!user) return -1;
-        const auto it = member_index_.find(*user);
-        return it == member_index_.end() ? -1 : static_cast<std::int32_t>(it->second);
+        const auto at = member_index_.find(*user);
+        return at ? static_cast<std::int32_t>(*at) : -1;
     }
     void count(const std::string& what, std::size_t n) { out_.counts.emplace_back(what, n); }
     void event(std::int32_t m, time_ms t, std::uint32_t action, std::int32_t value = detail::no_value) {
@@ -215,7 +215,7 @@ private:
         count(file.filename().string() + " rows", rows);
         std::sort(users.begin(), users.end(), [](const user& a, const user& b) { return a.id < b.id; });
         for (const auto& u : users) {
-            member_index_.emplace(u.id, static_cast<std::uint32_t>(ids_.size()));
+            member_index_.insert(u.id, static_cast<std::uint32_t>(ids_.size()));
             ids_.push_back(fmt::format("{}", u.id));
             dump_reputation_.push_back(u.reputation);
             created_.push_back(u.created);
@@ -260,7 +260,7 @@ private:
                     if (detail::trim(r[2]).empty()) r.fail(2, "an answer needs the id of its question, got nothing");
                     p.parent = int_cell(r, 2);
                 }
-                if (!post_index_.emplace(p.id, static_cast<std::uint32_t>(posts_.size())).second)
+                if (!post_index_.insert(p.id, static_cast<std::uint32_t>(posts_.size())))
                     r.fail(0, fmt::format("duplicate post id {}", p.id));
                 posts_.push_back(p);
             },
@@ -269,12 +269,12 @@ private:
     }
 
     const post* find_post(std::int64_t id) const {
-        const auto it = post_index_.find(id);
-        return it == post_index_.end() ? nullptr : &posts_[it->second];
+        const auto at = post_index_.find(id);
+        return at ? &posts_[*at] : nullptr;
     }
     post* find_post(std::int64_t id) {
-        const auto it = post_index_.find(id);
-        return it == post_index_.end() ? nullptr : &posts_[it->second];
+        const auto at = post_index_.find(id);
+        return at ? &posts_[*at] : nullptr;
     }
     static bool is_qa(const post* p) { return p && (p->type == question || p->type == answer); }
 
@@ -299,13 +299,13 @@ private:
                 }
                 const post* p = find_post(post_id);
                 if (!is_qa(p) || !p->before) return;
-                contact(m, p->owner, t, p->type == question ? "c2q" : "c2a", p->id);
+                contact(m, p->owner, t, p->type == question ? c2q : c2a, p->id);
             },
             o_.progress);
         count(file.filename().string() + " rows", rows);
     }
 
-    void contact(std::int32_t source, std::int32_t target, time_ms t, const char* kind, std::int64_t content) {
+    void contact(std::int32_t source, std::int32_t target, time_ms t, std::uint8_t kind, std::int64_t content) {
         if (source < 0 || target < 0 || source == target) return;
         contacts_.push_back({t, static_cast<std::uint32_t>(source), static_cast<std::uint32_t>(target), kind, content});
     }
@@ -466,7 +466,7 @@ private:
                 changes_.push_back({static_cast<std::uint32_t>(p.owner), p.created, state_change::kind::answer, 0});
                 if (q && q->type == question) touched.push_back({static_cast<std::uint32_t>(p.owner), q->id});
             }
-            if (q && q->type == question) contact(p.owner, q->owner, p.created, "a2q", q->id);
+            if (q && q->type == question) contact(p.owner, q->owner, p.created, a2q, q->id);
         }
         // Accepted answers as of as_of: the accept vote's time (the answer's
         // creation when there is no vote).
@@ -538,12 +538,12 @@ private:
 
         // members.csv
         {
-            std::vector<std::string> stage(n), tags(n), empty(n);
-            std::vector<std::int64_t> rep(n), zero(n, 0);
+            std::vector<std::string> tags(n), empty(n);
+            std::vector<std::int64_t> rep(n), zero(n, 0), stage(n);
             std::array<std::vector<double>, 8> f;
             for (auto& v : f) v.resize(n);
             for (std::size_t m = 0; m < n; ++m) {
-                stage[m] = j.stage_name(map(state[m]));
+                stage[m] = map(state[m]);
                 tags[m] = detail::top_tags(member_tags_[m], tag_names_.names(), o_.top_tags);
                 rep[m] = std::llround(reputation[m]);
                 const member_counts& c = counts_[m];
@@ -555,7 +555,7 @@ private:
             import_table& t = out_.members;
             t.name = "members";
             t.columns.push_back(detail::text_column("id", ids_));
-            t.columns.push_back(detail::text_column("stage", std::move(stage)));
+            t.columns.push_back(detail::coded_column("stage", std::move(stage), j.stages()));
             t.columns.push_back(detail::text_column("satisfaction", empty));
             t.columns.push_back(detail::text_column("capacity", empty));
             t.columns.push_back(detail::integer_column("opted_out", std::move(zero)));
@@ -574,27 +574,25 @@ private:
                 if (a.time != b.time) return a.time < b.time;
                 if (a.source != b.source) return a.source < b.source;
                 if (a.target != b.target) return a.target < b.target;
-                const int k = std::string_view(a.kind).compare(b.kind);
-                if (k != 0) return k < 0;
+                if (a.kind != b.kind) return a.kind < b.kind;
                 return a.content < b.content;
             });
-            std::vector<std::string> src, dst, kind;
-            std::vector<std::int64_t> when, weight, content;
+            std::vector<std::int64_t> src, dst, kind, when, weight, content;
             for (const auto& c : contacts_) {
-                src.push_back(ids_[c.source]);
-                dst.push_back(ids_[c.target]);
+                src.push_back(c.source);
+                dst.push_back(c.target);
                 weight.push_back(1);
                 when.push_back(c.time);
-                kind.emplace_back(c.kind);
+                kind.push_back(c.kind);
                 content.push_back(c.content);
             }
             import_table& t = out_.interactions;
             t.name = "interactions";
-            t.columns.push_back(detail::text_column("source", std::move(src)));
-            t.columns.push_back(detail::text_column("target", std::move(dst)));
+            t.columns.push_back(detail::coded_column("source", std::move(src), ids_));
+            t.columns.push_back(detail::coded_column("target", std::move(dst), ids_));
             t.columns.push_back(detail::integer_column("weight", std::move(weight)));
             t.columns.push_back(detail::time_column("timestamp", std::move(when)));
-            t.columns.push_back(detail::text_column("kind", std::move(kind)));
+            t.columns.push_back(detail::coded_column("kind", std::move(kind), {"a2q", "c2q", "c2a"}));
             t.columns.push_back(detail::integer_column("content", std::move(content)));
         }
         // content.csv
@@ -623,12 +621,12 @@ private:
         std::sort(rows.begin(), rows.end(), [](const post* a, const post* b) {
             return a->created != b->created ? a->created < b->created : a->id < b->id;
         });
-        std::vector<std::int64_t> id, parent, score, accepted, created;
-        std::vector<std::string> author, kind, tags, title;
+        std::vector<std::int64_t> id, parent, score, accepted, created, author, kind;
+        std::vector<std::string> tags, title;
         for (const post* p : rows) {
             id.push_back(p->id);
-            author.push_back(p->owner >= 0 ? ids_[p->owner] : std::string());
-            kind.emplace_back(p->type == question ? "question" : "answer");
+            author.push_back(p->owner >= 0 ? p->owner : import_column::missing_integer);
+            kind.push_back(p->type == question ? 0 : 1);
             const post* q = p->type == question ? p : find_post(p->parent);
             parent.push_back(p->type == question ? import_column::missing_integer : p->parent);
             created.push_back(p->created);
@@ -645,8 +643,8 @@ private:
         import_table& t = out_.content;
         t.name = "content";
         t.columns.push_back(detail::integer_column("id", std::move(id)));
-        t.columns.push_back(detail::text_column("author", std::move(author)));
-        t.columns.push_back(detail::text_column("kind", std::move(kind)));
+        t.columns.push_back(detail::coded_column("author", std::move(author), ids_));
+        t.columns.push_back(detail::coded_column("kind", std::move(kind), {"question", "answer"}));
         t.columns.push_back(detail::integer_column("parent", std::move(parent)));
         t.columns.push_back(detail::time_column("created", std::move(created)));
         t.columns.push_back(detail::text_column("tags", std::move(tags)));
@@ -661,7 +659,7 @@ private:
         const import_column* col = out_.events.find("action");
         std::unordered_map<std::string_view, std::uint32_t> id;
         for (std::uint32_t a = 0; a < actions_.names().size(); ++a) id.emplace(actions_.names()[a], a);
-        for (const auto& a : col->text) used[id[a]] = true;
+        for (const auto code : col->integer) used[static_cast<std::size_t>(code)] = true;
         std::vector<std::string> out, badges;
         for (const char* a : {"joined", "asked", "answered", "commented", "answer_accepted", "upvote_received",
                               "downvote_received"})
@@ -722,9 +720,10 @@ private:
     struct contact_row {
         time_ms time;
         std::uint32_t source, target;
-        const char* kind;
+        std::uint8_t kind;  // a2q, c2q, c2a
         std::int64_t content;
     };
+    static constexpr std::uint8_t a2q = 0, c2q = 1, c2a = 2;
     using tag_set_entry = std::pair<std::uint32_t, std::int64_t>;
     using state_change = detail::state_change;
 
@@ -735,14 +734,14 @@ private:
     imported_community out_;
 
     std::vector<std::string> ids_;
-    std::unordered_map<std::int64_t, std::uint32_t> member_index_;
+    detail::id_lookup member_index_;
     std::vector<std::int64_t> dump_reputation_;
     std::vector<time_ms> created_;
     std::vector<member_counts> counts_;
     std::vector<detail::tag_counts> member_tags_;
 
     std::vector<post> posts_;
-    std::unordered_map<std::int64_t, std::uint32_t> post_index_;
+    detail::id_lookup post_index_;
     std::vector<std::uint32_t> tag_pool_;
     detail::name_table tag_names_;
     std::vector<std::string> titles_;

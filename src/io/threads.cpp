@@ -407,14 +407,14 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
         out.warnings.push_back("stages 'participation' without reputations: nobody reaches the last stage");
     const detail::stage_mapper map(mapping, j.stage_count(), state);
     {
-        std::vector<std::string> stage(n), tags(n), empty(n);
-        std::vector<std::int64_t> activity(n), zero(n, 0);
+        std::vector<std::string> tags(n), empty(n);
+        std::vector<std::int64_t> activity(n), zero(n, 0), stage(n);
         std::array<std::vector<double>, 3> f;
         for (auto& v : f) v.resize(n);
         std::unordered_map<std::string, std::size_t> per_stage;
         for (std::size_t m = 0; m < n; ++m) {
-            stage[m] = j.stage_name(map(state[m]));
-            ++per_stage[stage[m]];
+            stage[m] = map(state[m]);
+            ++per_stage[j.stage_name(map(state[m]))];
             tags[m] = detail::top_tags(member_tags[m], tag_names.names(), o.top_tags);
             activity[m] = state[m].contributions();
             f[0][m] = detail::log_count(state[m].questions);
@@ -424,7 +424,7 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
         import_table& t = out.members;
         t.name = "members";
         t.columns.push_back(detail::text_column("id", ids));
-        t.columns.push_back(detail::text_column("stage", std::move(stage)));
+        t.columns.push_back(detail::coded_column("stage", std::move(stage), j.stages()));
         t.columns.push_back(detail::text_column("satisfaction", empty));
         t.columns.push_back(detail::text_column("capacity", empty));
         t.columns.push_back(detail::integer_column("opted_out", std::move(zero)));
@@ -447,23 +447,23 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
             if (a.target != b.target) return a.target < b.target;
             return a.content < b.content;
         });
-        std::vector<std::string> src, dst, kind, content;
-        std::vector<std::int64_t> when, weight;
+        std::vector<std::string> content;
+        std::vector<std::int64_t> src, dst, kind, when, weight;
         for (const auto& c : contacts) {
-            src.push_back(ids[c.source]);
-            dst.push_back(ids[c.target]);
+            src.push_back(c.source);
+            dst.push_back(c.target);
             weight.push_back(1);
             when.push_back(c.time);
-            kind.emplace_back("reply");
+            kind.push_back(0);
             content.emplace_back(c.content);
         }
         import_table& t = out.interactions;
         t.name = "interactions";
-        t.columns.push_back(detail::text_column("source", std::move(src)));
-        t.columns.push_back(detail::text_column("target", std::move(dst)));
+        t.columns.push_back(detail::coded_column("source", std::move(src), ids));
+        t.columns.push_back(detail::coded_column("target", std::move(dst), ids));
         t.columns.push_back(detail::integer_column("weight", std::move(weight)));
         t.columns.push_back(detail::time_column("timestamp", std::move(when)));
-        t.columns.push_back(detail::text_column("kind", std::move(kind)));
+        t.columns.push_back(detail::coded_column("kind", std::move(kind), {"reply"}));
         t.columns.push_back(detail::text_column("content", std::move(content)));
     }
     {
@@ -471,16 +471,16 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
         for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
         std::stable_sort(order.begin(), order.end(),
                          [&](auto a, auto b) { return posts[a].created < posts[b].created; });
-        std::vector<std::string> id, author, kind, par, tags, accepted;
-        std::vector<std::int64_t> when;
+        std::vector<std::string> id, par, tags, accepted;
+        std::vector<std::int64_t> when, author, kind;
         std::vector<double> score;
         bool any_score = false;
         for (auto i : order) {
             const auto& p = posts[i];
             id.push_back(p.id);
             const std::int32_t a = author_row(p);
-            author.push_back(a >= 0 ? ids[a] : std::string());
-            kind.emplace_back(parent[i] < 0 ? "thread" : "reply");
+            author.push_back(a >= 0 ? a : import_column::missing_integer);
+            kind.push_back(parent[i] < 0 ? 0 : 1);
             par.push_back(parent[i] < 0 ? std::string() : posts[parent[i]].id);
             when.push_back(p.created);
             detail::split_tags(post_tags(i), split);
@@ -495,8 +495,8 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
         import_table& t = out.content;
         t.name = "content";
         t.columns.push_back(detail::text_column("id", std::move(id)));
-        t.columns.push_back(detail::text_column("author", std::move(author)));
-        t.columns.push_back(detail::text_column("kind", std::move(kind)));
+        t.columns.push_back(detail::coded_column("author", std::move(author), ids));
+        t.columns.push_back(detail::coded_column("kind", std::move(kind), {"thread", "reply"}));
         t.columns.push_back(detail::text_column("parent", std::move(par)));
         t.columns.push_back(detail::time_column("created", std::move(when)));
         t.columns.push_back(detail::text_column("tags", std::move(tags)));
@@ -509,8 +509,11 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
     std::vector<std::string> occurring;
     {
         const import_column* col = out.events.find("action");
+        std::vector<bool> used(col->labels.size(), false);
+        for (const auto code : col->integer) used[static_cast<std::size_t>(code)] = true;
         for (const char* a : {"joined", "started", "replied", "reply_received"})
-            if (std::find(col->text.begin(), col->text.end(), a) != col->text.end()) occurring.emplace_back(a);
+            for (std::size_t k = 0; k < col->labels.size(); ++k)
+                if (used[k] && col->labels[k] == a) occurring.emplace_back(a);
     }
     detail::journey_defaults d;
     d.name = "threads";
