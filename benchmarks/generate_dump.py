@@ -6,8 +6,8 @@
 Writes Users.xml, Posts.xml, Comments.xml, Votes.xml and Badges.xml in the
 dumps' own form (byte-order mark, XML declaration, one ``<row .../>`` per
 line, CRLF, HTML bodies escaped as in the dumps: ``&lt;p&gt;...&#xA;``).
-Posts.xml grows to about ``--posts-mb`` MB (rows of about 1.5 KB, as on the
-large sites); the other tables scale with it (per 1000 posts: 250 users,
+Posts.xml grows to about ``--posts-mb`` MB (rows of about 1.3 KB, as on the
+large sites, or ``--posts N`` rows with bodies as long as needed); the other tables scale with it (per 1000 posts: 250 users,
 1500 comments, 4000 votes, 600 badges). Three years of activity, questions
 with 1-5 tags out of 500, answers to recent questions, accepted answers with
 their accept votes, up-, down- and bounty votes, community-wiki posts,
@@ -48,11 +48,13 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def make_bodies(rng: random.Random, count: int) -> list:
+def make_bodies(rng: random.Random, count: int, target: int = 0) -> list:
+    """Escaped HTML bodies; with a target, each about that many characters."""
     out = []
     for _ in range(count):
         paras = []
-        for _ in range(rng.randint(2, 7)):
+        want = rng.randint(2, 7) if target == 0 else 10**9
+        while len(paras) < want and (target == 0 or sum(len(x) for x in paras) < target * 0.8):
             words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 45)))
             if rng.random() < 0.3:
                 words += ' <code>x = "a" & b</code>'
@@ -77,12 +79,12 @@ class Table:
         self.f.close()
 
 
-def generate(out: str, posts_mb: float, seed: int) -> dict:
+def generate(out: str, posts_mb: float, seed: int, posts: int = 0) -> dict:
     rng = random.Random(seed)
     os.makedirs(out, exist_ok=True)
-    n_posts = int(posts_mb * 1e6 / 1500)
+    n_posts = posts or int(posts_mb * 1e6 / 1300)
     n_users = max(100, n_posts // 4)
-    bodies = make_bodies(rng, 2000)
+    bodies = make_bodies(rng, 2000, int(posts_mb * 1e6 / posts) - 450 if posts else 0)
     tags = [f"tag-{k}" for k in range(500)]
     user_created = sorted(START + rng.random() * SPAN * 0.9 for _ in range(n_users))
 
@@ -183,9 +185,11 @@ def main(argv=None) -> int:
     ap.add_argument("--posts-mb", type=float, default=512)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--posts", type=int, default=0, help="number of posts (default: about 1.3 KB each); the bodies "
+                    "grow to reach --posts-mb")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    info = generate(args.out, args.posts_mb, args.seed)
+    info = generate(args.out, args.posts_mb, args.seed, args.posts)
     print(json.dumps({**info, "seconds": round(time.perf_counter() - t0, 1)}))
     return 0
 

@@ -515,6 +515,7 @@ private:
             if (!before(v.time)) after[v.member] += d;
             else changes_.push_back({v.member, v.time, state_change::kind::reputation, d});
         }
+        std::vector<vote_change>().swap(votes_);
         std::vector<double> reputation(n), base(n);
         std::vector<detail::member_state> state(n);
         for (std::size_t m = 0; m < n; ++m) {
@@ -586,6 +587,7 @@ private:
                 kind.push_back(c.kind);
                 content.push_back(c.content);
             }
+            std::vector<contact_row>().swap(contacts_);
             import_table& t = out_.interactions;
             t.name = "interactions";
             t.columns.push_back(detail::coded_column("source", std::move(src), ids_));
