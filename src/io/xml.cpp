@@ -218,9 +218,23 @@ public:
                     last = buf_.data() + back - 1;
                     break;
                 }
-            const std::string_view tail = last ? std::string_view(last, len_ - (last - buf_.data())) : "";
-            const bool at_end_tag = tail.starts_with(end_tag) && tail.size() > end_tag.size() &&
-                                    (tail[end_tag.size()] == '>' || is_space(tail[end_tag.size()]));
+            auto is_end_tag = [&](std::string_view at) {
+                return at.starts_with(end_tag) && at.size() > end_tag.size() &&
+                       (at[end_tag.size()] == '>' || is_space(at[end_tag.size()]));
+            };
+            std::string_view tail = last ? std::string_view(last, len_ - (last - buf_.data())) : "";
+            bool at_end_tag = is_end_tag(tail);
+            if (eof_ && !at_end_tag) {
+                // The root may end before the last element: what follows it is then an error of its own.
+                const std::string_view held(buf_.data(), len_);
+                for (auto at = held.find(end_tag); at != std::string_view::npos; at = held.find(end_tag, at + 1))
+                    if (is_end_tag(held.substr(at))) {
+                        last = buf_.data() + at;
+                        tail = held.substr(at);
+                        at_end_tag = true;
+                        break;
+                    }
+            }
             if (last) cut = static_cast<std::size_t>(last - buf_.data());
             if (eof_ || at_end_tag) {
                 if (!last || !at_end_tag) {
@@ -229,12 +243,12 @@ public:
                         if (len_ == buf_.size()) buf_.resize(buf_.size() * 2);
                         if (fill()) continue;
                     }
-                    const std::size_t where = last ? cut : len_;
-                    fail_at(where, last && tail.starts_with("<row")
-                                       ? fmt::format("unexpected end of file inside this element (the file is "
-                                                     "cut short?): expected '/>' and then </{}>",
-                                                     root_)
-                                       : fmt::format("unexpected end of file: expected the end tag </{}>", root_));
+                    // Cut short inside an element, or after the last complete one.
+                    if (last && tail.find('>') == std::string_view::npos)
+                        fail_at(cut, fmt::format("unexpected end of file inside this element (the file is cut "
+                                                 "short?): expected '>' or '/>' and then </{}>",
+                                                 root_));
+                    fail_at(len_, fmt::format("unexpected end of file: expected the end tag </{}>", root_));
                 }
             } else if (cut == 0) {
                 // A single element longer than the buffer: read on.
