@@ -44,6 +44,15 @@ def _frame(columns: dict, kinds: dict) -> _pd.DataFrame:
                 data[name] = _pd.Series(_np.full(len(v), _np.nan), dtype=float)
             else:
                 data[name] = _pd.Series(v, dtype=object)
+        elif kind == "coded":  # codes into labels (member ids, stage and action names)
+            codes, missing, labels = v
+            texts = _np.empty(len(labels) + 1, dtype=object)
+            texts[: len(labels)] = labels
+            texts[len(labels)] = ""
+            picked = texts[_np.where(missing, len(labels), codes)]
+            data[name] = _pd.Series(picked, dtype=object) if len(labels) and not missing.all() else _pd.Series(
+                _np.full(len(codes), _np.nan), dtype=float
+            )
         elif kind == "real":
             data[name] = _pd.Series(v, dtype=float)
         elif kind == "integer":

@@ -33,8 +33,9 @@ import_options options_of(const py::object& as_of, const py::object& stages, con
 }
 
 /// A table as {column: values}: text -> list of str, integer -> int64 array
-/// plus a mask of empty cells, real -> float64 (NaN empty), time -> int64
-/// milliseconds plus the mask. Types travel in a second dict.
+/// plus a mask of empty cells, coded text -> the codes, the mask and the
+/// labels, real -> float64 (NaN empty), time -> int64 milliseconds plus the
+/// mask. Types travel in a second dict.
 py::tuple table_columns(const import_table& t) {
     py::dict values, kinds;
     for (const auto& c : t.columns) {
@@ -51,6 +52,7 @@ py::tuple table_columns(const import_table& t) {
             kinds[name] = "real";
             break;
         }
+        case import_column::kind::coded:
         case import_column::kind::integer:
         case import_column::kind::time: {
             const auto n = static_cast<py::ssize_t>(c.integer.size());
@@ -62,8 +64,13 @@ py::tuple table_columns(const import_table& t) {
                 pm[i] = c.integer[static_cast<std::size_t>(i)] == import_column::missing_integer;
                 pa[i] = pm[i] ? 0 : c.integer[static_cast<std::size_t>(i)];
             }
-            values[name] = py::make_tuple(a, missing);
-            kinds[name] = c.type == import_column::kind::time ? "time" : "integer";
+            if (c.type == import_column::kind::coded) {
+                values[name] = py::make_tuple(a, missing, py::cast(c.labels));
+                kinds[name] = "coded";
+            } else {
+                values[name] = py::make_tuple(a, missing);
+                kinds[name] = c.type == import_column::kind::time ? "time" : "integer";
+            }
             break;
         }
         }
