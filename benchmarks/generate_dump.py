@@ -89,15 +89,19 @@ def generate(out: str, posts_mb: float, seed: int, posts: int = 0) -> dict:
     user_created = sorted(START + rng.random() * SPAN * 0.9 for _ in range(n_users))
 
     users = Table(os.path.join(out, "Users.xml"), "users")
-    users.row(f'Id="-1" Reputation="1" CreationDate="{iso(START - 86400)}" DisplayName="Community" '
-              'LastAccessDate="2014-01-01T00:00:00.000" AboutMe="&lt;p&gt;Hi, I\'m not really a person.&lt;/p&gt;" '
-              'Views="0" UpVotes="5" DownVotes="100" AccountId="-1"')
+    users.row(
+        f'Id="-1" Reputation="1" CreationDate="{iso(START - 86400)}" DisplayName="Community" '
+        'LastAccessDate="2014-01-01T00:00:00.000" AboutMe="&lt;p&gt;Hi, I\'m not really a person.&lt;/p&gt;" '
+        'Views="0" UpVotes="5" DownVotes="100" AccountId="-1"'
+    )
     for i, t in enumerate(user_created, start=1):
         rep = 1 if rng.random() < 0.45 else (101 if rng.random() < 0.5 else rng.randint(2, 30000))
-        users.row(f'Id="{i}" Reputation="{rep}" CreationDate="{iso(t)}" DisplayName="user{i}" '
-                  f'LastAccessDate="{iso(t + 1000)}" Location="Somewhere &amp; there" '
-                  f'AboutMe="&lt;p&gt;About user {i}.&lt;/p&gt;" Views="{rng.randint(0, 999)}" UpVotes="3" '
-                  f'DownVotes="0" AccountId="{i + 1000}"')
+        users.row(
+            f'Id="{i}" Reputation="{rep}" CreationDate="{iso(t)}" DisplayName="user{i}" '
+            f'LastAccessDate="{iso(t + 1000)}" Location="Somewhere &amp; there" '
+            f'AboutMe="&lt;p&gt;About user {i}.&lt;/p&gt;" Views="{rng.randint(0, 999)}" UpVotes="3" '
+            f'DownVotes="0" AccountId="{i + 1000}"'
+        )
     users.close()
 
     def owner(t: float) -> str:
@@ -125,16 +129,22 @@ def generate(out: str, posts_mb: float, seed: int, posts: int = 0) -> dict:
         if not questions or rng.random() < 0.4:
             accepted = f' AcceptedAnswerId="{pid + 1}"' if rng.random() < 0.5 else ""
             tag_text = "".join(f"&lt;{x}&gt;" for x in rng.sample(tags, rng.randint(1, 5)))
-            posts.row(f'Id="{pid}" PostTypeId="1"{accepted} CreationDate="{iso(t)}" Score="{score}" '
-                      f'ViewCount="{rng.randint(10, 99999)}" Body="{body}"{own} LastActivityDate="{iso(t + 60)}" '
-                      f'Title="How do I {rng.choice(WORDS)} the {rng.choice(WORDS)} &amp; {rng.choice(WORDS)}?" '
-                      f'Tags="{tag_text}" AnswerCount="1" CommentCount="2"{wiki}')
+            posts.row(
+                f'Id="{pid}" PostTypeId="1"{accepted} CreationDate="{iso(t)}" Score="{score}" '
+                f'ViewCount="{rng.randint(10, 99999)}" Body="{body}"{own} LastActivityDate="{iso(t + 60)}" '
+                f'Title="How do I {rng.choice(WORDS)} the {rng.choice(WORDS)} &amp; {rng.choice(WORDS)}?" '
+                f'Tags="{tag_text}" AnswerCount="1" CommentCount="2"{wiki}'
+            )
             questions.append((pid, t, accepted != ""))
         else:
-            qid, qt, _ = questions[-1] if rng.random() < 0.5 else questions[max(0, len(questions) - rng.randint(1, 200))]
-            posts.row(f'Id="{pid}" PostTypeId="2" ParentId="{qid}" CreationDate="{iso(t)}" Score="{score}" '
-                      f'Body="{body}"{own} LastEditorUserId="5" LastEditDate="{iso(t + 30)}" '
-                      f'LastActivityDate="{iso(t + 30)}" CommentCount="1"{wiki}')
+            qid, qt, _ = (
+                questions[-1] if rng.random() < 0.5 else questions[max(0, len(questions) - rng.randint(1, 200))]
+            )
+            posts.row(
+                f'Id="{pid}" PostTypeId="2" ParentId="{qid}" CreationDate="{iso(t)}" Score="{score}" '
+                f'Body="{body}"{own} LastEditorUserId="5" LastEditDate="{iso(t + 30)}" '
+                f'LastActivityDate="{iso(t + 30)}" CommentCount="1"{wiki}'
+            )
         # votes: up/down on this post over the following days, accepts for accepted questions' answers
         for _ in range(4):
             vote_id += 1
@@ -155,26 +165,46 @@ def generate(out: str, posts_mb: float, seed: int, posts: int = 0) -> dict:
             comment_id += 1
             ct = t + rng.random() * 5 * 86400
             user = owner(ct).replace("OwnerUserId", "UserId")
-            comments.row(f'Id="{comment_id}" PostId="{pid}" Score="{rng.randint(0, 3)}" '
-                         f'Text="{rng.choice(WORDS)} {rng.choice(WORDS)} &amp; more text here" '
-                         f'CreationDate="{iso(ct)}"{user}')
+            comments.row(
+                f'Id="{comment_id}" PostId="{pid}" Score="{rng.randint(0, 3)}" '
+                f'Text="{rng.choice(WORDS)} {rng.choice(WORDS)} &amp; more text here" '
+                f'CreationDate="{iso(ct)}"{user}'
+            )
     posts.close()
     votes.close()
     comments.close()
 
     badges = Table(os.path.join(out, "Badges.xml"), "badges")
-    names = [("Autobiographer", 3), ("Teacher", 3), ("Student", 3), ("Nice Answer", 3), ("Good Answer", 2),
-             ("Great Answer", 1), ("Nice Question", 3), ("Yearling", 2), ("Self-Learner", 3)]
+    names = [
+        ("Autobiographer", 3),
+        ("Teacher", 3),
+        ("Student", 3),
+        ("Nice Answer", 3),
+        ("Good Answer", 2),
+        ("Great Answer", 1),
+        ("Nice Question", 3),
+        ("Yearling", 2),
+        ("Self-Learner", 3),
+    ]
     for bid in range(1, int(n_posts * 0.6) + 1):
         name, cls = rng.choice(names)
         tag_based = rng.random() < 0.05
         if tag_based:
             name, cls = rng.choice(tags), 3
-        badges.row(f'Id="{bid}" UserId="{rng.randint(1, n_users)}" Name="{name}" '
-                   f'Date="{iso(START + rng.random() * SPAN)}" Class="{cls}" TagBased="{"True" if tag_based else "False"}"')
+        badges.row(
+            f'Id="{bid}" UserId="{rng.randint(1, n_users)}" Name="{name}" '
+            f'Date="{iso(START + rng.random() * SPAN)}" Class="{cls}" TagBased="{"True" if tag_based else "False"}"'
+        )
     badges.close()
-    info = {"posts": posts.rows, "users": users.rows, "comments": comments.rows, "votes": votes.rows,
-            "badges": badges.rows, "seed": seed, "posts_mb": os.path.getsize(os.path.join(out, "Posts.xml")) / 1e6}
+    info = {
+        "posts": posts.rows,
+        "users": users.rows,
+        "comments": comments.rows,
+        "votes": votes.rows,
+        "badges": badges.rows,
+        "seed": seed,
+        "posts_mb": os.path.getsize(os.path.join(out, "Posts.xml")) / 1e6,
+    }
     with open(os.path.join(out, "generate.json"), "w") as f:
         json.dump(info, f, indent=1)
     return info
@@ -185,8 +215,12 @@ def main(argv=None) -> int:
     ap.add_argument("--posts-mb", type=float, default=512)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--posts", type=int, default=0, help="number of posts (default: about 1.3 KB each); the bodies "
-                    "grow to reach --posts-mb")
+    ap.add_argument(
+        "--posts",
+        type=int,
+        default=0,
+        help="number of posts (default: about 1.3 KB each); the bodies grow to reach --posts-mb",
+    )
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     info = generate(args.out, args.posts_mb, args.seed, args.posts)

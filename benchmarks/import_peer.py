@@ -111,8 +111,22 @@ def badge_action(name: str) -> str:
 
 
 class Post:
-    __slots__ = ("id", "type", "parent", "accepted", "created", "wiki", "accept_time", "score", "owner", "up_after",
-                 "down_after", "tags", "title", "before")
+    __slots__ = (
+        "id",
+        "type",
+        "parent",
+        "accepted",
+        "created",
+        "wiki",
+        "accept_time",
+        "score",
+        "owner",
+        "up_after",
+        "down_after",
+        "tags",
+        "title",
+        "before",
+    )
 
 
 def run(dump: str, out_dir: str, as_of_ms=None) -> dict:
@@ -155,10 +169,21 @@ def run(dump: str, out_dir: str, as_of_ms=None) -> dict:
     t1 = time.perf_counter()
     posts = {}
     order = []
-    names = ("Id", "PostTypeId", "ParentId", "AcceptedAnswerId", "CreationDate", "Score", "OwnerUserId", "Tags",
-             "Title", "CommunityOwnedDate")
-    for pid, ptype, parent, accepted, pcreated, score, owner, tags, title, wiki in rows(find_table(dump, "Posts"),
-                                                                                         names):
+    names = (
+        "Id",
+        "PostTypeId",
+        "ParentId",
+        "AcceptedAnswerId",
+        "CreationDate",
+        "Score",
+        "OwnerUserId",
+        "Tags",
+        "Title",
+        "CommunityOwnedDate",
+    )
+    for pid, ptype, parent, accepted, pcreated, score, owner, tags, title, wiki in rows(
+        find_table(dump, "Posts"), names
+    ):
         p = Post()
         p.id = int(pid)
         p.type = int(ptype)
@@ -213,8 +238,9 @@ def run(dump: str, out_dir: str, as_of_ms=None) -> dict:
     path = find_table(dump, "Votes")
     have_votes = path is not None
     if have_votes:
-        for post_id, vtype, vday, vuser, amount in rows(path, ("PostId", "VoteTypeId", "CreationDate", "UserId",
-                                                               "BountyAmount")):
+        for post_id, vtype, vday, vuser, amount in rows(
+            path, ("PostId", "VoteTypeId", "CreationDate", "UserId", "BountyAmount")
+        ):
             vtype = int(vtype)
             day = to_ms(vday)
             latest = max(latest, day)
@@ -398,14 +424,15 @@ def run(dump: str, out_dir: str, as_of_ms=None) -> dict:
 
     with open(os.path.join(out_dir, "members.csv"), "w", encoding="utf-8", newline="") as f:
         w = f.write
-        w("id,stage,satisfaction,capacity,opted_out,activity,tags,created,reputation,"
-          "f_0,f_1,f_2,f_3,f_4,f_5,f_6,f_7\n")
+        w("id,stage,satisfaction,capacity,opted_out,activity,tags,created,reputation,f_0,f_1,f_2,f_3,f_4,f_5,f_6,f_7\n")
         for m in range(n):
             stage = STAGES[stage_of(reputation[m], q_count[m], a_count[m], c_count[m])]
             tags = ";".join(t for t, _ in sorted(tag_counts[m].items(), key=lambda kv: (-kv[1], kv[0]))[:3])
             rep = round(reputation[m])
-            feats = ",".join(f"{math.log1p(v):.4f}" for v in (q_count[m], a_count[m], c_count[m], acc_count[m],
-                                                                up_count[m], gold[m], silver[m], bronze[m]))
+            feats = ",".join(
+                f"{math.log1p(v):.4f}"
+                for v in (q_count[m], a_count[m], c_count[m], acc_count[m], up_count[m], gold[m], silver[m], bronze[m])
+            )
             w(f"{ids[m]},{stage},,,0,{rep},{quote(tags)},{fmt_ms(created[m])},{rep},{feats}\n")
 
     # stages.csv: the history of the mapped stage
@@ -451,11 +478,15 @@ def run(dump: str, out_dir: str, as_of_ms=None) -> dict:
             tags = ";".join(q.tags) if q is not None and q.type == 1 else ""
             score = p.score - p.up_after + p.down_after if have_votes and as_of_ms is not None else p.score
             if p.type == 1:
-                f.write(f"{p.id},{ids[p.owner] if p.owner >= 0 else ''},question,,{fmt_ms(p.created)},{quote(tags)},"
-                        f"{score},{1 if p.id in accepted_questions else 0},{quote(p.title)}\n")
+                f.write(
+                    f"{p.id},{ids[p.owner] if p.owner >= 0 else ''},question,,{fmt_ms(p.created)},{quote(tags)},"
+                    f"{score},{1 if p.id in accepted_questions else 0},{quote(p.title)}\n"
+                )
             else:
-                f.write(f"{p.id},{ids[p.owner] if p.owner >= 0 else ''},answer,{p.parent},{fmt_ms(p.created)},"
-                        f"{quote(tags)},{score},{1 if p.id in accepted_answers else 0},\n")
+                f.write(
+                    f"{p.id},{ids[p.owner] if p.owner >= 0 else ''},answer,{p.parent},{fmt_ms(p.created)},"
+                    f"{quote(tags)},{score},{1 if p.id in accepted_answers else 0},\n"
+                )
 
     low = -(1 << 31)
     events.sort(key=lambda e: (e[0], e[1], e[2], low if e[3] is None else e[3]))
@@ -483,8 +514,17 @@ def quote(s: str) -> str:
 
 
 def write_journey(path: str, actions: list, badge_class: dict) -> None:
-    fixed = {"joined": 1, "commented": 2, "asked": 5, "answered": 10, "upvote_received": 1, "downvote_received": 0,
-             "answer_accepted": 15, "badge_autobiographer": 1, "badge_informed": 1}
+    fixed = {
+        "joined": 1,
+        "commented": 2,
+        "asked": 5,
+        "answered": 10,
+        "upvote_received": 1,
+        "downvote_received": 0,
+        "answer_accepted": 15,
+        "badge_autobiographer": 1,
+        "badge_informed": 1,
+    }
 
     def points(a):
         if a in fixed:
@@ -513,8 +553,10 @@ def write_journey(path: str, actions: list, badge_class: dict) -> None:
         "interested": {"min_score": 3.0},
         "new_customer": {"milestones": milestones([(["asked", "answered"], 1)])},
         "loyal": {"milestones": milestones([(["answered"], 1), (["upvote_received"], 5)])},
-        "advocate": {"min_score": 50.0,
-                     "milestones": milestones([(["answer_accepted"], 1), (["badge_nice_answer"], 1)])},
+        "advocate": {
+            "min_score": 50.0,
+            "milestones": milestones([(["answer_accepted"], 1), (["badge_nice_answer"], 1)]),
+        },
     }
     for r in rules.values():
         if "milestones" in r and not r["milestones"]:
@@ -524,16 +566,20 @@ def write_journey(path: str, actions: list, badge_class: dict) -> None:
         "description": "Imported from a Stack Exchange dump: asked -> answered (with up-votes) -> accepted answers "
         "and a Nice Answer badge. See docs/import.md.",
         "stages": STAGES,
-        "steps": [{"from": a, "to": b, "enabled": True, "channel": c}
-                  for a, b, c in zip(STAGES, STAGES[1:], ("private", "public", "public", "private"))],
+        "steps": [
+            {"from": a, "to": b, "enabled": True, "channel": c}
+            for a, b, c in zip(STAGES, STAGES[1:], ("private", "public", "public", "private"))
+        ],
         "min_peer_satisfaction": 7,
         "default_capacity": 3,
         "weights": {"similarity": 0.5, "tags": 0.15, "proximity": 0.25, "happiness": 0.1},
         "lead_scoring": {
             "half_life_days": 90.0,
             "actions": {a: points(a) for a in actions},
-            "fit": [{"column": "activity", "min": 200.0, "points": 3.0},
-                    {"column": "activity", "min": 1000.0, "points": 5.0}],
+            "fit": [
+                {"column": "activity", "min": 200.0, "points": 3.0},
+                {"column": "activity", "min": 1000.0, "points": 5.0},
+            ],
         },
         "stage_rules": rules,
     }

@@ -99,31 +99,45 @@ def main(argv=None) -> int:
 
     def cpp(folder: str, tag: str) -> dict:
         dst = os.path.join(out, f"cpp-{tag}")
-        return measured([args.cli, "import", "stackexchange", "--dump", folder, "--out", dst, "--quiet"],
-                        os.path.join(out, f"cpp-{tag}"))
+        return measured(
+            [args.cli, "import", "stackexchange", "--dump", folder, "--out", dst, "--quiet"],
+            os.path.join(out, f"cpp-{tag}"),
+        )
 
     bandwidth = read_bandwidth(big)  # also warms the page cache for both sides
     c_big = cpp(big, "big")
-    py = measured([sys.executable, os.path.join(HERE, "import_peer.py"), "--dump", big, "--out",
-                   os.path.join(out, "py-big")], os.path.join(out, "py-big"))
+    py = measured(
+        [sys.executable, os.path.join(HERE, "import_peer.py"), "--dump", big, "--out", os.path.join(out, "py-big")],
+        os.path.join(out, "py-big"),
+    )
     c_big2 = cpp(big, "big")  # a second C++ run: the better of the two is reported
     c_best = min(c_big, c_big2, key=lambda r: r["wall_s"])
     c_small = cpp(small, "small")
     c_fat = cpp(fat, "fat")
-    same = {f: filecmp.cmp(os.path.join(out, "cpp-big", f), os.path.join(out, "py-big", f), shallow=False)
-            for f in FILES}
+    same = {
+        f: filecmp.cmp(os.path.join(out, "cpp-big", f), os.path.join(out, "py-big", f), shallow=False) for f in FILES
+    }
     gen_big = json.load(open(os.path.join(big, "generate.json")))
     gen_small = json.load(open(os.path.join(small, "generate.json")))
     rows = {f: sum(1 for _ in open(os.path.join(out, "cpp-big", f))) - 1 for f in FILES if f.endswith(".csv")}
     mb_big, mb_small = input_mb(big), input_mb(small)
     result = {
-        "input_mb": mb_big, "posts_mb": gen_big["posts_mb"], "generated": gen_big, "rows_out": rows,
-        "cpp": c_best, "cpp_runs_s": [c_big["wall_s"], c_big2["wall_s"]], "python": py, "identical": same,
-        "ratio": py["wall_s"] / c_best["wall_s"], "cpp_mb_s": mb_big / c_best["wall_s"],
-        "py_mb_s": mb_big / py["wall_s"], "read_mb_s": bandwidth, "small": {"input_mb": mb_small, "gen": gen_small,
-                                                                               "cpp": c_small},
+        "input_mb": mb_big,
+        "posts_mb": gen_big["posts_mb"],
+        "generated": gen_big,
+        "rows_out": rows,
+        "cpp": c_best,
+        "cpp_runs_s": [c_big["wall_s"], c_big2["wall_s"]],
+        "python": py,
+        "identical": same,
+        "ratio": py["wall_s"] / c_best["wall_s"],
+        "cpp_mb_s": mb_big / c_best["wall_s"],
+        "py_mb_s": mb_big / py["wall_s"],
+        "read_mb_s": bandwidth,
+        "small": {"input_mb": mb_small, "gen": gen_small, "cpp": c_small},
         "fat": {"input_mb": input_mb(fat), "gen": json.load(open(os.path.join(fat, "generate.json"))), "cpp": c_fat},
-        "cpp_cpu_mb_s": mb_big / c_best["cpu_s"], "py_cpu_mb_s": mb_big / py["cpu_s"],
+        "cpp_cpu_mb_s": mb_big / c_best["cpu_s"],
+        "py_cpu_mb_s": mb_big / py["cpu_s"],
         "load_start": round(load, 2),
     }
     print(json.dumps(result, indent=1))
@@ -164,10 +178,13 @@ def write_report(path: str, r: dict) -> None:
         f"| peak RSS (MiB) | {c['peak_rss_mib']:.0f} | {p['peak_rss_mib']:.0f} | "
         f"{p['peak_rss_mib'] / c['peak_rss_mib']:.1f}× |",
         "",
-        "Same output: " + ", ".join(f"{f} {'identical' if ok else '**different**'}" for f, ok in r["identical"].items())
+        "Same output: "
+        + ", ".join(f"{f} {'identical' if ok else '**different**'}" for f, ok in r["identical"].items())
         + " (compared byte for byte). Rows written: "
-        + ", ".join(f"{f} {n:,}" for f, n in r["rows_out"].items()) + f". C++ runs: "
-        + ", ".join(f"{t:.2f} s" for t in r["cpp_runs_s"]) + " (the better one is in the table). Python phases (s): "
+        + ", ".join(f"{f} {n:,}" for f, n in r["rows_out"].items())
+        + ". C++ runs: "
+        + ", ".join(f"{t:.2f} s" for t in r["cpp_runs_s"])
+        + " (the better one is in the table). Python phases (s): "
         + ", ".join(f"{k[:-2]} {v:.1f}" for k, v in p.items() if k.endswith("_s") and k not in ("wall_s", "cpu_s"))
         + ".",
         "",

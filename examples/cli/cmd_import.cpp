@@ -71,7 +71,8 @@ er::import_options import_options_of(const arguments& a) {
     er::import_options o;
     o.as_of = time_option(a, "as-of");
     o.base = journey_of(a);
-    if (auto s = a.get("stages")) o.stages = parsed_option("stages", [&] { return er::parse_stage_mapping(*s, o.base); });
+    if (auto s = a.get("stages"))
+        o.stages = parsed_option("stages", [&] { return er::parse_stage_mapping(*s, o.base); });
     o.top_tags = static_cast<std::size_t>(a.get_int("top-tags", 0, 1000).value_or(3));
     if (!a.has("quiet")) o.progress = [](const std::string& line) { std::cerr << "engage-right: " << line << '\n'; };
     return o;
@@ -105,8 +106,8 @@ const command import_stackexchange_command{"import stackexchange",
                                            se_usage, "dump! out! as-of stages journey top-tags +quiet",
                                            run_stackexchange};
 
-const command import_threads_command{"import threads",
-                                     "a thread/reply export (posts.csv) -> the same files", threads_usage,
-                                     "posts! out! members as-of stages journey top-tags +quiet", run_threads};
+const command import_threads_command{"import threads", "a thread/reply export (posts.csv) -> the same files",
+                                     threads_usage, "posts! out! members as-of stages journey top-tags +quiet",
+                                     run_threads};
 
 }  // namespace cli

@@ -19,10 +19,12 @@ namespace {
 namespace er = engage_right;
 
 // The command table, in the order of 'engage-right --help'.
-const cli::command* const commands[] = {&cli::recommend_command,    &cli::explain_command,  &cli::score_command,
-                                        &cli::infer_stages_command, &cli::stats_command,    &cli::match_command,
-                                        &cli::export_command,       &cli::simulate_command, &cli::learn_command,
-                                        &cli::import_stackexchange_command, &cli::import_threads_command};
+const cli::command* const commands[] = {&cli::recommend_command,     &cli::explain_command,
+                                        &cli::score_command,         &cli::infer_stages_command,
+                                        &cli::stats_command,         &cli::match_command,
+                                        &cli::export_command,        &cli::simulate_command,
+                                        &cli::learn_command,         &cli::import_stackexchange_command,
+                                        &cli::import_threads_command};
 
 std::string tool_usage() {
     std::string text = R"(usage: engage-right <command> [options]
@@ -100,8 +102,8 @@ int main(int argc, char** argv) {
         if (!kinds.empty()) {
             const bool help = !args.empty() && (args[0] == "--help" || args[0] == "-h");
             (help ? std::cout : std::cerr) << fmt::format(
-                "usage: engage-right {} {{{}}} [options]\nRun 'engage-right {} <kind> --help' for the options.\n",
-                name, kinds, name);
+                "usage: engage-right {} {{{}}} [options]\nRun 'engage-right {} <kind> --help' for the options.\n", name,
+                kinds, name);
             return help ? 0 : 2;
         }
         throw cli::usage_error(fmt::format("unknown command '{}' (see engage-right --help)", name));

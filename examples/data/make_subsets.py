@@ -38,8 +38,13 @@ import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TABLES = {"Users": "CreationDate", "Posts": "CreationDate", "Comments": "CreationDate", "Votes": "CreationDate",
-          "Badges": "Date"}
+TABLES = {
+    "Users": "CreationDate",
+    "Posts": "CreationDate",
+    "Comments": "CreationDate",
+    "Votes": "CreationDate",
+    "Badges": "Date",
+}
 BEER_CUT = "2014-06-01"
 SECURITY_CUT = "2012-01-01"
 IRC_SAMPLES = ("dev/2004-11-15_03", "dev/2011-05-29_19", "test/2007-01-11_12", "test/2016-06-08_07")
@@ -48,7 +53,7 @@ IRC_SAMPLES = ("dev/2004-11-15_03", "dev/2011-05-29_19", "test/2007-01-11_12", "
 def cut_xml(src: str, dst: str, date_attr: str, cut: str) -> tuple[int, int]:
     """Keep the lines of src whose row is dated before cut (and every line
     that is not a row). Returns (rows read, rows kept)."""
-    rx = re.compile(rb'\s' + date_attr.encode() + rb'="([^"]*)"')
+    rx = re.compile(rb"\s" + date_attr.encode() + rb'="([^"]*)"')
     read = kept = 0
     with open(src, "rb") as f, open(dst, "wb") as out:
         for line in f.read().splitlines(keepends=True):
@@ -112,8 +117,9 @@ def main(argv=None) -> int:
     os.makedirs(sec, exist_ok=True)
     csv.field_size_limit(1 << 30)
     for table, col in TABLES.items():
-        read, kept = cut_csv(os.path.join(sec_src, table + ".csv"), os.path.join(sec, table + ".csv"), col,
-                             SECURITY_CUT)
+        read, kept = cut_csv(
+            os.path.join(sec_src, table + ".csv"), os.path.join(sec, table + ".csv"), col, SECURITY_CUT
+        )
         print(f"security meta {table}.csv: {kept} of {read} records (before {SECURITY_CUT})")
 
     irc_src = os.path.join(args.source, "irc-disentanglement-ubuntu")

@@ -13,8 +13,8 @@
 #include <engage_right/io.hpp>
 #include <engage_right/journey.hpp>
 
-#include <cstddef>
 #include <climits>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -102,11 +102,11 @@ struct import_table {
 /// warnings (what optional input was missing and what it loses, rows
 /// dropped) and counts for a summary.
 struct imported_community {
-    import_table members;       ///< id,stage,satisfaction,capacity,opted_out,activity,tags,created,reputation,f_*
-    import_table interactions;  ///< source,target,weight,timestamp,kind,content
-    import_table events;        ///< member,action,timestamp,value
-    import_table content;       ///< id,author,kind,parent,created,tags,score,accepted[,title]
-    import_table stages;        ///< member,stage,timestamp
+    import_table members;           ///< id,stage,satisfaction,capacity,opted_out,activity,tags,created,reputation,f_*
+    import_table interactions;      ///< source,target,weight,timestamp,kind,content
+    import_table events;            ///< member,action,timestamp,value
+    import_table content;           ///< id,author,kind,parent,created,tags,score,accepted[,title]
+    import_table stages;            ///< member,stage,timestamp
     engage_right::journey journey;  ///< with lead_scoring over the actions that occur
     std::vector<std::string> warnings;
     /// Named counts (rows read per input file, rows dropped, ...), in order.
@@ -127,13 +127,13 @@ imported_community import_stackexchange(const std::filesystem::path& dump, const
 /// Posts of a thread export as in-memory columns (a DataFrame): one entry per
 /// post. `parent_id` or `thread_id` (or both) must be given.
 struct thread_columns {
-    std::vector<std::string> post_id;                  ///< unique, non-empty
-    std::vector<std::string> author;                   ///< member id; "" = unknown (deleted) author
+    std::vector<std::string> post_id;                   ///< unique, non-empty
+    std::vector<std::string> author;                    ///< member id; "" = unknown (deleted) author
     std::optional<std::vector<std::string>> parent_id;  ///< the post replied to; "" = none
     std::optional<std::vector<std::string>> thread_id;  ///< the thread; its first post is the one replied to
-    data_column created;                               ///< unix seconds (numbers) or text cells
+    data_column created;                                ///< unix seconds (numbers) or text cells
     std::optional<std::vector<std::string>> tags;       ///< ';'-separated
-    data_column score;                                 ///< finite numbers, empty allowed
+    data_column score;                                  ///< finite numbers, empty allowed
 };
 
 /// Known members of a thread export (optional): `id` and, when known, the

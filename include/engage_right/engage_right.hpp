@@ -5,8 +5,8 @@
 /// Engage Right pairs each member of a community with happy peers exactly one
 /// stage to the right on the customer journey.
 
-#include <engage_right/columns.hpp>
 #include <engage_right/adapters.hpp>
+#include <engage_right/columns.hpp>
 #include <engage_right/community.hpp>
 #include <engage_right/eigen.hpp>
 #include <engage_right/error.hpp>

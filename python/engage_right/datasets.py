@@ -50,8 +50,10 @@ def _frame(columns: dict, kinds: dict) -> _pd.DataFrame:
             texts[: len(labels)] = labels
             texts[len(labels)] = ""
             picked = texts[_np.where(missing, len(labels), codes)]
-            data[name] = _pd.Series(picked, dtype=object) if len(labels) and not missing.all() else _pd.Series(
-                _np.full(len(codes), _np.nan), dtype=float
+            data[name] = (
+                _pd.Series(picked, dtype=object)
+                if len(labels) and not missing.all()
+                else _pd.Series(_np.full(len(codes), _np.nan), dtype=float)
             )
         elif kind == "real":
             data[name] = _pd.Series(v, dtype=float)
@@ -158,7 +160,11 @@ def from_stackexchange(
     """
     j = _journey_arg(journey)
     core = _core.import_stackexchange(
-        _os.fspath(dump), as_of=_as_of_seconds(as_of), stages=stages, journey=j, top_tags=int(top_tags),
+        _os.fspath(dump),
+        as_of=_as_of_seconds(as_of),
+        stages=stages,
+        journey=j,
+        top_tags=int(top_tags),
         progress=bool(progress),
     )
     return ImportedCommunity(core)
@@ -229,9 +235,7 @@ def from_threads(
     if _is_path(posts):
         if members is not None and not _is_path(members):
             raise TypeError("from_threads: with posts as a file, members must be a file too (or None)")
-        core = _core.import_threads_files(
-            _os.fspath(posts), None if members is None else _os.fspath(members), **opts
-        )
+        core = _core.import_threads_files(_os.fspath(posts), None if members is None else _os.fspath(members), **opts)
         return ImportedCommunity(core)
     if not isinstance(posts, _pd.DataFrame):
         raise TypeError(f"from_threads: posts must be a DataFrame or a path, got {type(posts).__name__}")

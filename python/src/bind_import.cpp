@@ -41,46 +41,44 @@ py::tuple table_columns(const import_table& t) {
     for (const auto& c : t.columns) {
         const py::str name(c.name);
         switch (c.type) {
-        case import_column::kind::text:
-            values[name] = py::cast(c.text);
-            kinds[name] = "text";
-            break;
-        case import_column::kind::real: {
-            py::array_t<double> a(static_cast<py::ssize_t>(c.real.size()));
-            std::copy(c.real.begin(), c.real.end(), a.mutable_data());
-            values[name] = a;
-            kinds[name] = "real";
-            break;
-        }
-        case import_column::kind::coded:
-        case import_column::kind::integer:
-        case import_column::kind::time: {
-            const auto n = static_cast<py::ssize_t>(c.integer.size());
-            py::array_t<std::int64_t> a(n);
-            py::array_t<bool> missing(n);
-            auto* pa = a.mutable_data();
-            auto* pm = missing.mutable_data();
-            for (py::ssize_t i = 0; i < n; ++i) {
-                pm[i] = c.integer[static_cast<std::size_t>(i)] == import_column::missing_integer;
-                pa[i] = pm[i] ? 0 : c.integer[static_cast<std::size_t>(i)];
+            case import_column::kind::text:
+                values[name] = py::cast(c.text);
+                kinds[name] = "text";
+                break;
+            case import_column::kind::real: {
+                py::array_t<double> a(static_cast<py::ssize_t>(c.real.size()));
+                std::copy(c.real.begin(), c.real.end(), a.mutable_data());
+                values[name] = a;
+                kinds[name] = "real";
+                break;
             }
-            if (c.type == import_column::kind::coded) {
-                values[name] = py::make_tuple(a, missing, py::cast(c.labels));
-                kinds[name] = "coded";
-            } else {
-                values[name] = py::make_tuple(a, missing);
-                kinds[name] = c.type == import_column::kind::time ? "time" : "integer";
+            case import_column::kind::coded:
+            case import_column::kind::integer:
+            case import_column::kind::time: {
+                const auto n = static_cast<py::ssize_t>(c.integer.size());
+                py::array_t<std::int64_t> a(n);
+                py::array_t<bool> missing(n);
+                auto* pa = a.mutable_data();
+                auto* pm = missing.mutable_data();
+                for (py::ssize_t i = 0; i < n; ++i) {
+                    pm[i] = c.integer[static_cast<std::size_t>(i)] == import_column::missing_integer;
+                    pa[i] = pm[i] ? 0 : c.integer[static_cast<std::size_t>(i)];
+                }
+                if (c.type == import_column::kind::coded) {
+                    values[name] = py::make_tuple(a, missing, py::cast(c.labels));
+                    kinds[name] = "coded";
+                } else {
+                    values[name] = py::make_tuple(a, missing);
+                    kinds[name] = c.type == import_column::kind::time ? "time" : "integer";
+                }
+                break;
             }
-            break;
-        }
         }
     }
     return py::make_tuple(values, kinds);
 }
 
-std::vector<std::string> opt_strings(const py::object& o) {
-    return o.cast<std::vector<std::string>>();
-}
+std::vector<std::string> opt_strings(const py::object& o) { return o.cast<std::vector<std::string>>(); }
 
 }  // namespace
 
@@ -161,11 +159,12 @@ void bind_import(py::module_& m) {
         py::arg("stages") = py::none(), py::arg("journey") = py::none(), py::arg("top_tags") = 3,
         py::arg("progress") = false);
 
-    m.def("parse_stage_mapping",
-          [](const std::string& spec, const journey& j) {
-              (void)parse_stage_mapping(spec, j);  // raises ValueError when malformed
-          },
-          py::arg("spec"), py::arg("journey"));
+    m.def(
+        "parse_stage_mapping",
+        [](const std::string& spec, const journey& j) {
+            (void)parse_stage_mapping(spec, j);  // raises ValueError when malformed
+        },
+        py::arg("spec"), py::arg("journey"));
 }
 
 }  // namespace engage_right::python

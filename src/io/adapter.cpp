@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <iterator>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <numeric>
 #include <ostream>
 
@@ -21,23 +21,24 @@ namespace engage_right {
 
 std::size_t import_column::size() const noexcept {
     switch (type) {
-    case kind::text: return text.size();
-    case kind::real: return real.size();
-    default: return integer.size();
+        case kind::text: return text.size();
+        case kind::real: return real.size();
+        default: return integer.size();
     }
 }
 
 std::string import_column::cell(std::size_t row) const {
     switch (type) {
-    case kind::text: return text[row];
-    case kind::coded: return integer[row] == missing_integer ? std::string() : labels[static_cast<std::size_t>(integer[row])];
-    case kind::integer: return integer[row] == missing_integer ? std::string() : fmt::format("{}", integer[row]);
-    case kind::time: return integer[row] == missing_integer ? std::string() : detail::format_time_ms(integer[row]);
-    case kind::real: {
-        const double v = real[row];
-        if (std::isnan(v)) return {};
-        return fmt::format("{:.{}f}", v, decimals);
-    }
+        case kind::text: return text[row];
+        case kind::coded:
+            return integer[row] == missing_integer ? std::string() : labels[static_cast<std::size_t>(integer[row])];
+        case kind::integer: return integer[row] == missing_integer ? std::string() : fmt::format("{}", integer[row]);
+        case kind::time: return integer[row] == missing_integer ? std::string() : detail::format_time_ms(integer[row]);
+        case kind::real: {
+            const double v = real[row];
+            if (std::isnan(v)) return {};
+            return fmt::format("{:.{}f}", v, decimals);
+        }
     }
     return {};
 }
@@ -116,20 +117,20 @@ void write_import_table(std::ostream& out, const import_table& t) {
             if (c) w.put(',');
             const import_column& col = t.columns[c];
             switch (col.type) {
-            case import_column::kind::text: w.text(col.text[r]); break;
-            case import_column::kind::coded:
-                if (col.integer[r] != import_column::missing_integer)
-                    w.raw(quoted[c][static_cast<std::size_t>(col.integer[r])]);
-                break;
-            case import_column::kind::integer:
-                if (col.integer[r] != import_column::missing_integer) w.integer(col.integer[r]);
-                break;
-            case import_column::kind::time:
-                if (col.integer[r] != import_column::missing_integer) w.time(col.integer[r]);
-                break;
-            case import_column::kind::real:
-                if (!std::isnan(col.real[r])) w.real(col.real[r], col.decimals);
-                break;
+                case import_column::kind::text: w.text(col.text[r]); break;
+                case import_column::kind::coded:
+                    if (col.integer[r] != import_column::missing_integer)
+                        w.raw(quoted[c][static_cast<std::size_t>(col.integer[r])]);
+                    break;
+                case import_column::kind::integer:
+                    if (col.integer[r] != import_column::missing_integer) w.integer(col.integer[r]);
+                    break;
+                case import_column::kind::time:
+                    if (col.integer[r] != import_column::missing_integer) w.time(col.integer[r]);
+                    break;
+                case import_column::kind::real:
+                    if (!std::isnan(col.real[r])) w.real(col.real[r], col.decimals);
+                    break;
             }
         }
         w.end_line();
@@ -178,9 +179,10 @@ stage_mapping parse_stage_mapping(std::string_view spec, const journey& j) {
     if (kind == "participation") {
         m.type = stage_mapping::kind::participation;
         if (n != 5)
-            throw config_error(fmt::format("stages 'participation' needs a journey of 5 stages; journey '{}' has {} "
-                                           "(use reputation:T1,...,T{} or activity)",
-                                           j.name(), n, n));
+            throw config_error(
+                fmt::format("stages 'participation' needs a journey of 5 stages; journey '{}' has {} "
+                            "(use reputation:T1,...,T{} or activity)",
+                            j.name(), n, n));
         if (values.size() > 1)
             throw config_error("stages 'participation[:R]' takes at most one number, the reputation of the last stage");
         if (!values.empty()) m.advocate_reputation = values[0];
@@ -192,8 +194,9 @@ stage_mapping parse_stage_mapping(std::string_view spec, const journey& j) {
             throw config_error(
                 fmt::format("stages 'reputation' needs one threshold per stage: reputation:T1,...,T{}", n));
         if (!values.empty() && values.size() != n)
-            throw config_error(fmt::format("stages '{}': expected {} thresholds (one per stage of journey '{}'), got {}",
-                                           text, n, j.name(), values.size()));
+            throw config_error(
+                fmt::format("stages '{}': expected {} thresholds (one per stage of journey '{}'), got {}", text, n,
+                            j.name(), values.size()));
         for (std::size_t i = 1; i < values.size(); ++i)
             if (values[i] < values[i - 1])
                 throw config_error(fmt::format("stages '{}': the thresholds must not decrease", text));
@@ -211,8 +214,8 @@ stage_mapping mapping_or(const import_options& o, stage_mapping::kind fallback, 
         const stage_mapping& m = *o.stages;
         const std::size_t n = j.stage_count();
         if (m.type == stage_mapping::kind::participation && n != 5)
-            throw config_error(fmt::format("stages 'participation' needs a journey of 5 stages; journey '{}' has {}",
-                                           j.name(), n));
+            throw config_error(
+                fmt::format("stages 'participation' needs a journey of 5 stages; journey '{}' has {}", j.name(), n));
         if (m.type != stage_mapping::kind::participation && !m.thresholds.empty() && m.thresholds.size() != n)
             throw config_error(fmt::format("stages: {} thresholds for the {} stages of journey '{}'",
                                            m.thresholds.size(), n, j.name()));
@@ -243,24 +246,24 @@ stage_index stage_mapper::operator()(const member_state& s) const noexcept {
         return static_cast<stage_index>(k);
     };
     switch (m_.type) {
-    case stage_mapping::kind::participation:
-        if (s.reputation >= m_.advocate_reputation) return 4;
-        if (s.answers > 0) return 3;
-        if (s.questions > 0) return 2;
-        if (s.comments > 0 || s.reputation > 1) return 1;
-        return 0;
-    case stage_mapping::kind::reputation: return by_thresholds(s.reputation);
-    case stage_mapping::kind::activity: {
-        const std::uint32_t c = s.contributions();
-        if (!m_.thresholds.empty()) return by_thresholds(c);
-        if (c == 0 || active_counts_.empty() || stages_ < 2) return 0;
-        // Equal-size groups of the active members by rank; a tie group takes
-        // the stage of its first rank.
-        const auto below = static_cast<std::size_t>(
-            std::lower_bound(active_counts_.begin(), active_counts_.end(), c) - active_counts_.begin());
-        const std::size_t groups = stages_ - 1;
-        return static_cast<stage_index>(1 + std::min(groups - 1, below * groups / active_counts_.size()));
-    }
+        case stage_mapping::kind::participation:
+            if (s.reputation >= m_.advocate_reputation) return 4;
+            if (s.answers > 0) return 3;
+            if (s.questions > 0) return 2;
+            if (s.comments > 0 || s.reputation > 1) return 1;
+            return 0;
+        case stage_mapping::kind::reputation: return by_thresholds(s.reputation);
+        case stage_mapping::kind::activity: {
+            const std::uint32_t c = s.contributions();
+            if (!m_.thresholds.empty()) return by_thresholds(c);
+            if (c == 0 || active_counts_.empty() || stages_ < 2) return 0;
+            // Equal-size groups of the active members by rank; a tie group takes
+            // the stage of its first rank.
+            const auto below = static_cast<std::size_t>(
+                std::lower_bound(active_counts_.begin(), active_counts_.end(), c) - active_counts_.begin());
+            const std::size_t groups = stages_ - 1;
+            return static_cast<stage_index>(1 + std::min(groups - 1, below * groups / active_counts_.size()));
+        }
     }
     return 0;
 }
@@ -285,10 +288,10 @@ std::vector<stage_row> stage_history(const stage_mapper& map, std::span<const ti
         member_state s;
         auto apply = [&](const state_change& ch) {
             switch (ch.what) {
-            case state_change::kind::question: ++s.questions; break;
-            case state_change::kind::answer: ++s.answers; break;
-            case state_change::kind::comment: ++s.comments; break;
-            case state_change::kind::reputation: raw += ch.delta; break;
+                case state_change::kind::question: ++s.questions; break;
+                case state_change::kind::answer: ++s.answers; break;
+                case state_change::kind::comment: ++s.comments; break;
+                case state_change::kind::reputation: raw += ch.delta; break;
             }
         };
         // Changes up to the creation time count from the start.
@@ -346,7 +349,8 @@ void split_tags(std::string_view cell, std::vector<std::string_view>& out) {
     std::size_t p = 0;
     while (p <= cell.size()) {
         const auto next = cell.find(sep, p);
-        const std::string_view t = trim(cell.substr(p, next == std::string_view::npos ? std::string_view::npos : next - p));
+        const std::string_view t =
+            trim(cell.substr(p, next == std::string_view::npos ? std::string_view::npos : next - p));
         if (!t.empty()) out.push_back(t);
         if (next == std::string_view::npos) break;
         p = next + 1;

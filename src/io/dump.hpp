@@ -45,8 +45,8 @@ public:
     std::vector<std::string_view> values;
     std::vector<const char*> where;  ///< XML: the value's place in the buffer (nullptr when absent)
     std::vector<std::pair<std::size_t, std::size_t>> lines;  ///< CSV: (line, column) per value
-    std::pair<std::size_t, std::size_t> row_at{0, 0};          ///< CSV: where the record starts
-    const char* row_where = nullptr;                            ///< XML: the row element in the buffer
+    std::pair<std::size_t, std::size_t> row_at{0, 0};        ///< CSV: where the record starts
+    const char* row_where = nullptr;                         ///< XML: the row element in the buffer
     std::span<const std::string_view> names;
     const dump_locator* locator = nullptr;
 };

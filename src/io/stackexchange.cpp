@@ -99,8 +99,9 @@ std::optional<std::int64_t> opt_int(const dump_record& r, std::size_t k) {
 time_ms time_cell(const dump_record& r, std::size_t k) {
     if (detail::trim(r[k]).empty()) r.fail(k, "expected an ISO-8601 date, got nothing");
     const auto t = detail::parse_time_ms(r[k]);
-    if (!t) r.fail(k, fmt::format("expected an ISO-8601 date such as 2018-03-12T17:14:46.030, got {}",
-                                  detail::shown(r[k])));
+    if (!t)
+        r.fail(k,
+               fmt::format("expected an ISO-8601 date such as 2018-03-12T17:14:46.030, got {}", detail::shown(r[k])));
     return *t;
 }
 
@@ -228,8 +229,8 @@ private:
 
     void read_posts(const std::filesystem::path& file) {
         static constexpr std::array<std::string_view, 10> names = {
-            "Id",    "PostTypeId", "ParentId", "AcceptedAnswerId", "CreationDate",
-            "Score", "OwnerUserId", "Tags",    "Title",            "CommunityOwnedDate"};
+            "Id",          "PostTypeId", "ParentId", "AcceptedAnswerId",  "CreationDate", "Score",
+            "OwnerUserId", "Tags",       "Title",    "CommunityOwnedDate"};
         std::vector<std::string_view> tags;
         titles_.emplace_back();
         std::size_t rows = 0;
@@ -340,42 +341,43 @@ private:
                 const bool wiki = p->community_owned != no_time && t >= p->community_owned;
                 const bool in = before(t);
                 switch (type) {
-                case vote_up:
-                case vote_down:
-                    if (!is_qa(p)) return;
-                    if (in) {
-                        if (type == vote_up && p->owner >= 0) ++counts_[p->owner].upvotes;
-                        event(p->owner, t, type == vote_up ? up : down);
-                    } else {
-                        ++(type == vote_up ? p->up_after : p->down_after);
+                    case vote_up:
+                    case vote_down:
+                        if (!is_qa(p)) return;
+                        if (in) {
+                            if (type == vote_up && p->owner >= 0) ++counts_[p->owner].upvotes;
+                            event(p->owner, t, type == vote_up ? up : down);
+                        } else {
+                            ++(type == vote_up ? p->up_after : p->down_after);
+                        }
+                        if (p->owner >= 0 && !wiki)
+                            vote(static_cast<std::uint32_t>(p->owner), t,
+                                 type == vote_down ? 2 : (p->type == question ? 0 : 1));
+                        return;
+                    case vote_accept: {
+                        if (p->type != answer) return;
+                        if (p->accept_time == no_time) p->accept_time = t;
+                        const post* q = find_post(p->parent);
+                        const std::int32_t asker = q ? q->owner : -1;
+                        if (wiki || (p->owner >= 0 && p->owner == asker)) return;
+                        if (p->owner >= 0) vote(static_cast<std::uint32_t>(p->owner), t, 3);
+                        if (asker >= 0) vote(static_cast<std::uint32_t>(asker), t, 4);
+                        return;
                     }
-                    if (p->owner >= 0 && !wiki)
-                        vote(static_cast<std::uint32_t>(p->owner), t,
-                             type == vote_down ? 2 : (p->type == question ? 0 : 1));
-                    return;
-                case vote_accept: {
-                    if (p->type != answer) return;
-                    if (p->accept_time == no_time) p->accept_time = t;
-                    const post* q = find_post(p->parent);
-                    const std::int32_t asker = q ? q->owner : -1;
-                    if (wiki || (p->owner >= 0 && p->owner == asker)) return;
-                    if (p->owner >= 0) vote(static_cast<std::uint32_t>(p->owner), t, 3);
-                    if (asker >= 0) vote(static_cast<std::uint32_t>(asker), t, 4);
-                    return;
-                }
-                case vote_bounty_start: {
-                    const std::int32_t m = member_of(opt_int(r, 3));
-                    const auto amount = opt_int(r, 4).value_or(0);
-                    if (m >= 0 && amount != 0) vote(static_cast<std::uint32_t>(m), t, 5, -static_cast<std::int32_t>(amount));
-                    return;
-                }
-                case vote_bounty_close: {
-                    const auto amount = opt_int(r, 4).value_or(0);
-                    if (p->owner >= 0 && amount != 0)
-                        vote(static_cast<std::uint32_t>(p->owner), t, 5, static_cast<std::int32_t>(amount));
-                    return;
-                }
-                default: return;
+                    case vote_bounty_start: {
+                        const std::int32_t m = member_of(opt_int(r, 3));
+                        const auto amount = opt_int(r, 4).value_or(0);
+                        if (m >= 0 && amount != 0)
+                            vote(static_cast<std::uint32_t>(m), t, 5, -static_cast<std::int32_t>(amount));
+                        return;
+                    }
+                    case vote_bounty_close: {
+                        const auto amount = opt_int(r, 4).value_or(0);
+                        if (p->owner >= 0 && amount != 0)
+                            vote(static_cast<std::uint32_t>(p->owner), t, 5, static_cast<std::int32_t>(amount));
+                        return;
+                    }
+                    default: return;
                 }
             },
             o_.progress);
@@ -454,7 +456,8 @@ private:
                 event(p.owner, p.created, asked);
                 if (p.owner >= 0) {
                     ++counts_[p.owner].questions;
-                    changes_.push_back({static_cast<std::uint32_t>(p.owner), p.created, state_change::kind::question, 0});
+                    changes_.push_back(
+                        {static_cast<std::uint32_t>(p.owner), p.created, state_change::kind::question, 0});
                     touched.push_back({static_cast<std::uint32_t>(p.owner), p.id});
                 }
                 continue;
@@ -492,20 +495,20 @@ private:
         std::sort(accepted_.begin(), accepted_.end());
         std::sort(accepted_questions_.begin(), accepted_questions_.end());
         if (accepted_without_vote > 0 && have_votes)
-            out_.warnings.push_back(fmt::format(
-                "{} accepted answer{} without an accept vote: dated at the answer's creation", accepted_without_vote,
-                accepted_without_vote == 1 ? "" : "s"));
+            out_.warnings.push_back(
+                fmt::format("{} accepted answer{} without an accept vote: dated at the answer's creation",
+                            accepted_without_vote, accepted_without_vote == 1 ? "" : "s"));
 
         // Reputation: the dump's value less the votes from as_of on.
         const std::int32_t q_up = latest_ >= question_vote_change ? 10 : 5;
         auto delta = [&](const vote_change& v) -> double {
             switch (v.kind) {
-            case 0: return q_up;
-            case 1: return 10;
-            case 2: return -2;
-            case 3: return 15;
-            case 4: return 2;
-            default: return v.amount;
+                case 0: return q_up;
+                case 1: return 10;
+                case 2: return -2;
+                case 3: return 15;
+                case 4: return 2;
+                default: return v.amount;
             }
         };
         std::vector<double> after(n, 0), all(n, 0);
@@ -663,8 +666,8 @@ private:
         for (std::uint32_t a = 0; a < actions_.names().size(); ++a) id.emplace(actions_.names()[a], a);
         for (const auto code : col->integer) used[static_cast<std::size_t>(code)] = true;
         std::vector<std::string> out, badges;
-        for (const char* a : {"joined", "asked", "answered", "commented", "answer_accepted", "upvote_received",
-                              "downvote_received"})
+        for (const char* a :
+             {"joined", "asked", "answered", "commented", "answer_accepted", "upvote_received", "downvote_received"})
             if (id.count(a) && used[id[a]]) out.emplace_back(a);
         for (std::uint32_t a = 0; a < actions_.names().size(); ++a)
             if (used[a] && actions_.names()[a].starts_with("badge_")) badges.push_back(actions_.names()[a]);
@@ -680,12 +683,18 @@ private:
             "Imported from a Stack Exchange dump: asked -> answered (with up-votes) -> accepted answers and a Nice "
             "Answer badge. See docs/import.md.";
         std::unordered_map<std::string, int> badge_class;
-        for (std::uint32_t a = 0; a < badge_class_.size(); ++a) badge_class.emplace(actions_.names()[a], badge_class_[a]);
+        for (std::uint32_t a = 0; a < badge_class_.size(); ++a)
+            badge_class.emplace(actions_.names()[a], badge_class_[a]);
         d.points = [badge_class](const std::string& a) -> double {
-            static const std::unordered_map<std::string, double> fixed = {
-                {"joined", 1},          {"commented", 2},       {"asked", 5},
-                {"answered", 10},       {"upvote_received", 1}, {"downvote_received", 0},
-                {"answer_accepted", 15}, {"badge_autobiographer", 1}, {"badge_informed", 1}};
+            static const std::unordered_map<std::string, double> fixed = {{"joined", 1},
+                                                                          {"commented", 2},
+                                                                          {"asked", 5},
+                                                                          {"answered", 10},
+                                                                          {"upvote_received", 1},
+                                                                          {"downvote_received", 0},
+                                                                          {"answer_accepted", 15},
+                                                                          {"badge_autobiographer", 1},
+                                                                          {"badge_informed", 1}};
             if (auto it = fixed.find(a); it != fixed.end()) return it->second;
             const auto c = badge_class.find(a);
             const int cls = c == badge_class.end() ? 3 : c->second;

@@ -79,8 +79,8 @@ thread_member member_row(const std::array<std::string_view, member_cols>& cell, 
         m.created = *t;
     }
     if (!detail::trim(cell[m_reputation]).empty() && !detail::parse_real(cell[m_reputation], m.reputation))
-        fail(m_reputation, fmt::format("reputation: expected a finite number or empty, got {}",
-                                       detail::shown(cell[m_reputation])));
+        fail(m_reputation,
+             fmt::format("reputation: expected a finite number or empty, got {}", detail::shown(cell[m_reputation])));
     return m;
 }
 
@@ -133,14 +133,16 @@ std::vector<thread_member> read_members_file(const std::filesystem::path& path) 
 
 // A data_column cell as text: numbers in their shortest exact form, NaN empty.
 std::string cell_text(const data_column& c, std::size_t row) {
-    if (const auto* d = std::get_if<std::vector<double>>(&c)) return std::isnan((*d)[row]) ? "" : fmt::format("{}", (*d)[row]);
+    if (const auto* d = std::get_if<std::vector<double>>(&c))
+        return std::isnan((*d)[row]) ? "" : fmt::format("{}", (*d)[row]);
     if (const auto* t = std::get_if<std::vector<std::string>>(&c)) return (*t)[row];
     return {};
 }
 
 void check_length(std::size_t got, std::size_t n, const char* what, const char* column) {
     if (got != n)
-        throw config_error(fmt::format("{}: column {} has {} entries, expected {} (one per row)", what, column, got, n));
+        throw config_error(
+            fmt::format("{}: column {} has {} entries, expected {} (one per row)", what, column, got, n));
 }
 
 std::vector<thread_post> posts_from_columns(const thread_columns& c) {
@@ -152,7 +154,8 @@ std::vector<thread_post> posts_from_columns(const thread_columns& c) {
     if (std::holds_alternative<std::monostate>(c.created)) throw config_error("posts: missing column 'created'");
     check_length(detail::column_size(c.created), n, "posts", "created");
     if (c.tags) check_length(c.tags->size(), n, "posts", "tags");
-    if (!std::holds_alternative<std::monostate>(c.score)) check_length(detail::column_size(c.score), n, "posts", "score");
+    if (!std::holds_alternative<std::monostate>(c.score))
+        check_length(detail::column_size(c.score), n, "posts", "score");
     std::vector<thread_post> out;
     out.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -257,10 +260,10 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
         }
     }
     if (missing_parents > 0)
-        out.warnings.push_back(fmt::format("{} post{} reply to a post that is not in the posts{}: counted as thread "
-                                           "starts",
-                                           missing_parents, missing_parents == 1 ? "" : "s",
-                                           o.as_of ? " before --as-of" : ""));
+        out.warnings.push_back(
+            fmt::format("{} post{} reply to a post that is not in the posts{}: counted as thread "
+                        "starts",
+                        missing_parents, missing_parents == 1 ? "" : "s", o.as_of ? " before --as-of" : ""));
     // Roots (for tags), refusing loops.
     std::vector<std::int64_t> root(posts.size(), -2);
     for (std::uint32_t i = 0; i < posts.size(); ++i) {
@@ -287,7 +290,8 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
     std::vector<thread_member> members;
     if (known)
         for (auto& m : *known) {
-            if (member_of.count(m.id)) throw config_error(fmt::format("members: duplicate member id {}", detail::shown(m.id)));
+            if (member_of.count(m.id))
+                throw config_error(fmt::format("members: duplicate member id {}", detail::shown(m.id)));
             member_of.emplace(m.id, members.size());
             members.push_back(std::move(m));
         }
@@ -345,7 +349,8 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
         reputation[r] = m.reputation;
         have_reputation = have_reputation || !std::isnan(m.reputation);
         state[r].reputation = std::isnan(m.reputation) ? 1.0 : m.reputation;
-        if (m.created != no_time) events.push_back({m.created, static_cast<std::uint32_t>(r), joined, detail::no_value});
+        if (m.created != no_time)
+            events.push_back({m.created, static_cast<std::uint32_t>(r), joined, detail::no_value});
     }
     struct contact {
         time_ms time;
@@ -517,7 +522,8 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
     }
     detail::journey_defaults d;
     d.name = "threads";
-    d.description = "Imported from a thread export: started a thread -> replied -> replies received. See docs/import.md.";
+    d.description =
+        "Imported from a thread export: started a thread -> replied -> replies received. See docs/import.md.";
     d.points = [](const std::string& a) -> double {
         if (a == "joined") return 1;
         if (a == "started") return 5;
@@ -552,8 +558,8 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
 
 }  // namespace
 
-imported_community import_threads(const std::filesystem::path& posts, const std::optional<std::filesystem::path>& members,
-                                  const import_options& options) {
+imported_community import_threads(const std::filesystem::path& posts,
+                                  const std::optional<std::filesystem::path>& members, const import_options& options) {
     if (options.progress) options.progress(fmt::format("reading {}", posts.filename().string()));
     auto p = read_posts(posts);
     std::optional<std::vector<thread_member>> m;

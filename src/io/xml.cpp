@@ -267,8 +267,8 @@ public:
             }
             consume(cut);
             if (progress && done_ >= next_report) {
-                progress(fmt::format("{}: {} of {} MB", std::filesystem::path(file_).filename().string(),
-                                     done_ >> 20, total_ >> 20));
+                progress(fmt::format("{}: {} of {} MB", std::filesystem::path(file_).filename().string(), done_ >> 20,
+                                     total_ >> 20));
                 next_report += std::size_t{64} << 20;
             }
         }
@@ -278,8 +278,8 @@ private:
     void parse(pugi::xml_document& doc, std::size_t cut, dump_record& rec, const std::vector<std::size_t>& name_size,
                const std::function<void(const dump_record&)>& on_row) {
         index_lines(cut);
-        const pugi::xml_parse_result r = doc.load_buffer_inplace(
-            buf_.data(), cut, pugi::parse_default | pugi::parse_fragment, pugi::encoding_utf8);
+        const pugi::xml_parse_result r =
+            doc.load_buffer_inplace(buf_.data(), cut, pugi::parse_default | pugi::parse_fragment, pugi::encoding_utf8);
         if (!r) fail_at(static_cast<std::size_t>(r.offset), fmt::format("malformed XML: {}", r.description()));
         const std::size_t n = name_size.size();
         for (pugi::xml_node row = doc.first_child(); row; row = row.next_sibling()) {

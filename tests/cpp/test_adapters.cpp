@@ -50,14 +50,15 @@ void small_dump(const fs::path& d) {
                         R"(Id="2" Reputation="101" CreationDate="2020-01-02T10:00:00.000")",
                         R"(Id="3" Reputation="30" CreationDate="2020-01-03T10:00:00.000")",
                         R"(Id="4" Reputation="1" CreationDate="2020-02-01T10:00:00.000")"}));
-    write(d / "Posts.xml",
-          xml("posts",
-              {R"(Id="10" PostTypeId="1" AcceptedAnswerId="11" CreationDate="2020-01-05T12:00:00.000" Score="2" OwnerUserId="2" Title="Why &amp; how?" Tags="&lt;beer&gt;&lt;hops&gt;" Body="&lt;p&gt;x&lt;/p&gt;")",
-               R"(Id="11" PostTypeId="2" ParentId="10" CreationDate="2020-01-05T13:00:00.000" Score="3" OwnerUserId="1")",
-               R"(Id="12" PostTypeId="2" ParentId="10" CreationDate="2020-01-06T09:00:00.000" Score="-1" OwnerUserId="3")",
-               R"(Id="13" PostTypeId="1" CreationDate="2020-01-20T08:00:00.000" Score="1" OwnerUserId="3" Title="Q2" Tags="&lt;hops&gt;")",
-               R"(Id="14" PostTypeId="2" ParentId="13" CreationDate="2020-01-21T08:00:00.000" Score="1")",
-               R"(Id="15" PostTypeId="5" CreationDate="2020-01-01T08:00:00.000" Score="0")"}));
+    write(
+        d / "Posts.xml",
+        xml("posts",
+            {R"(Id="10" PostTypeId="1" AcceptedAnswerId="11" CreationDate="2020-01-05T12:00:00.000" Score="2" OwnerUserId="2" Title="Why &amp; how?" Tags="&lt;beer&gt;&lt;hops&gt;" Body="&lt;p&gt;x&lt;/p&gt;")",
+             R"(Id="11" PostTypeId="2" ParentId="10" CreationDate="2020-01-05T13:00:00.000" Score="3" OwnerUserId="1")",
+             R"(Id="12" PostTypeId="2" ParentId="10" CreationDate="2020-01-06T09:00:00.000" Score="-1" OwnerUserId="3")",
+             R"(Id="13" PostTypeId="1" CreationDate="2020-01-20T08:00:00.000" Score="1" OwnerUserId="3" Title="Q2" Tags="&lt;hops&gt;")",
+             R"(Id="14" PostTypeId="2" ParentId="13" CreationDate="2020-01-21T08:00:00.000" Score="1")",
+             R"(Id="15" PostTypeId="5" CreationDate="2020-01-01T08:00:00.000" Score="0")"}));
     write(d / "Comments.xml",
           xml("comments", {R"(Id="1" PostId="10" UserId="3" CreationDate="2020-01-05T14:00:00.000")",
                            R"(Id="2" PostId="11" UserId="2" CreationDate="2020-01-05T15:00:00.000")",
@@ -74,9 +75,10 @@ void small_dump(const fs::path& d) {
                         R"(Id="7" PostId="77" VoteTypeId="2" CreationDate="2020-01-26T00:00:00.000")",
                         R"(Id="8" PostId="10" VoteTypeId="5" CreationDate="2020-01-26T00:00:00.000")"}));
     write(d / "Badges.xml",
-          xml("badges", {R"(Id="1" UserId="1" Name="Nice Answer" Date="2020-01-10T00:00:01.000" Class="3" TagBased="False")",
-                         R"(Id="2" UserId="2" Name="hops" Date="2020-01-30T00:00:01.000" Class="3" TagBased="True")",
-                         R"(Id="3" UserId="3" Name="Self-Learner" Date="2020-01-30T00:00:02.000" Class="3" TagBased="False")"}));
+          xml("badges",
+              {R"(Id="1" UserId="1" Name="Nice Answer" Date="2020-01-10T00:00:01.000" Class="3" TagBased="False")",
+               R"(Id="2" UserId="2" Name="hops" Date="2020-01-30T00:00:01.000" Class="3" TagBased="True")",
+               R"(Id="3" UserId="3" Name="Self-Learner" Date="2020-01-30T00:00:02.000" Class="3" TagBased="False")"}));
 }
 
 std::string table_text(const import_table& t) {
@@ -121,7 +123,9 @@ TEST_CASE("xml reader: the same rows whatever the buffer size") {
         std::vector<std::string> rows;
         detail::read_xml_rows(
             d / "Posts.xml", names,
-            [&](const detail::dump_record& r) { rows.push_back(std::string(r[0]) + "|" + std::string(r[1]) + "|" + std::string(r[2])); },
+            [&](const detail::dump_record& r) {
+                rows.push_back(std::string(r[0]) + "|" + std::string(r[1]) + "|" + std::string(r[2]));
+            },
             {}, chunk);
         return rows;
     };
@@ -137,7 +141,8 @@ TEST_CASE("xml reader: malformed files name file, line and column") {
     auto error_of = [&](const std::string& text, std::size_t chunk = detail::default_xml_chunk) {
         write(d / "T.xml", text);
         try {
-            detail::read_xml_rows(d / "T.xml", names, [](const detail::dump_record&) {}, {}, chunk);
+            detail::read_xml_rows(
+                d / "T.xml", names, [](const detail::dump_record&) {}, {}, chunk);
         } catch (const input_error& e) {
             return std::string(e.what());
         }
@@ -177,7 +182,8 @@ TEST_CASE("stackexchange: members, stages, contacts and events of a small dump")
     // participation: 1 has 1040 >= 1000 -> advocate; 3 answered -> loyal;
     // 2 asked -> new_customer; 4 commented (on a deleted post) -> interested.
     CHECK(by_id(c.members, "stage") ==
-          std::map<std::string, std::string>{{"1", "advocate"}, {"2", "new_customer"}, {"3", "loyal"}, {"4", "interested"}});
+          std::map<std::string, std::string>{
+              {"1", "advocate"}, {"2", "new_customer"}, {"3", "loyal"}, {"4", "interested"}});
     // Tags: 1 answered question 10 (beer, hops); 3 answered 10 and asked 13:
     // hops twice, beer once.
     CHECK(by_id(c.members, "tags")["3"] == "hops;beer");
@@ -210,8 +216,8 @@ TEST_CASE("stackexchange: members, stages, contacts and events of a small dump")
     std::vector<std::string> scored;
     for (const auto& [a, p] : c.journey.lead_scoring().actions) scored.push_back(a);
     CHECK(scored == std::vector<std::string>{"joined", "asked", "answered", "commented", "answer_accepted",
-                                             "upvote_received", "downvote_received", "badge_hops",
-                                             "badge_nice_answer", "badge_self_learner"});
+                                             "upvote_received", "downvote_received", "badge_hops", "badge_nice_answer",
+                                             "badge_self_learner"});
     CHECK(c.journey.lead_scoring().find_action("downvote_received")->points == 0);
     CHECK(c.journey.rule(4) != nullptr);
 }
@@ -254,13 +260,11 @@ TEST_CASE("stackexchange: stage history from the dated changes") {
     // advocate from creation.
     CHECK(h["1"] == std::vector<std::string>{"advocate@2020-01-01T10:00:00.000"});
     // User 2: 101 - 10 - 2 = 89 > 1 -> interested at creation; asked on 01-05.
-    CHECK(h["2"] == std::vector<std::string>{"interested@2020-01-02T10:00:00.000",
-                                             "new_customer@2020-01-05T12:00:00.000"});
+    CHECK(h["2"] ==
+          std::vector<std::string>{"interested@2020-01-02T10:00:00.000", "new_customer@2020-01-05T12:00:00.000"});
     // User 3: 30 + 2 - 10 = 22 -> interested; answered on 01-06 -> loyal.
-    CHECK(h["3"] ==
-          std::vector<std::string>{"interested@2020-01-03T10:00:00.000", "loyal@2020-01-06T09:00:00.000"});
-    CHECK(h["4"] == std::vector<std::string>{"prospect@2020-02-01T10:00:00.000",
-                                             "interested@2020-02-02T16:00:00.000"});
+    CHECK(h["3"] == std::vector<std::string>{"interested@2020-01-03T10:00:00.000", "loyal@2020-01-06T09:00:00.000"});
+    CHECK(h["4"] == std::vector<std::string>{"prospect@2020-02-01T10:00:00.000", "interested@2020-02-02T16:00:00.000"});
 }
 
 TEST_CASE("stackexchange: the CSV variant gives the same files") {
@@ -274,8 +278,7 @@ TEST_CASE("stackexchange: the CSV variant gives the same files") {
           "1,1040,2020-01-01T10:00:00.000,\"A, \"\"the\"\" one\"\n2,101,2020-01-02T10:00:00.000,\n"
           "3,30,2020-01-03T10:00:00.000,\n4,1,2020-02-01T10:00:00.000,\n");
     const imported_community a = import_stackexchange(x), b = import_stackexchange(v);
-    for (std::size_t i = 0; i < a.tables().size(); ++i)
-        CHECK(table_text(*a.tables()[i]) == table_text(*b.tables()[i]));
+    for (std::size_t i = 0; i < a.tables().size(); ++i) CHECK(table_text(*a.tables()[i]) == table_text(*b.tables()[i]));
     CHECK(a.journey == b.journey);
 }
 
@@ -304,7 +307,8 @@ TEST_CASE("stackexchange: missing tables") {
 TEST_CASE("stackexchange: bad cells name the file, line and column") {
     const fs::path d = scratch("bad_cells");
     small_dump(d);
-    write(d / "Comments.xml", xml("comments", {R"(Id="1" PostId="10" UserId="x3" CreationDate="2020-01-05T14:00:00.000")"}));
+    write(d / "Comments.xml",
+          xml("comments", {R"(Id="1" PostId="10" UserId="x3" CreationDate="2020-01-05T14:00:00.000")"}));
     const input_error e = import_error(d);
     CHECK(e.line() == 3);
     CHECK(e.column() == 35);
@@ -315,14 +319,17 @@ TEST_CASE("stackexchange: bad cells name the file, line and column") {
 
 TEST_CASE("stage mappings") {
     const journey j;
-    CHECK(test_support::error_of([&] { (void)parse_stage_mapping("reputation:1,2,3", j); })
-              .find("expected 5 thresholds") != std::string::npos);
-    CHECK(test_support::error_of([&] { (void)parse_stage_mapping("reputation:1,2,30,15,100", j); })
-              .find("must not decrease") != std::string::npos);
+    CHECK(test_support::error_of([&] {
+              (void)parse_stage_mapping("reputation:1,2,3", j);
+          }).find("expected 5 thresholds") != std::string::npos);
+    CHECK(test_support::error_of([&] {
+              (void)parse_stage_mapping("reputation:1,2,30,15,100", j);
+          }).find("must not decrease") != std::string::npos);
     CHECK(test_support::error_of([&] { (void)parse_stage_mapping("karma", j); }).find("expected participation") !=
           std::string::npos);
-    CHECK(test_support::error_of([&] { (void)parse_stage_mapping("participation", journey::preset("success")); })
-              .find("needs a journey of 5 stages") != std::string::npos);
+    CHECK(test_support::error_of([&] {
+              (void)parse_stage_mapping("participation", journey::preset("success"));
+          }).find("needs a journey of 5 stages") != std::string::npos);
     const auto rep = parse_stage_mapping("reputation:1,2,15,125,1000", j);
     std::vector<detail::member_state> none;
     const detail::stage_mapper by_rep(rep, 5, none);
@@ -348,17 +355,18 @@ TEST_CASE("threads: parents, thread ids, files and columns alike") {
     write(d / "posts.csv",
           "post_id,author,parent_id,thread_id,created,tags,score\n"
           "p1,ann,,t1,2021-03-01T10:00:00Z,help;linux,3\n"
-          "p2,bob,,t1,2021-03-01T11:00:00Z,,1\n"       // replies to the thread's first post
-          "p3,ann,p2,t1,2021-03-01T12:00:00Z,,\n"      // explicit parent
-          "p4,cyd,p4,,2021-03-02T09:00:00Z,audio,\n"   // a self-link starts a thread
-          "p5,,p4,,2021-03-02T10:00:00Z,,\n"           // unknown author
-          "p6,bob,p9,,2021-03-03T10:00:00Z,,\n");      // parent not in the file
+          "p2,bob,,t1,2021-03-01T11:00:00Z,,1\n"      // replies to the thread's first post
+          "p3,ann,p2,t1,2021-03-01T12:00:00Z,,\n"     // explicit parent
+          "p4,cyd,p4,,2021-03-02T09:00:00Z,audio,\n"  // a self-link starts a thread
+          "p5,,p4,,2021-03-02T10:00:00Z,,\n"          // unknown author
+          "p6,bob,p9,,2021-03-03T10:00:00Z,,\n");     // parent not in the file
     const imported_community f = import_threads(d / "posts.csv", std::nullopt);
     CHECK(table_text(f.interactions) ==
           "source,target,weight,timestamp,kind,content\n"
           "bob,ann,1,2021-03-01T11:00:00.000,reply,p1\n"
           "ann,bob,1,2021-03-01T12:00:00.000,reply,p2\n");
-    CHECK(column(f.content, "kind") == std::vector<std::string>{"thread", "reply", "reply", "thread", "reply", "thread"});
+    CHECK(column(f.content, "kind") ==
+          std::vector<std::string>{"thread", "reply", "reply", "thread", "reply", "thread"});
     CHECK(column(f.content, "tags")[2] == "help;linux");  // from the thread's first post
     REQUIRE(f.warnings.size() == 1);
     CHECK(f.warnings[0].find("1 post reply to a post that is not in the posts") != std::string::npos);
@@ -392,8 +400,9 @@ TEST_CASE("threads: parents, thread ids, files and columns alike") {
     CHECK(test_support::error_of([&] { (void)import_threads(c, nullptr); }) ==
           "posts row 2: created: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z), got \"x\"");
     write(d / "nocol.csv", "post_id,author,created\na,x,1\n");
-    CHECK(test_support::error_of([&] { (void)import_threads(d / "nocol.csv", std::nullopt); })
-              .find("missing column 'parent_id' or 'thread_id'") != std::string::npos);
+    CHECK(test_support::error_of([&] {
+              (void)import_threads(d / "nocol.csv", std::nullopt);
+          }).find("missing column 'parent_id' or 'thread_id'") != std::string::npos);
 }
 
 TEST_CASE("threads: members with creation times and the as-of cut") {

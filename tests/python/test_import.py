@@ -66,8 +66,13 @@ def ms(text: str) -> int:
 def dump(request):
     folder, as_of = DUMPS[request.param]
     rows = {t: table_rows(folder, t) for t in TABLES}
-    return {"name": request.param, "folder": folder, "as_of": as_of, "rows": rows,
-            "result": er.datasets.from_stackexchange(folder)}
+    return {
+        "name": request.param,
+        "folder": folder,
+        "as_of": as_of,
+        "rows": rows,
+        "result": er.datasets.from_stackexchange(folder),
+    }
 
 
 def per_action(events: pd.DataFrame, action: str) -> collections.Counter:
@@ -80,10 +85,12 @@ def test_members_and_contributions(dump):
     assert sorted(res.members.id, key=int) == list(res.members.id)
     assert set(res.members.id) == {u["Id"] for u in users}
     ids = set(res.members.id)
-    asked = collections.Counter(p["OwnerUserId"] for p in rows["Posts"] if p["PostTypeId"] == "1"
-                                and p.get("OwnerUserId") in ids)
-    answered = collections.Counter(p["OwnerUserId"] for p in rows["Posts"] if p["PostTypeId"] == "2"
-                                   and p.get("OwnerUserId") in ids)
+    asked = collections.Counter(
+        p["OwnerUserId"] for p in rows["Posts"] if p["PostTypeId"] == "1" and p.get("OwnerUserId") in ids
+    )
+    answered = collections.Counter(
+        p["OwnerUserId"] for p in rows["Posts"] if p["PostTypeId"] == "2" and p.get("OwnerUserId") in ids
+    )
     commented = collections.Counter(c["UserId"] for c in rows["Comments"] if c.get("UserId") in ids)
     assert per_action(res.events, "asked") == asked
     assert per_action(res.events, "answered") == answered
@@ -121,7 +128,12 @@ def test_votes_accepts_badges_and_contacts(dump):
     accepted = collections.Counter()
     for q in posts.values():
         a = posts.get(q.get("AcceptedAnswerId", ""))
-        if q["PostTypeId"] == "1" and a and a.get("OwnerUserId") in ids and a.get("OwnerUserId") != q.get("OwnerUserId"):
+        if (
+            q["PostTypeId"] == "1"
+            and a
+            and a.get("OwnerUserId") in ids
+            and a.get("OwnerUserId") != q.get("OwnerUserId")
+        ):
             accepted[a["OwnerUserId"]] += 1
     assert per_action(res.events, "answer_accepted") == accepted
     badges = collections.Counter(b["UserId"] for b in rows["Badges"] if b.get("UserId") in ids)
@@ -148,8 +160,9 @@ def test_votes_accepts_badges_and_contacts(dump):
         "question" if p["PostTypeId"] == "1" else "answer" for p in qa
     )
     assert int(res.content.accepted.sum()) == 2 * sum(
-        1 for q in posts.values() if q["PostTypeId"] == "1" and posts.get(q.get("AcceptedAnswerId", ""), {}).get(
-            "PostTypeId") == "2"
+        1
+        for q in posts.values()
+        if q["PostTypeId"] == "1" and posts.get(q.get("AcceptedAnswerId", ""), {}).get("PostTypeId") == "2"
     )
 
 
@@ -238,8 +251,17 @@ def test_frames(dump):
     res = dump["result"]
     assert str(res.members.created.dtype).startswith("datetime64") and str(res.members.created.dt.tz) == "UTC"
     assert res.members.satisfaction.isna().all()
-    assert list(res.members.columns[:9]) == ["id", "stage", "satisfaction", "capacity", "opted_out", "activity",
-                                             "tags", "created", "reputation"]
+    assert list(res.members.columns[:9]) == [
+        "id",
+        "stage",
+        "satisfaction",
+        "capacity",
+        "opted_out",
+        "activity",
+        "tags",
+        "created",
+        "reputation",
+    ]
     c = er.Community.from_frames(res.members, res.interactions, journey=res.journey)
     assert len(c) == len(res.members)
     recs = er.recommend(c, k=2)
@@ -272,7 +294,7 @@ def test_malformed_xml_names_line_and_column(tmp_path, run_cli):
     folder = tmp_path / "dump"
     shutil.copytree(BEER, folder)
     lines = (folder / "Comments.xml").read_bytes().split(b"\r\n")
-    lines[5] = lines[5].replace(b'PostId="', b'PostId=', 1)
+    lines[5] = lines[5].replace(b'PostId="', b"PostId=", 1)
     (folder / "Comments.xml").write_bytes(b"\r\n".join(lines))
     with pytest.raises(ValueError, match=r"Comments\.xml:6:\d+: malformed XML"):
         er.datasets.from_stackexchange(folder)
@@ -301,8 +323,12 @@ def test_stage_mappings_on_real_data():
     res = er.datasets.from_stackexchange(BEER, stages="reputation:1,2,15,125,1000")
     rep = res.members.set_index("id").reputation
     stage = res.members.set_index("id").stage
-    want = pd.cut(rep, [-math.inf, 2, 15, 125, 1000, math.inf], right=False,
-                  labels=["prospect", "interested", "new_customer", "loyal", "advocate"]).astype(str)
+    want = pd.cut(
+        rep,
+        [-math.inf, 2, 15, 125, 1000, math.inf],
+        right=False,
+        labels=["prospect", "interested", "new_customer", "loyal", "advocate"],
+    ).astype(str)
     assert (stage == want).all()
     act = er.datasets.from_stackexchange(BEER, stages="activity")
     counts = act.members.set_index("id")[["f_0", "f_1", "f_2"]].apply(lambda c: c.map(math.expm1)).round().sum(axis=1)
@@ -357,15 +383,17 @@ def test_irc_reply_links(irc, tmp_path):
 
 
 def test_threads_frame_errors_name_the_row():
-    posts = pd.DataFrame({"post_id": ["a", "b"], "author": ["x", "y"], "parent_id": ["", "a"],
-                          "created": ["2020-01-01", "later"]})
+    posts = pd.DataFrame(
+        {"post_id": ["a", "b"], "author": ["x", "y"], "parent_id": ["", "a"], "created": ["2020-01-01", "later"]}
+    )
     with pytest.raises(ValueError, match="posts row 1: created: expected unix seconds or ISO-8601"):
         er.datasets.from_threads(posts)
     with pytest.raises(ValueError, match="missing column 'parent_id' or 'thread_id'"):
         er.datasets.from_threads(posts.drop(columns="parent_id"))
     posts["created"] = pd.to_datetime(["2020-01-01", "2020-01-02"], utc=True)
-    members = pd.DataFrame({"id": ["x", "y", "z"], "created": pd.to_datetime(["2019-01-01"] * 3, utc=True),
-                            "reputation": [5, 1, 1000]})
+    members = pd.DataFrame(
+        {"id": ["x", "y", "z"], "created": pd.to_datetime(["2019-01-01"] * 3, utc=True), "reputation": [5, 1, 1000]}
+    )
     res = er.datasets.from_threads(posts, members, stages="reputation:0,2,10,100,1000")
     assert dict(zip(res.members.id, res.members.stage)) == {"x": "interested", "y": "prospect", "z": "advocate"}
 
@@ -393,8 +421,16 @@ def test_cli_import_then_recommend_match_stats(run_cli, tmp_path, irc):
         run_cli("match", *common, "--interactions", out / "interactions.csv", "--format", "csv", check_exit=0)
         run_cli("stats", *common, "--interactions", out / "interactions.csv", check_exit=0)
         run_cli("infer-stages", *common, "--events", out / "events.csv", "--format", "csv", check_exit=0)
-        run_cli("learn", "--interactions", out / "interactions.csv", "--stages", out / "stages.csv", "--journey",
-                out / "journey.json", check_exit=0)
+        run_cli(
+            "learn",
+            "--interactions",
+            out / "interactions.csv",
+            "--stages",
+            out / "stages.csv",
+            "--journey",
+            out / "journey.json",
+            check_exit=0,
+        )
     assert run_cli("import", check_exit=2).stderr.startswith(b"usage: engage-right import {stackexchange|threads}")
     assert b"--as-of TIME" in run_cli("import", "stackexchange", "--help", check_exit=0).stdout
     assert b"--posts FILE" in run_cli("import", "threads", "--help", check_exit=0).stdout

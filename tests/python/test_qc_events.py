@@ -257,8 +257,9 @@ def test_importer_reproduces_committed_files(tmp_path, run_cli):
     journey = tmp_path / "journey.json"
     journey.write_bytes(JOURNEY.read_bytes())
     out = tmp_path / "out"
-    proc = run_cli("import", "stackexchange", "--dump", source, "--out", out, "--journey", journey, "--quiet",
-                   check_exit=0)
+    proc = run_cli(
+        "import", "stackexchange", "--dump", source, "--out", out, "--journey", journey, "--quiet", check_exit=0
+    )
     assert b"events " in proc.stdout
     for name in ("members.csv", "interactions.csv", "events.csv", "content.csv", "stages.csv", "journey.json"):
         assert (out / name).read_bytes() == (FOLDER / name).read_bytes(), name
