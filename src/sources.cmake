@@ -8,7 +8,9 @@ set(ENGAGE_RIGHT_SOURCES
   evaluate/replay.cpp
   export/export.cpp
   io/content.cpp
+  io/adapter.cpp
   io/csv.cpp
+  io/dump_csv.cpp
   io/events.cpp
   io/frames.cpp
   io/history.cpp
@@ -16,8 +18,11 @@ set(ENGAGE_RIGHT_SOURCES
   io/member_rows.cpp
   io/members.cpp
   io/pairs.cpp
+  io/stackexchange.cpp
   io/table.cpp
+  io/threads.cpp
   io/time.cpp
+  io/xml.cpp
   journey/journey.cpp
   journey/json.cpp
   lead_scoring/lead_scoring.cpp

@@ -54,6 +54,8 @@ extern const command learn_command;
 extern const command check_command;
 extern const command evaluate_command;
 extern const command fit_command;
+extern const command import_stackexchange_command;
+extern const command import_threads_command;
 
 /// "" for one, "s" otherwise.
 inline const char* plural(std::size_t n) { return n == 1 ? "" : "s"; }

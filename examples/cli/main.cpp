@@ -19,10 +19,20 @@ namespace {
 namespace er = engage_right;
 
 // The command table, in the order of 'engage-right --help'.
-const cli::command* const commands[] = {&cli::recommend_command,    &cli::explain_command,  &cli::score_command,
-                                        &cli::infer_stages_command, &cli::stats_command,    &cli::match_command,
-                                        &cli::export_command,       &cli::simulate_command, &cli::learn_command,
-                                        &cli::check_command,        &cli::evaluate_command, &cli::fit_command};
+const cli::command* const commands[] = {&cli::recommend_command,
+                                        &cli::explain_command,
+                                        &cli::score_command,
+                                        &cli::infer_stages_command,
+                                        &cli::stats_command,
+                                        &cli::match_command,
+                                        &cli::export_command,
+                                        &cli::simulate_command,
+                                        &cli::learn_command,
+                                        &cli::check_command,
+                                        &cli::evaluate_command,
+                                        &cli::fit_command,
+                                        &cli::import_stackexchange_command,
+                                        &cli::import_threads_command};
 
 std::string tool_usage() {
     std::string text = R"(usage: engage-right <command> [options]
@@ -36,6 +46,9 @@ commands:
         std::string summary = c->summary;
         for (std::size_t at = summary.find('\n'); at != std::string::npos; at = summary.find('\n', at + 1))
             summary.insert(at + 1, 16, ' ');
+        for (std::size_t at = summary.find('\n'); c->name.size() > 12 && at != std::string::npos;
+             at = summary.find('\n', at + 1))
+            summary.insert(at + 1, c->name.size() - 12, ' ');
         text += fmt::format("  {:<12}  {}\n", c->name, summary);
     }
     return text + R"(
@@ -86,6 +99,21 @@ int main(int argc, char** argv) {
         }
         for (const cli::command* c : commands)
             if (c->name == name) return run(*c, args);
+        // Commands of two words: `import stackexchange`, `import threads`.
+        std::string kinds;
+        for (const cli::command* c : commands)
+            if (c->name.starts_with(name + " ")) {
+                const std::string kind = c->name.substr(name.size() + 1);
+                if (!args.empty() && args[0] == kind) return run(*c, {args.begin() + 1, args.end()});
+                kinds += (kinds.empty() ? "" : "|") + kind;
+            }
+        if (!kinds.empty()) {
+            const bool help = !args.empty() && (args[0] == "--help" || args[0] == "-h");
+            (help ? std::cout : std::cerr) << fmt::format(
+                "usage: engage-right {} {{{}}} [options]\nRun 'engage-right {} <kind> --help' for the options.\n", name,
+                kinds, name);
+            return help ? 0 : 2;
+        }
         throw cli::usage_error(fmt::format("unknown command '{}' (see engage-right --help)", name));
     } catch (const cli::write_error& e) {
         std::cerr << "engage-right: " << e.what() << "\n";

@@ -5,6 +5,7 @@
 /// Engage Right pairs each member of a community with happy peers exactly one
 /// stage to the right on the customer journey.
 
+#include <engage_right/adapters.hpp>
 #include <engage_right/check.hpp>
 #include <engage_right/columns.hpp>
 #include <engage_right/community.hpp>

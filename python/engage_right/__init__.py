@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from . import _core
+from . import _core, datasets
 from ._check import CHECK_COLUMNS as CHECK_COLUMNS
 from ._check import check_journey
 from ._community import RESULT_COLUMNS as RESULT_COLUMNS
@@ -78,6 +78,7 @@ __all__ = [
     "SimulationResult",
     "plot_simulations",
     "viral_reproduction_number",
+    "datasets",
     "Error",
     "__version__",
 ]

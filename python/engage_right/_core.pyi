@@ -391,3 +391,48 @@ def fit_ranking(
     tolerance: float,
     design_only: bool,
 ) -> tuple[Optional[RankingModel], dict[str, Any]]: ...
+
+# Importers (adapters.hpp; the facade is engage_right.datasets).
+class ImportedCommunity:
+    def table(self, name: str) -> tuple[dict[str, Any], dict[str, str]]: ...
+    @property
+    def journey(self) -> Journey: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def counts(self) -> list[tuple[str, int]]: ...
+    def write(self, folder: str) -> None: ...
+
+def import_stackexchange(
+    dump: str,
+    as_of: Optional[float] = ...,
+    stages: Optional[str] = ...,
+    journey: Optional[Journey] = ...,
+    top_tags: int = ...,
+    progress: bool = ...,
+) -> ImportedCommunity: ...
+def import_threads_files(
+    posts: str,
+    members: Optional[str] = ...,
+    as_of: Optional[float] = ...,
+    stages: Optional[str] = ...,
+    journey: Optional[Journey] = ...,
+    top_tags: int = ...,
+    progress: bool = ...,
+) -> ImportedCommunity: ...
+def import_threads(
+    post_id: list[str],
+    author: list[str],
+    parent_id: Optional[list[str]],
+    thread_id: Optional[list[str]],
+    created: Any,
+    tags: Optional[list[str]],
+    score: Any,
+    members: Optional[dict[str, Any]] = ...,
+    as_of: Optional[float] = ...,
+    stages: Optional[str] = ...,
+    journey: Optional[Journey] = ...,
+    top_tags: int = ...,
+    progress: bool = ...,
+) -> ImportedCommunity: ...
+def parse_stage_mapping(spec: str, journey: Journey) -> None: ...

@@ -62,4 +62,5 @@ PYBIND11_MODULE(_core, m) {
     erp::bind_uplift(m);
     erp::bind_evaluate(m);
     erp::bind_ranking(m);
+    erp::bind_import(m);
 }

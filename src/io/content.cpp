@@ -52,14 +52,12 @@ public:
     std::string created(std::string_view text) {
         if (trim(text).empty()) return "created: expected unix seconds or ISO-8601, got an empty field";
         const auto v = parse_timestamp(text);
-        if (!v)
-            return fmt::format("created: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z), got {}",
-                               quote_(text));
+        if (!v) return detail::timestamp_expected("created") + ", got " + quote_(text);
         t_.created.push_back(*v);
         return {};
     }
     std::string created(double v) {
-        if (!std::isfinite(v)) return fmt::format("created: expected a finite time, got {}", v);
+        if (auto problem = time_problem(v); !problem.empty()) return "created: " + problem.substr(11);
         t_.created.push_back(v);
         return {};
     }

@@ -58,10 +58,12 @@ bool csv_table::next(std::vector<csv_field>& row) {
     return true;
 }
 
-std::string timestamp_problem(std::string_view text) {
-    return fmt::format(
-        "timestamp: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z) in years 0001-9999, got {}",
-        shown(text));
+std::string timestamp_expected(std::string_view column) {
+    return fmt::format("{}: expected unix seconds or ISO-8601 (e.g. 2026-03-14T09:30:00Z) in years 0001-9999", column);
+}
+
+std::string timestamp_problem(std::string_view text, std::string_view column) {
+    return fmt::format("{}, got {}", timestamp_expected(column), shown(text));
 }
 
 double timestamp_cell(const csv_table& t, const csv_field& f, bool empty_named) {

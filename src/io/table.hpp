@@ -63,7 +63,10 @@ private:
 std::string field_count_problem(std::size_t width, std::size_t got);
 
 /// The timestamp message: what a timestamp cell must hold.
-std::string timestamp_problem(std::string_view text);
+std::string timestamp_problem(std::string_view text, std::string_view column = "timestamp");
+/// "COLUMN: expected unix seconds or ISO-8601 (e.g. ...) in years 0001-9999":
+/// the words of the time rule, for cells that quote their value themselves.
+std::string timestamp_expected(std::string_view column);
 
 /// A required timestamp cell. @throws input_error at the field (an empty
 /// field names itself as such when `empty_named`).

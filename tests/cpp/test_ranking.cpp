@@ -111,7 +111,7 @@ TEST_CASE("content.csv: malformed input names file, line and column") {
     CHECK(err("id,author,kind,created,tags\nx,a,q,2026-01-01,\n").find("parent") != std::string::npos);
     CHECK(err(h + "x,a,q,,yesterday,\n") ==
           "content.csv:2:8: created: expected unix seconds or ISO-8601 (e.g. "
-          "2026-03-14T09:30:00Z), got \"yesterday\"");
+          "2026-03-14T09:30:00Z) in years 0001-9999, got \"yesterday\"");
     CHECK(err(h + "x,a,q,,,\n") == "content.csv:2:8: created: expected unix seconds or ISO-8601, got an empty field");
     CHECK(err(h + "x,a,,,2026-01-01,\n").find("content.csv:2:5: kind: expected") == 0);
     CHECK(err(h + ",a,q,,2026-01-01,\n").find("content.csv:2:1: id: expected") == 0);

@@ -312,8 +312,10 @@ def test_check_journey_bad_input(tmp_path):
         er.check_journey(JOURNEY, MEMBERS, as_of="2018-06-01")
     # A file goes through the C++ reader: FILE:LINE:COLUMN.
     path = tmp_path / "bad.csv"
-    path.write_text(EVENTS.read_text(encoding="utf-8") + ",joined,2018-09-03,\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"bad\.csv:23523:1: member: expected a member id, got an empty field"):
+    text = EVENTS.read_text(encoding="utf-8")
+    path.write_text(text + ",joined,2018-09-03,\n", encoding="utf-8")
+    line = text.count("\n") + 1
+    with pytest.raises(ValueError, match=rf"bad\.csv:{line}:1: member: expected a member id, got an empty field"):
         er.check_journey(JOURNEY, events=path)
 
 

@@ -1,7 +1,7 @@
 """Checks of examples/data/quantumcomputing/events.csv (and journey.json)
 against the raw Quantum Computing Stack Exchange 2018 dump.
 
-The expected events are re-derived here *without* the converter and without
+The expected events are re-derived here *without* the importer and without
 an XML parser: every ``<row .../>`` of the dump sits on one line, so a regular
 expression over the raw lines reads its attributes.  Tests that need the dump
 skip when ``../shared/data/real/stackexchange-quantumcomputing-2018`` (relative
@@ -17,8 +17,6 @@ import datetime as dt
 import html
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -32,7 +30,7 @@ SCHEMA = REPO / "docs" / "journey.schema.json"
 DUMP = REPO.parent / "shared" / "data" / "real" / "stackexchange-quantumcomputing-2018"
 
 HEADER = "member,action,timestamp,value"
-FIXED_ACTIONS = ("joined", "asked", "answered", "commented", "answer_accepted", "upvote_received")
+FIXED_ACTIONS = ("joined", "asked", "answered", "commented", "answer_accepted", "upvote_received", "downvote_received")
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$")
 ROW_RE = re.compile(r"^\s*<row\s(.*)/>\s*$")
 ATTR_RE = re.compile(r'(\w+)="([^"]*)"')
@@ -200,11 +198,12 @@ def expected():
     for v in votes:
         if v["VoteTypeId"] == "1":
             accept_day.setdefault(v["PostId"], v["CreationDate"])
-        if v["VoteTypeId"] == "2" and v["PostId"] in posts:
+        if v["VoteTypeId"] in ("2", "3") and v["PostId"] in posts:
             p = posts[v["PostId"]]
             if p["PostTypeId"] in ("1", "2") and p.get("OwnerUserId") in members:
                 when = v["CreationDate"] if v["CreationDate"] > p["CreationDate"] else p["CreationDate"]
-                out.append((p["OwnerUserId"], "upvote_received", when, ""))
+                action = "upvote_received" if v["VoteTypeId"] == "2" else "downvote_received"
+                out.append((p["OwnerUserId"], action, when, ""))
 
     for q in posts.values():
         a = posts.get(q.get("AcceptedAnswerId", ""))
@@ -231,8 +230,9 @@ def test_counts_per_action(events, expected):
     assert want["commented"] == 3412
     assert want["answer_accepted"] == 372
     assert want["upvote_received"] == 9936
+    assert want["downvote_received"] == 426
     assert sum(n for a, n in want.items() if a.startswith("badge_")) == 4671
-    assert len(events) == 23521
+    assert len(events) == 23947
 
 
 def test_counts_per_member_and_action(events, expected):
@@ -250,16 +250,16 @@ def test_members_are_users_of_the_dump():
     assert member_ids() == users
 
 
-def test_converter_reproduces_committed_file(tmp_path):
+def test_importer_reproduces_committed_files(tmp_path, run_cli):
+    """The folder is what `engage-right import stackexchange` writes from the
+    dump, with the folder's own journey as the base journey."""
     source = dump_file("Users.xml").parent
-    if source.name == "raw":
-        source = source.parent
-    proc = subprocess.run(
-        [sys.executable, str(FOLDER / "convert_events.py"), str(source), "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    journey = tmp_path / "journey.json"
+    journey.write_bytes(JOURNEY.read_bytes())
+    out = tmp_path / "out"
+    proc = run_cli(
+        "import", "stackexchange", "--dump", source, "--out", out, "--journey", journey, "--quiet", check_exit=0
     )
-    assert proc.returncode == 0, proc.stderr
-    assert "events: 23521" in proc.stdout
-    assert (tmp_path / "events.csv").read_bytes() == EVENTS.read_bytes()
+    assert b"events " in proc.stdout
+    for name in ("members.csv", "interactions.csv", "events.csv", "content.csv", "stages.csv", "journey.json"):
+        assert (out / name).read_bytes() == (FOLDER / name).read_bytes(), name
