@@ -52,6 +52,12 @@ options:
   --allow-existing         also rank peers met before T (hard rule 5 off)
   --stage-gap MIN:MAX      peers stand MIN to MAX stages right for every
                            method but the unrestricted ones (default 1:1)
+  --model FILE             engage_right ranks by a learned model (model.json
+                           from 'engage-right fit'), its features as of T
+  --fit-before T1          fit that model here first, on history before T1
+                           (T1 <= --split-at: no leakage); as for fit
+  --fit-horizon-days D     the fit's label window before T1 (default 30)
+  --content FILE           content.csv, for a model that uses co_participation
   --mrr-depth N            MRR looks this deep into a ranking (default 10)
   --bootstrap N            resamples for the 95 % intervals (default 1000; 0: none)
   --seed S                 seed of the bootstrap and of random (default 0)
@@ -213,6 +219,28 @@ void run(const arguments& a) {
         er::read_evaluation_input(a.require("members"), a.require("interactions"), stages, j);
     const std::string split = a.require("split-at");
     o.split_at = parsed_option("split-at", [&] { return er::parse_split_at(split, in.interactions); });
+    if (auto content = a.get("content"))
+        o.model_content = std::make_shared<er::content_table>(er::read_content(*content));
+    if (auto path = a.get("model")) {
+        if (a.has("fit-before")) throw usage_error("options --model and --fit-before: give one of them");
+        o.model = std::make_shared<er::ranking_model>(er::read_model(*path));
+    } else if (auto t1 = a.get("fit-before")) {
+        // Fit on [.., T1), evaluate on [T, ..): the model never sees the evaluation window.
+        er::fit_options fo;
+        fo.split_at = parsed_option("fit-before", [&] { return er::parse_split_at(*t1, in.interactions); });
+        if (fo.split_at > o.split_at)
+            throw usage_error(
+                "option --fit-before: must not be after --split-at (the model would see the "
+                "evaluation window)");
+        fo.horizon_days = a.get_real("fit-horizon-days", 1e-9, 1e6, "a number of days > 0").value_or(30);
+        fo.min_satisfaction = o.scoring.min_satisfaction;
+        fo.threads = o.threads;
+        er::ranking_history h{j, in.members, in.interactions, std::nullopt};
+        if (o.model_content) h.content = *o.model_content;
+        o.model = std::make_shared<er::ranking_model>(er::fit_ranking(h, fo).model);
+    } else if (o.model_content) {
+        throw usage_error("option --content: only used with --model or --fit-before");
+    }
     const er::evaluation ev = er::evaluate(j, in, o);
 
     if (f == format::json) emit_text(a, json_output(ev, o.seed));
@@ -225,7 +253,7 @@ void run(const arguments& a) {
 const command evaluate_command{
     "evaluate", "replay history at a split time: hit@k, recall, NDCG, MRR per method", usage,
     "members! interactions! split-at! horizon-days stages journey k methods weights min-satisfaction mrr-depth "
-    "bootstrap seed threads format output stage-gap +allow-existing",
+    "bootstrap seed threads format output stage-gap model content fit-before fit-horizon-days +allow-existing",
     run};
 
 }  // namespace cli

@@ -13,6 +13,7 @@
 
 #include <engage_right/community.hpp>
 #include <engage_right/journey.hpp>
+#include <engage_right/ranking.hpp>
 #include <engage_right/recommend.hpp>
 #include <engage_right/tables.hpp>
 #include <engage_right/types.hpp>
@@ -76,6 +77,13 @@ struct evaluate_options {
     recommend_options scoring;
     /// When set, engage_right ranks by this instead of the reference score.
     pair_scorer scorer;
+    /// When set (and `scorer` is not), engage_right ranks by this learned
+    /// model (docs/ranking.md) applied to the replayed community as of the
+    /// split time: its features see only contacts before T.
+    std::shared_ptr<const ranking_model> model;
+    /// Content for a model that reads co_participation; items created at or
+    /// after the split time do not count.
+    std::shared_ptr<const content_table> model_content;
     /// MRR is the reciprocal rank of the first target within the top
     /// mrr_depth of a ranking (0 when none is there); >= 1. Rankings are
     /// max(mrr_depth, largest k) long.

@@ -303,6 +303,8 @@ def evaluate(
     keep_rankings: bool,
     scorer: Optional[Callable[[str, str], float]],
     stage_gap: tuple[int, int] = (1, 1),
+    model: Optional[RankingModel] = None,
+    content: Optional[Content] = None,
 ) -> dict[str, Any]: ...
 
 class Content:

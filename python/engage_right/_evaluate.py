@@ -12,7 +12,7 @@ from typing import Any, Optional, Union
 import numpy as _np
 import pandas as _pd
 
-from . import _core
+from . import _core, _ranking
 from ._frames import (
     _as_of_seconds,
     _data_column,
@@ -228,6 +228,8 @@ def evaluate(
     threads: int = 0,
     rankings: bool = False,
     scorer: Optional[Callable[[str, str], float]] = None,
+    model: Any = None,
+    content: Any = None,
 ) -> _pd.DataFrame:
     """Replay history at ``split_at`` and measure how well each method ranks
     the contacts members really made next; the Python form of
@@ -279,6 +281,13 @@ def evaluate(
         the journey's, 7).
     allow_existing : bool, default False
         Also rank peers met before T (hard rule 5 off).
+    model : RankingModel or path to model.json, optional
+        engage_right ranks by this learned model (:func:`fit_ranking`; fit it
+        on history before `split_at` to avoid leakage), applied to the
+        replayed community as of `split_at`.
+    content : path or DataFrame, optional
+        ``content.csv``, for a model that uses ``co_participation`` (items
+        before `split_at` only).
     stage_gap : (int, int) or str, default (1, 1)
         Peers stand MIN to MAX stages right (``(1, 2)`` or ``"1:2"``), for
         every method but the unrestricted ones; see docs/scoring.md.
@@ -374,5 +383,7 @@ def evaluate(
         bool(rankings),
         scorer,
         _stage_gap_arg(stage_gap, j),
+        _ranking._model_arg(model),
+        _ranking._content_arg(content),
     )
     return _frames_of(d, bool(rankings))

@@ -203,7 +203,7 @@ void bind_evaluate(py::module_& m) {
            const std::vector<std::size_t>& k, const std::vector<std::string>& methods, const py::object& weights,
            const py::object& min_satisfaction, bool allow_existing, std::size_t mrr_depth, std::size_t bootstrap,
            std::uint64_t seed, unsigned threads, bool keep_rankings, const py::object& scorer,
-           std::pair<std::size_t, std::size_t> gap) {
+           std::pair<std::size_t, std::size_t> gap, const py::object& model, const py::object& content) {
             evaluate_options o;
             o.split_at = split_at;
             o.horizon_days = horizon_days;
@@ -219,6 +219,8 @@ void bind_evaluate(py::module_& m) {
             if (!min_satisfaction.is_none()) o.scoring.min_satisfaction = min_satisfaction.cast<int>();
             o.scoring.allow_existing = allow_existing;
             o.scoring.gap = stage_gap{gap.first, gap.second};
+            if (!model.is_none()) o.model = std::make_shared<ranking_model>(model.cast<ranking_model>());
+            if (!content.is_none()) o.model_content = content.cast<std::shared_ptr<content_table>>();
             o.mrr_depth = mrr_depth;
             o.bootstrap = bootstrap;
             o.seed = seed;
@@ -243,7 +245,8 @@ void bind_evaluate(py::module_& m) {
         py::arg("input"), py::arg("journey"), py::arg("split_at"), py::arg("horizon_days"), py::arg("k"),
         py::arg("methods"), py::arg("weights"), py::arg("min_satisfaction"), py::arg("allow_existing"),
         py::arg("mrr_depth"), py::arg("bootstrap"), py::arg("seed"), py::arg("threads"), py::arg("keep_rankings"),
-        py::arg("scorer"), py::arg("stage_gap") = std::pair<std::size_t, std::size_t>{1, 1});
+        py::arg("scorer"), py::arg("stage_gap") = std::pair<std::size_t, std::size_t>{1, 1},
+        py::arg("model") = py::none(), py::arg("content") = py::none());
 }
 
 }  // namespace engage_right::python

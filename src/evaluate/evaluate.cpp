@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 namespace engage_right {
 namespace {
@@ -204,6 +205,14 @@ evaluation evaluate(const journey& j, const evaluation_input& input, const evalu
             throw config_error("blocked pair names a member row out of range");
         const member_index x = rp.replay_of_row[a], y = rp.replay_of_row[b];
         if (x != no_member && y != no_member) ro.blocked.emplace_back(x, y);
+    }
+    if (o.model && !o.scorer) {
+        ranking_context ctx;
+        ctx.as_of = o.split_at;
+        // Items before T only (content_threads counts items at or before its bound).
+        const double before = std::nextafter(o.split_at, -std::numeric_limits<double>::infinity());
+        if (o.model_content) ctx.threads = std::make_shared<content_threads>(c, *o.model_content, before);
+        ro.model = std::make_shared<ranking_scorer>(c, *o.model, std::move(ctx));
     }
     const recommender rec(c, ro);
 

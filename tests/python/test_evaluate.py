@@ -432,3 +432,70 @@ def test_stage_gap_widens_every_restricted_method(tmp_path):
     assert wide.attrs["ceiling"] == pytest.approx(2 / 4)
     with pytest.raises(ValueError, match="stage_gap"):
         er.evaluate(members, inter, 150, stage_gap=(2, 1))
+
+
+def test_cli_model_and_fit_before_without_leakage(cli, tmp_path):
+    """`evaluate --fit-before T1` equals `fit --split-at T1` then `evaluate
+    --model`; the learned ranking changes only engage_right; a fit after the
+    split time is refused; nothing dated at or after T1 reaches the model."""
+    q = REPO / "examples" / "data" / "quantumcomputing"
+    base = ["--members", q / "members.csv", "--interactions", q / "interactions.csv", "--split-at", "80%"]
+    base += ["--methods", "engage_right,degree", "--bootstrap", "200", "--format", "json"]
+    model = tmp_path / "model.json"
+    fit = ["fit", "--members", q / "members.csv", "--interactions", q / "interactions.csv"]
+    run(cli, *fit, "--split-at", "2018-06-01", "--out", model, check_exit=0)
+    with_model = json.loads(run(cli, "evaluate", *base, "--model", model, check_exit=0).stdout)
+    fitted_here = json.loads(run(cli, "evaluate", *base, "--fit-before", "2018-06-01", check_exit=0).stdout)
+    plain = json.loads(run(cli, "evaluate", *base, check_exit=0).stdout)
+    assert with_model["methods"] == fitted_here["methods"]
+    assert with_model["methods"]["degree"] == plain["methods"]["degree"]
+    assert with_model["methods"]["engage_right"] != plain["methods"]["engage_right"]
+    # Interactions after T1 do not change the model: drop them all, same result.
+    inter = pd.read_csv(q / "interactions.csv")
+    t1 = pd.Timestamp("2018-06-01", tz="UTC")
+    cut = inter[pd.to_datetime(inter["timestamp"], utc=True) < t1]
+    cut_path = tmp_path / "before.csv"
+    cut.to_csv(cut_path, index=False)
+    model2 = tmp_path / "model2.json"
+    run(cli, *fit[:-1], cut_path, "--split-at", "2018-06-01", "--out", model2, check_exit=0)
+    assert json.loads(model.read_text())["coefficients"] == json.loads(model2.read_text())["coefficients"]
+    err = run(cli, "evaluate", *base, "--fit-before", "2018-08-01", check_exit=2).stderr.decode()
+    assert "--fit-before: must not be after --split-at" in err
+    err = run(cli, "evaluate", *base, "--content", q / "content.csv", check_exit=2).stderr.decode()
+    assert "--content: only used with --model or --fit-before" in err
+    err = run(cli, "evaluate", *base, "--model", model, "--fit-before", "2018-06-01", check_exit=2).stderr.decode()
+    assert "give one of them" in err
+
+
+def test_python_model_equals_cli(cli, tmp_path):
+    q = REPO / "examples" / "data" / "quantumcomputing"
+    model = tmp_path / "model.json"
+    run(
+        cli,
+        "fit",
+        "--members",
+        q / "members.csv",
+        "--interactions",
+        q / "interactions.csv",
+        "--split-at",
+        "2018-06-01",
+        "--out",
+        model,
+        check_exit=0,
+    )
+    args = ["--members", q / "members.csv", "--interactions", q / "interactions.csv", "--split-at", "80%"]
+    args += ["--methods", "engage_right", "--bootstrap", "0", "--format", "json", "--model", model]
+    args += ["--content", q / "content.csv"]
+    cli_hit = json.loads(run(cli, "evaluate", *args, check_exit=0).stdout)["methods"]["engage_right"]["hit@5"]
+    py = er.evaluate(
+        q / "members.csv",
+        q / "interactions.csv",
+        "80%",
+        methods="engage_right",
+        bootstrap=0,
+        model=er.RankingModel.load(model),
+        content=q / "content.csv",
+    )
+    assert py.loc["engage_right", "hit@5"] == pytest.approx(cli_hit, abs=1e-12)
+    with pytest.raises(TypeError, match="model"):
+        er.evaluate(q / "members.csv", q / "interactions.csv", "80%", model=3)
