@@ -24,14 +24,11 @@ using bench::peak_rss_kib;
 using bench::seconds_since;
 
 int main(int argc, char** argv) {
-    auto parsed = bench::parse_options(argc, argv);
+    auto parsed = bench::parse_options(argc, argv, {"members", "interactions"},
+                                       "engage-right-bench-evaluate --members F --interactions F [--split-at 80%] "
+                                       "[--bootstrap N] [--threads N] [--repeat R] [--breakdown 1]");
     if (!parsed) return 2;
     std::map<std::string, std::string>& opt = *parsed;
-    if (!opt.count("members") || !opt.count("interactions")) {
-        std::cerr << "usage: engage-right-bench-evaluate --members F --interactions F [--split-at 80%]"
-                     " [--bootstrap N] [--threads N] [--repeat R] [--breakdown 1]\n";
-        return 2;
-    }
     try {
         const er::journey j;
         auto t0 = clock_type::now();

@@ -26,14 +26,11 @@ using bench::peak_rss_kib;
 using bench::seconds_since;
 
 int main(int argc, char** argv) {
-    auto parsed = bench::parse_options(argc, argv);
+    auto parsed = bench::parse_options(
+        argc, argv, {"members", "events", "journey"},
+        "engage-right-bench-lead --members F --events F --journey J [--as-of T] [--out DIR] [--threads N]");
     if (!parsed) return 2;
     std::map<std::string, std::string>& opt = *parsed;
-    if (!opt.count("members") || !opt.count("events") || !opt.count("journey")) {
-        std::cerr << "usage: engage-right-bench-lead --members F --events F --journey J [--as-of T] [--out DIR]"
-                     " [--threads N]\n";
-        return 2;
-    }
     try {
         const auto t_start = clock_type::now();
         const er::journey j = er::journey::from_preset_or_file(opt["journey"]);

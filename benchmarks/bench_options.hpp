@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <initializer_list>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -39,6 +40,21 @@ inline std::optional<std::map<std::string, std::string>> parse_options(int argc,
         }
         opt[a.substr(2)] = argv[i + 1];
     }
+    return opt;
+}
+
+/// parse_options(), then every name of `required` must be given; else the
+/// usage line goes to stderr and nullopt comes back (exit code 2).
+inline std::optional<std::map<std::string, std::string>> parse_options(int argc, char** argv,
+                                                                       std::initializer_list<const char*> required,
+                                                                       const char* usage) {
+    auto opt = parse_options(argc, argv);
+    if (!opt) return opt;
+    for (const char* name : required)
+        if (!opt->count(name)) {
+            std::cerr << "usage: " << usage << "\n";
+            return std::nullopt;
+        }
     return opt;
 }
 

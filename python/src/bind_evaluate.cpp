@@ -15,19 +15,6 @@
 namespace engage_right::python {
 namespace {
 
-std::vector<double> seconds_of(const py::object& o, const char* name) {
-    auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(o);
-    if (!a || a.ndim() != 1) throw config_error(fmt::format("{} must be a one-dimensional array", name));
-    return std::vector<double>(a.data(), a.data() + a.shape(0));
-}
-
-template <class T>
-py::array_t<T> array_of(const std::vector<T>& v) {
-    py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
-    std::copy(v.begin(), v.end(), out.mutable_data());
-    return out;
-}
-
 py::list ids_of(const community& c, std::span<const member_index> members) {
     py::list out(members.size());
     for (std::size_t i = 0; i < members.size(); ++i) out[i] = py::str(c.id(members[i]));
@@ -173,7 +160,7 @@ void bind_evaluate(py::module_& m) {
                 c.source = std::move(sources);
                 c.target = std::move(targets);
                 c.weight = to_data_column(weight, "weight");
-                c.timestamp = seconds_of(times, "timestamps");
+                c.timestamp = doubles_of(times, "timestamps");
                 in.interactions = build_interactions(c, in.members);
             },
             py::arg("sources"), py::arg("targets"), py::arg("weight"), py::arg("timestamps"))
@@ -188,7 +175,7 @@ void bind_evaluate(py::module_& m) {
             "set_stages",
             [](evaluation_input& in, const std::vector<std::string>& members, const std::vector<std::string>& stages,
                const py::object& times, const journey& j) {
-                in.stages = build_stage_table(members, stages, seconds_of(times, "timestamps"), in.members, j);
+                in.stages = build_stage_table(members, stages, doubles_of(times, "timestamps"), in.members, j);
             },
             py::arg("members"), py::arg("stages"), py::arg("timestamps"), py::arg("journey"))
         .def("__len__", [](const evaluation_input& in) { return in.members.size(); })

@@ -24,19 +24,6 @@ uplift_options window_options(double window_days, const py::object& origin) {
     return o;
 }
 
-std::vector<double> doubles_of(const py::object& o, const char* name) {
-    auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(o);
-    if (!a || a.ndim() != 1) throw config_error(fmt::format("{} must be a one-dimensional array", name));
-    return std::vector<double>(a.data(), a.data() + a.shape(0));
-}
-
-template <class T>
-py::array_t<T> array_of(const std::vector<T>& v) {
-    py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
-    std::copy(v.begin(), v.end(), out.mutable_data());
-    return out;
-}
-
 }  // namespace
 
 void bind_uplift(py::module_& m) {

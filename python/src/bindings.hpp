@@ -4,13 +4,16 @@
 #include <engage_right/engage_right.hpp>
 #include <engage_right/io.hpp>
 
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <memory>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace engage_right::python {
 
@@ -50,6 +53,18 @@ member_table members_from_columns(const journey& j, const std::vector<std::strin
 /// A column for the io builders: None (absent), a numeric numpy array
 /// (NaN = empty) or a list of str.
 data_column to_data_column(const py::object& o, const char* name);
+
+/// A one-dimensional float64 array (any numeric dtype) as a vector.
+/// @throws config_error naming `name` for anything else.
+std::vector<double> doubles_of(const py::object& o, const char* name);
+
+/// A vector as a new numpy array.
+template <class T>
+py::array_t<T> array_of(const std::vector<T>& v) {
+    py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
+    std::copy(v.begin(), v.end(), out.mutable_data());
+    return out;
+}
 
 /// A dict of result columns keyed by the names of a columns.hpp list, the
 /// values in the same order.

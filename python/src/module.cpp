@@ -2,12 +2,21 @@
 // API is the facade in engage_right/ (__init__.py re-exports it).
 #include "bindings.hpp"
 
+#include <fmt/format.h>
+
 namespace engage_right::python {
 namespace {
 
 PyObject* error_type = nullptr;
 
 }  // namespace
+
+std::vector<double> doubles_of(const py::object& o, const char* name) {
+    auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(o);
+    if (!a || a.ndim() != 1) throw config_error(fmt::format("{} must be a one-dimensional array", name));
+    return std::vector<double>(a.data(), a.data() + a.shape(0));
+}
+
 }  // namespace engage_right::python
 
 PYBIND11_MODULE(_core, m) {

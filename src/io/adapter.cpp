@@ -1,4 +1,5 @@
 #include "io/adapter.hpp"
+#include "io/calendar.hpp"
 
 #include <engage_right/detail/csv.hpp>
 #include <engage_right/error.hpp>
@@ -374,20 +375,10 @@ std::optional<time_ms> parse_time_ms(std::string_view text) noexcept {
 time_ms seconds_to_ms(double seconds) noexcept { return static_cast<time_ms>(std::llround(seconds * 1000.0)); }
 
 char* format_time_ms(time_ms t, char* out) noexcept {
-    // civil_from_days (proleptic Gregorian), as format_timestamp.
     const time_ms day_ms = 86400000;
     time_ms days = t >= 0 ? t / day_ms : -((-t + day_ms - 1) / day_ms);
     time_ms rest = t - days * day_ms;
-    const long long z = days + 719468;
-    const long long era = (z >= 0 ? z : z - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long y = static_cast<long long>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
+    const auto [y, m, d] = detail::civil_from_days(days);
     if (y < 0 || y > 9999) return fmt::format_to(out, "{}", format_timestamp(static_cast<double>(t) / 1000.0));
     auto two = [&](long long v) {
         *out++ = static_cast<char>('0' + v / 10);

@@ -1,3 +1,5 @@
+#include "io/calendar.hpp"
+
 #include <engage_right/detail/csv.hpp>
 #include <engage_right/error.hpp>
 #include <engage_right/io.hpp>
@@ -12,16 +14,6 @@ using detail::parse_number;
 using detail::trim;
 
 namespace {
-
-// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-long long days_from_civil(long long y, unsigned m, unsigned d) noexcept {
-    y -= m <= 2;
-    const long long era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<long long>(doe) - 719468;
-}
 
 bool digits(std::string_view s, std::size_t pos, std::size_t count, int& out) {
     if (pos + count > s.size()) return false;
@@ -62,7 +54,7 @@ std::optional<double> parse_timestamp(std::string_view text) noexcept {
     const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (d > mdays[mo - 1] + (mo == 2 && leap ? 1 : 0)) return std::nullopt;
     double secs =
-        static_cast<double>(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) * 86400.0;
+        static_cast<double>(detail::days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) * 86400.0;
     std::size_t p = 10;
     if (p == s.size()) return in_range(secs) ? std::optional<double>(secs) : std::nullopt;
     if (s[p] != 'T' && s[p] != 't' && s[p] != ' ') return std::nullopt;
@@ -116,17 +108,7 @@ std::string format_timestamp(double unix_seconds) {
     long long ms = static_cast<long long>(ms_total);
     long long days = ms >= 0 ? ms / 86400000LL : -((-ms + 86399999LL) / 86400000LL);
     long long rest = ms - days * 86400000LL;
-    // civil_from_days (proleptic Gregorian), the inverse of days_from_civil.
-    const long long z = days + 719468;
-    const long long era = (z >= 0 ? z : z - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long y = static_cast<long long>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
+    const auto [y, m, d] = detail::civil_from_days(days);
     const long long hh = rest / 3600000LL, mm = rest / 60000LL % 60, ss = rest / 1000LL % 60, fff = rest % 1000;
     if (fff == 0) return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", y, m, d, hh, mm, ss);
     return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", y, m, d, hh, mm, ss, fff);

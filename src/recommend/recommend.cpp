@@ -313,6 +313,21 @@ struct recommender::impl {
     // order); the rest go through the single-precision kernel with the
     // peer part of the linear predictor in the happiness row, and only
     // those whose bound can reach the top k are scored exactly.
+    // The hard rules about the pair (5: existing contacts, 2: blocked pairs):
+    // mark the peers of block b that u may not be given, for tile slot t.
+    void mark_excluded(member_index u, const step_block& b, workspace& ws, std::size_t t) const {
+        if (!opt.allow_existing)
+            for (member_index x : within(c.neighbors(u), b.stage_range)) {
+                const auto pos = b.position[x - b.stage_range.first];
+                if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
+            }
+        for (member_index x : blocked_of(u)) {
+            if (!b.stage_range.contains(x)) continue;
+            const auto pos = b.position[x - b.stage_range.first];
+            if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
+        }
+    }
+
     void run_model_tile(stage_index s, const member_index* us, std::size_t nt, workspace& ws) const {
         const ranking_scorer& sc = *opt.model;
         const ranking_model& model = sc.model();
@@ -326,16 +341,7 @@ struct recommender::impl {
             top_k& best = ws.best[t];
             best.k = opt.k;
             best.items.clear();
-            if (!opt.allow_existing)
-                for (member_index x : within(c.neighbors(u), b.stage_range)) {
-                    const auto pos = b.position[x - b.stage_range.first];
-                    if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
-                }
-            for (member_index x : blocked_of(u)) {
-                if (!b.stage_range.contains(x)) continue;
-                const auto pos = b.position[x - b.stage_range.first];
-                if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
-            }
+            mark_excluded(u, b, ws, t);
             ws.touched.clear();
             for (member_index wv : c.neighbors(u)) {
                 const double ilw = inv_log_deg[wv];
@@ -464,17 +470,7 @@ struct recommender::impl {
             top_k& best = ws.best[t];
             best.k = opt.k;
             best.items.clear();
-            // Hard rules per pair: existing contacts and blocked pairs are skipped.
-            if (!opt.allow_existing)
-                for (member_index x : within(c.neighbors(u), b.stage_range)) {
-                    const auto pos = b.position[x - b.stage_range.first];
-                    if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
-                }
-            for (member_index x : blocked_of(u)) {
-                if (!b.stage_range.contains(x)) continue;
-                const auto pos = b.position[x - b.stage_range.first];
-                if (pos >= 0) ws.mark(static_cast<std::uint32_t>(pos), t);
-            }
+            mark_excluded(u, b, ws, t);
             // Peers with mutual contacts (the only ones with proximity > 0):
             // Adamic-Adar sums in ascending order of the common neighbour, the
             // canonical order, then exact scores. They are skipped below.
