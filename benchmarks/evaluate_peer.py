@@ -149,14 +149,20 @@ class Evaluation:
             ok &= ~member_of(codes, taken)
         return first_k(cand, ok, depth)
 
-    def rank_degree(self, depth: int) -> np.ndarray:
+    def _stage_pools(self):
+        """(evaluated rows of a stage, its peer pool) per stage left of the
+        last, skipping stages where either is empty."""
         c = self.c
-        out = np.full((len(self.evaluated), depth), -1, dtype=np.int64)
         for s in range(len(pp.STAGES) - 1):
             sel = np.flatnonzero((c.stage[self.evaluated] == s) & ~c.opted_out[self.evaluated])
             pool = self.pool(s)
-            if len(sel) == 0 or len(pool) == 0:
-                continue
+            if len(sel) and len(pool):
+                yield sel, pool
+
+    def rank_degree(self, depth: int) -> np.ndarray:
+        c = self.c
+        out = np.full((len(self.evaluated), depth), -1, dtype=np.int64)
+        for sel, pool in self._stage_pools():
             order = pool[np.lexsort((c.id_rank[pool], -c.deg[pool]))]
             for a in range(0, len(sel), 4096):
                 rows = sel[a : a + 4096]
@@ -168,11 +174,7 @@ class Evaluation:
         n = c.n
         out = np.full((len(self.evaluated), depth), -1, dtype=np.int64)
         B_all = (sp.diags(c.inv_log_deg) @ c.A).tocsc()
-        for s in range(len(pp.STAGES) - 1):
-            sel = np.flatnonzero((c.stage[self.evaluated] == s) & ~c.opted_out[self.evaluated])
-            pool = self.pool(s)
-            if len(sel) == 0 or len(pool) == 0:
-                continue
+        for sel, pool in self._stage_pools():
             B = B_all[:, pool].tocsr()
             for a in range(0, len(sel), 4096):
                 rows = sel[a : a + 4096]
@@ -208,11 +210,7 @@ class Evaluation:
         n = c.n
         rng = np.random.default_rng(seed)
         out = np.full((len(self.evaluated), depth), -1, dtype=np.int64)
-        for s in range(len(pp.STAGES) - 1):
-            sel = np.flatnonzero((c.stage[self.evaluated] == s) & ~c.opted_out[self.evaluated])
-            pool = self.pool(s)
-            if len(sel) == 0 or len(pool) == 0:
-                continue
+        for sel, pool in self._stage_pools():
             u = self.evaluated[sel]
             extra = depth + 8 + int(c.deg[u].max(initial=0))
             draws = rng.integers(0, len(pool), size=(len(u), extra))

@@ -7,8 +7,11 @@ that; a missing section is appended at the end of the file.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
+import sys
+import time
 
 
 def replace_section(path: str, begin: str, end: str, section: str) -> None:
@@ -37,6 +40,39 @@ def runner_parser(doc: str, members: int) -> argparse.ArgumentParser:
     ap.add_argument("--threads", type=int, default=0, help="worker threads (0 = all cores)")
     ap.add_argument("--no-report", action="store_true", help="print results, do not write the report")
     return ap
+
+
+def generated_community(folder: str, members: int, seed: int = 42) -> tuple:
+    """The members.csv and interactions.csv of a community of `members`
+    written by generate.py into `folder` (generated first when members.csv is
+    missing, its output on stderr)."""
+    paths = os.path.join(folder, "members.csv"), os.path.join(folder, "interactions.csv")
+    if not os.path.exists(paths[0]):
+        generator = os.path.join(os.path.dirname(os.path.abspath(__file__)), "generate.py")
+        cmd = [sys.executable, generator, "--members", str(members), "--seed", str(seed), "--out", folder]
+        subprocess.run(cmd, check=True, stdout=sys.stderr)
+    return paths
+
+
+def run_measured(cmd: list, log: str, cwd: str, require_json: bool = False) -> dict:
+    """Run a child in `cwd` with its output in `log`.out and `log`.err; exit
+    naming the log when it fails. Returns the last JSON line of its output
+    (none: an empty dict, or an exit when `require_json`) with the measured
+    wall_s, cpu_s and peak_rss_mib (os.wait4) set over it."""
+    t0 = time.perf_counter()
+    with open(log + ".out", "w") as fo, open(log + ".err", "w") as fe:
+        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=cwd)
+        _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    if status != 0:
+        sys.exit(f"{' '.join(cmd)} failed; see {log}.err")
+    with open(log + ".out") as f:
+        lines = [x for x in f.read().splitlines() if x.startswith("{")]
+    if not lines and require_json:
+        sys.exit(f"{' '.join(cmd)} wrote no JSON line; see {log}.out")
+    info = json.loads(lines[-1]) if lines else {}
+    info.update(wall_s=wall, peak_rss_mib=usage.ru_maxrss / 1024, cpu_s=usage.ru_utime + usage.ru_stime)
+    return info
 
 
 def git_commit(root: str) -> str:

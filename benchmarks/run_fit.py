@@ -31,7 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from report_section import git_commit, runner_parser, write_section  # noqa: E402
+from report_section import generated_community, git_commit, runner_parser, write_section  # noqa: E402
 
 BEGIN, END = "<!-- fit: written by benchmarks/run_fit.py -->", "<!-- /fit -->"
 SPLIT, SPLIT_UNIX, HORIZON = "2024-12-01", 1733011200.0, 30
@@ -80,22 +80,7 @@ def main(argv=None) -> int:
     if not os.access(args.cli, os.X_OK):
         sys.exit(f"{args.cli} not found: build the CLI first")
     data = os.path.join(HERE, "data", f"fit_{args.members}")
-    members, interactions = os.path.join(data, "members.csv"), os.path.join(data, "interactions.csv")
-    if not os.path.exists(members):
-        subprocess.run(
-            [
-                sys.executable,
-                os.path.join(HERE, "generate.py"),
-                "--members",
-                str(args.members),
-                "--seed",
-                "42",
-                "--out",
-                data,
-            ],
-            check=True,
-            stdout=sys.stderr,
-        )
+    members, interactions = generated_community(data, args.members)
     out = os.path.join(HERE, "out", "fit")
     os.makedirs(out, exist_ok=True)
     model, design = os.path.join(out, "model.json"), os.path.join(out, "design.csv")

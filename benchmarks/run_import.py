@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report_section import git_commit, write_section  # noqa: E402
+from report_section import git_commit, run_measured, write_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -42,22 +42,6 @@ def dump_dir(mb: float, posts: int = 0) -> str:
         cmd = [sys.executable, os.path.join(HERE, "generate_dump.py"), "--posts-mb", str(mb), "--out", d]
         subprocess.run(cmd + (["--posts", str(posts)] if posts else []), check=True, stdout=subprocess.DEVNULL)
     return d
-
-
-def measured(cmd: list, log: str) -> dict:
-    """Run a child; wall time, peak RSS (wait4) and its last JSON line, if any."""
-    t0 = time.perf_counter()
-    with open(log + ".out", "w") as fo, open(log + ".err", "w") as fe:
-        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=ROOT)
-        _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    if status != 0:
-        sys.exit(f"{' '.join(cmd)} failed; see {log}.err")
-    info = {"wall_s": wall, "peak_rss_mib": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime}
-    lines = [x for x in open(log + ".out").read().splitlines() if x.startswith("{")]
-    if lines:
-        info.update(json.loads(lines[-1]))
-    return info
 
 
 def read_bandwidth(folder: str) -> float:
@@ -99,16 +83,18 @@ def main(argv=None) -> int:
 
     def cpp(folder: str, tag: str) -> dict:
         dst = os.path.join(out, f"cpp-{tag}")
-        return measured(
+        return run_measured(
             [args.cli, "import", "stackexchange", "--dump", folder, "--out", dst, "--quiet"],
             os.path.join(out, f"cpp-{tag}"),
+            ROOT,
         )
 
     bandwidth = read_bandwidth(big)  # also warms the page cache for both sides
     c_big = cpp(big, "big")
-    py = measured(
+    py = run_measured(
         [sys.executable, os.path.join(HERE, "import_peer.py"), "--dump", big, "--out", os.path.join(out, "py-big")],
         os.path.join(out, "py-big"),
+        ROOT,
     )
     c_big2 = cpp(big, "big")  # a second C++ run: the better of the two is reported
     c_best = min(c_big, c_big2, key=lambda r: r["wall_s"])

@@ -19,33 +19,16 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report_section import git_commit, runner_parser, write_section  # noqa: E402
+from report_section import git_commit, run_measured, runner_parser, write_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BEGIN, END = "<!-- lead-scoring: written by benchmarks/run_lead.py -->", "<!-- /lead-scoring -->"
-
-
-def run_measured(cmd: list, log: str) -> dict:
-    """Run a child, return its JSON line, wall time and peak RSS (wait4)."""
-    t0 = time.perf_counter()
-    with open(log + ".out", "w") as fo, open(log + ".err", "w") as fe:
-        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=ROOT)
-        _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    if status != 0:
-        sys.exit(f"{' '.join(cmd)} failed; see {log}.err")
-    lines = [x for x in open(log + ".out").read().splitlines() if x.startswith("{")]
-    info = json.loads(lines[-1])
-    info["wall_s"] = wall
-    info["peak_rss_mib"] = usage.ru_maxrss / 1024
-    return info
 
 
 def compare(cpp_dir: str, py_dir: str) -> dict:
@@ -168,6 +151,8 @@ def main(argv=None) -> int:
             str(args.threads),
         ],
         os.path.join(out, "cpp"),
+        ROOT,
+        require_json=True,
     )
     cpp["threads"] = args.threads or os.cpu_count()
     py = run_measured(
@@ -179,6 +164,8 @@ def main(argv=None) -> int:
             os.path.join(out, "py"),
         ],
         os.path.join(out, "py"),
+        ROOT,
+        require_json=True,
     )
     cmp = compare(os.path.join(out, "cpp"), os.path.join(out, "py"))
     print(json.dumps({"cpp": cpp, "python": py, "compare": cmp}, indent=1, default=str))

@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import sim_peer  # noqa: E402
-from report_section import git_commit, runner_parser, write_section  # noqa: E402
+from report_section import generated_community, git_commit, runner_parser, write_section  # noqa: E402
 
 BEGIN, END = "<!-- simulate: written by benchmarks/run_simulate.py -->", "<!-- /simulate -->"
 POLICIES = ["none", "random", "mass_action", "engage_right"]
@@ -138,22 +138,7 @@ def main(argv=None) -> int:
         sys.exit(f"{args.bench} not found: build with -DENGAGE_RIGHT_BUILD_BENCHMARKS=ON")
 
     data_dir = os.path.join(HERE, "data", f"sim_{args.members}")
-    members = os.path.join(data_dir, "members.csv")
-    if not os.path.exists(members):
-        subprocess.run(
-            [
-                sys.executable,
-                os.path.join(HERE, "generate.py"),
-                "--members",
-                str(args.members),
-                "--seed",
-                "42",
-                "--out",
-                data_dir,
-            ],
-            check=True,
-            stdout=sys.stderr,
-        )
+    members, _ = generated_community(data_dir, args.members)
     out_dir = os.path.join(HERE, "out", "simulate")
     os.makedirs(out_dir, exist_ok=True)
     params = os.path.join(out_dir, "params.json")
