@@ -334,6 +334,16 @@ std::vector<finding> check_journey(const journey& j, const member_table* members
 
     std::vector<std::uint8_t> flagged(stages, 0);  // unreachable_stage already reported
     std::vector<finding> stage_findings;           // in stage order, merged below
+    const auto flag_unreachable = [&](std::size_t s, std::string message) {
+        flagged[s] = 1;
+        finding f;
+        f.kind = finding_kind::unreachable_stage;
+        f.subject = j.stage_name(static_cast<stage_index>(s));
+        f.stage = static_cast<stage_index>(s);
+        f.count = recorded[s];
+        f.message = std::move(message);
+        stage_findings.push_back(std::move(f));
+    };
     {
         const double fit_most = max_fit(j);
         const bool can_engage = positive_action(j);
@@ -348,14 +358,7 @@ std::vector<finding> check_journey(const journey& j, const member_table* members
                 why = fmt::format("it needs the rule of '{}' too, which cannot hold",
                                   j.stage_name(static_cast<stage_index>(*blocked)));
             if (why.empty()) continue;
-            flagged[s] = 1;
-            finding f;
-            f.kind = finding_kind::unreachable_stage;
-            f.subject = name;
-            f.stage = static_cast<stage_index>(s);
-            f.count = recorded[s];
-            f.message = fmt::format("stage '{}' cannot be reached: {}", name, why);
-            stage_findings.push_back(std::move(f));
+            flag_unreachable(s, fmt::format("stage '{}' cannot be reached: {}", name, why));
         }
     }
 
@@ -400,14 +403,7 @@ std::vector<finding> check_journey(const journey& j, const member_table* members
                                                  rule_text(r))
                                    : fmt::format("no member ever met all of its rule ({}) at one time", rule_text(r)));
             }
-            flagged[s] = 1;
-            finding f;
-            f.kind = finding_kind::unreachable_stage;
-            f.subject = name;
-            f.stage = static_cast<stage_index>(s);
-            f.count = recorded[s];
-            f.message = fmt::format("no member reaches stage '{}' {}: {}", name, when, joined(why, "; "));
-            stage_findings.push_back(std::move(f));
+            flag_unreachable(s, fmt::format("no member reaches stage '{}' {}: {}", name, when, joined(why, "; ")));
         }
         std::sort(stage_findings.begin(), stage_findings.end(),
                   [](const finding& a, const finding& b) { return *a.stage < *b.stage; });

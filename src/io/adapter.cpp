@@ -435,18 +435,25 @@ double log_count(double count) noexcept { return std::log1p(count); }
 
 // ------------------------------------------------------------- tables ---
 
-import_column text_column(std::string name, std::vector<std::string> values) {
+namespace {
+
+import_column named_column(std::string name, import_column::kind type) {
     import_column c;
     c.name = std::move(name);
-    c.type = import_column::kind::text;
+    c.type = type;
+    return c;
+}
+
+}  // namespace
+
+import_column text_column(std::string name, std::vector<std::string> values) {
+    import_column c = named_column(std::move(name), import_column::kind::text);
     c.text = std::move(values);
     return c;
 }
 
 import_column integer_column(std::string name, std::vector<std::int64_t> values) {
-    import_column c;
-    c.name = std::move(name);
-    c.type = import_column::kind::integer;
+    import_column c = named_column(std::move(name), import_column::kind::integer);
     c.integer = std::move(values);
     return c;
 }
@@ -465,9 +472,7 @@ import_column time_column(std::string name, std::vector<std::int64_t> values) {
 }
 
 import_column real_column(std::string name, std::vector<double> values, int decimals) {
-    import_column c;
-    c.name = std::move(name);
-    c.type = import_column::kind::real;
+    import_column c = named_column(std::move(name), import_column::kind::real);
     c.real = std::move(values);
     c.decimals = decimals;
     return c;
@@ -539,6 +544,18 @@ bool is_preset(const journey& j) {
 }
 
 }  // namespace
+
+std::vector<std::optional<stage_rule>> default_stage_rules(const std::string& started, const std::string& replied,
+                                                           const std::string& received,
+                                                           std::vector<milestone> advocate) {
+    stage_rule interested, newcomer, loyal, top;
+    interested.min_score = 3;
+    newcomer.milestones = {{started, 1, {replied}}};
+    loyal.milestones = {{replied, 1, {}}, {received, 5, {}}};
+    top.min_score = 50;
+    top.milestones = std::move(advocate);
+    return {std::nullopt, interested, newcomer, loyal, top};
+}
 
 journey import_journey(const journey& base, const std::vector<std::string>& actions, const journey_defaults& d) {
     journey out = base;

@@ -147,6 +147,14 @@ struct journey_defaults {
     std::vector<std::optional<stage_rule>> rules;
 };
 
+/// The default rules of an importer's 5-stage journey (index 1..4):
+/// interested at a lead score of 3; newcomer once `started` (or `replied`)
+/// happened; loyal once `replied` happened and `received` 5 times; advocate at
+/// a lead score of 50 and the `advocate` milestones.
+std::vector<std::optional<stage_rule>> default_stage_rules(const std::string& started, const std::string& replied,
+                                                           const std::string& received,
+                                                           std::vector<milestone> advocate);
+
 /// The output journey: the base's stages and settings; lead scoring over
 /// `actions` (the actions that occur, in this order) with the base's points
 /// where it names them and the defaults elsewhere; the base's fit, half-life

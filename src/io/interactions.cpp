@@ -19,8 +19,7 @@ interaction_table parse_interactions(std::string_view text, const member_table& 
     const std::size_t c_dst = r.require("target");
     const auto c_w = r.optional("weight");
     const bool required = options.timestamp_required;
-    const auto c_t = required ? std::optional<std::size_t>(r.require("timestamp", " (" + options.needed_by + ")"))
-                              : r.optional("timestamp");
+    const auto c_t = r.column("timestamp", required, " (" + options.needed_by + ")");
 
     detail::id_index index;
     (void)index.build(members.id);  // duplicates are impossible in a parsed table

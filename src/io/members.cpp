@@ -26,8 +26,7 @@ member_table parse_members(std::string_view text, const journey& j, std::string_
                            const member_read_options& options) {
     detail::csv_table r(text, std::string(source));
     const std::size_t c_id = r.require("id");
-    const std::optional<std::size_t> c_stage =
-        options.stage_optional ? r.optional("stage") : std::optional<std::size_t>(r.require("stage"));
+    const std::optional<std::size_t> c_stage = r.column("stage", !options.stage_optional);
     // Extra text columns.
     std::vector<std::size_t> extra_col;
     detail::member_rows t(j, options.stage_optional, &shown);

@@ -179,6 +179,15 @@ private:
         return at ? static_cast<std::int32_t>(*at) : -1;
     }
     void count(const std::string& what, std::size_t n) { out_.counts.emplace_back(what, n); }
+    // read_table with on_row(record, its row number from 1), counted as
+    // "<file> rows".
+    template <class OnRow>
+    void read_counted(const std::filesystem::path& file, std::span<const std::string_view> names, OnRow on_row) {
+        std::size_t rows = 0;
+        read_table(
+            file, names, [&](const dump_record& r) { on_row(r, ++rows); }, o_.progress);
+        count(file.filename().string() + " rows", rows);
+    }
     void event(std::int32_t m, time_ms t, std::uint32_t action, std::int32_t value = detail::no_value) {
         if (m < 0) {
             ++dropped_events_;
@@ -197,23 +206,17 @@ private:
         };
         std::vector<user> users;
         std::unordered_map<std::int64_t, std::size_t> first_line;
-        std::size_t rows = 0;
-        read_table(
-            file, names,
-            [&](const dump_record& r) {
-                ++rows;
-                if (detail::trim(r[0]).empty()) r.fail(0, "expected the user's id, got nothing");
-                const std::int64_t id = int_cell(r, 0);
-                const std::int64_t rep = opt_int(r, 1).value_or(1);
-                const time_ms created = time_cell(r, 2);
-                seen(created);
-                if (!first_line.emplace(id, rows).second)
-                    r.fail(0, fmt::format("duplicate user id {} (first on row {})", id, first_line[id]));
-                if (id == community_user || !before(created)) return;
-                users.push_back({id, rep, created});
-            },
-            o_.progress);
-        count(file.filename().string() + " rows", rows);
+        read_counted(file, names, [&](const dump_record& r, std::size_t row) {
+            if (detail::trim(r[0]).empty()) r.fail(0, "expected the user's id, got nothing");
+            const std::int64_t id = int_cell(r, 0);
+            const std::int64_t rep = opt_int(r, 1).value_or(1);
+            const time_ms created = time_cell(r, 2);
+            seen(created);
+            if (!first_line.emplace(id, row).second)
+                r.fail(0, fmt::format("duplicate user id {} (first on row {})", id, first_line[id]));
+            if (id == community_user || !before(created)) return;
+            users.push_back({id, rep, created});
+        });
         std::sort(users.begin(), users.end(), [](const user& a, const user& b) { return a.id < b.id; });
         for (const auto& u : users) {
             member_index_.insert(u.id, static_cast<std::uint32_t>(ids_.size()));
@@ -233,40 +236,34 @@ private:
             "OwnerUserId", "Tags",       "Title",    "CommunityOwnedDate"};
         std::vector<std::string_view> tags;
         titles_.emplace_back();
-        std::size_t rows = 0;
-        read_table(
-            file, names,
-            [&](const dump_record& r) {
-                ++rows;
-                post p;
-                p.id = int_cell(r, 0);
-                p.type = static_cast<std::int8_t>(std::clamp<std::int64_t>(int_cell(r, 1), -1, 100));
-                p.created = time_cell(r, 4);
-                seen(p.created);
-                p.before = before(p.created);
-                p.score = opt_int(r, 5).value_or(0);
-                p.owner = member_of(opt_int(r, 6));
-                if (auto c = opt_time(r, 9)) p.community_owned = *c;
-                if (p.type == question) {
-                    p.accepted_answer = opt_int(r, 3).value_or(0);
-                    detail::split_tags(r[7], tags);
-                    p.tags_begin = static_cast<std::uint32_t>(tag_pool_.size());
-                    for (auto t : tags) tag_pool_.push_back(tag_names_.intern(t));
-                    p.tags_count = static_cast<std::uint32_t>(tags.size());
-                    if (!r[8].empty()) {
-                        p.title = static_cast<std::uint32_t>(titles_.size());
-                        titles_.emplace_back(r[8]);
-                    }
-                } else if (p.type == answer) {
-                    if (detail::trim(r[2]).empty()) r.fail(2, "an answer needs the id of its question, got nothing");
-                    p.parent = int_cell(r, 2);
+        read_counted(file, names, [&](const dump_record& r, std::size_t /*row*/) {
+            post p;
+            p.id = int_cell(r, 0);
+            p.type = static_cast<std::int8_t>(std::clamp<std::int64_t>(int_cell(r, 1), -1, 100));
+            p.created = time_cell(r, 4);
+            seen(p.created);
+            p.before = before(p.created);
+            p.score = opt_int(r, 5).value_or(0);
+            p.owner = member_of(opt_int(r, 6));
+            if (auto c = opt_time(r, 9)) p.community_owned = *c;
+            if (p.type == question) {
+                p.accepted_answer = opt_int(r, 3).value_or(0);
+                detail::split_tags(r[7], tags);
+                p.tags_begin = static_cast<std::uint32_t>(tag_pool_.size());
+                for (auto t : tags) tag_pool_.push_back(tag_names_.intern(t));
+                p.tags_count = static_cast<std::uint32_t>(tags.size());
+                if (!r[8].empty()) {
+                    p.title = static_cast<std::uint32_t>(titles_.size());
+                    titles_.emplace_back(r[8]);
                 }
-                if (!post_index_.insert(p.id, static_cast<std::uint32_t>(posts_.size())))
-                    r.fail(0, fmt::format("duplicate post id {}", p.id));
-                posts_.push_back(p);
-            },
-            o_.progress);
-        count(file.filename().string() + " rows", rows);
+            } else if (p.type == answer) {
+                if (detail::trim(r[2]).empty()) r.fail(2, "an answer needs the id of its question, got nothing");
+                p.parent = int_cell(r, 2);
+            }
+            if (!post_index_.insert(p.id, static_cast<std::uint32_t>(posts_.size())))
+                r.fail(0, fmt::format("duplicate post id {}", p.id));
+            posts_.push_back(p);
+        });
     }
 
     const post* find_post(std::int64_t id) const {
@@ -282,28 +279,22 @@ private:
     void read_comments(const std::filesystem::path& file) {
         static constexpr std::array<std::string_view, 3> names = {"PostId", "UserId", "CreationDate"};
         const std::uint32_t commented = action("commented");
-        std::size_t rows = 0;
-        read_table(
-            file, names,
-            [&](const dump_record& r) {
-                ++rows;
-                const std::int64_t post_id = int_cell(r, 0);
-                const auto user = opt_int(r, 1);
-                const time_ms t = time_cell(r, 2);
-                seen(t);
-                if (!before(t)) return;
-                const std::int32_t m = member_of(user);
-                event(m, t, commented);
-                if (m >= 0) {
-                    ++counts_[m].comments;
-                    changes_.push_back({static_cast<std::uint32_t>(m), t, state_change::kind::comment, 0});
-                }
-                const post* p = find_post(post_id);
-                if (!is_qa(p) || !p->before) return;
-                contact(m, p->owner, t, p->type == question ? c2q : c2a, p->id);
-            },
-            o_.progress);
-        count(file.filename().string() + " rows", rows);
+        read_counted(file, names, [&](const dump_record& r, std::size_t /*row*/) {
+            const std::int64_t post_id = int_cell(r, 0);
+            const auto user = opt_int(r, 1);
+            const time_ms t = time_cell(r, 2);
+            seen(t);
+            if (!before(t)) return;
+            const std::int32_t m = member_of(user);
+            event(m, t, commented);
+            if (m >= 0) {
+                ++counts_[m].comments;
+                changes_.push_back({static_cast<std::uint32_t>(m), t, state_change::kind::comment, 0});
+            }
+            const post* p = find_post(post_id);
+            if (!is_qa(p) || !p->before) return;
+            contact(m, p->owner, t, p->type == question ? c2q : c2a, p->id);
+        });
     }
 
     void contact(std::int32_t source, std::int32_t target, time_ms t, std::uint8_t kind, std::int64_t content) {
@@ -320,68 +311,62 @@ private:
                                                                   "BountyAmount"};
         const std::uint32_t up = action("upvote_received");
         const std::uint32_t down = action("downvote_received");
-        std::size_t rows = 0;
-        read_table(
-            file, names,
-            [&](const dump_record& r) {
-                ++rows;
-                const auto type = int_cell(r, 1);
-                const time_ms day = time_cell(r, 2);
-                seen(day);
-                if (type != vote_up && type != vote_down && type != vote_accept && type != vote_bounty_start &&
-                    type != vote_bounty_close)
+        read_counted(file, names, [&](const dump_record& r, std::size_t /*row*/) {
+            const auto type = int_cell(r, 1);
+            const time_ms day = time_cell(r, 2);
+            seen(day);
+            if (type != vote_up && type != vote_down && type != vote_accept && type != vote_bounty_start &&
+                type != vote_bounty_close)
+                return;
+            post* p = find_post(int_cell(r, 0));
+            if (!p) {
+                ++unattributed_votes_;
+                return;
+            }
+            // Votes carry the day only: never before the post itself.
+            const time_ms t = std::max(day, p->created);
+            const bool wiki = p->community_owned != no_time && t >= p->community_owned;
+            const bool in = before(t);
+            switch (type) {
+                case vote_up:
+                case vote_down:
+                    if (!is_qa(p)) return;
+                    if (in) {
+                        if (type == vote_up && p->owner >= 0) ++counts_[p->owner].upvotes;
+                        event(p->owner, t, type == vote_up ? up : down);
+                    } else {
+                        ++(type == vote_up ? p->up_after : p->down_after);
+                    }
+                    if (p->owner >= 0 && !wiki)
+                        vote(static_cast<std::uint32_t>(p->owner), t,
+                             type == vote_down ? 2 : (p->type == question ? 0 : 1));
                     return;
-                post* p = find_post(int_cell(r, 0));
-                if (!p) {
-                    ++unattributed_votes_;
+                case vote_accept: {
+                    if (p->type != answer) return;
+                    if (p->accept_time == no_time) p->accept_time = t;
+                    const post* q = find_post(p->parent);
+                    const std::int32_t asker = q ? q->owner : -1;
+                    if (wiki || (p->owner >= 0 && p->owner == asker)) return;
+                    if (p->owner >= 0) vote(static_cast<std::uint32_t>(p->owner), t, 3);
+                    if (asker >= 0) vote(static_cast<std::uint32_t>(asker), t, 4);
                     return;
                 }
-                // Votes carry the day only: never before the post itself.
-                const time_ms t = std::max(day, p->created);
-                const bool wiki = p->community_owned != no_time && t >= p->community_owned;
-                const bool in = before(t);
-                switch (type) {
-                    case vote_up:
-                    case vote_down:
-                        if (!is_qa(p)) return;
-                        if (in) {
-                            if (type == vote_up && p->owner >= 0) ++counts_[p->owner].upvotes;
-                            event(p->owner, t, type == vote_up ? up : down);
-                        } else {
-                            ++(type == vote_up ? p->up_after : p->down_after);
-                        }
-                        if (p->owner >= 0 && !wiki)
-                            vote(static_cast<std::uint32_t>(p->owner), t,
-                                 type == vote_down ? 2 : (p->type == question ? 0 : 1));
-                        return;
-                    case vote_accept: {
-                        if (p->type != answer) return;
-                        if (p->accept_time == no_time) p->accept_time = t;
-                        const post* q = find_post(p->parent);
-                        const std::int32_t asker = q ? q->owner : -1;
-                        if (wiki || (p->owner >= 0 && p->owner == asker)) return;
-                        if (p->owner >= 0) vote(static_cast<std::uint32_t>(p->owner), t, 3);
-                        if (asker >= 0) vote(static_cast<std::uint32_t>(asker), t, 4);
-                        return;
-                    }
-                    case vote_bounty_start: {
-                        const std::int32_t m = member_of(opt_int(r, 3));
-                        const auto amount = opt_int(r, 4).value_or(0);
-                        if (m >= 0 && amount != 0)
-                            vote(static_cast<std::uint32_t>(m), t, 5, -static_cast<std::int32_t>(amount));
-                        return;
-                    }
-                    case vote_bounty_close: {
-                        const auto amount = opt_int(r, 4).value_or(0);
-                        if (p->owner >= 0 && amount != 0)
-                            vote(static_cast<std::uint32_t>(p->owner), t, 5, static_cast<std::int32_t>(amount));
-                        return;
-                    }
-                    default: return;
+                case vote_bounty_start: {
+                    const std::int32_t m = member_of(opt_int(r, 3));
+                    const auto amount = opt_int(r, 4).value_or(0);
+                    if (m >= 0 && amount != 0)
+                        vote(static_cast<std::uint32_t>(m), t, 5, -static_cast<std::int32_t>(amount));
+                    return;
                 }
-            },
-            o_.progress);
-        count(file.filename().string() + " rows", rows);
+                case vote_bounty_close: {
+                    const auto amount = opt_int(r, 4).value_or(0);
+                    if (p->owner >= 0 && amount != 0)
+                        vote(static_cast<std::uint32_t>(p->owner), t, 5, static_cast<std::int32_t>(amount));
+                    return;
+                }
+                default: return;
+            }
+        });
         has_votes_ = true;
     }
 
@@ -407,38 +392,32 @@ private:
         static constexpr std::array<std::string_view, 5> names = {"UserId", "Name", "Date", "Class", "TagBased"};
         std::unordered_map<std::string, std::uint32_t> by_name;  // name + tag flag -> action
         std::unordered_map<std::string, std::string> owner_of;   // action -> name + tag flag
-        std::size_t rows = 0;
-        read_table(
-            file, names,
-            [&](const dump_record& r) {
-                ++rows;
-                const time_ms t = time_cell(r, 2);
-                seen(t);
-                if (!before(t)) return;
-                const bool tag = detail::iequals(detail::trim(r[4]), "true");
-                std::string key = std::string(r[1]) + (tag ? "\x01tag" : "");
-                auto it = by_name.find(key);
-                if (it == by_name.end()) {
-                    std::string name = badge_action(r[1]);
-                    // A tag badge named like another badge gets a suffix.
-                    auto [o, fresh] = owner_of.emplace(name, key);
-                    if (!fresh && o->second != key && tag) name += "_tag";
-                    owner_of.emplace(name, key);
-                    it = by_name.emplace(key, action(name)).first;
-                }
-                const auto cls = opt_int(r, 3);
-                const std::int32_t m = member_of(opt_int(r, 0));
-                event(m, t, it->second, cls ? static_cast<std::int32_t>(*cls) : detail::no_value);
-                if (m >= 0 && cls) {
-                    if (*cls == 1) ++counts_[m].gold;
-                    else if (*cls == 2) ++counts_[m].silver;
-                    else if (*cls == 3) ++counts_[m].bronze;
-                }
-                if (cls && badge_class_.size() <= it->second) badge_class_.resize(it->second + 1, 0);
-                if (cls && badge_class_[it->second] == 0) badge_class_[it->second] = static_cast<int>(*cls);
-            },
-            o_.progress);
-        count(file.filename().string() + " rows", rows);
+        read_counted(file, names, [&](const dump_record& r, std::size_t /*row*/) {
+            const time_ms t = time_cell(r, 2);
+            seen(t);
+            if (!before(t)) return;
+            const bool tag = detail::iequals(detail::trim(r[4]), "true");
+            std::string key = std::string(r[1]) + (tag ? "\x01tag" : "");
+            auto it = by_name.find(key);
+            if (it == by_name.end()) {
+                std::string name = badge_action(r[1]);
+                // A tag badge named like another badge gets a suffix.
+                auto [o, fresh] = owner_of.emplace(name, key);
+                if (!fresh && o->second != key && tag) name += "_tag";
+                owner_of.emplace(name, key);
+                it = by_name.emplace(key, action(name)).first;
+            }
+            const auto cls = opt_int(r, 3);
+            const std::int32_t m = member_of(opt_int(r, 0));
+            event(m, t, it->second, cls ? static_cast<std::int32_t>(*cls) : detail::no_value);
+            if (m >= 0 && cls) {
+                if (*cls == 1) ++counts_[m].gold;
+                else if (*cls == 2) ++counts_[m].silver;
+                else if (*cls == 3) ++counts_[m].bronze;
+            }
+            if (cls && badge_class_.size() <= it->second) badge_class_.resize(it->second + 1, 0);
+            if (cls && badge_class_[it->second] == 0) badge_class_[it->second] = static_cast<int>(*cls);
+        });
     }
 
     imported_community finish(bool have_votes) {
@@ -709,22 +688,8 @@ private:
         r1000.min = 1000;
         r1000.points = 5;
         d.fit = {r200, r1000};
-        d.rules.resize(5);
-        stage_rule interested;
-        interested.min_score = 3;
-        stage_rule newcomer;
-        newcomer.milestones.push_back({"asked", 1, {"answered"}});
-        stage_rule loyal;
-        loyal.milestones.push_back({"answered", 1, {}});
-        loyal.milestones.push_back({"upvote_received", 5, {}});
-        stage_rule advocate;
-        advocate.min_score = 50;
-        advocate.milestones.push_back({"answer_accepted", 1, {}});
-        advocate.milestones.push_back({"badge_nice_answer", 1, {}});
-        d.rules[1] = interested;
-        d.rules[2] = newcomer;
-        d.rules[3] = loyal;
-        d.rules[4] = advocate;
+        d.rules = detail::default_stage_rules("asked", "answered", "upvote_received",
+                                              {{"answer_accepted", 1, {}}, {"badge_nice_answer", 1, {}}});
         return d;
     }
 

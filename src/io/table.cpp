@@ -46,6 +46,11 @@ std::optional<std::size_t> csv_table::optional(std::string_view name) {
     return at;
 }
 
+std::optional<std::size_t> csv_table::column(std::string_view name, bool required, std::string_view why) {
+    if (required) return require(name, why);
+    return optional(name);
+}
+
 std::string field_count_problem(std::size_t width, std::size_t got) {
     return fmt::format("expected {} fields as in the header, got {}", width, got);
 }

@@ -32,6 +32,8 @@ public:
     std::size_t require(std::string_view name, std::string_view why = {});
     /// Column of an optional name. @throws input_error when named twice.
     std::optional<std::size_t> optional(std::string_view name);
+    /// require() when `required`, else optional().
+    std::optional<std::size_t> column(std::string_view name, bool required, std::string_view why = {});
     /// The header's names, trimmed and lower-cased, joined by ", ".
     std::string column_list() const;
 

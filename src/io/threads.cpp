@@ -86,6 +86,21 @@ thread_member member_row(const std::array<std::string_view, member_cols>& cell, 
 
 // ------------------------------------------------------------ sources ---
 
+// Calls visit(cells, fail) per record of `t`, the cells of the columns
+// `col` names (empty where a column is absent); fail(k, what) reports at the
+// field of column k.
+template <std::size_t N, class Visit>
+void for_each_record(detail::csv_table& t, const std::array<std::optional<std::size_t>, N>& col, Visit visit) {
+    std::vector<detail::csv_field> row;
+    const fail_fn fail = [&](std::size_t k, const std::string& what) { t.fail(row[*col[k]], what); };
+    while (t.next(row)) {
+        std::array<std::string_view, N> cell{};
+        for (std::size_t k = 0; k < N; ++k)
+            if (col[k]) cell[k] = row[*col[k]].text;
+        visit(cell, fail);
+    }
+}
+
 std::vector<thread_post> read_posts(const std::filesystem::path& path) {
     const std::string text = read_file(path);
     detail::csv_table t(text, path.string());
@@ -102,14 +117,10 @@ std::vector<thread_post> read_posts(const std::filesystem::path& path) {
                fmt::format("missing column 'parent_id' or 'thread_id': replies need one (header has: {})",
                            t.column_list()));
     std::vector<thread_post> out;
-    std::vector<detail::csv_field> row;
-    while (t.next(row)) {
-        std::array<std::string_view, post_cols> cell{};
-        for (std::size_t k = 0; k < post_cols; ++k)
-            if (col[k]) cell[k] = row[*col[k]].text;
-        out.push_back(post_row(cell, [&](std::size_t k, const std::string& what) { t.fail(row[*col[k]], what); }));
+    for_each_record(t, col, [&](const std::array<std::string_view, post_cols>& cell, const fail_fn& fail) {
+        out.push_back(post_row(cell, fail));
         out.back().line = t.reader().record_line();
-    }
+    });
     return out;
 }
 
@@ -121,13 +132,9 @@ std::vector<thread_member> read_members_file(const std::filesystem::path& path) 
     col[m_created] = t.optional("created");
     col[m_reputation] = t.optional("reputation");
     std::vector<thread_member> out;
-    std::vector<detail::csv_field> row;
-    while (t.next(row)) {
-        std::array<std::string_view, member_cols> cell{};
-        for (std::size_t k = 0; k < member_cols; ++k)
-            if (col[k]) cell[k] = row[*col[k]].text;
-        out.push_back(member_row(cell, [&](std::size_t k, const std::string& what) { t.fail(row[*col[k]], what); }));
-    }
+    for_each_record(t, col, [&](const std::array<std::string_view, member_cols>& cell, const fail_fn& fail) {
+        out.push_back(member_row(cell, fail));
+    });
     return out;
 }
 
@@ -530,22 +537,8 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
         if (a == "replied") return 10;
         return 1;  // reply_received
     };
-    d.rules.resize(5);
-    stage_rule interested;
-    interested.min_score = 3;
-    stage_rule newcomer;
-    newcomer.milestones.push_back({"started", 1, {"replied"}});
-    stage_rule loyal;
-    loyal.milestones.push_back({"replied", 1, {}});
-    loyal.milestones.push_back({"reply_received", 5, {}});
-    stage_rule advocate;
-    advocate.min_score = 50;
-    advocate.milestones.push_back({"replied", 10, {}});
-    advocate.milestones.push_back({"reply_received", 10, {}});
-    d.rules[1] = interested;
-    d.rules[2] = newcomer;
-    d.rules[3] = loyal;
-    d.rules[4] = advocate;
+    d.rules = detail::default_stage_rules("started", "replied", "reply_received",
+                                          {{"replied", 10, {}}, {"reply_received", 10, {}}});
     out.journey = detail::import_journey(j, occurring, d);
     out.counts.emplace_back("interactions", out.interactions.rows());
     out.counts.emplace_back("events", n_events);

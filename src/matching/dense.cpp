@@ -131,6 +131,16 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> solve_optimal_dense(std::sp
             done_rows.push_back(start);
             scan_row(start, 0.0);
             double last = 0;  // distance of the last settled node: nothing unsettled is nearer
+            // Settles reached[i] (swapped out of `reached`) at its distance.
+            const auto settle_row = [&](std::size_t i) {
+                const std::uint32_t r = reached[i];
+                reached[i] = reached.back();
+                reached.pop_back();
+                row_done[r] = 1;
+                done_rows.push_back(r);
+                last = drow[r];
+                scan_row(r, last);
+            };
             for (;;) {
                 // A row at the distance of the column it was reached from
                 // (a tight arc, the usual case) is nearest: no pass needed.
@@ -141,13 +151,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> solve_optimal_dense(std::sp
                         break;
                     }
                 if (tight < reached.size()) {
-                    const std::uint32_t r = reached[tight];
-                    reached[tight] = reached.back();
-                    reached.pop_back();
-                    row_done[r] = 1;
-                    done_rows.push_back(r);
-                    last = drow[r];
-                    scan_row(r, drow[r]);
+                    settle_row(tight);
                     continue;
                 }
                 if (!min_valid) {
@@ -172,13 +176,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> solve_optimal_dense(std::sp
                         best_row = i;
                     }
                 if (best_row < reached.size()) {
-                    const std::uint32_t r = reached[best_row];
-                    reached[best_row] = reached.back();
-                    reached.pop_back();
-                    row_done[r] = 1;
-                    done_rows.push_back(r);
-                    last = bd;
-                    scan_row(r, bd);
+                    settle_row(best_row);  // at bd
                     continue;
                 }
                 if (!(min_col < C && min_d < dsink)) break;
