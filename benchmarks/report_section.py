@@ -42,6 +42,12 @@ def runner_parser(doc: str, members: int) -> argparse.ArgumentParser:
     return ap
 
 
+def require_program(path: str, how: str) -> None:
+    """Exit with "`path` not found: `how`" unless `path` is an executable."""
+    if not os.access(path, os.X_OK):
+        sys.exit(f"{path} not found: {how}")
+
+
 def generated_community(folder: str, members: int, seed: int = 42) -> tuple:
     """The members.csv and interactions.csv of a community of `members`
     written by generate.py into `folder` (generated first when members.csv is

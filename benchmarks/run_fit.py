@@ -31,7 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from report_section import generated_community, git_commit, runner_parser, write_section  # noqa: E402
+from report_section import generated_community, git_commit, require_program, runner_parser, write_section  # noqa: E402
 
 BEGIN, END = "<!-- fit: written by benchmarks/run_fit.py -->", "<!-- /fit -->"
 SPLIT, SPLIT_UNIX, HORIZON = "2024-12-01", 1733011200.0, 30
@@ -77,8 +77,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cli", default=os.path.join(ROOT, "build", "bin", "engage-right"))
     args = ap.parse_args(argv)
-    if not os.access(args.cli, os.X_OK):
-        sys.exit(f"{args.cli} not found: build the CLI first")
+    require_program(args.cli, "build the CLI first")
     data = os.path.join(HERE, "data", f"fit_{args.members}")
     members, interactions = generated_community(data, args.members)
     out = os.path.join(HERE, "out", "fit")

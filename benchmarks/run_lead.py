@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report_section import git_commit, run_measured, runner_parser, write_section  # noqa: E402
+from report_section import git_commit, require_program, run_measured, runner_parser, write_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -126,8 +126,7 @@ def main(argv=None) -> int:
             check=True,
         )
     bench = os.path.join(ROOT, "build", "bin", "engage-right-bench-lead")
-    if not os.access(bench, os.X_OK):
-        sys.exit(f"{bench} not found: build with scripts/build.sh -DENGAGE_RIGHT_BUILD_BENCHMARKS=ON")
+    require_program(bench, "build with scripts/build.sh -DENGAGE_RIGHT_BUILD_BENCHMARKS=ON")
     out = os.path.join(HERE, "out", "lead")
     os.makedirs(out, exist_ok=True)
     jdoc = json.load(open(journey))

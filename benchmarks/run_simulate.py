@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import sim_peer  # noqa: E402
-from report_section import generated_community, git_commit, runner_parser, write_section  # noqa: E402
+from report_section import generated_community, git_commit, require_program, runner_parser, write_section  # noqa: E402
 
 BEGIN, END = "<!-- simulate: written by benchmarks/run_simulate.py -->", "<!-- /simulate -->"
 POLICIES = ["none", "random", "mass_action", "engage_right"]
@@ -134,8 +134,7 @@ def main(argv=None) -> int:
     ap.add_argument("--peer-seeds", type=int, default=3, help="numpy seeds per policy")
     ap.add_argument("--bench", default=os.path.join(ROOT, "build", "bin", "engage-right-bench-simulate"))
     args = ap.parse_args(argv)
-    if not os.access(args.bench, os.X_OK):
-        sys.exit(f"{args.bench} not found: build with -DENGAGE_RIGHT_BUILD_BENCHMARKS=ON")
+    require_program(args.bench, "build with -DENGAGE_RIGHT_BUILD_BENCHMARKS=ON")
 
     data_dir = os.path.join(HERE, "data", f"sim_{args.members}")
     members, _ = generated_community(data_dir, args.members)
