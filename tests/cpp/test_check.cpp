@@ -23,6 +23,11 @@ data load(const std::string& journey_json, const std::string& members_csv, const
     return d;
 }
 
+// The message of a stage nobody reaches in the events up to `up_to`.
+std::string unreached(const std::string& stage, const std::string& up_to, const std::string& why) {
+    return "no member reaches stage '" + stage + "' in the events up to " + up_to + ": " + why;
+}
+
 std::vector<std::string> kinds_of(const std::vector<finding>& fs) {
     std::vector<std::string> out;
     for (const auto& f : fs) out.emplace_back(to_string(f.kind));
@@ -118,30 +123,30 @@ TEST_CASE("check: stages nobody reaches in the data, and why") {
     const auto f1 = check_journey(prefix.j, &prefix.members, &prefix.events);
     REQUIRE(kinds_of(f1) == std::vector<std::string>{"unknown_milestone", "unreachable_stage", "unreachable_stage"});
     CHECK(f1[0].message == "milestone action 'z' of stage 'd' never occurs in the events");
-    CHECK(f1[1].message ==
-          "no member reaches stage 'c' in the events up to 1970-01-01T00:00:02Z: its rule (y) held for some members, "
-          "but never while the rules of the earlier stages held too");
-    CHECK(f1[2].message ==
-          "no member reaches stage 'd' in the events up to 1970-01-01T00:00:02Z: no member reaches 'c' before it; "
-          "no member has 'z'");
+    CHECK(f1[1].message == unreached("c", "1970-01-01T00:00:02Z",
+                                     "its rule (y) held for some members, "
+                                     "but never while the rules of the earlier stages held too"));
+    CHECK(f1[2].message == unreached("d", "1970-01-01T00:00:02Z",
+                                     "no member reaches 'c' before it; "
+                                     "no member has 'z'"));
     // c needs x and y at once: each was met, never both.
     const data both = load(R"({"name": "t", "stages": ["a", "b", "c"],
         "stage_rules": {"b": {}, "c": {"milestones": ["x", {"action": "y", "at_least": 1}]}}})",
                            members, events);
     const auto f2 = check_journey(both.j, &both.members, &both.events);
     REQUIRE(f2.size() == 1);
-    CHECK(f2[0].message ==
-          "no member reaches stage 'c' in the events up to 1970-01-01T00:00:02Z: no member ever met all of its rule "
-          "(x; y) at one time");
+    CHECK(f2[0].message == unreached("c", "1970-01-01T00:00:02Z",
+                                     "no member ever met all of its rule "
+                                     "(x; y) at one time"));
     // Counted milestones: the most anybody has.
     const data twice = load(R"({"name": "t", "stages": ["a", "b"],
         "stage_rules": {"b": {"milestones": [{"any_of": ["x", "y"], "at_least": 3}]}}})",
                             members, events);
     const auto f3 = check_journey(twice.j, &twice.members, &twice.events);
     REQUIRE(f3.size() == 1);
-    CHECK(f3[0].message ==
-          "no member reaches stage 'b' in the events up to 1970-01-01T00:00:02Z: no member has 'x' or 'y' 3 times "
-          "(most: 1)");
+    CHECK(f3[0].message == unreached("b", "1970-01-01T00:00:02Z",
+                                     "no member has 'x' or 'y' 3 times "
+                                     "(most: 1)"));
 }
 
 TEST_CASE("check: rules that cannot hold whatever the events, and missing rules") {
@@ -186,12 +191,12 @@ TEST_CASE("check: events without members.csv take fit points at their most") {
     const auto strict = check_journey(j, &ids, &e);
     REQUIRE(strict.size() == 3);
     CHECK(strict[0].kind == finding_kind::unknown_tag);
-    CHECK(strict[1].message ==
-          "no member reaches stage 'b' in the events up to 1970-01-01T00:00:03Z: no member ever "
-          "met all of its rule (min_fit 2) at one time");
-    CHECK(strict[2].message ==
-          "no member reaches stage 'c' in the events up to 1970-01-01T00:00:03Z: no member "
-          "reaches 'b' before it");
+    CHECK(strict[1].message == unreached("b", "1970-01-01T00:00:03Z",
+                                         "no member ever "
+                                         "met all of its rule (min_fit 2) at one time"));
+    CHECK(strict[2].message == unreached("c", "1970-01-01T00:00:03Z",
+                                         "no member "
+                                         "reaches 'b' before it"));
     CHECK(test_support::error_of([] { (void)parse_event_members("member,action,timestamp\nu1,x,1\n,x,2\n"); }) ==
           "events.csv:3:1: member: expected a member id, got an empty field");
     CHECK(test_support::error_of([] {
