@@ -545,6 +545,18 @@ bool is_preset(const journey& j) {
 
 }  // namespace
 
+import_table members_table(const std::vector<std::string>& ids, std::vector<std::int64_t> stage, const journey& j) {
+    const std::vector<std::string> empty(ids.size());
+    import_table t;
+    t.name = "members";
+    t.columns.push_back(text_column("id", ids));
+    t.columns.push_back(coded_column("stage", std::move(stage), j.stages()));
+    t.columns.push_back(text_column("satisfaction", empty));
+    t.columns.push_back(text_column("capacity", empty));
+    t.columns.push_back(integer_column("opted_out", std::vector<std::int64_t>(ids.size(), 0)));
+    return t;
+}
+
 std::vector<std::optional<stage_rule>> default_stage_rules(const std::string& started, const std::string& replied,
                                                            const std::string& received,
                                                            std::vector<milestone> advocate) {

@@ -147,6 +147,11 @@ struct journey_defaults {
     std::vector<std::optional<stage_rule>> rules;
 };
 
+/// members.csv's leading columns, as every importer writes them: id, stage
+/// (coded by the journey's stages), empty satisfaction and capacity,
+/// opted_out 0. The importer appends its own columns.
+import_table members_table(const std::vector<std::string>& ids, std::vector<std::int64_t> stage, const journey& j);
+
 /// The default rules of an importer's 5-stage journey (index 1..4):
 /// interested at a lead score of 3; newcomer once `started` (or `replied`)
 /// happened; loyal once `replied` happened and `received` 5 times; advocate at

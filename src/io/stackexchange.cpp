@@ -521,8 +521,8 @@ private:
 
         // members.csv
         {
-            std::vector<std::string> tags(n), empty(n);
-            std::vector<std::int64_t> rep(n), zero(n, 0), stage(n);
+            std::vector<std::string> tags(n);
+            std::vector<std::int64_t> rep(n), stage(n);
             std::array<std::vector<double>, 8> f;
             for (auto& v : f) v.resize(n);
             for (std::size_t m = 0; m < n; ++m) {
@@ -535,13 +535,7 @@ private:
                 for (std::size_t k = 0; k < 8; ++k) f[k][m] = detail::log_count(v[k]);
                 ++stage_counts_[j.stage_name(map(state[m]))];
             }
-            import_table& t = out_.members;
-            t.name = "members";
-            t.columns.push_back(detail::text_column("id", ids_));
-            t.columns.push_back(detail::coded_column("stage", std::move(stage), j.stages()));
-            t.columns.push_back(detail::text_column("satisfaction", empty));
-            t.columns.push_back(detail::text_column("capacity", empty));
-            t.columns.push_back(detail::integer_column("opted_out", std::move(zero)));
+            import_table& t = out_.members = detail::members_table(ids_, std::move(stage), j);
             t.columns.push_back(detail::integer_column("activity", rep));
             t.columns.push_back(detail::text_column("tags", std::move(tags)));
             t.columns.push_back(detail::time_column("created", created_));

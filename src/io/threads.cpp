@@ -419,8 +419,8 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
         out.warnings.push_back("stages 'participation' without reputations: nobody reaches the last stage");
     const detail::stage_mapper map(mapping, j.stage_count(), state);
     {
-        std::vector<std::string> tags(n), empty(n);
-        std::vector<std::int64_t> activity(n), zero(n, 0), stage(n);
+        std::vector<std::string> tags(n);
+        std::vector<std::int64_t> activity(n), stage(n);
         std::array<std::vector<double>, 3> f;
         for (auto& v : f) v.resize(n);
         std::unordered_map<std::string, std::size_t> per_stage;
@@ -433,13 +433,7 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
             f[1][m] = detail::log_count(state[m].answers);
             f[2][m] = detail::log_count(received[m]);
         }
-        import_table& t = out.members;
-        t.name = "members";
-        t.columns.push_back(detail::text_column("id", ids));
-        t.columns.push_back(detail::coded_column("stage", std::move(stage), j.stages()));
-        t.columns.push_back(detail::text_column("satisfaction", empty));
-        t.columns.push_back(detail::text_column("capacity", empty));
-        t.columns.push_back(detail::integer_column("opted_out", std::move(zero)));
+        import_table& t = out.members = detail::members_table(ids, std::move(stage), j);
         t.columns.push_back(detail::integer_column("activity", std::move(activity)));
         t.columns.push_back(detail::text_column("tags", std::move(tags)));
         t.columns.push_back(detail::time_column("created", created));
