@@ -557,6 +557,21 @@ import_table members_table(const std::vector<std::string>& ids, std::vector<std:
     return t;
 }
 
+import_table interactions_table(const std::vector<std::string>& ids, std::vector<std::int64_t> source,
+                                std::vector<std::int64_t> target, std::vector<std::int64_t> weight,
+                                std::vector<std::int64_t> when, std::vector<std::int64_t> kind,
+                                std::vector<std::string> kinds, import_column content) {
+    import_table t;
+    t.name = "interactions";
+    t.columns.push_back(coded_column("source", std::move(source), ids));
+    t.columns.push_back(coded_column("target", std::move(target), ids));
+    t.columns.push_back(integer_column("weight", std::move(weight)));
+    t.columns.push_back(time_column("timestamp", std::move(when)));
+    t.columns.push_back(coded_column("kind", std::move(kind), std::move(kinds)));
+    t.columns.push_back(std::move(content));
+    return t;
+}
+
 std::vector<std::optional<stage_rule>> default_stage_rules(const std::string& started, const std::string& replied,
                                                            const std::string& received,
                                                            std::vector<milestone> advocate) {

@@ -152,6 +152,14 @@ struct journey_defaults {
 /// opted_out 0. The importer appends its own columns.
 import_table members_table(const std::vector<std::string>& ids, std::vector<std::int64_t> stage, const journey& j);
 
+/// interactions.csv as every importer writes it: source and target coded by
+/// the member ids, weight, timestamp, kind coded by `kinds`, then `content`
+/// (the content id column, named "content").
+import_table interactions_table(const std::vector<std::string>& ids, std::vector<std::int64_t> source,
+                                std::vector<std::int64_t> target, std::vector<std::int64_t> weight,
+                                std::vector<std::int64_t> when, std::vector<std::int64_t> kind,
+                                std::vector<std::string> kinds, import_column content);
+
 /// The default rules of an importer's 5-stage journey (index 1..4):
 /// interested at a lead score of 3; newcomer once `started` (or `replied`)
 /// happened; loyal once `replied` happened and `received` 5 times; advocate at

@@ -564,14 +564,9 @@ private:
                 content.push_back(c.content);
             }
             std::vector<contact_row>().swap(contacts_);
-            import_table& t = out_.interactions;
-            t.name = "interactions";
-            t.columns.push_back(detail::coded_column("source", std::move(src), ids_));
-            t.columns.push_back(detail::coded_column("target", std::move(dst), ids_));
-            t.columns.push_back(detail::integer_column("weight", std::move(weight)));
-            t.columns.push_back(detail::time_column("timestamp", std::move(when)));
-            t.columns.push_back(detail::coded_column("kind", std::move(kind), {"a2q", "c2q", "c2a"}));
-            t.columns.push_back(detail::integer_column("content", std::move(content)));
+            out_.interactions = detail::interactions_table(ids_, std::move(src), std::move(dst), std::move(weight),
+                                                           std::move(when), std::move(kind), {"a2q", "c2q", "c2a"},
+                                                           detail::integer_column("content", std::move(content)));
         }
         // content.csv
         content_table(have_votes);

@@ -463,14 +463,9 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
             kind.push_back(0);
             content.emplace_back(c.content);
         }
-        import_table& t = out.interactions;
-        t.name = "interactions";
-        t.columns.push_back(detail::coded_column("source", std::move(src), ids));
-        t.columns.push_back(detail::coded_column("target", std::move(dst), ids));
-        t.columns.push_back(detail::integer_column("weight", std::move(weight)));
-        t.columns.push_back(detail::time_column("timestamp", std::move(when)));
-        t.columns.push_back(detail::coded_column("kind", std::move(kind), {"reply"}));
-        t.columns.push_back(detail::text_column("content", std::move(content)));
+        out.interactions =
+            detail::interactions_table(ids, std::move(src), std::move(dst), std::move(weight), std::move(when),
+                                       std::move(kind), {"reply"}, detail::text_column("content", std::move(content)));
     }
     {
         std::vector<std::uint32_t> order(posts.size());
