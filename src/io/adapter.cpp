@@ -444,6 +444,16 @@ import_column named_column(std::string name, import_column::kind type) {
     return c;
 }
 
+// A table of `name` holding `columns` in this order.
+template <class... Columns>
+import_table table_of(std::string name, Columns&&... columns) {
+    import_table t;
+    t.name = std::move(name);
+    t.columns.reserve(sizeof...(Columns));
+    (t.columns.push_back(std::forward<Columns>(columns)), ...);
+    return t;
+}
+
 }  // namespace
 
 import_column text_column(std::string name, std::vector<std::string> values) {
@@ -504,13 +514,9 @@ import_table events_table(std::vector<event_row> rows, const std::vector<std::st
         when.push_back(r.time);
         value.push_back(r.value == no_value ? import_column::missing_integer : r.value);
     }
-    import_table t;
-    t.name = "events";
-    t.columns.push_back(coded_column("member", std::move(member), member_ids));
-    t.columns.push_back(coded_column("action", std::move(action), actions));
-    t.columns.push_back(time_column("timestamp", std::move(when)));
-    t.columns.push_back(integer_column("value", std::move(value)));
-    return t;
+    return table_of("events", coded_column("member", std::move(member), member_ids),
+                    coded_column("action", std::move(action), actions), time_column("timestamp", std::move(when)),
+                    integer_column("value", std::move(value)));
 }
 
 import_table stages_table(std::vector<stage_row> rows, const std::vector<std::string>& member_ids, const journey& j) {
@@ -547,29 +553,19 @@ bool is_preset(const journey& j) {
 
 import_table members_table(const std::vector<std::string>& ids, std::vector<std::int64_t> stage, const journey& j) {
     const std::vector<std::string> empty(ids.size());
-    import_table t;
-    t.name = "members";
-    t.columns.push_back(text_column("id", ids));
-    t.columns.push_back(coded_column("stage", std::move(stage), j.stages()));
-    t.columns.push_back(text_column("satisfaction", empty));
-    t.columns.push_back(text_column("capacity", empty));
-    t.columns.push_back(integer_column("opted_out", std::vector<std::int64_t>(ids.size(), 0)));
-    return t;
+    return table_of("members", text_column("id", ids), coded_column("stage", std::move(stage), j.stages()),
+                    text_column("satisfaction", empty), text_column("capacity", empty),
+                    integer_column("opted_out", std::vector<std::int64_t>(ids.size(), 0)));
 }
 
 import_table interactions_table(const std::vector<std::string>& ids, std::vector<std::int64_t> source,
                                 std::vector<std::int64_t> target, std::vector<std::int64_t> weight,
                                 std::vector<std::int64_t> when, std::vector<std::int64_t> kind,
                                 std::vector<std::string> kinds, import_column content) {
-    import_table t;
-    t.name = "interactions";
-    t.columns.push_back(coded_column("source", std::move(source), ids));
-    t.columns.push_back(coded_column("target", std::move(target), ids));
-    t.columns.push_back(integer_column("weight", std::move(weight)));
-    t.columns.push_back(time_column("timestamp", std::move(when)));
-    t.columns.push_back(coded_column("kind", std::move(kind), std::move(kinds)));
-    t.columns.push_back(std::move(content));
-    return t;
+    return table_of("interactions", coded_column("source", std::move(source), ids),
+                    coded_column("target", std::move(target), ids), integer_column("weight", std::move(weight)),
+                    time_column("timestamp", std::move(when)), coded_column("kind", std::move(kind), std::move(kinds)),
+                    std::move(content));
 }
 
 std::vector<std::optional<stage_rule>> default_stage_rules(const std::string& started, const std::string& replied,
