@@ -16,11 +16,10 @@ from . import _core, _ranking
 from ._frames import (
     _as_of_seconds,
     _data_column,
-    _feature_matrix,
     _id_cells,
     _is_path,
-    _lower_columns,
-    _tag_strings,
+    _member_cells,
+    _required_frame,
     _text_cells,
     _time_seconds,
     _timestamp_of,
@@ -38,16 +37,6 @@ METHODS = [
 ]
 #: The default methods (every one under the same hard rules).
 DEFAULT_METHODS = ["engage_right", "adamic_adar", "degree", "random"]
-
-
-def _frame(data: Any, what: str, needed: Sequence[str]) -> Any:
-    if not isinstance(data, _pd.DataFrame):
-        raise TypeError(f"{what} must be a DataFrame or a path to {what}.csv, got {type(data).__name__}")
-    cols = _lower_columns(data, what)
-    for c in needed:
-        if c not in cols.columns:
-            raise ValueError(f"{what}: missing required column {c!r} (columns: {', '.join(map(str, data.columns))})")
-    return cols
 
 
 def _created_cells(col: _pd.Series) -> Any:
@@ -74,23 +63,16 @@ def _input(members: Any, interactions: Any, stages: Any, j: _core.Journey) -> _c
     if _is_path(members):
         inp.read_members(_os.fspath(members), j)
     else:
-        df = _frame(members, "members", ("id", "stage"))
+        df = _required_frame(members, "members", ("id", "stage"))
         inp.set_members(
             j,
-            _id_cells(df["id"]),
-            _id_cells(df["stage"]),
-            _data_column(df, "satisfaction"),
-            _data_column(df, "capacity"),
-            _data_column(df, "opted_out"),
-            _data_column(df, "activity"),
-            _tag_strings(df),
-            _feature_matrix(members),
+            *_member_cells(df, members),
             _created_cells(df["created"]) if "created" in df.columns else None,
         )
     if _is_path(interactions):
         inp.read_interactions(_os.fspath(interactions))
     else:
-        df = _frame(interactions, "interactions", ("source", "target", "timestamp"))
+        df = _required_frame(interactions, "interactions", ("source", "target", "timestamp"))
         seconds = _time_seconds(df["timestamp"].reset_index(drop=True), "interactions")
         inp.set_interactions(_id_cells(df["source"]), _id_cells(df["target"]), _data_column(df, "weight"), seconds)
     if stages is None:
@@ -98,7 +80,7 @@ def _input(members: Any, interactions: Any, stages: Any, j: _core.Journey) -> _c
     if _is_path(stages):
         inp.read_stages(_os.fspath(stages), j)
     else:
-        df = _frame(stages, "stages", ("member", "stage", "timestamp"))
+        df = _required_frame(stages, "stages", ("member", "stage", "timestamp"))
         seconds = _time_seconds(df["timestamp"].reset_index(drop=True), "stages")
         inp.set_stages(_id_cells(df["member"]), _text_cells(df["stage"]), seconds, j)
     return inp

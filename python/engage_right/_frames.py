@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import math as _math
 import os as _os
+from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import numpy as _np
@@ -306,6 +307,34 @@ def _data_cells(col: _pd.Series) -> Any:
 def _data_column(df: _pd.DataFrame, name: str) -> Any:
     """_data_cells of a column, None when absent."""
     return _data_cells(df[name]) if name in df.columns else None
+
+
+def _required_frame(data: Any, what: str, needed: Sequence[str]) -> Any:
+    """A DataFrame's lower-cased columns; TypeError for anything but a frame,
+    ValueError naming the first missing required column."""
+    if not isinstance(data, _pd.DataFrame):
+        raise TypeError(f"{what} must be a DataFrame or a path to {what}.csv, got {type(data).__name__}")
+    df = _lower_columns(data, what)
+    for c in needed:
+        if c not in df.columns:
+            raise ValueError(f"{what}: missing required column {c!r} (columns: {', '.join(map(str, data.columns))})")
+    return df
+
+
+def _member_cells(df: Any, features_of: _pd.DataFrame) -> tuple:
+    """The members columns as the C++ builders take them, in their order:
+    id, stage, satisfaction, capacity, opted_out, activity, tags, features
+    (the features read from `features_of`)."""
+    return (
+        _id_cells(df["id"]),
+        _id_cells(df["stage"]),
+        _data_column(df, "satisfaction"),
+        _data_column(df, "capacity"),
+        _data_column(df, "opted_out"),
+        _data_column(df, "activity"),
+        _tag_strings(df),
+        _feature_matrix(features_of),
+    )
 
 
 def _uniques_as_text(uniques: Any) -> list:

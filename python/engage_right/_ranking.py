@@ -16,6 +16,7 @@ from ._frames import (
     _feature_matrix,
     _id_cells,
     _is_path,
+    _member_cells,
     _tag_strings,
     _text_cells,
     _to_unix_seconds,
@@ -224,14 +225,7 @@ def _history(members: Any, interactions: Any, content: Any, journey: Any) -> _co
         created = _to_unix_seconds(col) if is_time else _data_column(members, "created")
     return _core.RankingHistory._from_columns(
         j,
-        _id_cells(members["id"]),
-        _id_cells(members["stage"]),
-        _data_column(members, "satisfaction"),
-        _data_column(members, "capacity"),
-        _data_column(members, "opted_out"),
-        _data_column(members, "activity"),
-        _tag_strings(members),
-        _feature_matrix(members),
+        *_member_cells(members, members),
         created,
         _id_cells(interactions["source"]),
         _id_cells(interactions["target"]),

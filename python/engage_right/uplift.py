@@ -16,7 +16,7 @@ from ._frames import (
     _as_of_seconds,
     _data_column,
     _is_path,
-    _lower_columns,
+    _required_frame,
     _text_cells,
     _time_seconds,
     _timestamp_of,
@@ -108,16 +108,6 @@ def logistic_regression(X: Any, y: Any, *, max_iterations: int = 100, tolerance:
     )
 
 
-def _frame(data: Any, what: str, needed: Sequence[str]) -> Any:
-    if not isinstance(data, _pd.DataFrame):
-        raise TypeError(f"{what} must be a DataFrame or a path to {what}.csv, got {type(data).__name__}")
-    df = _lower_columns(data, what)
-    for c in needed:
-        if c not in df.columns:
-            raise ValueError(f"{what}: missing required column {c!r} (columns: {', '.join(map(str, data.columns))})")
-    return df
-
-
 def _origin_seconds(origin: Any) -> Optional[float]:
     try:
         return _as_of_seconds(origin)
@@ -149,13 +139,13 @@ def _history(interactions: Any, stages: Any, members: Any, j: _core.Journey) -> 
     if _is_path(stages):
         h.read_stages(_os.fspath(stages), j)
     else:
-        df = _frame(stages, "stages", ("member", "stage", "timestamp"))
+        df = _required_frame(stages, "stages", ("member", "stage", "timestamp"))
         seconds = _time_seconds(df["timestamp"].reset_index(drop=True), "stages")
         h.add_stages(_text_cells(df["member"]), _text_cells(df["stage"]), seconds, j, "stages")
     if _is_path(interactions):
         h.read_interactions(_os.fspath(interactions))
     else:
-        df = _frame(interactions, "interactions", ("source", "target", "timestamp"))
+        df = _required_frame(interactions, "interactions", ("source", "target", "timestamp"))
         seconds = _time_seconds(df["timestamp"].reset_index(drop=True), "interactions")
         sources, targets = _text_cells(df["source"]), _text_cells(df["target"])
         h.add_contacts(sources, targets, _data_column(df, "weight"), seconds, "interactions")
@@ -164,7 +154,7 @@ def _history(interactions: Any, stages: Any, members: Any, j: _core.Journey) -> 
     if _is_path(members):
         h.read_activity(_os.fspath(members), j)
         return h
-    df = _frame(members, "members", ("id",))
+    df = _required_frame(members, "members", ("id",))
     h.set_activity(_text_cells(df["id"]), _data_column(df, "activity"), j)
     return h
 

@@ -17,6 +17,7 @@ from refcommon import (
     random_capacities,
     random_pairs,
     random_satisfactions,
+    random_stage_gap,
     random_tag_vocabulary,
     random_weights,
     unique_ids,
@@ -250,14 +251,7 @@ def make_case(seed: int, tmp: Path) -> Case:
     if rng.random() < 0.25:
         case.allow_existing = True
     notes.append(f"n={n} d={d}")
-    # A random stage gap in half the cases, drawn last so that everything
-    # above stays as it was.
-    if rng.random() < 0.5:
-        steps = len(stages) - 1
-        lo = int(rng.integers(1, steps + 1))
-        case.stage_gap = (lo, int(rng.integers(lo, steps + 1)))
-        if case.stage_gap != (1, 1):
-            notes.append("stage_gap")
+    case.stage_gap = random_stage_gap(rng, len(stages), notes)
     return case
 
 

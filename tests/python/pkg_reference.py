@@ -742,14 +742,7 @@ def make_spec(seed, n=None, d=None) -> Spec:
         spec.min_satisfaction = int(rng.integers(0, 12))
     if rng.random() < 0.25:
         spec.allow_existing = True
-    # A random stage gap in half the cases (drawn last: the draws above are
-    # unchanged).
-    if rng.random() < 0.5:
-        steps = len(stages) - 1
-        lo = int(rng.integers(1, steps + 1))
-        spec.stage_gap = (lo, int(rng.integers(lo, steps + 1)))
-        if spec.stage_gap != (1, 1):
-            notes.append("stage_gap")
+    spec.stage_gap = refcommon.random_stage_gap(rng, len(stages), notes)
     return spec
 
 

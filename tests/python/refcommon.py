@@ -90,6 +90,20 @@ def random_pairs(rng, nodes, m):
     return pairs
 
 
+def random_stage_gap(rng, n_stages, notes):
+    """A random stage gap in half the draws, (1, 1) otherwise; a non-default
+    gap adds "stage_gap" to notes. Drawn last by the case builders, so that
+    every draw before it stays as it was."""
+    if rng.random() >= 0.5:
+        return (1, 1)
+    steps = n_stages - 1
+    lo = int(rng.integers(1, steps + 1))
+    gap = (lo, int(rng.integers(lo, steps + 1)))
+    if gap != (1, 1):
+        notes.append("stage_gap")
+    return gap
+
+
 def random_weights(rng, partial=False):
     """Random weights; partial: each key kept with probability 0.6 (at least one)."""
     keys = [k for k in WEIGHT_KEYS if not partial or rng.random() < 0.6] or ["similarity"]

@@ -10,6 +10,7 @@ import re
 import pytest
 
 import reference
+from badcsv import INTER_CASES, INTER_HEADER, INTER_ROWS, named_cases, write_lines
 from cliutil import parse_csv_output
 from communities import compare, make_case, write_csv
 
@@ -22,23 +23,6 @@ MEMBERS_ROWS = [  # line numbers in the file:
     "m5,loyal,7,,0,a;c,0,1",  # 6
     "m6,advocate,9,,1,c,1,1",  # 7
 ]
-INTER_HEADER = "source,target,weight,timestamp"
-INTER_ROWS = [
-    "m1,m2,1,1767225600",  # 2
-    "m2,m4,2.5,2026-01-05T10:00:00Z",  # 3
-    "m3,m4,1,1767225600",  # 4
-    "m4,m5,0.5,2026-02-01T00:00:00Z",  # 5
-]
-
-
-def _write(path, header, rows, replace=None, trailing_newline=True):
-    """Write header+rows; replace = {line_number: text} (1 = header)."""
-    lines = [header] + list(rows)
-    for line_no, text in (replace or {}).items():
-        lines[line_no - 1] = text
-    data = "\n".join(lines) + ("\n" if trailing_newline else "")
-    path.write_bytes(data.encode("utf-8"))
-    return path
 
 
 def assert_bad_input(proc, path, line):
@@ -56,8 +40,8 @@ def assert_bad_input(proc, path, line):
 
 
 def test_valid_base_files(run_cli, tmp_path):
-    members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
-    inter = _write(tmp_path / "interactions.csv", INTER_HEADER, INTER_ROWS)
+    members = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    inter = write_lines(tmp_path / "interactions.csv", INTER_HEADER, INTER_ROWS)
     proc = run_cli("recommend", "--members", members, "--interactions", inter, "--format", "csv", check_exit=0)
     rows = parse_csv_output(proc.stdout)
     compare(rows, reference.recommend(members, inter, top=None), 5, "base files")
@@ -88,16 +72,16 @@ MEMBER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("replace,line", [c[1:] for c in MEMBER_CASES], ids=[c[0] for c in MEMBER_CASES])
+@named_cases("replace,line", MEMBER_CASES)
 def test_bad_members(run_cli, tmp_path, replace, line):
-    members = _write(tmp_path / "bad_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, replace)
+    members = write_lines(tmp_path / "bad_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, replace)
     proc = run_cli("recommend", "--members", members)
     assert_bad_input(proc, members, line)
 
 
 def test_unterminated_quote(run_cli, tmp_path):
     # the quote is opened on line 4 and never closed: the last line of the file
-    members = _write(
+    members = write_lines(
         tmp_path / "quote_members.csv",
         MEMBERS_HEADER,
         MEMBERS_ROWS[:2] + ['m3,interested,,3,0,"b;c,1,0'],
@@ -109,7 +93,9 @@ def test_unterminated_quote(run_cli, tmp_path):
 def test_unterminated_quote_swallowing_later_lines(run_cli, tmp_path):
     # the quote opened on line 4 runs to the end of the file (line 7): the
     # error points at the opening quote
-    members = _write(tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, {4: 'm3,interested,,3,0,"b;c,1,0'})
+    members = write_lines(
+        tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, {4: 'm3,interested,,3,0,"b;c,1,0'}
+    )
     assert_bad_input(run_cli("recommend", "--members", members), members, 4)
 
 
@@ -119,24 +105,10 @@ def test_empty_members_file(run_cli, tmp_path):
     assert_bad_input(run_cli("recommend", "--members", members), members, 1)
 
 
-INTER_CASES = [
-    ("unknown_member", {3: "m2,ghost,1,1767225600"}, 3),
-    ("unknown_source", {5: "nobody,m5,1,1767225600"}, 5),
-    ("weight_0", {4: "m3,m4,0,1767225600"}, 4),
-    ("weight_negative", {4: "m3,m4,-1,1767225600"}, 4),
-    ("weight_abc", {3: "m2,m4,abc,2026-01-05T10:00:00Z"}, 3),
-    ("timestamp_bad_date", {4: "m3,m4,1,2026-13-45"}, 4),
-    ("timestamp_yesterday", {5: "m4,m5,1,yesterday"}, 5),
-    ("missing_target_column", {1: "source,weight,timestamp"}, 1),
-    ("missing_source_column", {1: "src,target,weight,timestamp"}, 1),
-    ("too_many_fields", {4: "m3,m4,1,1767225600,x"}, 4),
-]
-
-
-@pytest.mark.parametrize("replace,line", [c[1:] for c in INTER_CASES], ids=[c[0] for c in INTER_CASES])
+@named_cases("replace,line", INTER_CASES)
 def test_bad_interactions(run_cli, tmp_path, replace, line):
-    members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
-    inter = _write(tmp_path / "bad_interactions.csv", INTER_HEADER, INTER_ROWS, replace)
+    members = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    inter = write_lines(tmp_path / "bad_interactions.csv", INTER_HEADER, INTER_ROWS, replace)
     proc = run_cli("recommend", "--members", members, "--interactions", inter)
     assert_bad_input(proc, inter, line)
 
@@ -209,7 +181,7 @@ JOURNEY_CASES = [
 ]
 
 
-@pytest.mark.parametrize("text", [c[1] for c in JOURNEY_CASES], ids=[c[0] for c in JOURNEY_CASES])
+@named_cases("text", JOURNEY_CASES)
 def test_bad_journey_file(run_cli, tmp_path, text):
     journey = tmp_path / "bad_journey.json"
     journey.write_text(text, encoding="utf-8")
@@ -226,7 +198,7 @@ def test_bad_journey_file(run_cli, tmp_path, text):
 
 @pytest.fixture
 def good_members(tmp_path):
-    return _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    return write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
 
 
 BAD_ARGS = [
@@ -242,7 +214,7 @@ BAD_ARGS = [
 ]
 
 
-@pytest.mark.parametrize("extra", [c[1] for c in BAD_ARGS], ids=[c[0] for c in BAD_ARGS])
+@named_cases("extra", BAD_ARGS)
 def test_bad_arguments(run_cli, good_members, extra):
     proc = run_cli("recommend", "--members", good_members, *extra)
     assert proc.returncode == 2, (extra, proc.returncode, proc.stderr)

@@ -118,9 +118,9 @@ def test_parallel_vectors_have_cosine_one_and_tie_by_id(run_cli, tmp_path):
     members = _write_members(
         tmp_path / "members.csv",
         [
-            ["M5", "prospect", "9", "", "0", "", "-0.436973", "0"],
-            ["x_8", "interested", "10", "", "0", "", "-0.448858", "0"],
-            ["m319", "interested", "10", "", "0", "", "-0.8132156205073131", "0"],
+            _member("M5", "prospect", satisfaction="9", f=("-0.436973", "0")),
+            _member("x_8", "interested", satisfaction="10", f=("-0.448858", "0")),
+            _member("m319", "interested", satisfaction="10", f=("-0.8132156205073131", "0")),
         ],
     )
     proc = run_cli("recommend", "--members", members, "--format", "json", check_exit=0)
@@ -164,6 +164,12 @@ def test_table_format_runs(run_cli, tmp_path):
 # hand-made communities with known answers (also validate the reference)
 
 
+def _member(id, stage, satisfaction="", capacity="", opted_out="0", tags="", f=("1", "0")):
+    """One row of _write_members' default header; unset cells are empty (or
+    not opted out, features 1, 0)."""
+    return [id, stage, satisfaction, capacity, opted_out, tags, *f]
+
+
 def _write_members(path, rows, header=("id", "stage", "satisfaction", "capacity", "opted_out", "tags", "f_0", "f_1")):
     write_csv(path, list(header), rows)
     return path
@@ -173,14 +179,14 @@ def test_hand_computed_example(run_cli, tmp_path):
     members = _write_members(
         tmp_path / "members.csv",
         [
-            ["p1", "prospect", "", "", "0", "k8s;sec", "1", "0"],
-            ["i1", "interested", "10", "", "0", "k8s", "1", "1"],
-            ["i2", "interested", "", "2", "0", "sec;ml", "0", "1"],
-            ["i3", "interested", "6", "", "0", "k8s;sec", "1", "0"],  # detractor: never a peer
-            ["i4", "interested", "9", "0", "0", "k8s;sec", "1", "0"],  # no capacity
-            ["i5", "interested", "9", "", "1", "k8s;sec", "1", "0"],  # opted out
-            ["c1", "new_customer", "8", "", "0", "", "0", "0"],
-            ["x", "loyal", "8", "", "0", "", "0", "0"],
+            _member("p1", "prospect", tags="k8s;sec"),
+            _member("i1", "interested", satisfaction="10", tags="k8s", f=("1", "1")),
+            _member("i2", "interested", capacity="2", tags="sec;ml", f=("0", "1")),
+            _member("i3", "interested", satisfaction="6", tags="k8s;sec"),  # detractor: never a peer
+            _member("i4", "interested", satisfaction="9", capacity="0", tags="k8s;sec"),  # no capacity
+            _member("i5", "interested", satisfaction="9", opted_out="1", tags="k8s;sec"),  # opted out
+            _member("c1", "new_customer", satisfaction="8", f=("0", "0")),
+            _member("x", "loyal", satisfaction="8", f=("0", "0")),
         ],
     )
     inter = tmp_path / "interactions.csv"
@@ -219,8 +225,8 @@ def test_hand_computed_example(run_cli, tmp_path):
 def test_exact_ties_break_by_peer_id_string_order(run_cli, tmp_path):
     # identical peers: order must be plain string order: "a-3" < "m10" < "m7" < "m9"
     peers = ["m9", "m7", "m10", "a-3", "m70"]
-    rows = [["u1", "prospect", "", "", "0", "k8s", "1", "2"]]
-    rows += [[p, "interested", "9", "", "0", "k8s", "2", "1"] for p in peers]
+    rows = [_member("u1", "prospect", tags="k8s", f=("1", "2"))]
+    rows += [_member(p, "interested", satisfaction="9", tags="k8s", f=("2", "1")) for p in peers]
     members = _write_members(tmp_path / "members.csv", rows)
     for top in (1, 3, 5):
         proc = run_cli("recommend", "--members", members, "--top", top, "--format", "csv", check_exit=0)
@@ -235,10 +241,10 @@ def test_custom_journey_without_steps_uses_default_channels(run_cli, tmp_path):
     members = _write_members(
         tmp_path / "members.csv",
         [
-            ["x1", "a", "", "", "0", "", "1", "0"],
-            ["x2", "b", "", "", "0", "", "1", "0"],
-            ["x3", "c", "", "", "0", "", "1", "0"],
-            ["x4", "d", "", "", "0", "", "1", "0"],
+            _member("x1", "a"),
+            _member("x2", "b"),
+            _member("x3", "c"),
+            _member("x4", "d"),
         ],
     )
     rows = parse_csv_output(
@@ -248,9 +254,7 @@ def test_custom_journey_without_steps_uses_default_channels(run_cli, tmp_path):
     assert got == [("x1", "x2", "private"), ("x2", "x3", "public"), ("x3", "x4", "private")]
     # a two-stage journey has a single, private step
     journey.write_text(json.dumps({"stages": ["a", "b"]}), encoding="utf-8")
-    members2 = _write_members(
-        tmp_path / "m2.csv", [["x1", "a", "", "", "0", "", "1", "0"], ["x2", "b", "", "", "0", "", "1", "0"]]
-    )
+    members2 = _write_members(tmp_path / "m2.csv", [_member("x1", "a"), _member("x2", "b")])
     rows = parse_csv_output(
         run_cli("recommend", "--members", members2, "--journey", journey, "--format", "csv", check_exit=0).stdout
     )
@@ -262,7 +266,7 @@ def test_presets_stages_and_channels(run_cli, tmp_path, preset):
     stages = reference.PRESETS[preset]
     rows = []
     for i, s in enumerate(stages):
-        rows.append([f"u{i}", s, "", "", "0", "", "1", "0"])
+        rows.append(_member(f"u{i}", s))
     members = _write_members(tmp_path / "members.csv", rows)
     out = parse_csv_output(
         run_cli("recommend", "--members", members, "--journey", preset, "--format", "csv", check_exit=0).stdout
@@ -295,9 +299,9 @@ def test_min_satisfaction_and_weights_override(run_cli, tmp_path):
     members = _write_members(
         tmp_path / "members.csv",
         [
-            ["u", "prospect", "", "", "0", "a", "1", "0"],
-            ["p_low", "interested", "3", "", "0", "a", "1", "0"],
-            ["p_hi", "interested", "8", "", "0", "", "0", "1"],
+            _member("u", "prospect", tags="a"),
+            _member("p_low", "interested", satisfaction="3", tags="a"),
+            _member("p_hi", "interested", satisfaction="8", f=("0", "1")),
         ],
     )
     base = ["recommend", "--members", members, "--format", "csv"]
@@ -322,10 +326,10 @@ def test_allow_existing(run_cli, tmp_path):
     members = _write_members(
         tmp_path / "members.csv",
         [
-            ["u", "prospect", "", "", "0", "", "1", "0"],
-            ["v", "interested", "", "", "0", "", "1", "0"],
-            ["w", "interested", "", "", "0", "", "0", "1"],
-            ["z", "loyal", "", "", "0", "", "0", "1"],
+            _member("u", "prospect"),
+            _member("v", "interested"),
+            _member("w", "interested", f=("0", "1")),
+            _member("z", "loyal", f=("0", "1")),
         ],
     )
     inter = tmp_path / "interactions.csv"

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import engage_right as er
+from badcsv import INTER_CASES, INTER_HEADER, INTER_ROWS, named_cases, write_lines
 from pkg_reference import bad_input_pattern, row_pattern
 
 MEMBERS_HEADER = "id,stage,satisfaction,capacity,opted_out,activity,tags,f_0,f_1"
@@ -24,21 +25,6 @@ MEMBERS_ROWS = [  # line in the file
     "m5,loyal,7,,0,3.25,a;c,0,1",  # 6
     "m6,advocate,9,,1,,c,1,1",  # 7
 ]
-INTER_HEADER = "source,target,weight,timestamp"
-INTER_ROWS = [
-    "m1,m2,1,1767225600",  # 2
-    "m2,m4,2.5,2026-01-05T10:00:00Z",  # 3
-    "m3,m4,1,1767225600",  # 4
-    "m4,m5,0.5,2026-02-01",  # 5
-]
-
-
-def _write(path, header, rows, replace=None, trailing_newline=True):
-    lines = [header] + list(rows)
-    for line_no, text in (replace or {}).items():
-        lines[line_no - 1] = text
-    path.write_bytes(("\n".join(lines) + ("\n" if trailing_newline else "")).encode("utf-8"))
-    return path
 
 
 def assert_from_csv_error(line, *paths, **kwargs):
@@ -59,8 +45,8 @@ def assert_value_error_at(excinfo, name, line):
 
 
 def test_base_files_are_valid(tmp_path):
-    members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
-    inter = _write(tmp_path / "interactions.csv", INTER_HEADER, INTER_ROWS)
+    members = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    inter = write_lines(tmp_path / "interactions.csv", INTER_HEADER, INTER_ROWS)
     c = er.Community.from_csv(str(members), str(inter))
     assert len(c) == 6 and len(er.recommend(c)) > 0
     c = er.Community.from_frames(members_frame(), inter_frame())
@@ -88,21 +74,21 @@ MEMBER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("replace,line", [c[1:] for c in MEMBER_CASES], ids=[c[0] for c in MEMBER_CASES])
+@named_cases("replace,line", MEMBER_CASES)
 def test_bad_members_csv(tmp_path, replace, line):
-    members = _write(tmp_path / "bad_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, replace)
+    members = write_lines(tmp_path / "bad_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, replace)
     assert_from_csv_error(line, members)
 
 
 def test_unterminated_quote(tmp_path):
-    members = _write(
+    members = write_lines(
         tmp_path / "quote_members.csv",
         MEMBERS_HEADER,
         MEMBERS_ROWS[:2] + ['m3,interested,,3,0,2,"b;c,1,0'],
         trailing_newline=False,
     )
     assert_from_csv_error(4, members)
-    members = _write(
+    members = write_lines(
         tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, {4: 'm3,interested,,3,0,2,"b;c,1,0'}
     )
     assert_from_csv_error(4, members)
@@ -112,34 +98,21 @@ def test_empty_file(tmp_path):
     members = tmp_path / "empty_members.csv"
     members.write_bytes(b"")
     assert_from_csv_error(1, members)
-    good = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    good = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
     inter = tmp_path / "empty_interactions.csv"
     inter.write_bytes(b"")
     assert_from_csv_error(1, good, inter)
 
 
-INTER_CASES = [
-    ("unknown_target", {3: "m2,ghost,1,1767225600"}, 3),
-    ("unknown_source", {5: "nobody,m5,1,1767225600"}, 5),
-    ("weight_0", {4: "m3,m4,0,1767225600"}, 4),
-    ("weight_negative", {4: "m3,m4,-1,1767225600"}, 4),
-    ("weight_abc", {3: "m2,m4,abc,2026-01-05T10:00:00Z"}, 3),
-    ("timestamp_bad_date", {4: "m3,m4,1,2026-13-45"}, 4),
-    ("timestamp_word", {5: "m4,m5,1,yesterday"}, 5),
-    ("missing_target_column", {1: "source,weight,timestamp"}, 1),
-    ("too_many_fields", {4: "m3,m4,1,1767225600,x"}, 4),
-]
-
-
-@pytest.mark.parametrize("replace,line", [c[1:] for c in INTER_CASES], ids=[c[0] for c in INTER_CASES])
+@named_cases("replace,line", INTER_CASES)
 def test_bad_interactions_csv(tmp_path, replace, line):
-    members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
-    inter = _write(tmp_path / "bad_interactions.csv", INTER_HEADER, INTER_ROWS, replace)
+    members = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    inter = write_lines(tmp_path / "bad_interactions.csv", INTER_HEADER, INTER_ROWS, replace)
     assert_from_csv_error(line, members, inter)
 
 
 def test_stage_not_in_the_chosen_journey(tmp_path):
-    members = _write(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    members = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
     assert_from_csv_error(2, members, journey="success")
 
 
@@ -212,7 +185,7 @@ FRAME_MEMBER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("col,value", [c[1:] for c in FRAME_MEMBER_CASES], ids=[c[0] for c in FRAME_MEMBER_CASES])
+@named_cases("col,value", FRAME_MEMBER_CASES)
 def test_bad_members_frame(col, value):
     df = _set(members_frame(), col, 3, value)
     with pytest.raises(ValueError) as ei:
@@ -264,7 +237,7 @@ FRAME_INTER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("col,value", [c[1:] for c in FRAME_INTER_CASES], ids=[c[0] for c in FRAME_INTER_CASES])
+@named_cases("col,value", FRAME_INTER_CASES)
 def test_bad_interactions_frame(col, value):
     inter = _set(inter_frame(), col, 2, value)
     with pytest.raises(ValueError) as ei:
@@ -350,7 +323,7 @@ JOURNEY_CASES = [
 ]
 
 
-@pytest.mark.parametrize("spec", [c[1] for c in JOURNEY_CASES], ids=[c[0] for c in JOURNEY_CASES])
+@named_cases("spec", JOURNEY_CASES)
 def test_bad_journey(spec, tmp_path):
     with pytest.raises(ValueError):
         er.Journey.from_json(spec)

@@ -19,6 +19,8 @@ import engage_right as er
 from cliutil import REPO, run
 
 QC = REPO / "examples" / "data" / "quantumcomputing"
+#: The CLI options that read the Quantum Computing community.
+QC_INPUTS = ("--members", QC / "members.csv", "--interactions", QC / "interactions.csv")
 DAY = 86400.0
 STAGES = ["prospect", "interested", "new_customer", "loyal", "advocate"]
 FEATURES = er.RANKING_FEATURES
@@ -395,7 +397,7 @@ def test_read_content_and_its_errors(tmp_path):
 
 def test_cli_fit_matches_python_and_feeds_recommend(tmp_path, cli):
     model_path, design_path = tmp_path / "model.json", tmp_path / "design.csv"
-    args = ["--members", QC / "members.csv", "--interactions", QC / "interactions.csv", "--split-at", "2018-07-15"]
+    args = [*QC_INPUTS, "--split-at", "2018-07-15"]
     proc = run(
         cli,
         "fit",
@@ -422,10 +424,7 @@ def test_cli_fit_matches_python_and_feeds_recommend(tmp_path, cli):
     out = run(
         cli,
         "recommend",
-        "--members",
-        QC / "members.csv",
-        "--interactions",
-        QC / "interactions.csv",
+        *QC_INPUTS,
         "--model",
         model_path,
         "--format",
@@ -443,10 +442,7 @@ def test_cli_fit_matches_python_and_feeds_recommend(tmp_path, cli):
     out = run(
         cli,
         "match",
-        "--members",
-        QC / "members.csv",
-        "--interactions",
-        QC / "interactions.csv",
+        *QC_INPUTS,
         "--model",
         model_path,
         "--format",
@@ -459,7 +455,7 @@ def test_cli_fit_matches_python_and_feeds_recommend(tmp_path, cli):
     bad.write_text('{"format": "engage-right ranking model", "version": 1, "features": 3}')
     err = run(cli, "recommend", "--members", QC / "members.csv", "--model", bad, check_exit=2)
     assert f"{bad}: $.features: expected a non-empty array".encode() in err.stderr
-    run(cli, "fit", "--members", QC / "members.csv", "--interactions", QC / "interactions.csv", check_exit=2)
+    run(cli, "fit", *QC_INPUTS, check_exit=2)
     err = run(cli, "recommend", "--members", QC / "members.csv", "--content", bad, check_exit=2)
     assert b"only used with --model" in err.stderr
     help_text = run(cli, "fit", "--help", check_exit=0).stdout
@@ -469,25 +465,10 @@ def test_cli_fit_matches_python_and_feeds_recommend(tmp_path, cli):
 def test_cli_fit_content_errors(tmp_path, cli):
     members, inter, content = random_history(2)
     m, i, cpath = write(tmp_path, members, inter, content)
-    run(
-        cli,
-        "fit",
-        "--members",
-        m,
-        "--interactions",
-        i,
-        "--content",
-        cpath,
-        "--split-at",
-        str(80 * DAY),
-        "--out",
-        tmp_path / "m.json",
-        check_exit=0,
-    )
+    fit_args = ("fit", "--members", m, "--interactions", i, "--content", cpath, "--split-at", str(80 * DAY))
+    run(cli, *fit_args, "--out", tmp_path / "m.json", check_exit=0)
     cpath.write_text("id,author,kind,parent,created,tags\np1,m1,question,,later,\n")
-    err = run(
-        cli, "fit", "--members", m, "--interactions", i, "--content", cpath, "--split-at", str(80 * DAY), check_exit=2
-    )
+    err = run(cli, *fit_args, check_exit=2)
     assert f"{cpath}:2:17: created: expected unix seconds or ISO-8601".encode() in err.stderr
     assert os.path.exists(tmp_path / "m.json")
 

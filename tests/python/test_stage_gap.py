@@ -27,6 +27,9 @@ DATA = {
     "sample": (SAMPLE / "members.csv", SAMPLE / "interactions.csv"),
 }
 
+#: The CLI options that read the Quantum Computing community.
+QC_INPUTS = ("--members", DATA["qc"][0], "--interactions", DATA["qc"][1])
+
 
 def csv_rows(data: bytes):
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
@@ -81,10 +84,7 @@ def test_funnel_counts_the_window_against_pandas(run_cli):
         # the CLI prints the same counts
         out = run_cli(
             "stats",
-            "--members",
-            DATA["qc"][0],
-            "--interactions",
-            DATA["qc"][1],
+            *QC_INPUTS,
             "--format",
             "csv",
             "--stage-gap",
@@ -112,10 +112,7 @@ def test_plan_under_a_wider_gap_keeps_the_hard_rules(run_cli):
             assert (d == 2).sum() > 0  # some pairs are two stages apart
         cli = run_cli(
             "match",
-            "--members",
-            DATA["qc"][0],
-            "--interactions",
-            DATA["qc"][1],
+            *QC_INPUTS,
             "--per-member",
             "2",
             "--stage-gap",
@@ -135,10 +132,7 @@ def test_recommend_cli_equals_the_package_under_a_gap(run_cli):
     cli = csv_rows(
         run_cli(
             "recommend",
-            "--members",
-            DATA["qc"][0],
-            "--interactions",
-            DATA["qc"][1],
+            *QC_INPUTS,
             "--top",
             "4",
             "--stage-gap",
