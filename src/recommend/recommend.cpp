@@ -313,6 +313,31 @@ struct recommender::impl {
     // order); the rest go through the single-precision kernel with the
     // peer part of the linear predictor in the happiness row, and only
     // those whose bound can reach the top k are scored exactly.
+    // The unit feature vector of u as screening query t of the tile.
+    void set_query(std::span<const float> fu, double nu, workspace& ws, std::size_t t) const {
+        const std::size_t d = c.dimensions();
+        float* q = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
+        for (std::size_t jd = 0; jd < d; ++jd) q[jd] = nu > 0 ? float(double(fu[jd]) / nu) : 0.0f;
+    }
+
+    // Single-precision screening of block b for the nt queries of the tile,
+    // a_sim * cosine + a_hap * happiness per peer, in chunks that keep the
+    // panel in cache for all members of the tile; row t of ws.dense holds
+    // query t's values. Returns the row stride.
+    std::size_t screen_tile(const step_block& b, std::size_t nt, workspace& ws, float a_sim, float a_hap) const {
+        const std::size_t d = c.dimensions();
+        const float* queries[tile_queries];
+        for (std::size_t t = 0; t < nt; ++t) queries[t] = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
+        constexpr std::size_t L = peer_panel::lanes;
+        const std::size_t groups = b.panel.groups();
+        const std::size_t stride = groups * L;
+        for (std::size_t g0 = 0; g0 < groups; g0 += chunk_groups) {
+            const std::size_t g1 = std::min(groups, g0 + chunk_groups);
+            detail::screen_panel(b.panel, g0, g1, queries, nt, a_sim, a_hap, ws.dense.data() + g0 * L, stride);
+        }
+        return stride;
+    }
+
     // The hard rules about the pair (5: existing contacts, 2: blocked pairs):
     // mark the peers of block b that u may not be given, for tile slot t.
     void mark_excluded(member_index u, const step_block& b, workspace& ws, std::size_t t) const {
@@ -379,18 +404,9 @@ struct recommender::impl {
                 ws.aa[pos] = 0.0;
                 ws.shared[pos] = 0;
             }
-            float* q = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
-            for (std::size_t jd = 0; jd < d; ++jd) q[jd] = nu > 0 ? float(double(fu[jd]) / nu) : 0.0f;
+            set_query(fu, nu, ws, t);
         }
-        const float* queries[tile_queries];
-        for (std::size_t t = 0; t < nt; ++t) queries[t] = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
-        constexpr std::size_t L = peer_panel::lanes;
-        const std::size_t groups = b.panel.groups();
-        const std::size_t stride = groups * L;
-        for (std::size_t g0 = 0; g0 < groups; g0 += chunk_groups) {
-            const std::size_t g1 = std::min(groups, g0 + chunk_groups);
-            detail::screen_panel(b.panel, g0, g1, queries, nt, float(mb.a_sim), 1.0f, ws.dense.data() + g0 * L, stride);
-        }
+        const std::size_t stride = screen_tile(b, nt, ws, float(mb.a_sim), 1.0f);
         for (std::size_t t = 0; t < nt; ++t) scan_model(us[t], b, ws.dense.data() + t * stride, m, ws, t);
         ws.clear_marks();
     }
@@ -500,22 +516,12 @@ struct recommender::impl {
                 ws.mark(pos, t);
                 ws.aa[pos] = 0.0;
             }
-            float* q = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
-            for (std::size_t jd = 0; jd < d; ++jd) q[jd] = nu > 0 ? float(double(fu[jd]) / nu) : 0.0f;
+            set_query(fu, nu, ws, t);
         }
         // Dense part of every peer: single-precision screening of the whole
         // block (in chunks that keep the panel in cache for all members of
         // the tile), then exact re-scoring of whatever may reach the top k.
-        const float* queries[tile_queries];
-        for (std::size_t t = 0; t < nt; ++t) queries[t] = ws.qfeat.data() + t * std::max<std::size_t>(d, 1);
-        constexpr std::size_t L = peer_panel::lanes;
-        const std::size_t groups = b.panel.groups();
-        const std::size_t stride = groups * L;
-        for (std::size_t g0 = 0; g0 < groups; g0 += chunk_groups) {
-            const std::size_t g1 = std::min(groups, g0 + chunk_groups);
-            detail::screen_panel(b.panel, g0, g1, queries, nt, float(w.similarity), float(w.happiness),
-                                 ws.dense.data() + g0 * L, stride);
-        }
+        const std::size_t stride = screen_tile(b, nt, ws, float(w.similarity), float(w.happiness));
         for (std::size_t t = 0; t < nt; ++t) scan(us[t], b, ws.dense.data() + t * stride, m, ws, t);
         ws.clear_marks();
     }
