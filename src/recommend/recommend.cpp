@@ -17,6 +17,7 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace engage_right {
@@ -338,6 +339,23 @@ struct recommender::impl {
         return stride;
     }
 
+    // Sweep 1 of a scan: the k-th largest screened value among the peers
+    // of tile slot t not yet settled (marked), or none when fewer than k.
+    std::optional<double> kth_screened(const float* screened, std::size_t m, workspace& ws, std::size_t t) const {
+        auto& approx = ws.approx;
+        approx.k = opt.k;
+        approx.items.clear();
+        float thr = -std::numeric_limits<float>::infinity();
+        for (std::size_t p = detail::next_at_least(screened, 0, m, thr); p < m;
+             p = detail::next_at_least(screened, p + 1, m, thr)) {
+            if (ws.marked_for(p, t)) continue;
+            approx.offer(screened[p], static_cast<std::uint32_t>(p));
+            thr = static_cast<float>(approx.threshold());
+        }
+        if (approx.items.size() != opt.k) return std::nullopt;
+        return approx.threshold();
+    }
+
     // The hard rules about the pair (5: existing contacts, 2: blocked pairs):
     // mark the peers of block b that u may not be given, for tile slot t.
     void mark_excluded(member_index u, const step_block& b, workspace& ws, std::size_t t) const {
@@ -423,19 +441,7 @@ struct recommender::impl {
         const double inf = std::numeric_limits<double>::infinity();
         const double tags_lo = std::min(mb.tags_at0, mb.tags_at1), tags_up = std::max(mb.tags_at0, mb.tags_at1);
         double floor = -inf;
-        {
-            auto& approx = ws.approx;
-            approx.k = opt.k;
-            approx.items.clear();
-            float thr = -std::numeric_limits<float>::infinity();
-            for (std::size_t p = detail::next_at_least(screened, 0, m, thr); p < m;
-                 p = detail::next_at_least(screened, p + 1, m, thr)) {
-                if (ws.marked_for(p, t)) continue;
-                approx.offer(screened[p], static_cast<std::uint32_t>(p));
-                thr = static_cast<float>(approx.threshold());
-            }
-            if (approx.items.size() == opt.k) floor = approx.threshold() + mb.m_const + tags_lo - margin;
-        }
+        if (const auto kth = kth_screened(screened, m, ws, t)) floor = *kth + mb.m_const + tags_lo - margin;
         const std::size_t d = c.dimensions();
         const float* fu = c.features(u).data();
         const double nu = c.feature_norm(u);
@@ -544,19 +550,7 @@ struct recommender::impl {
         // Sweep 1: the k-th largest screened dense score among peers not yet
         // settled. Their exact scores are at least that minus the margin.
         double floor = -inf;
-        {
-            auto& approx = ws.approx;
-            approx.k = opt.k;
-            approx.items.clear();
-            float thr = -std::numeric_limits<float>::infinity();
-            for (std::size_t p = detail::next_at_least(screened, 0, m, thr); p < m;
-                 p = detail::next_at_least(screened, p + 1, m, thr)) {
-                if (ws.marked_for(p, t)) continue;
-                approx.offer(screened[p], static_cast<std::uint32_t>(p));
-                thr = static_cast<float>(approx.threshold());
-            }
-            if (approx.items.size() == opt.k) floor = approx.threshold() - margin;
-        }
+        if (const auto kth = kth_screened(screened, m, ws, t)) floor = *kth - margin;
         const std::size_t d = c.dimensions();
         const float* fu = c.features(u).data();
         const double nu = c.feature_norm(u);
