@@ -12,6 +12,7 @@ set(ENGAGE_RIGHT_SOURCES
   io/csv.cpp
   io/dump_csv.cpp
   io/events.cpp
+  io/hash.cpp
   io/frames.cpp
   io/history.cpp
   io/interactions.cpp
@@ -22,6 +23,7 @@ set(ENGAGE_RIGHT_SOURCES
   io/table.cpp
   io/threads.cpp
   io/time.cpp
+  io/write.cpp
   io/xml.cpp
   journey/journey.cpp
   journey/json.cpp
@@ -41,6 +43,7 @@ set(ENGAGE_RIGHT_SOURCES
   simulate/monte_carlo.cpp
   simulate/params.cpp
   simulate/simulate.cpp
+  snapshot/snapshot.cpp
   stats/stats.cpp
   uplift/uplift.cpp)
 list(TRANSFORM ENGAGE_RIGHT_SOURCES PREPEND "${CMAKE_CURRENT_LIST_DIR}/")

@@ -48,7 +48,7 @@ er::community funnel_community(const arguments& a) {
     in.members.stage_known.clear();
     er::interaction_table inter;
     if (auto i = a.get("interactions")) inter = er::read_interactions(*i, in.members);
-    return er::community(in.j, std::move(in.members), inter);
+    return er::community(in.j, std::move(in.members), std::move(inter));
 }
 
 result_table stage_table(const er::funnel_report& r, const er::community& c) {

@@ -40,7 +40,8 @@ public:
 
     /// Build from tables. @throws config_error (not input_error: tables have
     /// no file) naming the row of the first problem; nothing is kept then.
-    community(engage_right::journey j, member_table members, const interaction_table& interactions = {});
+    /// The interaction rows are kept as given (see interaction_rows()).
+    community(engage_right::journey j, member_table members, interaction_table interactions = {});
 
     community(const community&) = delete;
     community& operator=(const community&) = delete;
@@ -133,6 +134,16 @@ public:
     /// Interaction rows merged into an existing pair.
     std::size_t duplicate_interactions_merged() const noexcept { return duplicates_; }
 
+    /// The interaction rows the community was built from, in input order,
+    /// self-loops and repeated pairs included; endpoints are input positions
+    /// (see input_position()). With to_member_table() this is everything the
+    /// community holds: `community(journey(), to_member_table(),
+    /// interaction_rows())` is an identical community.
+    const interaction_table& interaction_rows() const noexcept { return rows_; }
+    /// The members as a table in input order; features are shared, not
+    /// copied. Tag names are all the names the community was built with.
+    member_table to_member_table() const;
+
     /// Members per stage.
     std::vector<std::size_t> stage_counts() const;
 
@@ -160,6 +171,7 @@ private:
     std::vector<double> adj_weight_;
     std::vector<std::uint64_t> action_offsets_;  // size n + 1
     std::vector<double> action_times_;
+    interaction_table rows_;
     std::size_t self_loops_ = 0;
     std::size_t duplicates_ = 0;
     detail::id_index index_;  // over ids_ (re-pointed on move)

@@ -21,6 +21,7 @@
 #include <engage_right/recommend.hpp>
 #include <engage_right/scoring.hpp>
 #include <engage_right/simulate.hpp>
+#include <engage_right/snapshot.hpp>
 #include <engage_right/stats.hpp>
 #include <engage_right/tables.hpp>
 #include <engage_right/types.hpp>

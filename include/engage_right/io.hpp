@@ -152,6 +152,13 @@ std::string csv_quote(std::string_view s);
 /// Read a whole file into a string. @throws input_error (line 0) when unreadable.
 std::string read_file(const std::filesystem::path& path);
 
+/// Write `bytes` to `path` so that a crash or a full disk never leaves a
+/// partial file: they go to a temporary file beside `path`, are flushed to
+/// the disk (fsync), and the temporary is renamed over `path`; the folder is
+/// synced too. On failure the temporary is removed and `path` is untouched.
+/// @throws error naming the path and the system's reason.
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+
 /// Parse content.csv text (DESIGN.md section 5):
 /// `id,author,kind,parent,created,tags[,score][,accepted][,title][,url][,f_*]`.
 /// `id` unique and non-empty; `author` a member id or empty (unknown);

@@ -92,8 +92,8 @@ community_ptr from_columns(journey j, const std::vector<std::string>& ids, const
     ic.target = targets;
     ic.weight = to_data_column(weights, "weight");
     if (!timestamps.is_none()) ic.timestamp = std::get<std::vector<double>>(to_data_column(timestamps, "timestamp"));
-    const interaction_table t = build_interactions(ic, m);
-    return std::make_shared<community>(std::move(j), std::move(m), t);
+    interaction_table t = build_interactions(ic, m);
+    return std::make_shared<community>(std::move(j), std::move(m), std::move(t));
 }
 
 }  // namespace

@@ -42,6 +42,7 @@ community::community(community&& other) noexcept
       adj_weight_(std::move(other.adj_weight_)),
       action_offsets_(std::move(other.action_offsets_)),
       action_times_(std::move(other.action_times_)),
+      rows_(std::move(other.rows_)),
       self_loops_(other.self_loops_),
       duplicates_(other.duplicates_),
       index_(std::move(other.index_)) {
@@ -57,7 +58,9 @@ community& community::operator=(community&& other) noexcept {
 }
 community::~community() = default;
 
-community::community(engage_right::journey j, member_table m, const interaction_table& inter) : journey_(std::move(j)) {
+community::community(engage_right::journey j, member_table m, interaction_table rows)
+    : journey_(std::move(j)), rows_(std::move(rows)) {
+    const interaction_table& inter = rows_;
     const std::size_t n = m.size();
     const std::size_t stages = journey_.stage_count();
     auto row_error = [](std::size_t row, const std::string& what) {
@@ -289,7 +292,8 @@ std::size_t community::memory_bytes() const noexcept {
          opted_out_.capacity() + activity_.capacity() * 8 + input_pos_.capacity() * 4 + by_input_.capacity() * 4 +
          tag_offsets_.capacity() * 4 + tag_ids_.capacity() * 4 + norm_.capacity() * 8 + adj_offsets_.capacity() * 8 +
          adj_.capacity() * 4 + adj_weight_.capacity() * 8 + action_offsets_.capacity() * 8 +
-         action_times_.capacity() * 8;
+         action_times_.capacity() * 8 + rows_.source.capacity() * 4 + rows_.target.capacity() * 4 +
+         rows_.weight.capacity() * 8 + rows_.timestamp.capacity() * 8;
     if (features_.owner) b += features_.rows * features_.dims * sizeof(float);
     b += index_.memory_bytes();
     return b;
@@ -300,7 +304,35 @@ community community::from_csv(const std::filesystem::path& members,
     member_table m = read_members(members, j);
     interaction_table t;
     if (interactions) t = read_interactions(*interactions, m);
-    return community(std::move(j), std::move(m), t);
+    return community(std::move(j), std::move(m), std::move(t));
+}
+
+member_table community::to_member_table() const {
+    const std::size_t n = size();
+    member_table m;
+    m.id.resize(n);
+    m.stage.resize(n);
+    m.satisfaction.resize(n);
+    m.capacity.resize(n);
+    m.opted_out.resize(n);
+    m.activity.resize(n);
+    m.tag_offsets.assign(n + 1, 0);
+    for (std::size_t r = 0; r < n; ++r) {
+        const member_index i = by_input_[r];
+        m.id[r] = ids_[i];
+        m.stage[r] = stage_[i];
+        m.satisfaction[r] = satisfaction_[i];
+        m.capacity[r] = capacity_[i];
+        m.opted_out[r] = opted_out_[i];
+        m.activity[r] = activity_[i];
+        const auto t = tags(i);
+        m.tag_ids.insert(m.tag_ids.end(), t.begin(), t.end());
+        m.tag_offsets[r + 1] = static_cast<std::uint32_t>(m.tag_ids.size());
+    }
+    m.tag_names = tag_names_;
+    m.features = features_;
+    if (m.features.dims == 0) m.features = feature_block{};
+    return m;
 }
 
 }  // namespace engage_right

@@ -31,7 +31,8 @@ constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 
 struct string_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return detail::hash_id(s); }
+    detail::sip_key key = detail::random_sip_key();
+    std::size_t operator()(std::string_view s) const noexcept { return detail::hash_id(s, key); }
 };
 
 }  // namespace
@@ -63,7 +64,7 @@ class action_index {
 public:
     template <class OnNew>
     std::uint32_t find_or_add(std::string_view name, OnNew on_new) {
-        const std::uint64_t h = detail::hash_id(name);
+        const std::uint64_t h = detail::hash_id(name, key_);
         if (slots_.empty()) slots_.assign(64, slot{});
         for (std::size_t p = h & (slots_.size() - 1);; p = (p + 1) & (slots_.size() - 1)) {
             slot& sl = slots_[p];
@@ -98,6 +99,7 @@ private:
         }
     }
     std::vector<slot> slots_;
+    detail::sip_key key_ = detail::random_sip_key();
 };
 
 // Events parsed from one part of the file, with actions numbered locally.
@@ -247,7 +249,7 @@ void parse_plain_part(std::string_view text, std::size_t begin, std::size_t end,
                     c.error = detail::field_count_problem(cols.width, n_fields);
                     break;
                 }
-                rows[count] = {count * cols.width, c.lines, detail::hash_id(out[cols.member].text)};
+                rows[count] = {count * cols.width, c.lines, ctx.ids->hash(out[cols.member].text)};
                 ctx.ids->prefetch(rows[count].hash);
                 ++count;
             }
@@ -339,7 +341,7 @@ event_table parse_events(std::string_view text, const member_table& members, con
             f.clear();
             for (const auto& x : row) f.push_back({x.text, x.column});
             if (!add_event(c, ctx, f[cols.member], f[cols.action], f[cols.time], cols.value ? &f[*cols.value] : nullptr,
-                           detail::hash_id(f[cols.member].text)))
+                           index.hash(f[cols.member].text)))
                 r.fail(r.reader().record_line(), c.error_column, c.error);
         }
     }

@@ -129,7 +129,7 @@ community community_before(const ranking_history& h, double t) {
         before.weight.push_back(it.weight.empty() ? 1.0 : it.weight[k]);
         before.timestamp.push_back(it.timestamp[k]);
     }
-    return community(h.j, subset(m, rows), before);
+    return community(h.j, subset(m, rows), std::move(before));
 }
 
 ranking_design build_ranking_design(const ranking_history& h, const fit_options& o) {
