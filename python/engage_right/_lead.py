@@ -366,7 +366,8 @@ def stage_history(
 
 
 for _f in (lead_scores, infer_stages, stage_history):
-    _f.__doc__ = _f.__doc__.replace("{inputs}", _LEAD_INPUT_DOC)
+    if _f.__doc__ is not None:  # None under python -OO
+        _f.__doc__ = _f.__doc__.replace("{inputs}", _LEAD_INPUT_DOC)
 del _f
 
 

@@ -52,18 +52,16 @@ py::dict design_columns(const ranking_design& d) {
 fit_options options_of(double split_at, double horizon_days, double half_life_days, std::size_t negatives, double l2,
                        std::uint64_t seed, const py::object& min_satisfaction, unsigned threads, int max_iterations,
                        double tolerance) {
-    fit_options o;
-    o.split_at = split_at;
-    o.horizon_days = horizon_days;
-    o.half_life_days = half_life_days;
-    o.negatives = negatives;
-    o.l2 = l2;
-    o.seed = seed;
-    if (!min_satisfaction.is_none()) o.min_satisfaction = min_satisfaction.cast<int>();
-    o.threads = threads;
-    o.max_iterations = max_iterations;
-    o.tolerance = tolerance;
-    return o;
+    return {.split_at = split_at,
+            .horizon_days = horizon_days,
+            .half_life_days = half_life_days,
+            .negatives = negatives,
+            .l2 = l2,
+            .seed = seed,
+            .min_satisfaction = optional_of<int>(min_satisfaction),
+            .threads = threads,
+            .max_iterations = max_iterations,
+            .tolerance = tolerance};
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -49,6 +50,14 @@ member_table members_from_columns(const journey& j, const std::vector<std::strin
                                   const py::object& capacity, const py::object& opted_out, const py::object& activity,
                                   const py::object& tags, const py::object& features, const py::object& extra,
                                   const py::object& created = py::none());
+
+/// An optional argument: nullopt for None, else `o` as T (a TypeError
+/// otherwise). Every option the facade may leave out goes through here.
+template <class T>
+std::optional<T> optional_of(const py::object& o) {
+    if (o.is_none()) return std::nullopt;
+    return o.cast<T>();
+}
 
 /// A column for the io builders: None (absent), a numeric numpy array
 /// (NaN = empty) or a list of str.
