@@ -433,6 +433,15 @@ import_table interactions_table(const std::vector<std::string>& ids, std::vector
                     std::move(content));
 }
 
+import_table import_content_table(import_column id, const std::vector<std::string>& ids,
+                                  std::vector<std::int64_t> author, std::vector<std::int64_t> kind,
+                                  std::vector<std::string> kinds, import_column parent,
+                                  std::vector<std::int64_t> created, std::vector<std::string> tags) {
+    return table_of("content", std::move(id), coded_column("author", std::move(author), ids),
+                    coded_column("kind", std::move(kind), std::move(kinds)), std::move(parent),
+                    time_column("created", std::move(created)), text_column("tags", std::move(tags)));
+}
+
 std::vector<std::optional<stage_rule>> default_stage_rules(const std::string& started, const std::string& replied,
                                                            const std::string& received,
                                                            std::vector<milestone> advocate) {

@@ -267,14 +267,9 @@ void importer::content_table(bool have_votes) {
         accepted.push_back(std::binary_search(list.begin(), list.end(), p->id) ? 1 : 0);
         title.push_back(p->type == question ? titles_[p->title] : std::string());
     }
-    import_table& t = out_.content;
-    t.name = "content";
-    t.columns.push_back(detail::integer_column("id", std::move(id)));
-    t.columns.push_back(detail::coded_column("author", std::move(author), ids_));
-    t.columns.push_back(detail::coded_column("kind", std::move(kind), {"question", "answer"}));
-    t.columns.push_back(detail::integer_column("parent", std::move(parent)));
-    t.columns.push_back(detail::time_column("created", std::move(created)));
-    t.columns.push_back(detail::text_column("tags", std::move(tags)));
+    import_table& t = out_.content = detail::import_content_table(
+        detail::integer_column("id", std::move(id)), ids_, std::move(author), std::move(kind), {"question", "answer"},
+        detail::integer_column("parent", std::move(parent)), std::move(created), std::move(tags));
     t.columns.push_back(detail::integer_column("score", std::move(score)));
     t.columns.push_back(detail::integer_column("accepted", std::move(accepted)));
     t.columns.push_back(detail::text_column("title", std::move(title)));
