@@ -128,17 +128,12 @@ void bind_evaluate(py::module_& m) {
             py::arg("path"), py::arg("journey"))
         .def(
             "set_members",
-            [](evaluation_input& in, const journey& j, const std::vector<std::string>& ids, const py::object& stages,
-               const py::object& satisfaction, const py::object& capacity, const py::object& opted_out,
-               const py::object& activity, const py::object& tags, const py::object& features,
-               const py::object& created) {
+            [](evaluation_input& in, const journey& j, const py::tuple& members, const py::object& created) {
                 evaluation_input fresh;
-                fresh.members = members_from_columns(j, ids, stages, {}, satisfaction, capacity, opted_out, activity,
-                                                     tags, features, py::none(), created);
+                fresh.members = members_from_cells(j, members, {}, py::none(), created);
                 in = std::move(fresh);
             },
-            py::arg("journey"), py::arg("ids"), py::arg("stages"), py::arg("satisfaction"), py::arg("capacity"),
-            py::arg("opted_out"), py::arg("activity"), py::arg("tags"), py::arg("features"), py::arg("created"))
+            py::arg("journey"), py::arg("members"), py::arg("created"))
         .def(
             "read_interactions",
             [](evaluation_input& in, const std::string& path) {

@@ -134,23 +134,13 @@ void bind_ranking(py::module_& m) {
             },
             py::arg("members"), py::arg("interactions"), py::arg("content"), py::arg("journey"))
         .def_static("_from_columns",
-                    [](const journey& j, const std::vector<std::string>& ids, const py::object& stages,
-                       const py::object& satisfaction, const py::object& capacity, const py::object& opted_out,
-                       const py::object& activity, const py::object& tags, const py::object& features,
-                       const py::object& created, const std::vector<std::string>& sources,
-                       const std::vector<std::string>& targets, const py::object& weights, const py::object& timestamps,
-                       const py::object& content) {
+                    [](const journey& j, const py::tuple& members, const py::object& created,
+                       const std::vector<std::string>& sources, const std::vector<std::string>& targets,
+                       const py::object& weights, const py::object& timestamps, const py::object& content) {
                         auto h = std::make_shared<ranking_history>();
                         h->j = j;
-                        h->members = members_from_columns(j, ids, stages, {}, satisfaction, capacity, opted_out,
-                                                          activity, tags, features, py::none(), created);
-                        interaction_columns ic;
-                        ic.source = sources;
-                        ic.target = targets;
-                        ic.weight = to_data_column(weights, "weight");
-                        if (!timestamps.is_none())
-                            ic.timestamp = std::get<std::vector<double>>(to_data_column(timestamps, "timestamp"));
-                        h->interactions = build_interactions(ic, h->members);
+                        h->members = members_from_cells(j, members, {}, py::none(), created);
+                        h->interactions = interactions_from_columns(sources, targets, weights, timestamps, h->members);
                         if (!content.is_none()) h->content = *content.cast<content_ptr>();
                         return h;
                     });

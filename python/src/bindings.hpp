@@ -59,6 +59,21 @@ std::optional<T> optional_of(const py::object& o) {
     return o.cast<T>();
 }
 
+/// members_from_columns over the facade's member cells, the tuple (ids,
+/// stages, satisfaction, capacity, opted_out, activity, tags, features) that
+/// engage_right._frames._member_cells builds, each in the form given there.
+/// @throws config_error when `cells` is not such an 8-tuple.
+member_table members_from_cells(const journey& j, const py::tuple& cells, const member_read_options& options,
+                                const py::object& extra = py::none(), const py::object& created = py::none());
+
+/// The interactions of `members` from the facade's columns, through
+/// build_interactions (the rules of interactions.csv, errors naming the
+/// row): source and target ids; `weights` None, numbers or text cells;
+/// `timestamps` None or unix seconds (NaN = empty).
+interaction_table interactions_from_columns(const std::vector<std::string>& sources,
+                                            const std::vector<std::string>& targets, const py::object& weights,
+                                            const py::object& timestamps, const member_table& members);
+
 /// A column for the io builders: None (absent), a numeric numpy array
 /// (NaN = empty) or a list of str.
 data_column to_data_column(const py::object& o, const char* name);
