@@ -48,13 +48,30 @@ def require_program(path: str, how: str) -> None:
         sys.exit(f"{path} not found: {how}")
 
 
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def output_folder(*parts: str) -> str:
+    """benchmarks/out/<parts>, created when missing."""
+    path = os.path.join(BENCH_DIR, "out", *parts)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def runner_folders(label: str, members: int, out: str) -> tuple:
+    """A runner's members.csv and interactions.csv (generated_community in
+    benchmarks/data/<label>) and its output folder benchmarks/out/<out>."""
+    data = generated_community(os.path.join(BENCH_DIR, "data", label), members)
+    return (*data, output_folder(out))
+
+
 def generated_community(folder: str, members: int, seed: int = 42) -> tuple:
     """The members.csv and interactions.csv of a community of `members`
     written by generate.py into `folder` (generated first when members.csv is
     missing, its output on stderr)."""
     paths = os.path.join(folder, "members.csv"), os.path.join(folder, "interactions.csv")
     if not os.path.exists(paths[0]):
-        generator = os.path.join(os.path.dirname(os.path.abspath(__file__)), "generate.py")
+        generator = os.path.join(BENCH_DIR, "generate.py")
         cmd = [sys.executable, generator, "--members", str(members), "--seed", str(seed), "--out", folder]
         subprocess.run(cmd, check=True, stdout=sys.stderr)
     return paths

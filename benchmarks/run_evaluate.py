@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report_section import git_commit, runner_parser, write_section  # noqa: E402
+from report_section import git_commit, output_folder, runner_parser, write_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -93,8 +93,7 @@ def main(argv=None) -> int:
              str(args.seed), "--out", data],
             check=True,
         )  # fmt: skip
-    out = os.path.join(HERE, "out", "evaluate", label)
-    os.makedirs(out, exist_ok=True)
+    out = output_folder("evaluate", label)
     load_start = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     threads = str(args.threads)
 

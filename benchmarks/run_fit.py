@@ -31,7 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from report_section import generated_community, git_commit, require_program, runner_parser, write_section  # noqa: E402
+from report_section import git_commit, require_program, runner_folders, runner_parser, write_section  # noqa: E402
 
 BEGIN, END = "<!-- fit: written by benchmarks/run_fit.py -->", "<!-- /fit -->"
 SPLIT, SPLIT_UNIX, HORIZON = "2024-12-01", 1733011200.0, 30
@@ -78,10 +78,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cli", default=os.path.join(ROOT, "build", "bin", "engage-right"))
     args = ap.parse_args(argv)
     require_program(args.cli, "build the CLI first")
-    data = os.path.join(HERE, "data", f"fit_{args.members}")
-    members, interactions = generated_community(data, args.members)
-    out = os.path.join(HERE, "out", "fit")
-    os.makedirs(out, exist_ok=True)
+    members, interactions, out = runner_folders(f"fit_{args.members}", args.members, "fit")
     model, design = os.path.join(out, "model.json"), os.path.join(out, "design.csv")
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     base = [

@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report_section import git_commit, run_measured, write_section  # noqa: E402
+from report_section import git_commit, output_folder, run_measured, write_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -77,8 +77,7 @@ def main(argv=None) -> int:
     big, small = dump_dir(args.posts_mb), dump_dir(args.small_mb)
     # As many rows as the small dump, bodies as long as needed for the large size.
     fat = dump_dir(args.posts_mb, json.load(open(os.path.join(small, "generate.json")))["posts"])
-    out = os.path.join(HERE, "out", "import")
-    os.makedirs(out, exist_ok=True)
+    out = output_folder("import")
     load = os.getloadavg()[0]
 
     def cpp(folder: str, tag: str) -> dict:

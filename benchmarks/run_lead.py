@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report_section import git_commit, require_program, run_measured, runner_parser, write_section  # noqa: E402
+from report_section import (  # noqa: E402
+    git_commit,
+    output_folder,
+    require_program,
+    run_measured,
+    runner_parser,
+    write_section,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -127,8 +134,7 @@ def main(argv=None) -> int:
         )
     bench = os.path.join(ROOT, "build", "bin", "engage-right-bench-lead")
     require_program(bench, "build with scripts/build.sh -DENGAGE_RIGHT_BUILD_BENCHMARKS=ON")
-    out = os.path.join(HERE, "out", "lead")
-    os.makedirs(out, exist_ok=True)
+    out = output_folder("lead")
     jdoc = json.load(open(journey))
     data = {
         "events": args.events,

@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import sim_peer  # noqa: E402
-from report_section import generated_community, git_commit, require_program, runner_parser, write_section  # noqa: E402
+from report_section import git_commit, require_program, runner_folders, runner_parser, write_section  # noqa: E402
 
 BEGIN, END = "<!-- simulate: written by benchmarks/run_simulate.py -->", "<!-- /simulate -->"
 POLICIES = ["none", "random", "mass_action", "engage_right"]
@@ -136,10 +136,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     require_program(args.bench, "build with -DENGAGE_RIGHT_BUILD_BENCHMARKS=ON")
 
-    data_dir = os.path.join(HERE, "data", f"sim_{args.members}")
-    members, _ = generated_community(data_dir, args.members)
-    out_dir = os.path.join(HERE, "out", "simulate")
-    os.makedirs(out_dir, exist_ok=True)
+    members, _, out_dir = runner_folders(f"sim_{args.members}", args.members, "simulate")
     params = os.path.join(out_dir, "params.json")
     with open(params, "w") as f:
         json.dump(PARAMS, f)

@@ -9,6 +9,7 @@ set(ENGAGE_RIGHT_SOURCES
   export/export.cpp
   io/content.cpp
   io/adapter.cpp
+  io/adapter_write.cpp
   io/csv.cpp
   io/dump_csv.cpp
   io/events.cpp
@@ -20,6 +21,7 @@ set(ENGAGE_RIGHT_SOURCES
   io/members.cpp
   io/pairs.cpp
   io/stackexchange.cpp
+  io/stackexchange_readers.cpp
   io/table.cpp
   io/threads.cpp
   io/time.cpp
@@ -36,7 +38,9 @@ set(ENGAGE_RIGHT_SOURCES
   ranking/fit.cpp
   ranking/model.cpp
   recommend/reason.cpp
+  recommend/model_search.cpp
   recommend/recommend.cpp
+  recommend/search.cpp
   scoring/kernel.cpp
   scoring/scoring.cpp
   simulate/mean_field.cpp

@@ -15,7 +15,7 @@ from ._frames import (
     _data_column,
     _feature_matrix,
     _id_cells,
-    _tag_strings,
+    _member_cells,
     _to_unix_seconds,
 )
 from ._journey import Journey, _journey_arg, _stage_gap_arg
@@ -94,8 +94,6 @@ class Community:
         for col in ("id", "stage"):
             if col not in members.columns:
                 raise ValueError(f"members: missing required column {col!r}")
-        ids = _id_cells(members["id"])
-        stages = _id_cells(members["stage"])
         feats = features if features is not None else _feature_matrix(members)
         if feats is not None and not isinstance(feats, _np.ndarray):
             feats = _np.asarray(feats, dtype=_np.float32)
@@ -108,21 +106,7 @@ class Community:
             w = _data_column(interactions, "weight")
             if "timestamp" in interactions.columns:
                 ts = _to_unix_seconds(interactions["timestamp"])
-        core = _core.Community._from_columns(
-            j,
-            ids,
-            stages,
-            _data_column(members, "satisfaction"),
-            _data_column(members, "capacity"),
-            _data_column(members, "opted_out"),
-            _data_column(members, "activity"),
-            _tag_strings(members),
-            feats,
-            src,
-            dst,
-            w,
-            ts,
-        )
+        core = _core.Community._from_columns(j, _member_cells(members, None, feats), src, dst, w, ts)
         return cls(core)
 
     @classmethod

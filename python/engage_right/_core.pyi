@@ -10,6 +10,12 @@ __version__: str
 #: Output column names per result, shared with the CLI (engage_right/columns.hpp).
 columns: dict[str, list[str]]
 
+#: The members columns the builders take, in order (_frames._member_cells):
+#: ids; stages (None: no stage column); satisfaction, capacity, opted_out and
+#: activity (None, a numeric array with NaN = empty, or text cells); tags
+#: (None or one "a;b" string per member); features (None or an (n, d) array).
+MemberCells = tuple[list[str], Optional[list[str]], Any, Any, Any, Any, Optional[list[str]], Optional[npt.NDArray[Any]]]
+
 class Error(RuntimeError): ...
 
 class Journey:
@@ -42,19 +48,7 @@ class Community:
     def from_csv(members: str, interactions: Optional[str], journey: Journey) -> Community: ...
     @staticmethod
     def _from_columns(
-        journey: Journey,
-        ids: list[str],
-        stages: list[str],
-        satisfaction: Any,
-        capacity: Any,
-        opted_out: Any,
-        activity: Any,
-        tags: Optional[list[list[str]]],
-        features: Any,
-        sources: list[str],
-        targets: list[str],
-        weights: Any,
-        timestamps: Any,
+        journey: Journey, members: MemberCells, sources: list[str], targets: list[str], weights: Any, timestamps: Any
     ) -> Community: ...
     def __len__(self) -> int: ...
     def __contains__(self, member_id: str) -> bool: ...
@@ -103,17 +97,7 @@ class MemberTable:
     @staticmethod
     def read_csv(path: str, journey: Journey) -> MemberTable: ...
     @staticmethod
-    def _from_columns(
-        journey: Journey,
-        ids: list[str],
-        stages: Optional[list[Optional[str]]],
-        satisfaction: Any,
-        capacity: Any,
-        opted_out: Any,
-        activity: Any,
-        tags: Optional[list[str]],
-        extra: Optional[dict[str, list[str]]],
-    ) -> MemberTable: ...
+    def _from_columns(journey: Journey, members: MemberCells, extra: Optional[dict[str, list[str]]]) -> MemberTable: ...
     @staticmethod
     def read_event_members(path: str) -> MemberTable: ...
     @staticmethod
@@ -263,19 +247,7 @@ class EvaluationInput:
     def __init__(self) -> None: ...
     def __len__(self) -> int: ...
     def read_members(self, path: str, journey: Journey) -> None: ...
-    def set_members(
-        self,
-        journey: Journey,
-        ids: list[str],
-        stages: Optional[list[str]],
-        satisfaction: Any,
-        capacity: Any,
-        opted_out: Any,
-        activity: Any,
-        tags: Optional[list[str]],
-        features: Optional[npt.NDArray[np.float32]],
-        created: Any,
-    ) -> None: ...
+    def set_members(self, journey: Journey, members: MemberCells, created: Any) -> None: ...
     def read_interactions(self, path: str) -> None: ...
     def set_interactions(
         self, sources: list[str], targets: list[str], weight: Any, timestamps: npt.NDArray[np.float64]
@@ -333,14 +305,7 @@ class RankingHistory:
     @staticmethod
     def _from_columns(
         journey: Journey,
-        ids: list[str],
-        stages: Optional[list[str]],
-        satisfaction: Any,
-        capacity: Any,
-        opted_out: Any,
-        activity: Any,
-        tags: Optional[list[str]],
-        features: Optional[npt.NDArray[Any]],
+        members: MemberCells,
         created: Any,
         sources: list[str],
         targets: list[str],

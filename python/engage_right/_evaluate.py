@@ -64,11 +64,8 @@ def _input(members: Any, interactions: Any, stages: Any, j: _core.Journey) -> _c
         inp.read_members(_os.fspath(members), j)
     else:
         df = _required_frame(members, "members", ("id", "stage"))
-        inp.set_members(
-            j,
-            *_member_cells(df, members),
-            _created_cells(df["created"]) if "created" in df.columns else None,
-        )
+        cells = _member_cells(df, members)
+        inp.set_members(j, cells, _created_cells(df["created"]) if "created" in df.columns else None)
     if _is_path(interactions):
         inp.read_interactions(_os.fspath(interactions))
     else:

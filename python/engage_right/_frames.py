@@ -321,19 +321,24 @@ def _required_frame(data: Any, what: str, needed: Sequence[str]) -> Any:
     return df
 
 
-def _member_cells(df: Any, features_of: _pd.DataFrame) -> tuple:
-    """The members columns as the C++ builders take them, in their order:
-    id, stage, satisfaction, capacity, opted_out, activity, tags, features
-    (the features read from `features_of`)."""
+def _member_cells(
+    df: Any, features_of: Optional[_pd.DataFrame], features: Optional[_np.ndarray] = None, stage: bool = True
+) -> tuple:
+    """The members columns as the C++ builders take them (the MemberCells of
+    _core.pyi), in their order: id, stage (None without `stage`),
+    satisfaction, capacity, opted_out, activity, tags, features (read from
+    the f_* columns of `features_of`, else `features`)."""
+    if features_of is not None:
+        features = _feature_matrix(features_of)
     return (
         _id_cells(df["id"]),
-        _id_cells(df["stage"]),
+        _id_cells(df["stage"]) if stage else None,
         _data_column(df, "satisfaction"),
         _data_column(df, "capacity"),
         _data_column(df, "opted_out"),
         _data_column(df, "activity"),
         _tag_strings(df),
-        _feature_matrix(features_of),
+        features,
     )
 
 

@@ -17,13 +17,11 @@ from ._frames import (
     PathLike,
     _as_of_seconds,
     _data_cells,
-    _data_column,
     _datetimes_of,
     _factorize,
-    _id_cells,
     _is_path,
     _lower_columns,
-    _tag_strings,
+    _member_cells,
     _text_cells,
     _threads_arg,
     _time_seconds,
@@ -55,21 +53,10 @@ def _lead_members(members: Any, j: _core.Journey) -> _core.MemberTable:
     df = _lower_columns(members, "members")
     if "id" not in df.columns:
         raise ValueError("members: missing required column 'id'")
-    ids = _id_cells(df["id"])
-    stages = _id_cells(df["stage"]) if "stage" in df.columns else None
+    cells = _member_cells(df, None, stage="stage" in df.columns)
     cfg = _core.lead_columns(j)
     extra = {name: _text_cells(df[name]) for name in cfg["text_columns"] if name in df.columns}
-    return _core.MemberTable._from_columns(
-        j,
-        ids,
-        stages,
-        _data_column(df, "satisfaction"),
-        _data_column(df, "capacity"),
-        _data_column(df, "opted_out"),
-        _data_column(df, "activity"),
-        _tag_strings(df),
-        extra,
-    )
+    return _core.MemberTable._from_columns(j, cells, extra)
 
 
 def _lead_events(events: Any, mt: _core.MemberTable, j: _core.Journey, skip_unknown_members: bool) -> _core.EventTable:
@@ -366,7 +353,8 @@ def stage_history(
 
 
 for _f in (lead_scores, infer_stages, stage_history):
-    _f.__doc__ = _f.__doc__.replace("{inputs}", _LEAD_INPUT_DOC)
+    if _f.__doc__ is not None:  # None under python -OO
+        _f.__doc__ = _f.__doc__.replace("{inputs}", _LEAD_INPUT_DOC)
 del _f
 
 

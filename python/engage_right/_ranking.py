@@ -225,7 +225,7 @@ def _history(members: Any, interactions: Any, content: Any, journey: Any) -> _co
         created = _to_unix_seconds(col) if is_time else _data_column(members, "created")
     return _core.RankingHistory._from_columns(
         j,
-        *_member_cells(members, members),
+        _member_cells(members, members),
         created,
         _id_cells(interactions["source"]),
         _id_cells(interactions["target"]),

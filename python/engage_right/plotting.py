@@ -55,6 +55,7 @@ def plot_funnel(data: Any, ax: Optional[Any] = None):
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with the bars, their annotations and the title.
 
     Raises
     ------
@@ -131,6 +132,8 @@ def plot_evaluation(result: pd.DataFrame, metrics: Optional[Any] = None, ax: Opt
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with one point per method and metric, the error bars,
+        the ceilings and a legend of the methods.
 
     Raises
     ------

@@ -78,21 +78,35 @@ member_table members_from_columns(const journey& j, const std::vector<std::strin
     return build_members(cols, j, options);
 }
 
-namespace {
+member_table members_from_cells(const journey& j, const py::tuple& cells, const member_read_options& options,
+                                const py::object& extra, const py::object& created) {
+    if (cells.size() != 8)
+        throw config_error(
+            fmt::format("member cells: expected 8 columns (ids, stages, satisfaction, capacity, "
+                        "opted_out, activity, tags, features), got {}",
+                        cells.size()));
+    return members_from_columns(j, cells[0].cast<std::vector<std::string>>(), cells[1], options, cells[2], cells[3],
+                                cells[4], cells[5], cells[6], cells[7], extra, created);
+}
 
-community_ptr from_columns(journey j, const std::vector<std::string>& ids, const py::object& stages,
-                           const py::object& satisfaction, const py::object& capacity, const py::object& opted_out,
-                           const py::object& activity, const py::object& tags, const py::object& features,
-                           const std::vector<std::string>& sources, const std::vector<std::string>& targets,
-                           const py::object& weights, const py::object& timestamps) {
-    member_table m = members_from_columns(j, ids, stages, {}, satisfaction, capacity, opted_out, activity, tags,
-                                          features, py::none());
+interaction_table interactions_from_columns(const std::vector<std::string>& sources,
+                                            const std::vector<std::string>& targets, const py::object& weights,
+                                            const py::object& timestamps, const member_table& members) {
     interaction_columns ic;
     ic.source = sources;
     ic.target = targets;
     ic.weight = to_data_column(weights, "weight");
     if (!timestamps.is_none()) ic.timestamp = std::get<std::vector<double>>(to_data_column(timestamps, "timestamp"));
-    interaction_table t = build_interactions(ic, m);
+    return build_interactions(ic, members);
+}
+
+namespace {
+
+community_ptr from_columns(journey j, const py::tuple& members, const std::vector<std::string>& sources,
+                           const std::vector<std::string>& targets, const py::object& weights,
+                           const py::object& timestamps) {
+    member_table m = members_from_cells(j, members, {});
+    interaction_table t = interactions_from_columns(sources, targets, weights, timestamps, m);
     return std::make_shared<community>(std::move(j), std::move(m), std::move(t));
 }
 

@@ -13,6 +13,8 @@
 #include <memory>
 
 namespace engage_right::python {
+
+using namespace pybind11::literals;
 namespace {
 
 py::list ids_of(const community& c, std::span<const member_index> members) {
@@ -57,13 +59,8 @@ py::dict details_of(const evaluation& ev) {
 }
 
 py::dict result_of(const evaluation& ev) {
-    py::dict out;
-    out["split_at"] = ev.split_at;
-    out["horizon_end"] = ev.horizon_end;
-    out["k"] = ev.k;
-    out["mrr_depth"] = ev.mrr_depth;
-    out["bootstrap"] = ev.bootstrap;
-    out["metrics"] = ev.metrics;
+    py::dict out("split_at"_a = ev.split_at, "horizon_end"_a = ev.horizon_end, "k"_a = ev.k,
+                 "mrr_depth"_a = ev.mrr_depth, "bootstrap"_a = ev.bootstrap, "metrics"_a = ev.metrics);
     for (const auto& [name, value] :
          {std::pair{"members", ev.members}, std::pair{"members_in_replay", ev.members_in_replay},
           std::pair{"members_created_later", ev.members_created_later},
@@ -131,17 +128,12 @@ void bind_evaluate(py::module_& m) {
             py::arg("path"), py::arg("journey"))
         .def(
             "set_members",
-            [](evaluation_input& in, const journey& j, const std::vector<std::string>& ids, const py::object& stages,
-               const py::object& satisfaction, const py::object& capacity, const py::object& opted_out,
-               const py::object& activity, const py::object& tags, const py::object& features,
-               const py::object& created) {
+            [](evaluation_input& in, const journey& j, const py::tuple& members, const py::object& created) {
                 evaluation_input fresh;
-                fresh.members = members_from_columns(j, ids, stages, {}, satisfaction, capacity, opted_out, activity,
-                                                     tags, features, py::none(), created);
+                fresh.members = members_from_cells(j, members, {}, py::none(), created);
                 in = std::move(fresh);
             },
-            py::arg("journey"), py::arg("ids"), py::arg("stages"), py::arg("satisfaction"), py::arg("capacity"),
-            py::arg("opted_out"), py::arg("activity"), py::arg("tags"), py::arg("features"), py::arg("created"))
+            py::arg("journey"), py::arg("members"), py::arg("created"))
         .def(
             "read_interactions",
             [](evaluation_input& in, const std::string& path) {
@@ -203,7 +195,7 @@ void bind_evaluate(py::module_& m) {
                     set_weight(w, item.first.cast<std::string>(), item.second.cast<double>());
                 o.scoring.weights = w;
             }
-            if (!min_satisfaction.is_none()) o.scoring.min_satisfaction = min_satisfaction.cast<int>();
+            o.scoring.min_satisfaction = optional_of<int>(min_satisfaction);
             o.scoring.allow_existing = allow_existing;
             o.scoring.gap = stage_gap{gap.first, gap.second};
             if (!model.is_none()) o.model = std::make_shared<ranking_model>(model.cast<ranking_model>());

@@ -20,7 +20,7 @@ using result_ptr = std::shared_ptr<imported_community>;
 import_options options_of(const py::object& as_of, const py::object& stages, const py::object& j, std::size_t top_tags,
                           bool progress) {
     import_options o;
-    if (!as_of.is_none()) o.as_of = as_of.cast<double>();
+    o.as_of = optional_of<double>(as_of);
     if (!j.is_none()) o.base = j.cast<journey>();
     if (!stages.is_none()) o.stages = parse_stage_mapping(stages.cast<std::string>(), o.base);
     o.top_tags = top_tags;

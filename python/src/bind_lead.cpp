@@ -161,17 +161,13 @@ void bind_lead(py::module_& m) {
             py::arg("path"), py::arg("journey"), "members.csv read as for lead scoring (lead_read_options).")
         .def_static(
             "_from_columns",
-            [](const journey& j, const std::vector<std::string>& ids, const py::object& stages,
-               const py::object& satisfaction, const py::object& capacity, const py::object& opted_out,
-               const py::object& activity, const py::object& tags, const py::object& extra) {
+            [](const journey& j, const py::tuple& members, const py::object& extra) {
                 auto out = std::make_shared<lead_members>();
-                out->table = members_from_columns(j, ids, stages, lead_read_options(j), satisfaction, capacity,
-                                                  opted_out, activity, tags, py::none(), extra);
+                out->table = members_from_cells(j, members, lead_read_options(j), extra);
                 out->build_index();
                 return out;
             },
-            py::arg("journey"), py::arg("ids"), py::arg("stages"), py::arg("satisfaction"), py::arg("capacity"),
-            py::arg("opted_out"), py::arg("activity"), py::arg("tags"), py::arg("extra"))
+            py::arg("journey"), py::arg("members"), py::arg("extra"))
         .def_static(
             "read_event_members",
             [](const std::string& path) {

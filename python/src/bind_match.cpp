@@ -111,9 +111,9 @@ void bind_match(py::module_& m) {
             o.candidates = candidates;
             o.cooldown_days = cooldown_days;
             o.continuity_bonus = continuity_bonus;
+            o.as_of = optional_of<double>(as_of);
             o.spread = spread;
             o.reasons = reasons;
-            if (!as_of.is_none()) o.as_of = as_of.cast<double>();
             if (!history_member.is_none()) {
                 const auto pairs = id_pairs(*c, history_member, history_peer, "history");
                 const auto times = vector_of<double>(history_time, "history timestamps");

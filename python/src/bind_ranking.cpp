@@ -52,18 +52,16 @@ py::dict design_columns(const ranking_design& d) {
 fit_options options_of(double split_at, double horizon_days, double half_life_days, std::size_t negatives, double l2,
                        std::uint64_t seed, const py::object& min_satisfaction, unsigned threads, int max_iterations,
                        double tolerance) {
-    fit_options o;
-    o.split_at = split_at;
-    o.horizon_days = horizon_days;
-    o.half_life_days = half_life_days;
-    o.negatives = negatives;
-    o.l2 = l2;
-    o.seed = seed;
-    if (!min_satisfaction.is_none()) o.min_satisfaction = min_satisfaction.cast<int>();
-    o.threads = threads;
-    o.max_iterations = max_iterations;
-    o.tolerance = tolerance;
-    return o;
+    return {.split_at = split_at,
+            .horizon_days = horizon_days,
+            .half_life_days = half_life_days,
+            .negatives = negatives,
+            .l2 = l2,
+            .seed = seed,
+            .min_satisfaction = optional_of<int>(min_satisfaction),
+            .threads = threads,
+            .max_iterations = max_iterations,
+            .tolerance = tolerance};
 }
 
 }  // namespace
@@ -136,23 +134,13 @@ void bind_ranking(py::module_& m) {
             },
             py::arg("members"), py::arg("interactions"), py::arg("content"), py::arg("journey"))
         .def_static("_from_columns",
-                    [](const journey& j, const std::vector<std::string>& ids, const py::object& stages,
-                       const py::object& satisfaction, const py::object& capacity, const py::object& opted_out,
-                       const py::object& activity, const py::object& tags, const py::object& features,
-                       const py::object& created, const std::vector<std::string>& sources,
-                       const std::vector<std::string>& targets, const py::object& weights, const py::object& timestamps,
-                       const py::object& content) {
+                    [](const journey& j, const py::tuple& members, const py::object& created,
+                       const std::vector<std::string>& sources, const std::vector<std::string>& targets,
+                       const py::object& weights, const py::object& timestamps, const py::object& content) {
                         auto h = std::make_shared<ranking_history>();
                         h->j = j;
-                        h->members = members_from_columns(j, ids, stages, {}, satisfaction, capacity, opted_out,
-                                                          activity, tags, features, py::none(), created);
-                        interaction_columns ic;
-                        ic.source = sources;
-                        ic.target = targets;
-                        ic.weight = to_data_column(weights, "weight");
-                        if (!timestamps.is_none())
-                            ic.timestamp = std::get<std::vector<double>>(to_data_column(timestamps, "timestamp"));
-                        h->interactions = build_interactions(ic, h->members);
+                        h->members = members_from_cells(j, members, {}, py::none(), created);
+                        h->interactions = interactions_from_columns(sources, targets, weights, timestamps, h->members);
                         if (!content.is_none()) h->content = *content.cast<content_ptr>();
                         return h;
                     });

@@ -19,7 +19,7 @@ recommend_options make_options(const community& c, std::size_t k, const py::obje
     o.allow_existing = allow_existing;
     o.threads = threads;
     o.gap = stage_gap{gap.first, gap.second};
-    if (!min_satisfaction.is_none()) o.min_satisfaction = min_satisfaction.cast<int>();
+    o.min_satisfaction = optional_of<int>(min_satisfaction);
     if (!weights.is_none()) {
         score_weights w = c.journey().weights();
         for (auto item : weights.cast<py::dict>())

@@ -14,13 +14,15 @@
 #include <cmath>
 
 namespace engage_right::python {
+
+using namespace pybind11::literals;
 namespace {
 
 // The window grid of the options (window length in days, optional origin).
 uplift_options window_options(double window_days, const py::object& origin) {
     uplift_options o;
     o.window_days = window_days;
-    if (!origin.is_none()) o.origin = origin.cast<double>();
+    o.origin = optional_of<double>(origin);
     return o;
 }
 
@@ -93,7 +95,7 @@ void bind_uplift(py::module_& m) {
            const std::vector<std::string>& covariates, const py::object& round_days) {
             uplift_options o = window_options(window_days, origin);
             o.covariates = covariates;
-            if (!round_days.is_none()) o.round_days = round_days.cast<double>();
+            o.round_days = optional_of<double>(round_days);
             uplift_result r;
             {
                 py::gil_scoped_release release;
@@ -196,16 +198,9 @@ void bind_uplift(py::module_& m) {
                 contacts[i] = w.windows[i].contacts;
                 advanced[i] = w.windows[i].advanced;
             }
-            py::dict d;
-            d["member"] = array_of(member);
-            d["from"] = array_of(from);
-            d["k"] = array_of(k);
-            d["contacts"] = array_of(contacts);
-            d["advanced"] = py::cast(advanced);
-            d["origin"] = w.origin;
-            d["window_seconds"] = w.window_seconds;
-            d["data_end"] = w.data_end;
-            return d;
+            return py::dict("member"_a = array_of(member), "from"_a = array_of(from), "k"_a = array_of(k),
+                            "contacts"_a = array_of(contacts), "advanced"_a = py::cast(advanced), "origin"_a = w.origin,
+                            "window_seconds"_a = w.window_seconds, "data_end"_a = w.data_end);
         },
         py::arg("history"), py::arg("journey"), py::arg("window_days"), py::arg("origin"));
 
@@ -220,15 +215,8 @@ void bind_uplift(py::module_& m) {
                 py::gil_scoped_release release;
                 f = logistic_regression(X, y, o);
             }
-            py::dict d;
-            d["params"] = f.params;
-            d["bse"] = f.bse;
-            d["cov"] = f.cov;
-            d["llf"] = f.log_likelihood;
-            d["iterations"] = f.iterations;
-            d["converged"] = f.converged;
-            d["separation"] = f.separation;
-            return d;
+            return py::dict("params"_a = f.params, "bse"_a = f.bse, "cov"_a = f.cov, "llf"_a = f.log_likelihood,
+                            "iterations"_a = f.iterations, "converged"_a = f.converged, "separation"_a = f.separation);
         },
         py::arg("X"), py::arg("y"), py::arg("max_iterations") = 100, py::arg("tolerance") = 1e-10);
 }

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -49,6 +50,29 @@ member_table members_from_columns(const journey& j, const std::vector<std::strin
                                   const py::object& capacity, const py::object& opted_out, const py::object& activity,
                                   const py::object& tags, const py::object& features, const py::object& extra,
                                   const py::object& created = py::none());
+
+/// An optional argument: nullopt for None, else `o` as T (a TypeError
+/// otherwise). Every option the facade may leave out goes through here.
+template <class T>
+std::optional<T> optional_of(const py::object& o) {
+    if (o.is_none()) return std::nullopt;
+    return o.cast<T>();
+}
+
+/// members_from_columns over the facade's member cells, the tuple (ids,
+/// stages, satisfaction, capacity, opted_out, activity, tags, features) that
+/// engage_right._frames._member_cells builds, each in the form given there.
+/// @throws config_error when `cells` is not such an 8-tuple.
+member_table members_from_cells(const journey& j, const py::tuple& cells, const member_read_options& options,
+                                const py::object& extra = py::none(), const py::object& created = py::none());
+
+/// The interactions of `members` from the facade's columns, through
+/// build_interactions (the rules of interactions.csv, errors naming the
+/// row): source and target ids; `weights` None, numbers or text cells;
+/// `timestamps` None or unix seconds (NaN = empty).
+interaction_table interactions_from_columns(const std::vector<std::string>& sources,
+                                            const std::vector<std::string>& targets, const py::object& weights,
+                                            const py::object& timestamps, const member_table& members);
 
 /// A column for the io builders: None (absent), a numeric numpy array
 /// (NaN = empty) or a list of str.

@@ -160,6 +160,14 @@ import_table interactions_table(const std::vector<std::string>& ids, std::vector
                                 std::vector<std::int64_t> when, std::vector<std::int64_t> kind,
                                 std::vector<std::string> kinds, import_column content);
 
+/// content.csv's leading columns, as every importer writes them: id, author
+/// coded by the member ids, kind coded by `kinds`, parent, created, tags
+/// (';'-separated). The importer appends its own columns.
+import_table import_content_table(import_column id, const std::vector<std::string>& ids,
+                                  std::vector<std::int64_t> author, std::vector<std::int64_t> kind,
+                                  std::vector<std::string> kinds, import_column parent,
+                                  std::vector<std::int64_t> created, std::vector<std::string> tags);
+
 /// The default rules of an importer's 5-stage journey (index 1..4):
 /// interested at a lead score of 3; newcomer once `started` (or `replied`)
 /// happened; loyal once `replied` happened and `received` 5 times; advocate at

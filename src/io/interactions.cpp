@@ -10,7 +10,6 @@
 namespace engage_right {
 
 using detail::csv_field;
-using detail::trim;
 
 interaction_table parse_interactions(std::string_view text, const member_table& members, std::string_view source,
                                      const interaction_read_options& options) {
@@ -32,7 +31,8 @@ interaction_table parse_interactions(std::string_view text, const member_table& 
         const std::uint32_t b = detail::member_cell(r, row[c_dst], "target", find);
         const double w = c_w ? detail::weight_cell(r, row[*c_w]) : 1.0;
         double ts = std::numeric_limits<double>::quiet_NaN();
-        if (c_t && (required || !trim(row[*c_t].text).empty())) ts = detail::timestamp_cell(r, row[*c_t], required);
+        if (c_t && (required || !detail::trim(row[*c_t].text).empty()))
+            ts = detail::timestamp_cell(r, row[*c_t], required);
         t.source.push_back(a);
         t.target.push_back(b);
         t.weight.push_back(w);

@@ -17,7 +17,9 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 namespace engage_right {
@@ -68,6 +70,7 @@ thread_post post_row(const std::array<std::string_view, post_cols>& cell, const 
 }
 
 enum member_col : std::size_t { m_id, m_created, m_reputation, member_cols };
+constexpr std::array<const char*, member_cols> member_names = {"id", "created", "reputation"};
 
 thread_member member_row(const std::array<std::string_view, member_cols>& cell, const fail_fn& fail) {
     thread_member m;
@@ -89,6 +92,22 @@ thread_member member_row(const std::array<std::string_view, member_cols>& cell, 
 // Calls visit(cells, fail) per record of `t`, the cells of the columns
 // `col` names (empty where a column is absent); fail(k, what) reports at the
 // field of column k.
+// The columns `names` of t: the `required` ones first, in that order (the
+// first missing one is the error), then the others, which may be absent.
+template <std::size_t N>
+std::array<std::optional<std::size_t>, N> columns_of(detail::csv_table& t, const std::array<const char*, N>& names,
+                                                     std::initializer_list<std::size_t> required) {
+    std::array<std::optional<std::size_t>, N> col;
+    std::array<bool, N> is_required{};
+    for (std::size_t k : required) {
+        col[k] = t.require(names[k]);
+        is_required[k] = true;
+    }
+    for (std::size_t k = 0; k < N; ++k)
+        if (!is_required[k]) col[k] = t.optional(names[k]);
+    return col;
+}
+
 template <std::size_t N, class Visit>
 void for_each_record(detail::csv_table& t, const std::array<std::optional<std::size_t>, N>& col, Visit visit) {
     std::vector<detail::csv_field> row;
@@ -104,14 +123,7 @@ void for_each_record(detail::csv_table& t, const std::array<std::optional<std::s
 std::vector<thread_post> read_posts(const std::filesystem::path& path) {
     const std::string text = read_file(path);
     detail::csv_table t(text, path.string());
-    std::array<std::optional<std::size_t>, post_cols> col;
-    col[c_post] = t.require("post_id");
-    col[c_author] = t.require("author");
-    col[c_created] = t.require("created");
-    col[c_parent] = t.optional("parent_id");
-    col[c_thread] = t.optional("thread_id");
-    col[c_tags] = t.optional("tags");
-    col[c_score] = t.optional("score");
+    const auto col = columns_of(t, post_names, {c_post, c_author, c_created});
     if (!col[c_parent] && !col[c_thread])
         t.fail(t.header_line(), 0,
                fmt::format("missing column 'parent_id' or 'thread_id': replies need one (header has: {})",
@@ -127,10 +139,7 @@ std::vector<thread_post> read_posts(const std::filesystem::path& path) {
 std::vector<thread_member> read_members_file(const std::filesystem::path& path) {
     const std::string text = read_file(path);
     detail::csv_table t(text, path.string());
-    std::array<std::optional<std::size_t>, member_cols> col;
-    col[m_id] = t.require("id");
-    col[m_created] = t.optional("created");
-    col[m_reputation] = t.optional("reputation");
+    const auto col = columns_of(t, member_names, {m_id});
     std::vector<thread_member> out;
     for_each_record(t, col, [&](const std::array<std::string_view, member_cols>& cell, const fail_fn& fail) {
         out.push_back(member_row(cell, fail));
@@ -493,14 +502,9 @@ imported_community build(std::vector<thread_post> all_posts, std::optional<std::
             accepted.emplace_back();
         }
         (void)any_score;
-        import_table& t = out.content;
-        t.name = "content";
-        t.columns.push_back(detail::text_column("id", std::move(id)));
-        t.columns.push_back(detail::coded_column("author", std::move(author), ids));
-        t.columns.push_back(detail::coded_column("kind", std::move(kind), {"thread", "reply"}));
-        t.columns.push_back(detail::text_column("parent", std::move(par)));
-        t.columns.push_back(detail::time_column("created", std::move(when)));
-        t.columns.push_back(detail::text_column("tags", std::move(tags)));
+        import_table& t = out.content = detail::import_content_table(
+            detail::text_column("id", std::move(id)), ids, std::move(author), std::move(kind), {"thread", "reply"},
+            detail::text_column("parent", std::move(par)), std::move(when), std::move(tags));
         import_column sc = detail::real_column("score", std::move(score), 0);
         t.columns.push_back(std::move(sc));
         t.columns.push_back(detail::text_column("accepted", std::move(accepted)));

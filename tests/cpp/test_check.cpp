@@ -128,24 +128,27 @@ TEST_CASE("check: stages nobody reaches in the data, and why") {
               unreached("c", "1970-01-01T00:00:02Z",
                         "its rule (y) held for some members, but never while the rules of the earlier stages held too"),
               unreached("d", "1970-01-01T00:00:02Z", "no member reaches 'c' before it; no member has 'z'")});
-    // c needs x and y at once: each was met, never both.
-    const data both = load(R"({"name": "t", "stages": ["a", "b", "c"],
-        "stage_rules": {"b": {}, "c": {"milestones": ["x", {"action": "y", "at_least": 1}]}}})",
-                           members, events);
-    const auto f2 = check_journey(both.j, &both.members, &both.events);
-    REQUIRE(f2.size() == 1);
-    CHECK(f2[0].message == unreached("c", "1970-01-01T00:00:02Z",
-                                     "no member ever met all of its rule "
-                                     "(x; y) at one time"));
+    // One finding each. c needs x and y at once: each was met, never both.
     // Counted milestones: the most anybody has.
-    const data twice = load(R"({"name": "t", "stages": ["a", "b"],
+    const struct {
+        const char* journey;
+        const char* stage;
+        const char* why;
+    } single[] = {
+        {R"({"name": "t", "stages": ["a", "b", "c"],
+        "stage_rules": {"b": {}, "c": {"milestones": ["x", {"action": "y", "at_least": 1}]}}})",
+         "c", "no member ever met all of its rule (x; y) at one time"},
+        {R"({"name": "t", "stages": ["a", "b"],
         "stage_rules": {"b": {"milestones": [{"any_of": ["x", "y"], "at_least": 3}]}}})",
-                            members, events);
-    const auto f3 = check_journey(twice.j, &twice.members, &twice.events);
-    REQUIRE(f3.size() == 1);
-    CHECK(f3[0].message == unreached("b", "1970-01-01T00:00:02Z",
-                                     "no member has 'x' or 'y' 3 times "
-                                     "(most: 1)"));
+         "b", "no member has 'x' or 'y' 3 times (most: 1)"},
+    };
+    for (const auto& s : single) {
+        CAPTURE(s.stage);
+        const data d = load(s.journey, members, events);
+        const auto f = check_journey(d.j, &d.members, &d.events);
+        REQUIRE(f.size() == 1);
+        CHECK(f[0].message == unreached(s.stage, "1970-01-01T00:00:02Z", s.why));
+    }
 }
 
 TEST_CASE("check: rules that cannot hold whatever the events, and missing rules") {

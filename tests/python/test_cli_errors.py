@@ -10,19 +10,17 @@ import re
 import pytest
 
 import reference
-from badcsv import INTER_CASES, INTER_HEADER, INTER_ROWS, named_cases, write_lines
+from badcsv import (
+    INTER_CASES,
+    MEMBER_CASES,
+    MEMBERS_HEADER,
+    MEMBERS_ROWS,
+    named_cases,
+    write_interactions,
+    write_members,
+)
 from cliutil import parse_csv_output
 from communities import compare, make_case, write_csv
-
-MEMBERS_HEADER = "id,stage,satisfaction,capacity,opted_out,tags,f_0,f_1"
-MEMBERS_ROWS = [  # line numbers in the file:
-    "m1,prospect,8,2,0,a;b,0.1,0.2",  # 2
-    "m2,interested,9,,false,a,0.3,0.1",  # 3
-    "m3,interested,,3,0,b,1,0",  # 4
-    "m4,new_customer,10,1,true,,0.5,0.5",  # 5
-    "m5,loyal,7,,0,a;c,0,1",  # 6
-    "m6,advocate,9,,1,c,1,1",  # 7
-]
 
 
 def assert_bad_input(proc, path, line):
@@ -40,51 +38,26 @@ def assert_bad_input(proc, path, line):
 
 
 def test_valid_base_files(run_cli, tmp_path):
-    members = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
-    inter = write_lines(tmp_path / "interactions.csv", INTER_HEADER, INTER_ROWS)
+    members = write_members(tmp_path / "members.csv")
+    inter = write_interactions(tmp_path / "interactions.csv")
     proc = run_cli("recommend", "--members", members, "--interactions", inter, "--format", "csv", check_exit=0)
     rows = parse_csv_output(proc.stdout)
     compare(rows, reference.recommend(members, inter, top=None), 5, "base files")
     assert rows, "the base community must produce recommendations"
 
 
-MEMBER_CASES = [
-    # (case id, {line: replacement}, expected line)
-    ("missing_id_column", {1: "ident,stage,satisfaction,capacity,opted_out,tags,f_0,f_1"}, 1),
-    ("missing_stage_column", {1: "id,stg,satisfaction,capacity,opted_out,tags,f_0,f_1"}, 1),
-    ("empty_id", {4: ",interested,,3,0,b,1,0"}, 4),
-    ("duplicate_id", {5: "m2,new_customer,10,1,true,,0.5,0.5"}, 5),
-    ("unknown_stage", {4: "m3,ghost,,3,0,b,1,0"}, 4),
-    ("satisfaction_11", {4: "m3,interested,11,3,0,b,1,0"}, 4),
-    ("satisfaction_7.5", {6: "m5,loyal,7.5,,0,a;c,0,1"}, 6),
-    ("satisfaction_abc", {3: "m2,interested,abc,,false,a,0.3,0.1"}, 3),
-    ("satisfaction_negative", {4: "m3,interested,-1,3,0,b,1,0"}, 4),
-    ("capacity_negative", {4: "m3,interested,,-1,0,b,1,0"}, 4),
-    ("capacity_2.5", {5: "m4,new_customer,10,2.5,true,,0.5,0.5"}, 5),
-    ("capacity_abc", {4: "m3,interested,,abc,0,b,1,0"}, 4),
-    ("opted_out_maybe", {4: "m3,interested,,3,maybe,b,1,0"}, 4),
-    ("feature_abc", {4: "m3,interested,,3,0,b,abc,0"}, 4),
-    ("feature_nan", {4: "m3,interested,,3,0,b,1,nan"}, 4),
-    ("feature_inf", {6: "m5,loyal,7,,0,a;c,inf,1"}, 6),
-    ("feature_neg_inf", {4: "m3,interested,,3,0,b,-inf,0"}, 4),
-    ("too_many_fields", {4: "m3,interested,,3,0,b,1,0,extra"}, 4),
-    ("too_few_fields", {5: "m4,new_customer,10,1,true"}, 5),
-]
-
-
 @named_cases("replace,line", MEMBER_CASES)
 def test_bad_members(run_cli, tmp_path, replace, line):
-    members = write_lines(tmp_path / "bad_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, replace)
+    members = write_members(tmp_path / "bad_members.csv", replace)
     proc = run_cli("recommend", "--members", members)
     assert_bad_input(proc, members, line)
 
 
 def test_unterminated_quote(run_cli, tmp_path):
     # the quote is opened on line 4 and never closed: the last line of the file
-    members = write_lines(
+    members = write_members(
         tmp_path / "quote_members.csv",
-        MEMBERS_HEADER,
-        MEMBERS_ROWS[:2] + ['m3,interested,,3,0,"b;c,1,0'],
+        rows=MEMBERS_ROWS[:2] + ['m3,interested,,3,0,2,"b;c,1,0'],
         trailing_newline=False,
     )
     assert_bad_input(run_cli("recommend", "--members", members), members, 4)
@@ -93,9 +66,7 @@ def test_unterminated_quote(run_cli, tmp_path):
 def test_unterminated_quote_swallowing_later_lines(run_cli, tmp_path):
     # the quote opened on line 4 runs to the end of the file (line 7): the
     # error points at the opening quote
-    members = write_lines(
-        tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, {4: 'm3,interested,,3,0,"b;c,1,0'}
-    )
+    members = write_members(tmp_path / "quote2_members.csv", {4: 'm3,interested,,3,0,2,"b;c,1,0'})
     assert_bad_input(run_cli("recommend", "--members", members), members, 4)
 
 
@@ -107,8 +78,8 @@ def test_empty_members_file(run_cli, tmp_path):
 
 @named_cases("replace,line", INTER_CASES)
 def test_bad_interactions(run_cli, tmp_path, replace, line):
-    members = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
-    inter = write_lines(tmp_path / "bad_interactions.csv", INTER_HEADER, INTER_ROWS, replace)
+    members = write_members(tmp_path / "members.csv")
+    inter = write_interactions(tmp_path / "bad_interactions.csv", replace)
     proc = run_cli("recommend", "--members", members, "--interactions", inter)
     assert_bad_input(proc, inter, line)
 
@@ -198,7 +169,7 @@ def test_bad_journey_file(run_cli, tmp_path, text):
 
 @pytest.fixture
 def good_members(tmp_path):
-    return write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    return write_members(tmp_path / "members.csv")
 
 
 BAD_ARGS = [

@@ -13,18 +13,8 @@ import pandas as pd
 import pytest
 
 import engage_right as er
-from badcsv import INTER_CASES, INTER_HEADER, INTER_ROWS, named_cases, write_lines
+from badcsv import INTER_CASES, MEMBER_CASES, MEMBERS_ROWS, named_cases, write_interactions, write_members
 from pkg_reference import bad_input_pattern, row_pattern
-
-MEMBERS_HEADER = "id,stage,satisfaction,capacity,opted_out,activity,tags,f_0,f_1"
-MEMBERS_ROWS = [  # line in the file
-    "m1,prospect,8,2,0,1.5,a;b,0.1,0.2",  # 2
-    "m2,interested,9,,false,,a,0.3,0.1",  # 3
-    "m3,interested,,3,0,2,b,1,0",  # 4
-    "m4,new_customer,10,1,true,0,,0.5,0.5",  # 5
-    "m5,loyal,7,,0,3.25,a;c,0,1",  # 6
-    "m6,advocate,9,,1,,c,1,1",  # 7
-]
 
 
 def assert_from_csv_error(line, *paths, **kwargs):
@@ -45,52 +35,28 @@ def assert_value_error_at(excinfo, name, line):
 
 
 def test_base_files_are_valid(tmp_path):
-    members = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
-    inter = write_lines(tmp_path / "interactions.csv", INTER_HEADER, INTER_ROWS)
+    members = write_members(tmp_path / "members.csv")
+    inter = write_interactions(tmp_path / "interactions.csv")
     c = er.Community.from_csv(str(members), str(inter))
     assert len(c) == 6 and len(er.recommend(c)) > 0
     c = er.Community.from_frames(members_frame(), inter_frame())
     assert len(c) == 6 and len(er.recommend(c)) > 0
 
 
-MEMBER_CASES = [
-    ("missing_id_column", {1: "ident,stage,satisfaction,capacity,opted_out,activity,tags,f_0,f_1"}, 1),
-    ("missing_stage_column", {1: "id,stg,satisfaction,capacity,opted_out,activity,tags,f_0,f_1"}, 1),
-    ("empty_id", {4: ",interested,,3,0,2,b,1,0"}, 4),
-    ("duplicate_id", {5: "m2,new_customer,10,1,true,0,,0.5,0.5"}, 5),
-    ("unknown_stage", {4: "m3,ghost,,3,0,2,b,1,0"}, 4),
-    ("satisfaction_11", {4: "m3,interested,11,3,0,2,b,1,0"}, 4),
-    ("satisfaction_7.5", {6: "m5,loyal,7.5,,0,3.25,a;c,0,1"}, 6),
-    ("satisfaction_negative", {3: "m2,interested,-1,,false,,a,0.3,0.1"}, 3),
-    ("capacity_negative", {4: "m3,interested,,-1,0,2,b,1,0"}, 4),
-    ("capacity_2.5", {5: "m4,new_customer,10,2.5,true,0,,0.5,0.5"}, 5),
-    ("opted_out_maybe", {4: "m3,interested,,3,maybe,2,b,1,0"}, 4),
-    ("activity_negative", {4: "m3,interested,,3,0,-2,b,1,0"}, 4),
-    ("feature_abc", {4: "m3,interested,,3,0,2,b,abc,0"}, 4),
-    ("feature_nan", {6: "m5,loyal,7,,0,3.25,a;c,0,nan"}, 6),
-    ("feature_inf", {3: "m2,interested,9,,false,,a,inf,0.1"}, 3),
-    ("too_many_fields", {4: "m3,interested,,3,0,2,b,1,0,extra"}, 4),
-    ("too_few_fields", {5: "m4,new_customer,10,1,true"}, 5),
-]
-
-
 @named_cases("replace,line", MEMBER_CASES)
 def test_bad_members_csv(tmp_path, replace, line):
-    members = write_lines(tmp_path / "bad_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, replace)
+    members = write_members(tmp_path / "bad_members.csv", replace)
     assert_from_csv_error(line, members)
 
 
 def test_unterminated_quote(tmp_path):
-    members = write_lines(
+    members = write_members(
         tmp_path / "quote_members.csv",
-        MEMBERS_HEADER,
-        MEMBERS_ROWS[:2] + ['m3,interested,,3,0,2,"b;c,1,0'],
+        rows=MEMBERS_ROWS[:2] + ['m3,interested,,3,0,2,"b;c,1,0'],
         trailing_newline=False,
     )
     assert_from_csv_error(4, members)
-    members = write_lines(
-        tmp_path / "quote2_members.csv", MEMBERS_HEADER, MEMBERS_ROWS, {4: 'm3,interested,,3,0,2,"b;c,1,0'}
-    )
+    members = write_members(tmp_path / "quote2_members.csv", {4: 'm3,interested,,3,0,2,"b;c,1,0'})
     assert_from_csv_error(4, members)
 
 
@@ -98,7 +64,7 @@ def test_empty_file(tmp_path):
     members = tmp_path / "empty_members.csv"
     members.write_bytes(b"")
     assert_from_csv_error(1, members)
-    good = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    good = write_members(tmp_path / "members.csv")
     inter = tmp_path / "empty_interactions.csv"
     inter.write_bytes(b"")
     assert_from_csv_error(1, good, inter)
@@ -106,13 +72,13 @@ def test_empty_file(tmp_path):
 
 @named_cases("replace,line", INTER_CASES)
 def test_bad_interactions_csv(tmp_path, replace, line):
-    members = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
-    inter = write_lines(tmp_path / "bad_interactions.csv", INTER_HEADER, INTER_ROWS, replace)
+    members = write_members(tmp_path / "members.csv")
+    inter = write_interactions(tmp_path / "bad_interactions.csv", replace)
     assert_from_csv_error(line, members, inter)
 
 
 def test_stage_not_in_the_chosen_journey(tmp_path):
-    members = write_lines(tmp_path / "members.csv", MEMBERS_HEADER, MEMBERS_ROWS)
+    members = write_members(tmp_path / "members.csv")
     assert_from_csv_error(2, members, journey="success")
 
 

@@ -473,15 +473,17 @@ def test_cli_fit_content_errors(tmp_path, cli):
     assert os.path.exists(tmp_path / "m.json")
 
 
-@pytest.mark.parametrize(
-    "column, bad, expected",
-    [
-        ("score", "x", "score: expected a finite number or empty, got {q}x{q}"),
-        ("accepted", "maybe", "accepted: expected 1, 0, true, false or empty, got {q}maybe{q}"),
-        ("parent", "nowhere", "parent: unknown content id {q}nowhere{q} (not in the content)"),
-        ("kind", "", "kind: expected the kind of item (question, answer, comment, ...), got an empty field"),
-    ],
-)
+#: (column, bad cell, the message after the position): {q} stands for the
+#: quote around a shown value, ' in a frame's message and " in a file's.
+CONTENT_CELL_CASES = [
+    ("score", "x", "score: expected a finite number or empty, got {q}x{q}"),
+    ("accepted", "maybe", "accepted: expected 1, 0, true, false or empty, got {q}maybe{q}"),
+    ("parent", "nowhere", "parent: unknown content id {q}nowhere{q} (not in the content)"),
+    ("kind", "", "kind: expected the kind of item (question, answer, comment, ...), got an empty field"),
+]
+
+
+@pytest.mark.parametrize("column, bad, expected", CONTENT_CELL_CASES)
 def test_content_frames_and_files_share_the_rules(tmp_path, column, bad, expected):
     members, inter, content = random_history(6)
     content = content.astype({"created": float})
