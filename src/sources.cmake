@@ -30,6 +30,7 @@ set(ENGAGE_RIGHT_SOURCES
   journey/journey.cpp
   journey/json.cpp
   lead_scoring/lead_scoring.cpp
+  live/live.cpp
   matching/dense.cpp
   matching/match.cpp
   matching/optimal.cpp

@@ -12,6 +12,8 @@ constexpr const char* usage = R"(usage: engage-right explain --members FILE --me
 Score components, the hard-rule verdict and the reason sentence for one pair.
 
 options:
+  --snapshot FILE          a snapshot ('engage-right snapshot') in place of
+                           --members, --interactions and --journey
   --members FILE, --interactions FILE, --journey PRESET|FILE,
   --weights LIST, --min-satisfaction N, --allow-existing,
   --stage-gap MIN:MAX      as for recommend
@@ -44,10 +46,10 @@ void run(const arguments& a) {
 
 }  // namespace
 
-const command explain_command{
-    "explain", "score components and eligibility of one (member, peer) pair", usage,
-    "members! interactions journey member! peer! weights min-satisfaction format output stage-gap model content "
-    "as-of +allow-existing",
-    run};
+const command explain_command{"explain", "score components and eligibility of one (member, peer) pair", usage,
+                              "members! snapshot interactions journey member! peer! weights min-satisfaction format "
+                              "output stage-gap model content "
+                              "as-of +allow-existing",
+                              run};
 
 }  // namespace cli

@@ -15,6 +15,8 @@ interactions as grey edges, and a matching plan as red member -> peer edges
 (dashed on private steps). Render DOT with Graphviz: dot -Tsvg out.dot > out.svg
 
 options:
+  --snapshot FILE          a snapshot ('engage-right snapshot') in place of
+                           --members, --interactions and --journey
   --members FILE, --interactions FILE, --journey PRESET|FILE
   --format dot|graphml     required
   --no-plan                do not compute and draw a plan

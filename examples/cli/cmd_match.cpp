@@ -16,6 +16,8 @@ to the right (or within --stage-gap), every peer takes at most its capacity,
 the hard rules always hold.
 
 options:
+  --snapshot FILE          a snapshot ('engage-right snapshot') in place of
+                           --members, --interactions and --journey
   --members FILE, --interactions FILE, --journey PRESET|FILE,
   --weights LIST, --min-satisfaction N, --allow-existing,
   --stage-gap MIN:MAX      as for recommend; under a wider gap, seekers of

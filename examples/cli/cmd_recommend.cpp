@@ -14,6 +14,8 @@ Top-k Engage Right peers per member (one stage to the right, or within
   score = similarity*0.50 + tags*0.15 + proximity*0.25 + happiness*0.10
 
 options:
+  --snapshot FILE          a snapshot ('engage-right snapshot') in place of
+                           --members, --interactions and --journey
   --members FILE           members.csv (id, stage, satisfaction, capacity,
                            opted_out, activity, tags, f_0..f_{d-1})
   --interactions FILE      interactions.csv (source, target[, weight][, timestamp])
@@ -70,11 +72,11 @@ void run(const arguments& a) {
 
 }  // namespace
 
-const command recommend_command{
-    "recommend", "top-k peers for every member (or one member)", usage,
-    "members! interactions journey top member weights min-satisfaction format output threads stage-gap model content "
-    "as-of "
-    "+allow-existing",
-    run};
+const command recommend_command{"recommend", "top-k peers for every member (or one member)", usage,
+                                "members! snapshot interactions journey top member weights min-satisfaction format "
+                                "output threads stage-gap model content "
+                                "as-of "
+                                "+allow-existing",
+                                run};
 
 }  // namespace cli

@@ -23,6 +23,8 @@ reproduction number R (prospects one new prospect brings in by referral;
 R > 1: the community grows by itself).
 
 options:
+  --snapshot FILE          a snapshot ('engage-right snapshot') in place of
+                           --members, --interactions and --journey
   --members FILE           members.csv (stage, satisfaction, capacity, opted_out
                            are used)
   --interactions FILE      interactions.csv (checked, not used by the model)
@@ -182,10 +184,10 @@ void run(const arguments& a) {
 
 }  // namespace
 
-const command simulate_command{
-    "simulate", "can the journey go viral? stage counts per round, viral number R", usage,
-    "members! interactions journey rounds! policy engine params seed threads log-interactions log-stages origin format "
-    "output +exact-plan",
-    run};
+const command simulate_command{"simulate", "can the journey go viral? stage counts per round, viral number R", usage,
+                               "members! snapshot interactions journey rounds! policy engine params seed threads "
+                               "log-interactions log-stages origin format "
+                               "output +exact-plan",
+                               run};
 
 }  // namespace cli

@@ -17,6 +17,8 @@ want a peer) against the seats (sum of the capacities of eligible peers); the
 step with the fewest seats per seeker is the bottleneck.
 
 options:
+  --snapshot FILE          a snapshot ('engage-right snapshot') in place of
+                           --members, --interactions and --journey
   --members FILE           members.csv
   --interactions FILE      interactions.csv: seekers who already know every
                            eligible peer count as without peer
@@ -41,6 +43,8 @@ er::community funnel_community(const arguments& a) {
             throw usage_error("options --as-of, --skip-unknown-members and --strict need --events");
         return load_community(a);
     }
+    if (a.has("snapshot"))
+        throw usage_error("option --events infers stages from members.csv: give --members, not --snapshot");
     lead_inputs in = load_lead_inputs(a);
     const er::stage_inference inf = er::infer_stages(in.members, in.events, in.j, in.options);
     check_lead_inputs(a, in, &inf);
@@ -139,7 +143,8 @@ void run(const arguments& a) {
 
 const command stats_command{
     "stats", "the funnel: members and NPS per stage, seekers against seats\nper step, the bottleneck", usage,
-    "members! interactions journey events as-of min-satisfaction format output stage-gap +skip-unknown-members "
+    "members! snapshot interactions journey events as-of min-satisfaction format output stage-gap "
+    "+skip-unknown-members "
     "+allow-existing +strict",
     run};
 

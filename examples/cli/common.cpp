@@ -26,6 +26,13 @@ er::journey journey_of(const arguments& a) {
 }
 
 er::community load_community(const arguments& a) {
+    if (auto snapshot = a.get("snapshot")) {
+        for (const char* other : {"members", "interactions", "journey"})
+            if (a.has(other))
+                throw usage_error(fmt::format(
+                    "option --snapshot replaces --members, --interactions and --journey; --{} was given too", other));
+        return er::load(*snapshot);
+    }
     const er::journey j = journey_of(a);
     const std::string members = a.require("members");
     const auto interactions = a.get("interactions");
@@ -141,7 +148,8 @@ std::vector<std::string> command::required() const {
 }
 
 const char* const match_option_spec =
-    "members! interactions journey weights min-satisfaction per-member method candidates history cooldown-days "
+    "members! snapshot interactions journey weights min-satisfaction per-member method candidates history "
+    "cooldown-days "
     "continuity-bonus as-of blocked spread threads format output stage-gap model content +allow-existing";
 
 er::match_options match_options_of(const arguments& a, const er::community& c) {

@@ -43,6 +43,7 @@ struct command {
 
 // One per cmd_<name>.cpp, listed in main.cpp.
 extern const command recommend_command;
+extern const command snapshot_command;
 extern const command explain_command;
 extern const command score_command;
 extern const command infer_stages_command;
@@ -79,7 +80,8 @@ std::optional<double> time_option(const arguments& a, const std::string& name);
 
 /// --journey PRESET|FILE (default engage_right).
 er::journey journey_of(const arguments& a);
-/// --members, --interactions, --journey; warns about dropped self-loops.
+/// --members, --interactions, --journey (or --snapshot in their place);
+/// warns about dropped self-loops.
 er::community load_community(const arguments& a);
 /// --weights, --min-satisfaction, --allow-existing, --stage-gap, and --model
 /// (with --content and --as-of) where the command takes it.

@@ -19,19 +19,13 @@ namespace {
 namespace er = engage_right;
 
 // The command table, in the order of 'engage-right --help'.
-const cli::command* const commands[] = {&cli::recommend_command,
-                                        &cli::explain_command,
-                                        &cli::score_command,
-                                        &cli::infer_stages_command,
-                                        &cli::stats_command,
-                                        &cli::match_command,
-                                        &cli::export_command,
-                                        &cli::simulate_command,
-                                        &cli::learn_command,
-                                        &cli::check_command,
-                                        &cli::evaluate_command,
-                                        &cli::fit_command,
-                                        &cli::import_stackexchange_command,
+const cli::command* const commands[] = {&cli::recommend_command,     &cli::explain_command,
+                                        &cli::score_command,         &cli::infer_stages_command,
+                                        &cli::stats_command,         &cli::match_command,
+                                        &cli::export_command,        &cli::simulate_command,
+                                        &cli::learn_command,         &cli::check_command,
+                                        &cli::evaluate_command,      &cli::fit_command,
+                                        &cli::snapshot_command,      &cli::import_stackexchange_command,
                                         &cli::import_threads_command};
 
 std::string tool_usage() {
@@ -67,7 +61,8 @@ int run(const cli::command& c, const std::vector<std::string>& args) {
     }
     if (c.output == cli::output_kind::graph) cli::graph_format_of(a);
     else cli::format_of(a);
-    for (const auto& name : c.required()) a.require(name);
+    for (const auto& name : c.required())
+        if (name != "members" || !a.has("snapshot")) a.require(name);  // --snapshot stands for --members
     c.run(a);
     return 0;
 }

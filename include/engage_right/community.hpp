@@ -90,7 +90,8 @@ public:
     /// Member at a row of the input table.
     member_index at_input_position(std::uint32_t row) const noexcept { return by_input_[row]; }
 
-    /// Sorted, distinct tag ids of a member.
+    /// Sorted, distinct tag ids of a member. Tags are numbered in name
+    /// (byte) order, whatever the order of the input.
     std::span<const std::uint32_t> tags(member_index i) const noexcept {
         return {tag_ids_.data() + tag_offsets_[i], tag_ids_.data() + tag_offsets_[i + 1]};
     }
@@ -141,7 +142,8 @@ public:
     /// interaction_rows())` is an identical community.
     const interaction_table& interaction_rows() const noexcept { return rows_; }
     /// The members as a table in input order; features are shared, not
-    /// copied. Tag names are all the names the community was built with.
+    /// copied. Tag names are all the (distinct) names the community was built
+    /// with, in name order.
     member_table to_member_table() const;
 
     /// Members per stage.

@@ -16,6 +16,7 @@
 #include <engage_right/io.hpp>
 #include <engage_right/journey.hpp>
 #include <engage_right/lead_scoring.hpp>
+#include <engage_right/live.hpp>
 #include <engage_right/matching.hpp>
 #include <engage_right/ranking.hpp>
 #include <engage_right/recommend.hpp>

@@ -146,14 +146,29 @@ community::community(engage_right::journey j, member_table m, interaction_table 
 
     if (auto dup = index_.build(ids_)) row_error(input_pos_[*dup], fmt::format("duplicate id '{}'", ids_[*dup]));
 
-    // Tags, re-indexed in member order; per-member lists sorted and distinct.
-    tag_names_ = std::move(m.tag_names);
+    // Tags numbered in name order (a name given twice is one tag), so that
+    // neither the order of the members nor the order of the tags within a
+    // cell changes a tag's number; per-member lists in member order, sorted
+    // and distinct.
+    std::vector<std::uint32_t> tag_rank(m.tag_names.size());
+    {
+        std::vector<std::uint32_t> by_name(m.tag_names.size());
+        std::iota(by_name.begin(), by_name.end(), 0u);
+        std::sort(by_name.begin(), by_name.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return m.tag_names[a] < m.tag_names[b]; });
+        for (std::uint32_t k : by_name) {
+            if (tag_names_.empty() || tag_names_.back() != m.tag_names[k])
+                tag_names_.push_back(std::move(m.tag_names[k]));
+            tag_rank[k] = static_cast<std::uint32_t>(tag_names_.size() - 1);
+        }
+    }
     tag_offsets_.assign(n + 1, 0);
     if (!m.tag_offsets.empty()) {
+        std::vector<std::uint32_t> t;
         for (std::size_t i = 0; i < n; ++i) {
             const std::uint32_t r = order[i];
-            std::vector<std::uint32_t> t(m.tag_ids.begin() + m.tag_offsets[r],
-                                         m.tag_ids.begin() + m.tag_offsets[r + 1]);
+            t.clear();
+            for (std::uint32_t k = m.tag_offsets[r]; k < m.tag_offsets[r + 1]; ++k) t.push_back(tag_rank[m.tag_ids[k]]);
             std::sort(t.begin(), t.end());
             t.erase(std::unique(t.begin(), t.end()), t.end());
             tag_ids_.insert(tag_ids_.end(), t.begin(), t.end());

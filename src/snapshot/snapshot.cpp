@@ -167,8 +167,8 @@ community community_from_snapshot(std::string_view bytes, std::string_view sourc
     auto fail = [&](const std::string& what) -> void { throw input_error(std::string(source), 0, 0, what); };
     if (bytes.size() < sizeof magic || std::memcmp(bytes.data(), magic, sizeof magic) != 0)
         fail("not an engage-right snapshot (the file does not start with the snapshot signature)");
-    if (bytes.size() < header_size) fail(fmt::format("truncated snapshot: {} bytes, the header alone takes {}",
-                                                     bytes.size(), header_size));
+    if (bytes.size() < header_size)
+        fail(fmt::format("truncated snapshot: {} bytes, the header alone takes {}", bytes.size(), header_size));
     reader head(bytes.substr(sizeof magic, header_size - sizeof magic), source);
     const auto version = head.get<std::uint32_t>("version");
     if (version != snapshot_version)

@@ -1,4 +1,5 @@
 #include "random_community.hpp"
+#include "same_community.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -17,40 +18,6 @@ using namespace engage_right;
 using test_support::error_of;
 
 namespace {
-
-// Every observable of two communities, compared field by field (not through
-// the snapshot code).
-void require_same(const community& a, const community& b) {
-    REQUIRE(a.size() == b.size());
-    CHECK(a.journey().to_json() == b.journey().to_json());
-    CHECK(a.tag_count() == b.tag_count());
-    CHECK(a.dimensions() == b.dimensions());
-    CHECK(a.edge_count() == b.edge_count());
-    CHECK(a.self_loops_dropped() == b.self_loops_dropped());
-    CHECK(a.duplicate_interactions_merged() == b.duplicate_interactions_merged());
-    for (member_index i = 0; i < a.size(); ++i) {
-        REQUIRE(a.id(i) == b.id(i));
-        CHECK(a.stage(i) == b.stage(i));
-        CHECK(a.satisfaction_raw(i) == b.satisfaction_raw(i));
-        CHECK(a.capacity(i) == b.capacity(i));
-        CHECK(a.capacity_given(i) == b.capacity_given(i));
-        CHECK(a.opted_out(i) == b.opted_out(i));
-        const double x = a.activity(i), y = b.activity(i);
-        CHECK(((std::isnan(x) && std::isnan(y)) || x == y));
-        CHECK(a.input_position(i) == b.input_position(i));
-        const auto ta = a.tags(i), tb = b.tags(i);
-        REQUIRE(ta.size() == tb.size());
-        for (std::size_t k = 0; k < ta.size(); ++k) CHECK(a.tag_name(ta[k]) == b.tag_name(tb[k]));
-        const auto fa = a.features(i), fb = b.features(i);
-        CHECK(std::equal(fa.begin(), fa.end(), fb.begin(), fb.end()));
-        const auto na = a.neighbors(i), nb = b.neighbors(i);
-        CHECK(std::equal(na.begin(), na.end(), nb.begin(), nb.end()));
-        const auto wa = a.neighbor_weights(i), wb = b.neighbor_weights(i);
-        CHECK(std::equal(wa.begin(), wa.end(), wb.begin(), wb.end()));
-        const auto sa = a.action_times(i), sb = b.action_times(i);
-        CHECK(std::equal(sa.begin(), sa.end(), sb.begin(), sb.end()));
-    }
-}
 
 std::string csv_of(const community& c, const std::vector<recommendation>& recs) {
     std::string s;
@@ -117,7 +84,7 @@ TEST_CASE("a snapshot round trip rebuilds the same community, byte for byte") {
         const community c = with_times(seed);
         const std::string bytes = snapshot_bytes(c);
         const community back = community_from_snapshot(bytes, "s.snap");
-        require_same(c, back);
+        test_support::require_same(c, back);
         CHECK(snapshot_bytes(back) == bytes);
         auto rc = test_support::make_random_case(seed);
         rc.options.blocked.clear();
@@ -138,7 +105,7 @@ TEST_CASE("a snapshot keeps the journey, tags, features and the rows' counts") {
         "source,target,weight,timestamp\np1,i1,2,2020-01-01\ni1,p1,0.5,\np1,p1,1,2021-01-01\n", m, "i.csv");
     const community c(j, std::move(m), std::move(t));
     const community back = community_from_snapshot(snapshot_bytes(c));
-    require_same(c, back);
+    test_support::require_same(c, back);
     CHECK(back.journey().min_peer_satisfaction() == 5);
     CHECK(back.self_loops_dropped() == 1);
     CHECK(back.duplicate_interactions_merged() == 1);
@@ -198,7 +165,7 @@ TEST_CASE("a sealed snapshot with bad contents meets the input rules") {
     };
     CHECK(edited(ids_at + 4, "cd") == "s.snap:0: members row 1: duplicate id 'cd'");
     CHECK(edited(ids_at + 4, std::string("a\0", 2)).find("members row 0: id:") != std::string::npos);
-    CHECK(edited(ids_at + 4, "\xff") .find("members row 0: id:") != std::string::npos);
+    CHECK(edited(ids_at + 4, "\xff").find("members row 0: id:") != std::string::npos);
     const std::size_t stages_at = ids_at + 2 * (4 + 2);
     CHECK(edited(stages_at, std::string("\x09\x00", 2)).find("stage index 9 out of range") != std::string::npos);
     const std::size_t sat_at = stages_at + 4;
@@ -216,11 +183,9 @@ TEST_CASE("save writes atomically and load names the file") {
     fs::create_directories(dir);
     const community c = with_times(3);
     const fs::path p = dir / "c.snap";
-    {
-        std::ofstream(p) << "old contents";
-    }
+    { std::ofstream(p) << "old contents"; }
     save(c, p);
-    require_same(c, load(p));
+    test_support::require_same(c, load(p));
     std::size_t files = 0;
     for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file() ? 1 : 0;
     CHECK(files == 1);  // no temporary left beside it

@@ -51,9 +51,7 @@ public:
     }
 
     /// Position of an id, or nullopt.
-    std::optional<std::uint32_t> find(std::string_view id) const noexcept {
-        return find_hashed(id, hash(id));
-    }
+    std::optional<std::uint32_t> find(std::string_view id) const noexcept { return find_hashed(id, hash(id)); }
 
     /// The hash of an id under this index's key (for find_hashed, prefetch).
     std::uint64_t hash(std::string_view id) const noexcept { return hash_id(id, key_); }
