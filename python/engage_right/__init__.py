@@ -34,6 +34,7 @@ from ._lead import HISTORY_COLUMNS as HISTORY_COLUMNS
 from ._lead import INFER_COLUMNS as INFER_COLUMNS
 from ._lead import LEAD_COLUMNS as LEAD_COLUMNS
 from ._lead import infer_stages, lead_scores, stage_history, write_stage_history
+from ._live import LiveCommunity
 from ._matching import MATCH_COLUMNS as MATCH_COLUMNS
 from ._matching import UNMATCHED_COLUMNS as UNMATCHED_COLUMNS
 from ._matching import assign, match
@@ -54,6 +55,7 @@ from .uplift import estimate_uplift, logistic_regression
 __all__ = [
     "Journey",
     "Community",
+    "LiveCommunity",
     "recommend",
     "lead_scores",
     "infer_stages",

@@ -133,6 +133,25 @@ class Community:
         return cls.from_frames(members, inter, journey=journey)
 
     # -- views ------------------------------------------------------------
+    @classmethod
+    def load(cls, path: PathLike) -> Community:
+        """Read a snapshot file written by :meth:`save` (or ``engage-right
+        snapshot``): no CSV parsing, the same input rules.
+
+        Raises
+        ------
+        ValueError
+            Not a snapshot, another format version, truncated or corrupted
+            (checksum), or data that break an input rule; names the file.
+        """
+        return cls(_core.load_community(_os.fspath(path)))
+
+    def save(self, path: PathLike) -> None:
+        """Write the community as a snapshot file: binary, versioned and
+        checksummed, written to a temporary file, synced and renamed, so a
+        crash never leaves a half-written snapshot (docs/reliability.md)."""
+        _core.save_community(self._c, _os.fspath(path))
+
     def __len__(self) -> int:
         return len(self._c)
 

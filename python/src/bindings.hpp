@@ -34,6 +34,7 @@ void bind_uplift(py::module_& m);
 void bind_evaluate(py::module_& m);
 void bind_ranking(py::module_& m);
 void bind_import(py::module_& m);
+void bind_live(py::module_& m);
 
 /// A member_table from the facade's columns, through build_members (the
 /// rules of members.csv, errors naming the row): `ids` one string per member

@@ -72,4 +72,5 @@ PYBIND11_MODULE(_core, m) {
     erp::bind_evaluate(m);
     erp::bind_ranking(m);
     erp::bind_import(m);
+    erp::bind_live(m);
 }
