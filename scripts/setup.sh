@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what engage-right needs, and nothing that is already there:
-#   - Debian packages: compiler, CMake, Ninja, ccache, Eigen, Boost.Graph, fmt, JSON, doctest, pugixml
+#   - Debian packages: compiler, CMake, Ninja, ccache, Eigen, Boost.Graph, fmt, JSON, doctest, pugixml, xxHash
 #   - with --python: a virtual environment .venv with the packages of requirements-dev.txt
 #   - with --lint: clang-format (Debian) and ruff (into .venv, the version of requirements-dev.txt)
 # Idempotent and quiet when everything is present.
@@ -17,7 +17,7 @@ for arg in "$@"; do
   esac
 done
 
-packages=(g++ cmake ninja-build ccache libeigen3-dev libboost-graph-dev libfmt-dev nlohmann-json3-dev doctest-dev libpugixml-dev)
+packages=(g++ cmake ninja-build ccache libeigen3-dev libboost-graph-dev libfmt-dev nlohmann-json3-dev doctest-dev libpugixml-dev libxxhash-dev)
 if ((want_lint)); then packages+=(clang-format); fi
 missing=()
 for p in "${packages[@]}"; do

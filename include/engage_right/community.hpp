@@ -127,9 +127,8 @@ public:
     /// Times (unix seconds, ascending) of the member's dated contacts: one
     /// entry per interaction row with a timestamp that has the member at
     /// either end (self-loops excluded). Empty without timestamps.
-    std::span<const double> action_times(member_index i) const noexcept {
-        return {action_times_.data() + action_offsets_[i], action_times_.data() + action_offsets_[i + 1]};
-    }
+    /// Built on the first call (thread-safe), O(rows + n).
+    std::span<const double> action_times(member_index i) const;
     /// Self-loops found in the interaction input and dropped.
     std::size_t self_loops_dropped() const noexcept { return self_loops_; }
     /// Interaction rows merged into an existing pair.
@@ -153,6 +152,9 @@ public:
     std::size_t memory_bytes() const noexcept;
 
 private:
+    void build_attributes(member_table& m, const std::vector<std::uint32_t>& order);
+    void build_graph();
+
     engage_right::journey journey_;
     std::vector<member_index> stage_begin_;  // size stages + 1
     std::vector<std::string> ids_;
@@ -171,8 +173,8 @@ private:
     std::vector<std::uint64_t> adj_offsets_;
     std::vector<member_index> adj_;
     std::vector<double> adj_weight_;
-    std::vector<std::uint64_t> action_offsets_;  // size n + 1
-    std::vector<double> action_times_;
+    struct dated;
+    std::unique_ptr<dated> dated_;  // action_times(), built on first use
     interaction_table rows_;
     std::size_t self_loops_ = 0;
     std::size_t duplicates_ = 0;

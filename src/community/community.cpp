@@ -2,13 +2,24 @@
 #include <engage_right/error.hpp>
 #include <engage_right/io.hpp>
 
+#include "util/parallel.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <mutex>
 #include <numeric>
+#include <thread>
 
 namespace engage_right {
+
+struct community::dated {
+    std::once_flag once;
+    std::vector<std::uint64_t> offsets;  // size n + 1
+    std::vector<double> times;
+};
 
 feature_block feature_block::own(std::vector<float> values, std::size_t rows, std::size_t dims) {
     auto holder = std::make_shared<std::vector<float>>(std::move(values));
@@ -40,8 +51,7 @@ community::community(community&& other) noexcept
       adj_offsets_(std::move(other.adj_offsets_)),
       adj_(std::move(other.adj_)),
       adj_weight_(std::move(other.adj_weight_)),
-      action_offsets_(std::move(other.action_offsets_)),
-      action_times_(std::move(other.action_times_)),
+      dated_(std::move(other.dated_)),
       rows_(std::move(other.rows_)),
       self_loops_(other.self_loops_),
       duplicates_(other.duplicates_),
@@ -111,12 +121,29 @@ community::community(engage_right::journey j, member_table m, interaction_table 
 
     // Order: stage, then id (byte-wise). Ties by id within a stage then map to
     // index order, which the recommender relies on.
+    // Sorted on a key of the stage (< 64, one byte) and the id's first seven
+    // bytes (big-endian, so integer order is byte order); only equal keys
+    // compare whole ids.
     std::vector<std::uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        if (m.stage[a] != m.stage[b]) return m.stage[a] < m.stage[b];
-        return m.id[a] < m.id[b];
-    });
+    {
+        struct keyed {
+            std::uint64_t key;
+            std::uint32_t row;
+        };
+        std::vector<keyed> keys(n);
+        for (std::uint32_t r = 0; r < n; ++r) {
+            std::uint64_t k = std::uint64_t{m.stage[r]} << 56;
+            const std::string& id = m.id[r];
+            for (std::size_t b = 0; b < 7 && b < id.size(); ++b)
+                k |= std::uint64_t{static_cast<unsigned char>(id[b])} << (48 - 8 * b);
+            keys[r] = {k, r};
+        }
+        std::sort(keys.begin(), keys.end(), [&](const keyed& a, const keyed& b) {
+            if (a.key != b.key) return a.key < b.key;
+            return m.id[a.row] < m.id[b.row];
+        });
+        for (std::size_t i = 0; i < n; ++i) order[i] = keys[i].row;
+    }
     for (std::size_t i = 1; i < n; ++i)
         if (m.id[order[i]] == m.id[order[i - 1]] && m.stage[order[i]] == m.stage[order[i - 1]])
             row_error(std::max(order[i], order[i - 1]), fmt::format("duplicate id '{}'", m.id[order[i]]));
@@ -144,6 +171,37 @@ community::community(engage_right::journey j, member_table m, interaction_table 
     }
     for (std::size_t s = 0; s < stages; ++s) stage_begin_[s + 1] += stage_begin_[s];
 
+    // The members' attributes and the graph depend on the order alone: on
+    // large inputs they are built side by side (each deterministic), and
+    // errors are reported in the order a single thread would meet them.
+    dated_ = std::make_unique<dated>();
+    std::exception_ptr graph_error;
+    auto graph = [&] {
+        try {
+            build_graph();
+        } catch (...) {
+            graph_error = std::current_exception();
+        }
+    };
+    std::thread worker;
+    if (rows_.size() >= (std::size_t{1} << 16) && detail::thread_count(0) > 1) worker = std::thread(graph);
+    std::exception_ptr attribute_error;
+    try {
+        build_attributes(m, order);
+    } catch (...) {
+        attribute_error = std::current_exception();
+    }
+    if (worker.joinable()) worker.join();
+    else if (!attribute_error) graph();
+    if (attribute_error) std::rethrow_exception(attribute_error);
+    if (graph_error) std::rethrow_exception(graph_error);
+}
+
+void community::build_attributes(member_table& m, const std::vector<std::uint32_t>& order) {
+    const std::size_t n = m.size();
+    auto row_error = [](std::size_t row, const std::string& what) {
+        throw config_error(fmt::format("members row {}: {}", row, what));
+    };
     if (auto dup = index_.build(ids_)) row_error(input_pos_[*dup], fmt::format("duplicate id '{}'", ids_[*dup]));
 
     // Tags numbered in name order (a name given twice is one tag), so that
@@ -188,7 +246,11 @@ community::community(engage_right::journey j, member_table m, interaction_table 
         for (float x : features(static_cast<member_index>(i))) ss = std::fma(double(x), double(x), ss);
         norm_[i] = std::sqrt(ss);
     }
+}
 
+void community::build_graph() {
+    const std::size_t n = ids_.size();
+    const interaction_table& inter = rows_;
     // Interactions: canonical (low, high) pairs, merged.
     const std::size_t e = inter.size();
     if (inter.target.size() != e) throw config_error("interactions: source and target differ in length");
@@ -214,31 +276,26 @@ community::community(engage_right::journey j, member_table m, interaction_table 
         if (a > b) std::swap(a, b);
         edges.push_back({a, b, w});
     }
-    // Dated contacts per member (both ends of every row with a timestamp).
-    action_offsets_.assign(n + 1, 0);
-    if (!inter.timestamp.empty()) {
-        if (inter.timestamp.size() != e) throw config_error("interactions: timestamp column length");
-        for (std::size_t k = 0; k < e; ++k) {
-            const member_index a = by_input_[inter.source[k]], b = by_input_[inter.target[k]];
-            if (a == b || std::isnan(inter.timestamp[k])) continue;
-            ++action_offsets_[a + 1];
-            ++action_offsets_[b + 1];
-        }
-        for (std::size_t i = 0; i < n; ++i) action_offsets_[i + 1] += action_offsets_[i];
-        action_times_.resize(action_offsets_[n]);
-        std::vector<std::uint64_t> fill(action_offsets_.begin(), action_offsets_.end() - 1);
-        for (std::size_t k = 0; k < e; ++k) {
-            const member_index a = by_input_[inter.source[k]], b = by_input_[inter.target[k]];
-            if (a == b || std::isnan(inter.timestamp[k])) continue;
-            action_times_[fill[a]++] = inter.timestamp[k];
-            action_times_[fill[b]++] = inter.timestamp[k];
-        }
+    // The timestamp column is checked now; the dated contacts per member
+    // are built on first use (action_times()).
+    if (!inter.timestamp.empty() && inter.timestamp.size() != e)
+        throw config_error("interactions: timestamp column length");
+    // Sorted by (a, b), stably, so that repeated pairs add their weights in
+    // input order: a counting sort by a (O(n + m)), then each member's short
+    // run by b.
+    {
+        std::vector<std::uint64_t> at(n + 1, 0);
+        for (const auto& x : edges) ++at[x.a + 1];
+        for (std::size_t i = 0; i < n; ++i) at[i + 1] += at[i];
+        std::vector<edge> sorted(edges.size());
+        std::vector<std::uint64_t> fill(at.begin(), at.end() - 1);
+        for (const auto& x : edges) sorted[fill[x.a]++] = x;
         for (std::size_t i = 0; i < n; ++i)
-            std::sort(action_times_.begin() + static_cast<std::ptrdiff_t>(action_offsets_[i]),
-                      action_times_.begin() + static_cast<std::ptrdiff_t>(action_offsets_[i + 1]));
+            std::stable_sort(sorted.begin() + static_cast<std::ptrdiff_t>(at[i]),
+                             sorted.begin() + static_cast<std::ptrdiff_t>(at[i + 1]),
+                             [](const edge& x, const edge& y) { return x.b < y.b; });
+        edges = std::move(sorted);
     }
-    std::sort(edges.begin(), edges.end(),
-              [](const edge& x, const edge& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
     std::size_t kept = 0;
     for (std::size_t k = 0; k < edges.size(); ++k) {
         if (kept > 0 && edges[kept - 1].a == edges[k].a && edges[kept - 1].b == edges[k].b) {
@@ -270,6 +327,40 @@ community::community(engage_right::journey j, member_table m, interaction_table 
             adj_weight_[pos[x.a]++] = x.w;
         }
     }
+}
+
+std::span<const double> community::action_times(member_index i) const {
+    // Dated contacts per member (both ends of every row with a timestamp),
+    // built once, by whichever query asks first.
+    std::call_once(dated_->once, [this] {
+        const std::size_t n = size();
+        const interaction_table& inter = rows_;
+        auto& off = dated_->offsets;
+        auto& times = dated_->times;
+        off.assign(n + 1, 0);
+        if (!inter.timestamp.empty()) {
+            const std::size_t e = inter.size();
+            for (std::size_t k = 0; k < e; ++k) {
+                const member_index a = by_input_[inter.source[k]], b = by_input_[inter.target[k]];
+                if (a == b || std::isnan(inter.timestamp[k])) continue;
+                ++off[a + 1];
+                ++off[b + 1];
+            }
+            for (std::size_t m = 0; m < n; ++m) off[m + 1] += off[m];
+            times.resize(off[n]);
+            std::vector<std::uint64_t> fill(off.begin(), off.end() - 1);
+            for (std::size_t k = 0; k < e; ++k) {
+                const member_index a = by_input_[inter.source[k]], b = by_input_[inter.target[k]];
+                if (a == b || std::isnan(inter.timestamp[k])) continue;
+                times[fill[a]++] = inter.timestamp[k];
+                times[fill[b]++] = inter.timestamp[k];
+            }
+            for (std::size_t m = 0; m < n; ++m)
+                std::sort(times.begin() + static_cast<std::ptrdiff_t>(off[m]),
+                          times.begin() + static_cast<std::ptrdiff_t>(off[m + 1]));
+        }
+    });
+    return {dated_->times.data() + dated_->offsets[i], dated_->times.data() + dated_->offsets[i + 1]};
 }
 
 std::optional<member_index> community::find(std::string_view id) const noexcept { return index_.find(id); }
@@ -306,8 +397,7 @@ std::size_t community::memory_bytes() const noexcept {
     b += stage_.capacity() * sizeof(stage_index) + satisfaction_.capacity() + capacity_.capacity() * 4 +
          opted_out_.capacity() + activity_.capacity() * 8 + input_pos_.capacity() * 4 + by_input_.capacity() * 4 +
          tag_offsets_.capacity() * 4 + tag_ids_.capacity() * 4 + norm_.capacity() * 8 + adj_offsets_.capacity() * 8 +
-         adj_.capacity() * 4 + adj_weight_.capacity() * 8 + action_offsets_.capacity() * 8 +
-         action_times_.capacity() * 8 + rows_.source.capacity() * 4 + rows_.target.capacity() * 4 +
+         adj_.capacity() * 4 + adj_weight_.capacity() * 8 + rows_.source.capacity() * 4 + rows_.target.capacity() * 4 +
          rows_.weight.capacity() * 8 + rows_.timestamp.capacity() * 8;
     if (features_.owner) b += features_.rows * features_.dims * sizeof(float);
     b += index_.memory_bytes();

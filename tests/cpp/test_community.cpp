@@ -1,9 +1,12 @@
 #include "random_community.hpp"
+#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
 #include <engage_right/engage_right.hpp>
 
 #include <algorithm>
+#include <map>
+#include <random>
 
 using namespace engage_right;
 
@@ -73,4 +76,39 @@ TEST_CASE("adjacency lists are symmetric, sorted and count every edge twice") {
         }
         CHECK(entries == 2 * c.edge_count());
     }
+}
+
+TEST_CASE("a large community is built the same on two threads: graph checked against a plain count") {
+    // 80,000 rows take the two-thread path of the constructor.
+    member_table m;
+    const std::size_t n = 5000;
+    for (std::size_t i = 0; i < n; ++i) {
+        m.id.push_back("m" + std::to_string(i));
+        m.stage.push_back(static_cast<stage_index>(i % 5));
+    }
+    interaction_table t;
+    std::mt19937_64 rng(3);
+    std::map<std::pair<std::string, std::string>, double> weight;  // (low id, high id) -> summed weight
+    std::size_t loops = 0;
+    for (int k = 0; k < 80000; ++k) {
+        const auto a = static_cast<std::uint32_t>(rng() % n), b = static_cast<std::uint32_t>(rng() % (n / 10));
+        const double w = 0.25 * static_cast<double>(1 + rng() % 8);
+        t.source.push_back(a);
+        t.target.push_back(b);
+        t.weight.push_back(w);
+        if (a == b) ++loops;
+        else weight[std::minmax(m.id[a], m.id[b])] += w;  // input order, as the rows come
+    }
+    member_table dup = m;
+    const community c(journey{}, std::move(m), t);
+    CHECK(c.self_loops_dropped() == loops);
+    CHECK(c.edge_count() == weight.size());
+    for (const auto& [pair, w] : weight)
+        CHECK(c.interaction_weight(c.index_of(pair.first), c.index_of(pair.second)) == w);
+    // Errors come in the order of one thread: members before interactions.
+    dup.id[7] = dup.id[3];
+    t.weight[100] = -1;
+    const std::string msg = test_support::error_of([&] { (void)community(journey{}, dup, t); });
+    CHECK(msg.starts_with("members row "));
+    CHECK(msg.ends_with(": duplicate id 'm3'"));
 }

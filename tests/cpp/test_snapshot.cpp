@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <unistd.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 #include <engage_right/detail/id_index.hpp>
 #include <engage_right/detail/siphash.hpp>
 #include <engage_right/engage_right.hpp>
@@ -38,8 +40,7 @@ community with_times(std::uint64_t seed) {
 // A well-formed snapshot whose payload was edited, with the checksum fixed.
 std::string reseal(std::string bytes) {
     const std::string_view payload = std::string_view(bytes).substr(32);
-    const std::uint64_t sum =
-        detail::siphash<2, 4>(payload, detail::sip_key{0x656e676167652d72ULL, 0x6967687420736e70ULL});
+    const std::uint64_t sum = XXH3_64bits(payload.data(), payload.size());
     std::memcpy(bytes.data() + 24, &sum, 8);
     return bytes;
 }
