@@ -88,14 +88,10 @@ class LiveCommunity:
 
     __slots__ = ("_l",)
 
-    def __init__(self, journey: Union[None, str, Journey] = None, dimensions: int = 0):
-        self._l = _core.LiveCommunity(_journey_arg(journey), int(dimensions))
-
-    @classmethod
-    def _wrap(cls, core: _core.LiveCommunity) -> LiveCommunity:
-        live = cls.__new__(cls)
-        live._l = core
-        return live
+    def __init__(
+        self, journey: Union[None, str, Journey] = None, dimensions: int = 0, *, _core_live: Any = None
+    ) -> None:
+        self._l = _core_live or _core.LiveCommunity(_journey_arg(journey), int(dimensions))
 
     @classmethod
     def from_csv(
@@ -103,17 +99,17 @@ class LiveCommunity:
     ) -> LiveCommunity:
         """Start from ``members.csv`` and, optionally, ``interactions.csv``."""
         inter = None if interactions is None else _os.fspath(interactions)
-        return cls._wrap(_core.LiveCommunity.from_csv(_os.fspath(members), inter, _journey_arg(journey)))
+        return cls(_core_live=_core.LiveCommunity.from_csv(_os.fspath(members), inter, _journey_arg(journey)))
 
     @classmethod
     def from_community(cls, community: Community) -> LiveCommunity:
         """Start from a :class:`Community` (its data are copied)."""
-        return cls._wrap(_core.LiveCommunity.from_community(community._c))
+        return cls(_core_live=_core.LiveCommunity.from_community(community._c))
 
     @classmethod
     def load(cls, path: PathLike) -> LiveCommunity:
         """Start from a snapshot file (:meth:`save`, ``Community.save``)."""
-        return cls._wrap(_core.LiveCommunity.load(_os.fspath(path)))
+        return cls(_core_live=_core.LiveCommunity.load(_os.fspath(path)))
 
     def snapshot(self) -> Community:
         """The current version, immutable: queries on it see one state."""

@@ -415,21 +415,15 @@ community community::from_csv(const std::filesystem::path& members,
 member_table community::to_member_table() const {
     const std::size_t n = size();
     member_table m;
-    m.id.resize(n);
-    m.stage.resize(n);
-    m.satisfaction.resize(n);
-    m.capacity.resize(n);
-    m.opted_out.resize(n);
-    m.activity.resize(n);
     m.tag_offsets.assign(n + 1, 0);
     for (std::size_t r = 0; r < n; ++r) {
         const member_index i = by_input_[r];
-        m.id[r] = ids_[i];
-        m.stage[r] = stage_[i];
-        m.satisfaction[r] = satisfaction_[i];
-        m.capacity[r] = capacity_[i];
-        m.opted_out[r] = opted_out_[i];
-        m.activity[r] = activity_[i];
+        m.id.push_back(ids_[i]);
+        m.stage.push_back(stage_[i]);
+        m.satisfaction.push_back(satisfaction_[i]);
+        m.capacity.push_back(capacity_[i]);
+        m.opted_out.push_back(opted_out_[i]);
+        m.activity.push_back(activity_[i]);
         const auto t = tags(i);
         m.tag_ids.insert(m.tag_ids.end(), t.begin(), t.end());
         m.tag_offsets[r + 1] = static_cast<std::uint32_t>(m.tag_ids.size());

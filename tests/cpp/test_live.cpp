@@ -20,6 +20,15 @@ using test_support::error_of;
 
 namespace {
 
+// member_fields with some fields set (designated initializers would do, but
+// GCC 12 warns about the fields they leave out).
+template <class Set>
+member_fields with_fields(Set set) {
+    member_fields f;
+    set(f);
+    return f;
+}
+
 // The data a live community should hold, kept the plain way: members in the
 // order they were added, interaction rows in the order they were added.
 struct model {
@@ -169,31 +178,19 @@ public:
             pending_ = [] {};
             switch (uni(0, 5)) {
                 case 0:
-                    return live_update::update(some_member(), [&] {
-                        member_fields f;
-                        f.satisfaction = 11.0;
-                        return f;
-                    }());
+                    return live_update::update(some_member(),
+                                               with_fields([&](member_fields& f) { f.satisfaction = 11.0; }));
                 case 1:
-                    return live_update::update(some_member(), [&] {
-                        member_fields f;
-                        f.stage = "nowhere";
-                        return f;
-                    }());
+                    return live_update::update(some_member(),
+                                               with_fields([&](member_fields& f) { f.stage = "nowhere"; }));
                 case 2:
-                    return live_update::add(some_member(), [&] {
-                        member_fields f;
-                        f.stage = "loyal";
-                        return f;
-                    }());
+                    return live_update::add(some_member(), with_fields([&](member_fields& f) { f.stage = "loyal"; }));
                 case 3: return live_update::interaction(some_member(), "nobody");
                 case 4: return live_update::interaction(some_member(), some_member(), -1.0);
                 default:
-                    return live_update::update(some_member(), [&] {
-                        member_fields f;
-                        f.features = std::vector<float>(m_.dims + 1);
-                        return f;
-                    }());
+                    return live_update::update(some_member(), with_fields([&](member_fields& f) {
+                                                   f.features = std::vector<float>(m_.dims + 1);
+                                               }));
             }
         }
         const std::string id = some_member();
@@ -255,33 +252,13 @@ TEST_CASE("live updates give exactly the community a fresh load of the same data
 TEST_CASE("an update is checked by the members rules and names what is wrong") {
     live_community live =
         live_community(community(journey{}, parse_members("id,stage\nada,prospect\nbob,loyal\n", journey{}, "m.csv")));
+    CHECK(error_of([&] { live.update_member("ada", with_fields([&](member_fields& f) { f.satisfaction = 11.0; })); }) ==
+          "update_member 'ada': satisfaction: expected an integer 0-10 or empty, got 11");
+    MESSAGE(error_of([&] { live.update_member("ada", with_fields([&](member_fields& f) { f.stage = "nowhere"; })); }));
+    CHECK(error_of([&] { live.add_member("bob", with_fields([&](member_fields& f) { f.stage = "loyal"; })); }) ==
+          "add_member 'bob': the id is taken");
     CHECK(error_of([&] {
-              live.update_member("ada", [&] {
-                  member_fields f;
-                  f.satisfaction = 11.0;
-                  return f;
-              }());
-          }) == "update_member 'ada': satisfaction: expected an integer 0-10 or empty, got 11");
-    MESSAGE(error_of([&] {
-        live.update_member("ada", [&] {
-            member_fields f;
-            f.stage = "nowhere";
-            return f;
-        }());
-    }));
-    CHECK(error_of([&] {
-              live.add_member("bob", [&] {
-                  member_fields f;
-                  f.stage = "loyal";
-                  return f;
-              }());
-          }) == "add_member 'bob': the id is taken");
-    CHECK(error_of([&] {
-              live.add_member("c\x01", [&] {
-                  member_fields f;
-                  f.stage = "loyal";
-                  return f;
-              }());
+              live.add_member("c\x01", with_fields([&](member_fields& f) { f.stage = "loyal"; }));
           }).starts_with("add_member 'c\x01': id: "));
     CHECK(error_of([&] { live.add_member("cy", {}); }) == "add_member 'cy': a new member needs a stage");
     CHECK(error_of([&] { live.update_member("zed", {}); }) == "unknown member id 'zed'");
@@ -291,22 +268,15 @@ TEST_CASE("an update is checked by the members rules and names what is wrong") {
               live.add_interaction("ada", "bob", 1.0, 1e300);
           }).starts_with("add_interaction 'ada' 'bob': timestamp"));
     CHECK(error_of([&] {
-              live.apply({live_update::add("cy",
-                                           [&] {
-                                               member_fields f;
-                                               f.stage = "loyal";
-                                               return f;
-                                           }()),
+              live.apply({live_update::add("cy", with_fields([&](member_fields& f) { f.stage = "loyal"; })),
                           live_update::erase_member("nobody")});
           }) == "update 1: unknown member id 'nobody'");
     CHECK_FALSE(live.current()->find("cy").has_value());  // all or nothing
     CHECK(live.version() == 0);
-    live.update_member("ada", [&] {
-        member_fields f;
-        f.satisfaction = 9.0;
-        f.tags = std::vector<std::string>{" Go ", "ML"};
-        return f;
-    }());
+    live.update_member("ada", with_fields([&](member_fields& f) {
+                           f.satisfaction = 9.0;
+                           f.tags = std::vector<std::string>{" Go ", "ML"};
+                       }));
     const auto c = live.current();
     const member_index ada = c->index_of("ada");
     CHECK(c->satisfaction(ada) == 9);
@@ -337,11 +307,7 @@ TEST_CASE("erase forgets a member: no later version, snapshot or result holds th
     CHECK(before->find("secret-ann").has_value());
     CHECK(error_of([&] { live.erase("secret-ann"); }) == "unknown member id 'secret-ann'");
     // The id is free again: a new member may take it.
-    live.add_member("secret-ann", [&] {
-        member_fields f;
-        f.stage = "prospect";
-        return f;
-    }());
+    live.add_member("secret-ann", with_fields([&](member_fields& f) { f.stage = "prospect"; }));
     CHECK(live.current()->degree(live.current()->index_of("secret-ann")) == 0);
 }
 
@@ -349,18 +315,14 @@ TEST_CASE("a live community saves and loads through snapshots" * doctest::test_s
     namespace fs = std::filesystem;
     const fs::path p = fs::temp_directory_path() / fmt::format("er-live-{}.snap", ::getpid());
     live_community live(journey::preset("four_phase"));
-    live.add_member("a", [&] {
-        member_fields f;
-        f.stage = "awareness";
-        f.satisfaction = 3.0;
-        return f;
-    }());
-    live.add_member("b", [&] {
-        member_fields f;
-        f.stage = "evaluation";
-        f.satisfaction = 9.0;
-        return f;
-    }());
+    live.add_member("a", with_fields([&](member_fields& f) {
+                        f.stage = "awareness";
+                        f.satisfaction = 3.0;
+                    }));
+    live.add_member("b", with_fields([&](member_fields& f) {
+                        f.stage = "evaluation";
+                        f.satisfaction = 9.0;
+                    }));
     live.add_interaction("a", "b", 2.0, 1.7e9);
     live.save(p);
     live_community back = live_community::load(p);

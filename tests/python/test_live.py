@@ -19,6 +19,7 @@ import engage_right as er
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parents[1] / "examples" / "data" / "sample"
 QC = HERE.parents[1] / "examples" / "data" / "quantumcomputing"
+QC_ARGS = ("--members", QC / "members.csv", "--interactions", QC / "interactions.csv", "--journey", QC / "journey.json")
 
 
 def fresh(members: pd.DataFrame, interactions: pd.DataFrame, tmp_path: Path) -> er.Community:
@@ -158,32 +159,10 @@ def test_queries_on_threads_while_one_thread_updates():
 
 def test_cli_snapshot_and_recommend_from_it(run_cli, tmp_path):
     snap = tmp_path / "qc.snap"
-    r = run_cli(
-        "snapshot",
-        "--members",
-        QC / "members.csv",
-        "--interactions",
-        QC / "interactions.csv",
-        "--journey",
-        QC / "journey.json",
-        "--out",
-        snap,
-        check_exit=0,
-    )
+    r = run_cli("snapshot", *QC_ARGS, "--out", snap, check_exit=0)
     assert b"3460 members, 3288 interaction rows" in r.stderr
     a = run_cli("recommend", "--snapshot", snap, "--format", "csv", check_exit=0)
-    b = run_cli(
-        "recommend",
-        "--members",
-        QC / "members.csv",
-        "--interactions",
-        QC / "interactions.csv",
-        "--journey",
-        QC / "journey.json",
-        "--format",
-        "csv",
-        check_exit=0,
-    )
+    b = run_cli("recommend", *QC_ARGS, "--format", "csv", check_exit=0)
     assert a.stdout == b.stdout
     r = run_cli("match", "--snapshot", snap, "--members", QC / "members.csv", check_exit=2)
     assert b"option --snapshot replaces --members, --interactions and --journey" in r.stderr
