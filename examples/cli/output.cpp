@@ -136,6 +136,9 @@ void write(std::ostream& out, const result_table& t, format f) {
         return;
     }
     // Aligned text; numbers right-aligned, the last column left unpadded.
+    // Columns are padded to at most max_width: a longer cell (a huge id)
+    // runs over instead of padding every other row to its length.
+    constexpr std::size_t max_width = 64;
     std::vector<std::size_t> width(t.columns.size());
     std::vector<std::vector<std::string>> cells;
     cells.reserve(t.rows.size());
@@ -144,7 +147,8 @@ void write(std::ostream& out, const result_table& t, format f) {
         auto& rendered = cells.emplace_back();
         for (std::size_t i = 0; i < row.size(); ++i) {
             rendered.push_back(render(row[i], f));
-            width[i] = std::max(width[i], rendered.back().size());
+            const bool last = i + 1 == row.size();  // unpadded: its rule spans it all
+            width[i] = std::max(width[i], last ? rendered.back().size() : std::min(rendered.back().size(), max_width));
         }
     }
     std::vector<bool> is_numeric(t.columns.size(), false);
@@ -158,7 +162,7 @@ void write(std::ostream& out, const result_table& t, format f) {
         std::string s;
         for (std::size_t i = 0; i < items.size(); ++i) {
             const bool last = i + 1 == items.size();
-            const std::size_t pad = width[i] - items[i].size();
+            const std::size_t pad = width[i] - std::min(width[i], items[i].size());
             if (i) s += "  ";
             if (is_numeric[i]) s += std::string(pad, ' ') + items[i];
             else s += last ? items[i] : items[i] + std::string(pad, ' ');

@@ -52,3 +52,18 @@ def test_output_that_cannot_be_opened_is_a_usage_error(cli, tmp_path, where):
     proc = run(cli, "recommend", "--members", SAMPLE, "--output", target, check_exit=2)
     assert proc.stderr.decode().startswith(f"engage-right: cannot write output file '{target}'")
     assert list(tmp_path.iterdir()) == []  # nothing created, not even a partial file
+
+
+def test_a_huge_id_does_not_pad_every_row_of_a_table(cli, tmp_path):
+    # One 100,000-byte id among short ones: the table grows by the id once
+    # per row it is in, not by its length for every row.
+    big = "x" * 100_000
+    rows = [f"{big},prospect,,,,,go"] + [f"p{k},prospect,,,,,go" for k in range(50)]
+    rows += [f"i{k},interested,9,,,,go" for k in range(50)]
+    (tmp_path / "m.csv").write_text("id,stage,satisfaction,capacity,opted_out,activity,tags\n" + "\n".join(rows) + "\n")
+    r = run(cli, "recommend", "--members", tmp_path / "m.csv", "--top", "1", check_exit=0)
+    table = r.stdout.decode()
+    assert table.count(big) == 1
+    assert len(table) < 100_000 + 60 * 200
+    widths = {len(line) for line in table.splitlines()[2:] if not line.startswith(big)}
+    assert max(widths) < 300
