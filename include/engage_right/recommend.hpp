@@ -43,6 +43,13 @@ struct recommend_options {
     unsigned threads = 0;
     /// Build the one-sentence reason of every result.
     bool reasons = true;
+    /// Contacts with more than this many contacts (hubs: a community manager
+    /// who replied to everyone, a bot) are not walked through when looking
+    /// for mutual contacts; their share of the Adamic-Adar sum is bounded
+    /// during screening and computed exactly for the peers that may reach
+    /// the top k, so results are identical whatever the value. 0: automatic,
+    /// max(1024, 4 * sqrt(2 * edges)). A cost knob, not a rule.
+    std::size_t hub_degree = 0;
     /// A learned ranking over this same community (ranking.hpp): the score
     /// becomes the model's probability, peers are ranked by its linear
     /// predictor, and the reason names the features that drove the pair.

@@ -51,7 +51,7 @@ void recommender::impl::run_model_tile(stage_index s, const member_index* us, st
     if (ws.shared.size() < m) ws.shared.assign(m, 0);
     for (std::size_t t = 0; t < nt; ++t) {
         const member_index u = us[t];
-        top_k& best = start_query(u, b, ws, t);
+        top_k& best = start_query(u, b, ws, t, false);
         if (const content_threads* th = sc.threads())
             for (std::uint32_t slot : th->of(u))
                 for (member_index x : th->members_of(slot)) {

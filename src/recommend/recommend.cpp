@@ -42,6 +42,9 @@ recommender::impl::impl(const community& com, recommend_options o) : c(com), opt
     if (opt.model && &opt.model->source() != &c)
         throw config_error("the ranking model was applied to another community (build its scorer on this one)");
     if (opt.model) set_model_bounds();
+    hub_degree = opt.hub_degree;
+    if (hub_degree == 0)
+        hub_degree = std::max<std::size_t>(1024, static_cast<std::size_t>(4 * std::sqrt(2.0 * double(c.edge_count()))));
     inv_log_deg.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
         const std::size_t deg = c.degree(static_cast<member_index>(i));

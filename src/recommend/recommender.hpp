@@ -124,6 +124,10 @@ struct workspace {
     top_k approx;                       // dense-only screening top-k of one member
     std::vector<std::uint32_t> shared;  // threads shared with the current member (model path)
     std::vector<std::uint32_t> shared_touched;
+    // Per tile slot: the member's hub contacts (not walked through, in
+    // ascending order) and the sum of their 1 / ln(degree).
+    std::array<std::vector<member_index>, tile_queries> hubs;
+    std::array<double, tile_queries> hub_aa{};
     void reserve(std::size_t m, std::size_t d) {
         if (aa.size() < m) {
             aa.assign(m, 0.0);
@@ -161,6 +165,7 @@ struct recommender::impl {
     mutable std::vector<step_block> steps;  // by member stage s
     std::unique_ptr<std::once_flag[]> step_once;
     std::vector<double> inv_log_deg;
+    std::size_t hub_degree = 0;                  // contacts with more contacts are hubs (see recommend_options)
     double params_margin = 0;                    // screening error bound
     std::vector<std::uint64_t> blocked_offsets;  // member -> blocked partners (CSR, sorted)
     std::vector<member_index> blocked;
@@ -225,8 +230,16 @@ struct recommender::impl {
     // Start tile slot t for member u: an empty top k, the excluded peers
     // marked, and the two-hop Adamic-Adar sums of the unmarked peers with
     // mutual contacts in ws.aa (their positions in ws.touched), summed in
-    // ascending order of the common neighbour, the canonical order.
-    top_k& start_query(member_index u, const step_block& b, workspace& ws, std::size_t t) const;
+    // ascending order of the common neighbour, the canonical order. With
+    // skip_hubs, hub contacts are not walked through but listed in
+    // ws.hubs[t]; ws.aa then lacks their share (see exact_adamic_adar).
+    top_k& start_query(member_index u, const step_block& b, workspace& ws, std::size_t t, bool skip_hubs) const;
+    // adamic_adar(c, u, v) in the canonical order, walking the shorter list
+    // and searching the longer: O(min deg * log max deg), whatever the hubs.
+    double exact_adamic_adar(member_index u, member_index v) const noexcept;
+    // The Adamic-Adar sum of u and v over u's hub contacts only, in the
+    // canonical order: for peers that share no other contact with u.
+    double hub_adamic_adar(member_index v, const workspace& ws, std::size_t t) const noexcept;
     // The hard rules about the pair (5: existing contacts, 2: blocked pairs):
     // mark the peers of block b that u may not be given, for tile slot t.
     void mark_excluded(member_index u, const step_block& b, workspace& ws, std::size_t t) const;

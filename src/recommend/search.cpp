@@ -60,14 +60,22 @@ std::optional<double> recommender::impl::kth_screened(const float* screened, std
     return approx.threshold();
 }
 
-detail::top_k& recommender::impl::start_query(member_index u, const step_block& b, workspace& ws, std::size_t t) const {
+detail::top_k& recommender::impl::start_query(member_index u, const step_block& b, workspace& ws, std::size_t t,
+                                              bool skip_hubs) const {
     top_k& best = ws.best[t];
     best.k = opt.k;
     best.items.clear();
     mark_excluded(u, b, ws, t);
     ws.touched.clear();
+    ws.hubs[t].clear();
+    ws.hub_aa[t] = 0.0;
     for (member_index wv : c.neighbors(u)) {
         const double ilw = inv_log_deg[wv];
+        if (skip_hubs && c.degree(wv) > hub_degree) {
+            ws.hubs[t].push_back(wv);
+            ws.hub_aa[t] += ilw;
+            continue;
+        }
         for (member_index x : within(c.neighbors(wv), b.stage_range)) {
             const auto ipos = b.position[x - b.stage_range.first];
             if (ipos < 0 || ws.marked_for(static_cast<std::size_t>(ipos), t)) continue;
@@ -77,6 +85,23 @@ detail::top_k& recommender::impl::start_query(member_index u, const step_block& 
         }
     }
     return best;
+}
+
+double recommender::impl::exact_adamic_adar(member_index u, member_index v) const noexcept {
+    auto a = c.neighbors(u), b = c.neighbors(v);
+    if (a.size() > b.size()) std::swap(a, b);
+    double aa = 0;
+    for (member_index w : a)  // ascending: the canonical order
+        if (std::binary_search(b.begin(), b.end(), w)) aa += inv_log_deg[w];
+    return aa;
+}
+
+double recommender::impl::hub_adamic_adar(member_index v, const workspace& ws, std::size_t t) const noexcept {
+    const auto nv = c.neighbors(v);
+    double aa = 0;
+    for (member_index w : ws.hubs[t])
+        if (std::binary_search(nv.begin(), nv.end(), w)) aa += inv_log_deg[w];
+    return aa;
 }
 
 void recommender::impl::mark_excluded(member_index u, const step_block& b, workspace& ws, std::size_t t) const {
@@ -105,14 +130,16 @@ void recommender::impl::run_tile(stage_index s, const member_index* us, std::siz
         const member_index u = us[t];
         // Peers with mutual contacts (the only ones with proximity > 0) are
         // scored exactly first. They are skipped below.
-        top_k& best = start_query(u, b, ws, t);
+        top_k& best = start_query(u, b, ws, t, true);
         const member_query q = query_of(u);
+        const bool hubs = !ws.hubs[t].empty();
         for (std::uint32_t pos : ws.touched) {
             const member_index v = b.peers[pos];
             score_components comp;
             comp.similarity = detail::exact_cosine(q.features, c.features(v).data(), d, q.norm, c.feature_norm(v));
             comp.tags = jaccard(q.tags, c.tags(v));
-            comp.proximity = proximity_from_adamic_adar(ws.aa[pos]);
+            // With hub contacts skipped, the sum is redone whole, in order.
+            comp.proximity = proximity_from_adamic_adar(hubs ? exact_adamic_adar(u, v) : ws.aa[pos]);
             comp.happiness = b.happiness[pos];
             best.offer(detail::canonical_combine(comp, w), pos, comp);
             ws.mark(pos, t);
@@ -139,9 +166,12 @@ void recommender::impl::scan(member_index u, const step_block& b, const float* s
     if (const auto kth = kth_screened(screened, m, ws, t)) floor = *kth - margin;
     const std::size_t d = c.dimensions();
     const member_query q = query_of(u);
+    // Peers reached only through hub contacts: proximity at most that of
+    // all the hubs' share, added to every bound below.
+    const double hub_ub = ws.hubs[t].empty() ? 0.0 : w.proximity * proximity_from_adamic_adar(ws.hub_aa[t]);
     const float headroom = b.tag_headroom;
     auto bar = [&] { return std::max(best.threshold(), floor); };  // the final k-th best is at least this
-    float thr = round_down(bar() - margin);
+    float thr = round_down(bar() - margin - hub_ub);
     const std::uint64_t* sigs = b.tag_sig.data();
     for (std::size_t p = detail::next_candidate(screened, sigs, q.tag_sig, headroom, 0, m, thr); p < m;
          p = detail::next_candidate(screened, sigs, q.tag_sig, headroom, p + 1, m, thr)) {
@@ -161,16 +191,17 @@ void recommender::impl::scan(member_index u, const step_block& b, const float* s
             const auto nv_low = std::max(static_cast<std::size_t>(std::popcount(sig)), hits);
             tags_ub = hits ? double(hits) / double(q.tags.size() + nv_low - hits) : 0.0;
         }
-        if (approx + w.tags * tags_ub + margin < bar()) continue;
+        if (approx + w.tags * tags_ub + margin + hub_ub < bar()) continue;
         const member_index v = b.peers[p];
         const double tags = tags_ub > 0 ? jaccard(q.tags, c.tags(v)) : 0.0;
-        if (approx + w.tags * tags + margin < bar()) continue;
+        if (approx + w.tags * tags + margin + hub_ub < bar()) continue;
         score_components comp;
         comp.similarity = detail::exact_cosine(q.features, c.features(v).data(), d, q.norm, c.feature_norm(v));
         comp.tags = tags;
+        if (hub_ub > 0) comp.proximity = proximity_from_adamic_adar(hub_adamic_adar(v, ws, t));
         comp.happiness = b.happiness[p];
         best.offer(detail::canonical_combine(comp, w), static_cast<std::uint32_t>(p), comp);
-        thr = round_down(bar() - margin);
+        thr = round_down(bar() - margin - hub_ub);
     }
 }
 
