@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cmath>
 #include <mutex>
+#include <numeric>
 #include <thread>
 
 namespace engage_right {
@@ -131,6 +132,13 @@ void recommender::impl::build_step(stage_index s) const {
         constexpr double uf = 1.0 / 16777216.0;
         b.model_margin = 16.0 * uf * (double(d + 8) * std::abs(mb.a_sim) + 8.0 * max_bias) +
                          1e-9 * (1.0 + std::abs(mb.m_const) + std::abs(mb.tags_at0) + std::abs(mb.tags_at1));
+    }
+    if (!opt.model) {
+        for (double h : b.happiness) b.plain_score.push_back(detail::canonical_combine({0.0, 0.0, 0.0, h}, w));
+        b.plain_order.resize(p.count);
+        std::iota(b.plain_order.begin(), b.plain_order.end(), 0u);
+        std::stable_sort(b.plain_order.begin(), b.plain_order.end(),
+                         [&](std::uint32_t x, std::uint32_t y) { return b.plain_score[x] > b.plain_score[y]; });
     }
     const auto headroom = static_cast<float>(w.tags);
     b.tag_headroom = double(headroom) < w.tags ? std::nextafter(headroom, 2 * headroom + 1) : headroom;

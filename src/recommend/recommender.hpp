@@ -77,6 +77,12 @@ struct step_block {
     // predictor (in float) instead of happiness; `bias` is its exact value.
     std::vector<double> bias;
     double model_margin = 0;  // screening error bound of this block under the model
+    // The exact score of every peer for a member with no features (or a
+    // zero vector), no tags and no contacts through hubs: it depends on the
+    // peer's happiness alone. `plain_order`: positions by that score
+    // descending, then position (reference score only).
+    std::vector<double> plain_score;
+    std::vector<std::uint32_t> plain_order;
 };
 
 // Jaccard quotients inter / union for small tag sets.
@@ -240,6 +246,10 @@ struct recommender::impl {
     // The Adamic-Adar sum of u and v over u's hub contacts only, in the
     // canonical order: for peers that share no other contact with u.
     double hub_adamic_adar(member_index v, const workspace& ws, std::size_t t) const noexcept;
+    // scan() for a member whose score against an untouched peer is the
+    // peer's plain_score: walk plain_order and stop at the first peer that
+    // cannot enter the top k. O(k + marked peers), whatever the ties.
+    void scan_plain(const step_block& b, workspace& ws, std::size_t t) const;
     // The hard rules about the pair (5: existing contacts, 2: blocked pairs):
     // mark the peers of block b that u may not be given, for tile slot t.
     void mark_excluded(member_index u, const step_block& b, workspace& ws, std::size_t t) const;

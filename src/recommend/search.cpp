@@ -151,8 +151,27 @@ void recommender::impl::run_tile(stage_index s, const member_index* us, std::siz
     // block (in chunks that keep the panel in cache for all members of
     // the tile), then exact re-scoring of whatever may reach the top k.
     const std::size_t stride = screen_tile(b, nt, ws, float(w.similarity), float(w.happiness));
-    for (std::size_t t = 0; t < nt; ++t) scan(us[t], b, ws.dense.data() + t * stride, m, ws, t);
+    for (std::size_t t = 0; t < nt; ++t) {
+        const member_query q = query_of(us[t]);
+        if (q.norm == 0 && q.tags.empty() && ws.hubs[t].empty()) scan_plain(b, ws, t);
+        else scan(us[t], b, ws.dense.data() + t * stride, m, ws, t);
+    }
     ws.clear_marks();
+}
+
+void recommender::impl::scan_plain(const step_block& b, workspace& ws, std::size_t t) const {
+    top_k& best = ws.best[t];
+    for (std::uint32_t p : b.plain_order) {
+        if (ws.marked_for(p, t)) continue;
+        const double s = b.plain_score[p];
+        // Later peers score no more and lose ties (larger position).
+        if (best.items.size() == best.k &&
+            (s < best.items.back().score || (s == best.items.back().score && p > best.items.back().pos)))
+            break;
+        score_components comp;
+        comp.happiness = b.happiness[p];
+        best.offer(s, p, comp);
+    }
 }
 
 void recommender::impl::scan(member_index u, const step_block& b, const float* screened, std::size_t m, workspace& ws,
