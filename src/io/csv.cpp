@@ -34,8 +34,9 @@ void csv_reader::fail(std::size_t line, std::size_t column, const std::string& w
     throw input_error(source_, line, column, what);
 }
 
-bool csv_reader::next(std::vector<csv_field>& fields) {
+bool csv_reader::next(std::vector<csv_field>& fields, std::size_t keep) {
     fields.clear();
+    count_ = 0;
     const std::size_t n = text_.size();
     const char* s = text_.data();
     // Skip blank lines.
@@ -55,8 +56,9 @@ bool csv_reader::next(std::vector<csv_field>& fields) {
         if (pos_ < n && s[pos_] == '"') {
             const std::size_t open_line = line_, open_col = f.column;
             ++pos_;
-            if (scratch_used == scratch_.size()) scratch_.emplace_back();
-            std::string& buf = scratch_[scratch_used++];
+            const bool stored = count_ < keep;
+            if (stored && scratch_used == scratch_.size()) scratch_.emplace_back();
+            std::string& buf = stored ? scratch_[scratch_used++] : overflow_;
             buf.clear();
             for (;;) {
                 if (pos_ >= n)
@@ -95,7 +97,7 @@ bool csv_reader::next(std::vector<csv_field>& fields) {
             while (pos_ < n && s[pos_] != ',' && s[pos_] != '\n' && s[pos_] != '\r') ++pos_;
             f.text = std::string_view(s + start, pos_ - start);
         }
-        fields.push_back(f);
+        if (count_++ < keep) fields.push_back(f);
         if (pos_ >= n) return true;
         if (s[pos_] == ',') {
             ++pos_;

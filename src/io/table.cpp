@@ -13,8 +13,16 @@
 namespace engage_right::detail {
 
 csv_table::csv_table(std::string_view text, std::string source) : reader_(text, std::move(source)) {
-    if (!reader_.next(fields_)) reader_.fail(1, 0, "empty file: expected a header line naming the columns");
+    // A bound on the header, so that a line of separators cannot claim
+    // memory for millions of column names.
+    constexpr std::size_t max_columns = std::size_t{1} << 20;
+    if (!reader_.next(fields_, max_columns + 1))
+        reader_.fail(1, 0, "empty file: expected a header line naming the columns");
     header_line_ = reader_.record_line();
+    if (reader_.field_count() > max_columns)
+        reader_.fail(
+            header_line_, 0,
+            fmt::format("the header has {} columns; at most {} are supported", reader_.field_count(), max_columns));
     for (const auto& f : fields_) header_.names.push_back(lower(trim(f.text)));
 }
 
@@ -56,10 +64,11 @@ std::string field_count_problem(std::size_t width, std::size_t got) {
 }
 
 bool csv_table::next(std::vector<csv_field>& row) {
-    if (!reader_.next(row)) return false;
     const std::size_t w = width();
-    if (row.size() != w)
-        reader_.fail(reader_.record_line(), row.size() > w ? row[w].column : 0, field_count_problem(w, row.size()));
+    if (!reader_.next(row, w + 1)) return false;  // one more than the header shows a surplus
+    if (reader_.field_count() != w)
+        reader_.fail(reader_.record_line(), row.size() > w ? row[w].column : 0,
+                     field_count_problem(w, reader_.field_count()));
     return true;
 }
 

@@ -1,4 +1,6 @@
 #include <doctest/doctest.h>
+#include "test_helpers.hpp"
+
 #include <engage_right/detail/csv.hpp>
 #include <engage_right/engage_right.hpp>
 
@@ -370,4 +372,25 @@ TEST_CASE("names that reach the output are UTF-8 without control characters") {
     c.stage = std::vector<std::string>{"prospect", "prospect"};
     CHECK_THROWS_WITH_AS((void)build_members(c, journey{}), doctest::Contains("members row 1: id: expected UTF-8"),
                          config_error);
+}
+
+TEST_CASE("a line of a million separators is counted, not stored") {
+    const std::string text = "id,stage\n" + std::string(1000000, ',') + "\n";
+    detail::csv_reader r(text, "m.csv");
+    std::vector<detail::csv_field> fields;
+    REQUIRE(r.next(fields));
+    REQUIRE(r.next(fields, 3));
+    CHECK(fields.size() == 3);
+    CHECK(r.field_count() == 1000001);
+    CHECK(fields[2].column == 3);
+    CHECK(test_support::error_of([&] { (void)parse_members(text, journey{}, "m.csv"); }) ==
+          "m.csv:2:3: expected 2 fields as in the header, got 1000001");
+    const std::string wide = "id,stage" + std::string(1100000, ',') + "\n";
+    CHECK(test_support::error_of([&] { (void)parse_members(wide, journey{}, "m.csv"); }) ==
+          "m.csv:1: the header has 1100002 columns; at most 1048576 are supported");
+    // Quoted fields past the kept ones are read, not kept.
+    detail::csv_reader q("a,\"b\",\"c,d\",\"e\"\"f\"\n", "q.csv");
+    REQUIRE(q.next(fields, 1));
+    CHECK(fields.size() == 1);
+    CHECK(q.field_count() == 4);
 }

@@ -29,9 +29,13 @@ class csv_reader {
 public:
     csv_reader(std::string_view text, std::string source);
 
-    /// Read the next record. Returns false at the end of the input.
+    /// Read the next record. Returns false at the end of the input. At most
+    /// `keep` fields are stored (the rest are only counted, see
+    /// field_count()), so a line of millions of separators costs no memory.
     /// @throws input_error on an unterminated quote or text after a closing quote.
-    bool next(std::vector<csv_field>& fields);
+    bool next(std::vector<csv_field>& fields, std::size_t keep = static_cast<std::size_t>(-1));
+    /// Fields in the last record read, stored or not.
+    std::size_t field_count() const noexcept { return count_; }
 
     /// Line where the last record returned by next() started.
     std::size_t record_line() const noexcept { return record_line_; }
@@ -51,6 +55,8 @@ private:
     std::size_t line_ = 1;
     std::size_t line_start_ = 0;
     std::size_t record_line_ = 0;
+    std::size_t count_ = 0;
+    std::string overflow_;             // quoted fields past `keep`
     std::deque<std::string> scratch_;  // deque: growing keeps earlier fields valid
 };
 
