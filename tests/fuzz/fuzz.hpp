@@ -11,10 +11,14 @@
 
 #include <engage_right/engage_right.hpp>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace engage_right::fuzz {
@@ -38,6 +42,31 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
                  source.data(), message);
     std::abort();
 }
+
+/// The fuzzed bytes as a file, for readers that take only a path: an
+/// in-memory file (memfd) named by /proc/self/fd/N, closed at scope exit.
+class memory_file {
+public:
+    memory_file(const std::uint8_t* data, std::size_t size) : fd_(memfd_create("fuzz", 0)) {
+        if (fd_ < 0) std::abort();
+        for (std::size_t done = 0; done < size;) {
+            const ssize_t n = ::write(fd_, data + done, size - done);
+            if (n <= 0) std::abort();
+            done += static_cast<std::size_t>(n);
+        }
+        path_ = "/proc/self/fd/" + std::to_string(fd_);
+    }
+    memory_file(const memory_file&) = delete;
+    memory_file& operator=(const memory_file&) = delete;
+    ~memory_file() { ::close(fd_); }
+
+    /// The path to give the reader; errors name it.
+    const std::string& path() const noexcept { return path_; }
+
+private:
+    int fd_;
+    std::string path_;
+};
 
 /// Run a CSV reader: returning and throwing an input_error that names
 /// `source` are fine, everything else is a finding.
