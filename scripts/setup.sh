@@ -3,22 +3,26 @@
 #   - Debian packages: compiler, CMake, Ninja, ccache, Eigen, Boost.Graph, fmt, JSON, doctest, pugixml, xxHash
 #   - with --python: a virtual environment .venv with the packages of requirements-dev.txt
 #   - with --lint: clang-format (Debian) and ruff (into .venv, the version of requirements-dev.txt)
+#   - with --sanitize: clang, whose libFuzzer the fuzz targets need (scripts/sanitize.sh)
 # Idempotent and quiet when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_python=0
 want_lint=0
+want_sanitize=0
 for arg in "$@"; do
   case "$arg" in
     --python) want_python=1 ;;
     --lint) want_lint=1 ;;
+    --sanitize) want_sanitize=1 ;;
     *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
 
 packages=(g++ cmake ninja-build ccache libeigen3-dev libboost-graph-dev libfmt-dev nlohmann-json3-dev doctest-dev libpugixml-dev libxxhash-dev)
 if ((want_lint)); then packages+=(clang-format); fi
+if ((want_sanitize)); then packages+=(clang); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,8 +2,11 @@
 # Set up, build, and run every test: the C++ suite and package-consumer
 # builds through CTest, then install the Python package into .venv and run
 # the Python suite (CLI and package tests) through pytest, then check the
-# format and lint (scripts/lint.sh). A failing test or lint step fails the
-# run but does not stop the steps after it. Ends with the time of each step.
+# format and lint (scripts/lint.sh), then run the C++ tests under the
+# sanitizers and a short run of every fuzz target (scripts/sanitize.sh, in
+# build/asan, build/tsan, build/fuzz). A failing test, lint or sanitizer step
+# fails the run but does not stop the steps after it. Ends with the time of
+# each step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +21,7 @@ step() {
   timings+=("$(printf '%s %ds' "$name" $((SECONDS - start)))")
   if ((rc)); then
     case "$name" in
-      ctest | pytest | lint) status=1 ;;
+      ctest | pytest | lint | sanitize) status=1 ;;
       *) echo "test.sh: step $name failed" >&2; exit "$rc" ;;
     esac
   fi
@@ -30,5 +33,6 @@ step ctest ctest --test-dir build --output-on-failure
 step python-install scripts/install-python.sh
 step pytest .venv/bin/python -m pytest -W error -q tests/python
 step lint scripts/lint.sh
+step sanitize scripts/sanitize.sh
 echo "test.sh: $(IFS=,; echo "${timings[*]}" | sed 's/,/, /g'); exit status $status"
 exit $status

@@ -312,7 +312,8 @@ TEST_CASE("evaluate: replay, targets, ceiling, rankings and metrics match the de
     CHECK(unreachable > 100);
 }
 
-TEST_CASE("evaluate: the same result whatever the thread count; the scorer hook with the reference score") {
+TEST_CASE("evaluate: the same result whatever the thread count; the scorer hook with the reference score" *
+          doctest::test_suite("concurrency")) {
     for (std::uint64_t seed = 1000; seed < 1060; ++seed) {
         dated_case dc = make_dated_case(seed);
         dc.o.bootstrap = 40;

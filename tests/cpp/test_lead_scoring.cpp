@@ -26,7 +26,7 @@ const char* const scoring_journey = R"({
 
 }  // namespace
 
-TEST_CASE("lead scores equal a hand-computed table, decay included") {
+TEST_CASE("lead scores equal a hand-computed table, decay included" * doctest::test_suite("concurrency")) {
     const journey j = journey::from_json(scoring_journey);
     const member_table m = parse_members(
         "id,stage,tags,country,activity\n"

@@ -292,7 +292,8 @@ TEST_CASE("fit: labels are the eligible pairs first met in the window; members c
     for (const auto& [u, k] : per) CHECK(k <= o.negatives);
 }
 
-TEST_CASE("fit: the same model whatever the thread count; a seed changes the sample") {
+TEST_CASE("fit: the same model whatever the thread count; a seed changes the sample" *
+          doctest::test_suite("concurrency")) {
     const ranking_history h = random_history(21, 200);
     fit_options o = options_at(80);
     o.threads = 1;
@@ -326,7 +327,8 @@ TEST_CASE("fit: bad options and undated interactions") {
           "interactions row 3: a timestamp is required on every row to learn a ranking");
 }
 
-TEST_CASE("recommend and match with a model: hard rules hold, scores are the model's, threads do not matter") {
+TEST_CASE("recommend and match with a model: hard rules hold, scores are the model's, threads do not matter" *
+          doctest::test_suite("concurrency")) {
     for (std::uint64_t seed = 1; seed <= 25; ++seed) {
         const ranking_history h = random_history(seed, 60);
         fit_options fo = options_at(90);

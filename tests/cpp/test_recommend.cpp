@@ -126,7 +126,7 @@ TEST_CASE("is_eligible, is_eligible_any_stage, is_peer and peer_pool agree with 
     CHECK(any_only > 1000);
 }
 
-TEST_CASE("single-member queries equal the batch; thread count does not matter") {
+TEST_CASE("single-member queries equal the batch; thread count does not matter" * doctest::test_suite("concurrency")) {
     for (std::uint64_t seed = 9000; seed < 9100; ++seed) {
         auto rc = test_support::make_random_case(seed);
         recommend_options one = rc.options;
@@ -155,7 +155,7 @@ TEST_CASE("single-member queries equal the batch; thread count does not matter")
     }
 }
 
-TEST_CASE("concurrent queries on one recommender agree with serial ones") {
+TEST_CASE("concurrent queries on one recommender agree with serial ones" * doctest::test_suite("concurrency")) {
     auto rc = test_support::make_random_case(424242);
     const recommender rec(rc.community, rc.options);
     const auto serial = rec.for_all();

@@ -164,7 +164,7 @@ TEST_CASE("simulate: viral R equals a hand computation on three stages") {
     CHECK(e3.contacts[1] == doctest::Approx(60.0 / 30.0));
 }
 
-TEST_CASE("simulate: Monte Carlo is identical for any thread count") {
+TEST_CASE("simulate: Monte Carlo is identical for any thread count" * doctest::test_suite("concurrency")) {
     const journey j = journey::preset("engage_right");
     const community c = make_community(j, {30000, 20000, 12000, 8000, 5000});
     for (sim_policy pol : {sim_policy::engage_right, sim_policy::random, sim_policy::mass_action, sim_policy::none}) {
