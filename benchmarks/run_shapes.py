@@ -116,7 +116,7 @@ def main() -> int:
             check=True,
         )
     out = os.path.join(ROOT, "benchmarks", "data", f"shapes_{n}")
-    rows = []
+    rows = []  # peak MB are each child's own (getrusage of a fresh Python parent)
     for name, (m, i) in variants(base, out).items():
         for command in ("recommend", "match"):
             cli = [CLI, command, "--members", m, "--format", "csv"] + (["--interactions", i] if i else [])
@@ -129,7 +129,7 @@ def main() -> int:
     with open(line, "w") as f:
         f.write("id,stage\n" + "," * 50_000_000 + "\n")
     wall, mb, rc = run_child([CLI, "stats", "--members", line])
-    line_row = {"seconds": wall, "peak_mb": mb, "exit": rc, "file_mb": os.path.getsize(line) / 2**20}
+    line_row = {"seconds": wall, "peak_mb": mb, "exit": rc, "file_mb": os.path.getsize(line) / 1e6}
     print(f"run_shapes: 50 MB line: exit {rc}, {wall:.2f} s, {mb:.0f} MB", file=sys.stderr)
     live = json.loads(
         subprocess.run(
@@ -155,7 +155,7 @@ def main() -> int:
     with open(os.path.join(ROOT, "benchmarks", "out", f"shapes_{n}.json"), "w") as f:
         json.dump(results, f, indent=1)
     if not args.no_report:
-        replace_section(os.path.join(ROOT, "docs", "reliability.md"), BEGIN, END, report(results))
+        replace_section(os.path.join(ROOT, "docs", "reliability.md"), BEGIN, END, BEGIN + "\n" + report(results) + END)
     return 0
 
 

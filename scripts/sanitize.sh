@@ -45,6 +45,10 @@ build() {
   cmake --build --preset "$preset" --target "$@"
 }
 
+# The live-community stress test applies 100,000 updates in the plain build;
+# under the sanitizers a few thousand exercise the same interleavings.
+export ENGAGE_RIGHT_STRESS_UPDATES=${ENGAGE_RIGHT_STRESS_UPDATES:-3000}
+
 run_asan() {
   build "$asan_preset" engage_right_tests || return
   ASAN_OPTIONS=strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1 \

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -342,8 +343,13 @@ TEST_CASE("stress: queries on many threads while one thread applies updates and 
     driver d(99, 2);
     d.opt_in = false;
     live_community live(j, d.m_.dims);
-    // Ids are never reused, so "seen after its erasure" is well defined.
-    std::vector<std::atomic<std::uint8_t>> gone(total + 16);
+    // Ids are never reused, so "seen after its erasure" is well defined:
+    // gone_at[id] is the number of the batch that erased the member or
+    // opted them out; `published` the number of batches applied so far.
+    constexpr std::size_t never = std::numeric_limits<std::size_t>::max();
+    std::vector<std::atomic<std::size_t>> gone_at(total + 16);
+    for (auto& g : gone_at) g.store(never);
+    std::atomic<std::size_t> published{0};
     std::atomic<bool> done{false};
     std::atomic<std::size_t> queries{0}, violations{0};
     auto number = [](const std::string& id) { return static_cast<std::size_t>(std::stoull(id.substr(1))); };
@@ -353,8 +359,8 @@ TEST_CASE("stress: queries on many threads while one thread applies updates and 
             std::mt19937_64 rng(static_cast<std::uint64_t>(t));
             while (!done.load()) {
                 // What was gone before the query started must stay out of it.
-                std::vector<std::uint8_t> seen_gone(gone.size());
-                for (std::size_t k = 0; k < gone.size(); ++k) seen_gone[k] = gone[k].load();
+                const std::size_t before = published.load();
+                auto was_gone = [&](const std::string& id) { return gone_at[number(id)].load() <= before; };
                 const auto c = live.current();
                 if (c->size() == 0) continue;
                 recommend_options o;
@@ -366,8 +372,7 @@ TEST_CASE("stress: queries on many threads while one thread applies updates and 
                 for (const auto& rec : r.for_member(u)) {
                     const bool rules = r.check(rec.member, rec.peer).eligible && !c->opted_out(rec.peer) &&
                                        !c->opted_out(rec.member) && c->stage(rec.peer) == c->stage(rec.member) + 1;
-                    if (!rules || seen_gone[number(c->id(rec.peer))] || seen_gone[number(c->id(rec.member))])
-                        violations.fetch_add(1);
+                    if (!rules || was_gone(c->id(rec.peer)) || was_gone(c->id(rec.member))) violations.fetch_add(1);
                 }
                 queries.fetch_add(1);
             }
@@ -375,7 +380,7 @@ TEST_CASE("stress: queries on many threads while one thread applies updates and 
     std::size_t applied = 0;
     while (applied < total) {
         std::vector<live_update> batch;
-        const std::size_t size = std::min<std::size_t>(total - applied, static_cast<std::size_t>(d.uni(1, 50)));
+        const std::size_t size = std::min<std::size_t>(total - applied, static_cast<std::size_t>(d.uni(1, 100)));
         for (std::size_t k = 0; k < size; ++k) {
             bool bad = false;
             live_update u = d.next(bad);
@@ -386,12 +391,14 @@ TEST_CASE("stress: queries on many threads while one thread applies updates and 
             d.accept();
             batch.push_back(std::move(u));
         }
-        live.apply(batch);
-        // Published: mark erased and opted-out members as gone.
+        // Marked before the batch is published, under the number it will have.
+        const std::size_t number_of_batch = published.load() + 1;
         for (const auto& u : batch) {
-            if (u.what == live_update::kind::erase) gone[number(u.id)].store(1);
-            if (u.fields.opted_out.value_or(false)) gone[number(u.id)].store(1);
+            if (u.what == live_update::kind::erase || u.fields.opted_out.value_or(false))
+                gone_at[number(u.id)].store(std::min(gone_at[number(u.id)].load(), number_of_batch));
         }
+        live.apply(batch);
+        published.store(number_of_batch);
         applied += size;
     }
     done.store(true);
