@@ -119,8 +119,9 @@ TEST_CASE("the dense solver reaches the same optimum as brute force and the arc-
         // The same pairs as arc indices, so objective() checks feasibility.
         std::vector<std::size_t> chosen;
         for (const auto& [r, c] : pairs) {
-            const auto it =
-                std::find_if(p.arcs.begin(), p.arcs.end(), [&](const auto& a) { return a.row == r && a.column == c; });
+            const auto it = std::find_if(p.arcs.begin(), p.arcs.end(), [&, row = r, col = c](const auto& a) {
+                return a.row == row && a.column == col;
+            });
             REQUIRE(it != p.arcs.end());
             CHECK(it->value > 0);
             chosen.push_back(static_cast<std::size_t>(it - p.arcs.begin()));

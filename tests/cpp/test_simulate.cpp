@@ -312,9 +312,12 @@ TEST_CASE("simulate: bad parameters are config errors naming the key") {
         {R"({"arrivals": -1})", "$.arrivals: expected a finite number >= 0"},
         {"[1]", "$: expected an object"},
         {"{", "invalid JSON"}};
-    for (const auto& [text, says] : cases)
+    for (const auto& [json, says] : cases) {
+        const std::string text = json, expected = says;  // lambdas cannot capture bindings in Clang 14
         CHECK_MESSAGE(
-            error_of([&] { simulation_params::from_json(text, 5, "p.json"); }).find(says) != std::string::npos, text);
+            error_of([&] { simulation_params::from_json(text, 5, "p.json"); }).find(expected) != std::string::npos,
+            text);
+    }
 
     const simulation_params ok =
         simulation_params::from_json(R"({"base": 0.1, "churn": [0,0,0,0,0.5], "dt": 0.25})", 5);
