@@ -158,15 +158,15 @@ public:
         if (kind <= 2) {
             model::member base;
             base.id = fmt::format("m{}", fresh_++);
-            auto [f, m] = fields(base, true);
-            pending_ = [this, m] { m_.members.push_back(m); };
-            return live_update::add(base.id, f);
+            auto made = fields(base, true);
+            pending_ = [this, m = made.second] { m_.members.push_back(m); };
+            return live_update::add(base.id, made.first);
         }
         if (kind <= 5) {
             const std::string id = some_member();
-            auto [f, m] = fields(*m_.find(id), false);
-            pending_ = [this, id, m] { *m_.find(id) = m; };
-            return live_update::update(id, f);
+            auto made = fields(*m_.find(id), false);
+            pending_ = [this, id, m = made.second] { *m_.find(id) = m; };
+            return live_update::update(id, made.first);
         }
         if (kind <= 8) {
             model::row r{some_member(), some_member(), coin(0.5) ? 1.0 : uni(1, 12) / 4.0, std::nullopt};
