@@ -31,7 +31,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report_section import replace_section  # noqa: E402
+from report_section import generated_community, replace_section  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(ROOT, "build", "bin", "engage-right")
@@ -99,22 +99,8 @@ def main() -> int:
     ap.add_argument("--no-report", action="store_true")
     args = ap.parse_args()
     n = args.members
-    base = os.path.join(ROOT, "benchmarks", "data", f"synthetic_{n}")
-    if not os.path.exists(os.path.join(base, "members.csv")):
-        print(f"run_shapes: generating {n} members", file=sys.stderr)
-        subprocess.run(
-            [
-                sys.executable,
-                os.path.join(ROOT, "benchmarks", "generate.py"),
-                "--members",
-                str(n),
-                "--seed",
-                "1",
-                "--out",
-                base,
-            ],
-            check=True,
-        )
+    members, interactions = generated_community(os.path.join(ROOT, "benchmarks", "data", f"synthetic_{n}"), n, seed=1)
+    base = os.path.dirname(members)
     out = os.path.join(ROOT, "benchmarks", "data", f"shapes_{n}")
     rows = []  # peak MB are each child's own (getrusage of a fresh Python parent)
     for name, (m, i) in variants(base, out).items():
@@ -133,17 +119,7 @@ def main() -> int:
     print(f"run_shapes: 50 MB line: exit {rc}, {wall:.2f} s, {mb:.0f} MB", file=sys.stderr)
     live = json.loads(
         subprocess.run(
-            [
-                BENCH_LIVE,
-                "--members",
-                os.path.join(base, "members.csv"),
-                "--interactions",
-                os.path.join(base, "interactions.csv"),
-                "--out",
-                out,
-                "--queries",
-                "300",
-            ],
+            [BENCH_LIVE, "--members", members, "--interactions", interactions, "--out", out, "--queries", "300"],
             capture_output=True,
             text=True,
             check=True,
