@@ -8,7 +8,8 @@
 #         allows on a cold cache), without the cases of asan_ci_skip (below),
 #         which CTest runs in the plain build anyway
 #   tsan  the C++ test cases of the doctest test suite "concurrency" (every
-#         case that runs threads) under ThreadSanitizer (build/tsan)
+#         case that runs threads) under ThreadSanitizer (build/tsan; with
+#         CI=true built with Clang, build/tsan-clang)
 #   fuzz  every libFuzzer target of tests/fuzz, FUZZ_SECONDS seconds each
 #         (default 30, or 10 when CI=true), FUZZ_JOBS at a time (default: the
 #         number of cores), from its seed corpus under ASan + UBSan (build/fuzz)
@@ -29,9 +30,11 @@ fuzz_jobs=${FUZZ_JOBS:-$(nproc)}
 # "explosive parameters" simulates a community growing to 2e8 members (150 s).
 asan_ci_skip="simulate: explosive parameters*"
 asan_preset=asan
+tsan_preset=tsan
 asan_args=()
 if [ "${CI:-}" = true ]; then
   asan_preset=fuzz
+  tsan_preset=tsan-clang  # Clang builds the sanitizer trees about twice as fast
   asan_args+=("--test-case-exclude=$asan_ci_skip")
 fi
 
@@ -57,9 +60,9 @@ run_asan() {
 }
 
 run_tsan() {
-  build tsan engage_right_tests || return
+  build "$tsan_preset" engage_right_tests || return
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    build/tsan/bin/engage_right_tests --no-intro --test-suite=concurrency
+    "build/$tsan_preset/bin/engage_right_tests" --no-intro --test-suite=concurrency
 }
 
 # fuzz_one TARGET: one smoke run; prints one line, and the log when it fails.

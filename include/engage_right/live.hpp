@@ -56,7 +56,7 @@ struct live_update {
 /// immutable version (a shared community); queries on it see one state,
 /// never a mix, however long they run. Updates are serialised (one writer at
 /// a time; others wait) and each builds the next version from the data it
-/// holds, then publishes it with one atomic swap. A version stays alive while
+/// holds, then publishes it with one pointer swap under a short lock. A version stays alive while
 /// a query holds it, and no longer.
 ///
 /// Incremental equals rebuild: every version is exactly the community that
@@ -88,8 +88,9 @@ public:
     live_community& operator=(live_community&&) noexcept;
     ~live_community();
 
-    /// The current version. Lock-free for readers; hold it for as long as a
-    /// query needs one consistent state.
+    /// The current version: a pointer copied under a short lock (never held
+    /// during a rebuild); hold it for as long as a query needs one
+    /// consistent state.
     std::shared_ptr<const community> current() const;
     /// Number of versions published so far (0 for the initial one).
     std::uint64_t version() const;

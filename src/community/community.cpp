@@ -70,7 +70,6 @@ community::~community() = default;
 
 community::community(engage_right::journey j, member_table m, interaction_table rows)
     : journey_(std::move(j)), rows_(std::move(rows)) {
-    const interaction_table& inter = rows_;
     const std::size_t n = m.size();
     const std::size_t stages = journey_.stage_count();
     auto row_error = [](std::size_t row, const std::string& what) {

@@ -91,16 +91,16 @@ double recommender::impl::exact_adamic_adar(member_index u, member_index v) cons
     auto a = c.neighbors(u), b = c.neighbors(v);
     if (a.size() > b.size()) std::swap(a, b);
     double aa = 0;
-    for (member_index w : a)  // ascending: the canonical order
-        if (std::binary_search(b.begin(), b.end(), w)) aa += inv_log_deg[w];
+    for (member_index x : a)  // ascending: the canonical order
+        if (std::binary_search(b.begin(), b.end(), x)) aa += inv_log_deg[x];
     return aa;
 }
 
 double recommender::impl::hub_adamic_adar(member_index v, const workspace& ws, std::size_t t) const noexcept {
     const auto nv = c.neighbors(v);
     double aa = 0;
-    for (member_index w : ws.hubs[t])
-        if (std::binary_search(nv.begin(), nv.end(), w)) aa += inv_log_deg[w];
+    for (member_index hub : ws.hubs[t])
+        if (std::binary_search(nv.begin(), nv.end(), hub)) aa += inv_log_deg[hub];
     return aa;
 }
 
