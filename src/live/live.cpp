@@ -55,6 +55,13 @@ namespace {
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 
+// An error of a one-row builder, named after the update instead of the row.
+config_error relabelled(const config_error& e, std::string_view row_prefix, const std::string& update) {
+    std::string_view msg = e.what();
+    if (msg.starts_with(row_prefix)) msg.remove_prefix(row_prefix.size());
+    return config_error(fmt::format("{}: {}", update, msg));
+}
+
 // Overwrite the bytes of a string before it is released.
 void wipe(std::string& s) noexcept {
     volatile char* p = s.data();
@@ -160,10 +167,7 @@ private:
             return build_members(c, j_);
         } catch (const config_error& e) {
             // "members row 0: satisfaction: ..." -> "update_member 'ada': satisfaction: ..."
-            std::string msg = e.what();
-            const std::string prefix = "members row 0: ";
-            if (msg.rfind(prefix, 0) == 0) msg = msg.substr(prefix.size());
-            throw config_error(fmt::format("{} '{}': {}", what, id, msg));
+            throw relabelled(e, "members row 0: ", fmt::format("{} '{}'", what, id));
         }
     }
 
@@ -234,10 +238,7 @@ private:
         try {
             one = build_interactions(c, ids);
         } catch (const config_error& e) {
-            std::string msg = e.what();
-            const std::string prefix = "interactions row 0: ";
-            if (msg.rfind(prefix, 0) == 0) msg = msg.substr(prefix.size());
-            throw config_error(fmt::format("add_interaction '{}' '{}': {}", a, b, msg));
+            throw relabelled(e, "interactions row 0: ", fmt::format("add_interaction '{}' '{}'", a, b));
         }
         rows_.source.push_back(ra);
         rows_.target.push_back(rb);
